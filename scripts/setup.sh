@@ -1,0 +1,39 @@
+#!/usr/bin/env bash
+# Installs every Debian package that building and testing farm needs.
+# Safe to run again: apt-get skips what is already installed.
+set -euo pipefail
+
+if [[ $(id -u) -ne 0 ]]; then
+  echo "setup.sh: run as root (it calls apt-get)" >&2
+  exit 1
+fi
+
+packages=(
+  # Build: Bazel and the system libraries it links against.
+  bazel-bootstrap g++ clang-format
+  libgrpc++-dev protobuf-compiler-grpc libprotobuf-dev protobuf-compiler
+  libabsl-dev librocksdb-dev libarchive-dev libssl-dev libcurl4-openssl-dev
+  nlohmann-json3-dev libzstd-dev libisal-dev libdeflate-dev zlib1g-dev
+  libgtest-dev libgmock-dev libbenchmark-dev
+  # Fuzzing: libFuzzer and sanitizers.
+  clang-14 libclang-rt-14-dev
+  # Runtime and real peers used by the tests.
+  runc busybox-static docker-registry skopeo umoci apache2-utils
+  ca-certificates curl python3 tar gzip zstd xz-utils bzip2 iproute2 procps
+)
+
+missing=()
+for p in "${packages[@]}"; do
+  if ! dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "ok installed"; then
+    missing+=("$p")
+  fi
+done
+
+if ((${#missing[@]} > 0)); then
+  echo "setup.sh: installing ${missing[*]}"
+  export DEBIAN_FRONTEND=noninteractive
+  apt-get update -q
+  apt-get install -y -q "${missing[@]}"
+else
+  echo "setup.sh: all ${#packages[@]} packages already installed"
+fi
