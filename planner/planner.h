@@ -1,0 +1,62 @@
+// Plan: a parsed Dockerfile plus build args and a target → the StageGraph of
+// the stages the build runs, each instruction expanded as Docker expands it,
+// with the dependencies (FROM stage, COPY --from, RUN --mount from=) that
+// decide the execution order.
+#ifndef FARM_PLANNER_PLANNER_H_
+#define FARM_PLANNER_PLANNER_H_
+
+#include <map>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "absl/status/statusor.h"
+#include "dockerfile/dockerfile.h"
+#include "planner/build_args.h"
+#include "proto/plan.pb.h"
+
+namespace farm::planner {
+
+// What the planner needs to know of a base image: its Env (variables that
+// the stage's expansions see) and its ONBUILD triggers (run at FROM).
+struct BaseImage {
+  std::vector<std::string> env;
+  std::vector<std::string> onbuild;
+};
+
+// Looks up base images. `farm plan` plans without one; a build resolves
+// every base through the image store or a registry first.
+class BaseImageResolver {
+ public:
+  virtual ~BaseImageResolver() = default;
+  // nullopt: unknown, plan without it. An error fails the plan (for example
+  // kNotFound for an image that does not exist).
+  virtual absl::StatusOr<std::optional<BaseImage>> Resolve(
+      const std::string& reference, const std::string& platform) = 0;
+};
+
+struct PlanOptions {
+  // The stage to build, by name (case-insensitive); "" means the last stage.
+  std::string target;
+  // --build-arg values.
+  std::map<std::string, std::string> build_args;
+  Platform build_platform{"linux", "amd64", ""};
+  Platform target_platform{"linux", "amd64", ""};
+  // Optional; not owned.
+  BaseImageResolver* resolver = nullptr;
+};
+
+// Errors are kInvalidArgument, "<filename>:<line>: <message>" where a line
+// applies: cycles, stage indices out of range, expansion errors in the
+// stages that run, bad ONBUILD triggers. An unknown target is
+// kInvalidArgument "<filename>: target stage "x" could not be found".
+absl::StatusOr<proto::StageGraph> Plan(const dockerfile::Dockerfile& dockerfile,
+                                       const PlanOptions& options);
+
+// The name a stage goes by in plans: its AS name in lower case, or its index
+// as a decimal string when it has none.
+std::string StageDisplayName(const dockerfile::Stage& stage);
+
+}  // namespace farm::planner
+
+#endif  // FARM_PLANNER_PLANNER_H_

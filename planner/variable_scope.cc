@@ -1,0 +1,70 @@
+#include "planner/variable_scope.h"
+
+#include "absl/strings/str_cat.h"
+
+namespace farm::planner {
+
+void VariableScope::InheritEnv(const std::vector<std::string>& env) {
+  for (const std::string& entry : env) {
+    size_t eq = entry.find('=');
+    if (eq == std::string::npos) {
+      SetEnv(entry, "");
+    } else {
+      SetEnv(entry.substr(0, eq), entry.substr(eq + 1));
+    }
+  }
+}
+
+void VariableScope::SetEnv(const std::string& name, const std::string& value) {
+  for (auto& [key, existing] : env_) {
+    if (key == name) {
+      existing = value;
+      return;
+    }
+  }
+  env_.emplace_back(name, value);
+}
+
+void VariableScope::DeclareArg(const std::string& name,
+                               std::optional<std::string> value) {
+  args_[name] = std::move(value);
+}
+
+std::optional<std::string> VariableScope::Lookup(
+    absl::string_view name) const {
+  for (const auto& [key, value] : env_) {
+    if (key == name) return value;
+  }
+  auto it = args_.find(std::string(name));
+  if (it == args_.end()) return std::nullopt;
+  return it->second;
+}
+
+dockerfile::VarLookup VariableScope::AsLookup() const {
+  return [this](absl::string_view name) { return Lookup(name); };
+}
+
+bool VariableScope::IsVisibleArg(const std::string& name) const {
+  for (const auto& entry : env_) {
+    if (entry.first == name) return false;
+  }
+  auto it = args_.find(name);
+  return it != args_.end() && it->second.has_value();
+}
+
+std::map<std::string, std::string> VariableScope::VisibleArgs() const {
+  std::map<std::string, std::string> out;
+  for (const auto& [name, value] : args_) {
+    if (IsVisibleArg(name)) out[name] = *value;
+  }
+  return out;
+}
+
+std::vector<std::string> VariableScope::EnvList() const {
+  std::vector<std::string> out;
+  out.reserve(env_.size());
+  for (const auto& [key, value] : env_) out.push_back(absl::StrCat(key, "=", value));
+  return out;
+}
+
+}  // namespace farm::planner

@@ -1,0 +1,45 @@
+// The variables one stage's instructions see while the planner walks it.
+// ENV values (inherited from the base, then set by ENV) shadow ARG values of
+// the same name, as the Dockerfile reference says.
+#ifndef FARM_PLANNER_VARIABLE_SCOPE_H_
+#define FARM_PLANNER_VARIABLE_SCOPE_H_
+
+#include <map>
+#include <optional>
+#include <string>
+#include <utility>
+#include <vector>
+
+#include "dockerfile/shell_lexer.h"
+
+namespace farm::planner {
+
+class VariableScope {
+ public:
+  // Starts from an image's Env list ("K=V" strings, as in an image config).
+  void InheritEnv(const std::vector<std::string>& env);
+  void SetEnv(const std::string& name, const std::string& value);
+  // `ARG name[=value]`; a value of nullopt declares the name but leaves it
+  // unset.
+  void DeclareArg(const std::string& name, std::optional<std::string> value);
+
+  std::optional<std::string> Lookup(absl::string_view name) const;
+  // A lookup that stays valid as long as this scope lives.
+  dockerfile::VarLookup AsLookup() const;
+
+  // Declared ARGs with a value that no ENV shadows: what RUN gets in its
+  // environment from the build args.
+  std::map<std::string, std::string> VisibleArgs() const;
+  // True when `name` resolves to an ARG value rather than an ENV value.
+  bool IsVisibleArg(const std::string& name) const;
+  // ENV in definition order, as "K=V" strings for the image config.
+  std::vector<std::string> EnvList() const;
+
+ private:
+  std::vector<std::pair<std::string, std::string>> env_;
+  std::map<std::string, std::optional<std::string>> args_;
+};
+
+}  // namespace farm::planner
+
+#endif  // FARM_PLANNER_VARIABLE_SCOPE_H_
