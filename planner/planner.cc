@@ -80,7 +80,7 @@ class PlanRun {
   PlanRun(const dockerfile::Dockerfile& df, const PlanOptions& options)
       : df_(df), options_(options), lexer_(df.directives.escape_char) {}
 
-  absl::StatusOr<proto::StageGraph> Run();
+  absl::StatusOr<PlannedBuild> Run();
 
  private:
   absl::StatusOr<int> FindTarget() const;
@@ -189,7 +189,7 @@ absl::StatusOr<bool> PlanRun::ResolveImageBases(int target) {
   return added;
 }
 
-absl::StatusOr<proto::StageGraph> PlanRun::Run() {
+absl::StatusOr<PlannedBuild> PlanRun::Run() {
   ASSIGN_OR_RETURN(GlobalArgs globals,
                    GlobalArgs::Evaluate(df_, options_, lexer_));
   globals_.emplace(std::move(globals));
@@ -234,7 +234,8 @@ absl::StatusOr<proto::StageGraph> PlanRun::Run() {
         ": circular dependency detected on stage: ", DisplayName(cycle->stage)));
   }
 
-  proto::StageGraph graph;
+  PlannedBuild build;
+  proto::StageGraph& graph = build.graph;
   graph.set_target_index(target);
   for (const auto& [name, value] : globals_->DeclaredValues()) {
     (*graph.mutable_meta_args())[name] = value;
@@ -271,6 +272,7 @@ absl::StatusOr<proto::StageGraph> PlanRun::Run() {
     for (proto::PlannedInstruction& instruction : walked[index].instructions) {
       *planned->add_instructions() = std::move(instruction);
     }
+    build.instructions[index] = std::move(walked[index].expanded);
   }
 
   std::vector<std::string> unconsumed;
@@ -284,7 +286,7 @@ absl::StatusOr<proto::StageGraph> PlanRun::Run() {
                                     absl::StrJoin(unconsumed, " "),
                                     "] were not consumed"));
   }
-  return graph;
+  return build;
 }
 
 }  // namespace
@@ -294,9 +296,15 @@ std::string StageDisplayName(const dockerfile::Stage& stage) {
   return absl::AsciiStrToLower(stage.name);
 }
 
+absl::StatusOr<PlannedBuild> PlanBuild(
+    const dockerfile::Dockerfile& dockerfile, const PlanOptions& options) {
+  return PlanRun(dockerfile, options).Run();
+}
+
 absl::StatusOr<proto::StageGraph> Plan(const dockerfile::Dockerfile& dockerfile,
                                        const PlanOptions& options) {
-  return PlanRun(dockerfile, options).Run();
+  ASSIGN_OR_RETURN(PlannedBuild build, PlanBuild(dockerfile, options));
+  return std::move(build.graph);
 }
 
 }  // namespace farm::planner

@@ -46,10 +46,20 @@ struct PlanOptions {
   BaseImageResolver* resolver = nullptr;
 };
 
+// A plan together with the expanded, typed instructions of every planned
+// stage (by stage index), which is what a worker runs.
+struct PlannedBuild {
+  proto::StageGraph graph;
+  std::map<int, std::vector<dockerfile::Instruction>> instructions;
+};
+
 // Errors are kInvalidArgument, "<filename>:<line>: <message>" where a line
 // applies: cycles, stage indices out of range, expansion errors in the
 // stages that run, bad ONBUILD triggers. An unknown target is
 // kInvalidArgument "<filename>: target stage "x" could not be found".
+absl::StatusOr<PlannedBuild> PlanBuild(
+    const dockerfile::Dockerfile& dockerfile, const PlanOptions& options);
+// PlanBuild without the typed instructions.
 absl::StatusOr<proto::StageGraph> Plan(const dockerfile::Dockerfile& dockerfile,
                                        const PlanOptions& options);
 

@@ -61,7 +61,7 @@ absl::StatusOr<WalkedStage> StageWalker::Walk(
     ASSIGN_OR_RETURN(dockerfile::ExpandedInstruction expanded,
                      dockerfile::Expand(positioned, lexer_, scope.AsLookup(),
                                         dockerfile_.filename));
-    const dockerfile::Instruction& result = expanded.instruction;
+    dockerfile::Instruction& result = expanded.instruction;
 
     proto::PlannedInstruction planned;
     planned.set_line(line);
@@ -109,6 +109,7 @@ absl::StatusOr<WalkedStage> StageWalker::Walk(
       }
     }
     walked.instructions.push_back(std::move(planned));
+    walked.expanded.push_back(std::move(expanded.instruction));
   }
   walked.final_env = scope.EnvList();
   return walked;

@@ -35,6 +35,8 @@ struct StageStart {
 
 struct WalkedStage {
   std::vector<proto::PlannedInstruction> instructions;
+  // The same instructions, typed and expanded, for whoever runs them.
+  std::vector<dockerfile::Instruction> expanded;
   std::vector<std::string> final_env;  // what a `FROM <this stage>` inherits
   std::vector<Trigger> declared_triggers;  // this stage's own ONBUILDs
   std::set<std::string> declared_args;     // names its ARG lines declared

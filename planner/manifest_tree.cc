@@ -1,0 +1,92 @@
+#include "planner/manifest_tree.h"
+
+#include <algorithm>
+
+#include "absl/strings/str_cat.h"
+#include "common/fs.h"
+
+namespace farm::planner {
+
+namespace {
+
+std::string Parent(const std::string& path) {
+  size_t slash = path.rfind('/');
+  return slash == std::string::npos ? "" : path.substr(0, slash);
+}
+
+dockerfile::SourceStat ImpliedDirectory() {
+  dockerfile::SourceStat st;
+  st.type = dockerfile::SourceStat::Type::kDirectory;
+  st.mode = 0755;
+  return st;
+}
+
+}  // namespace
+
+ManifestTree::ManifestTree(const proto::ContextManifest& manifest) {
+  children_[""];
+  for (const proto::ContextEntry& entry : manifest.entries()) {
+    std::string path = entry.path();
+    entries_[path] = &entry;
+    // Register the entry and any implied parents with their parents.
+    while (!path.empty()) {
+      std::string parent = Parent(path);
+      auto& siblings = children_[parent];
+      std::string name = parent.empty() ? path : path.substr(parent.size() + 1);
+      if (std::find(siblings.begin(), siblings.end(), name) != siblings.end()) {
+        break;
+      }
+      siblings.push_back(name);
+      path = parent;
+    }
+    if (entry.type() == proto::ContextEntry::DIRECTORY) children_[entry.path()];
+  }
+  for (auto& [dir, names] : children_) std::sort(names.begin(), names.end());
+}
+
+const proto::ContextEntry* ManifestTree::Find(const std::string& path) const {
+  auto it = entries_.find(path);
+  return it == entries_.end() ? nullptr : it->second;
+}
+
+absl::StatusOr<dockerfile::SourceStat> ManifestTree::Lstat(
+    const std::string& path) const {
+  const proto::ContextEntry* entry = Find(path);
+  if (entry == nullptr) {
+    if (children_.count(path)) return ImpliedDirectory();
+    return absl::NotFoundError(absl::StrCat("\"/", path, "\": not found"));
+  }
+  dockerfile::SourceStat st;
+  switch (entry->type()) {
+    case proto::ContextEntry::FILE:
+      st.type = dockerfile::SourceStat::Type::kFile;
+      break;
+    case proto::ContextEntry::DIRECTORY:
+      st.type = dockerfile::SourceStat::Type::kDirectory;
+      break;
+    case proto::ContextEntry::SYMLINK:
+      st.type = dockerfile::SourceStat::Type::kSymlink;
+      break;
+    default:
+      st.type = dockerfile::SourceStat::Type::kOther;
+  }
+  st.mode = entry->mode();
+  st.uid = entry->uid();
+  st.gid = entry->gid();
+  st.size = entry->size();
+  st.digest = entry->digest();
+  st.link_target = entry->link_target();
+  return st;
+}
+
+absl::StatusOr<std::vector<std::string>> ManifestTree::List(
+    const std::string& path) const {
+  auto it = children_.find(path);
+  if (it == children_.end()) {
+    return absl::NotFoundError(
+        absl::StrCat("\"/", path, "\": not a directory in the context"));
+  }
+  return it->second;
+}
+
+}  // namespace farm::planner

@@ -1,0 +1,38 @@
+// ManifestTree: the build context as the scheduler knows it, a client's
+// ContextManifest, seen as a SourceTree so COPY sources can be selected and
+// hashed before any file reaches a worker.
+#ifndef FARM_PLANNER_MANIFEST_TREE_H_
+#define FARM_PLANNER_MANIFEST_TREE_H_
+
+#include <map>
+#include <string>
+#include <vector>
+
+#include "dockerfile/source_tree.h"
+#include "proto/context.pb.h"
+
+namespace farm::planner {
+
+class ManifestTree : public dockerfile::SourceTree {
+ public:
+  // Keeps a pointer to `manifest`, which must outlive the tree. Parent
+  // directories missing from the manifest are implied (mode 0755, 0:0).
+  explicit ManifestTree(const proto::ContextManifest& manifest);
+
+  absl::StatusOr<dockerfile::SourceStat> Lstat(
+      const std::string& path) const override;
+  absl::StatusOr<std::vector<std::string>> List(
+      const std::string& path) const override;
+
+  // The manifest entry at `path`, or null (the root and implied
+  // directories have none).
+  const proto::ContextEntry* Find(const std::string& path) const;
+
+ private:
+  std::map<std::string, const proto::ContextEntry*> entries_;
+  std::map<std::string, std::vector<std::string>> children_;
+};
+
+}  // namespace farm::planner
+
+#endif  // FARM_PLANNER_MANIFEST_TREE_H_
