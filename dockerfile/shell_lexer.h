@@ -39,12 +39,23 @@ struct ExpansionWords {
 class ShellLexer {
  public:
   struct Options {
-    // Keep quote characters in the output instead of removing them (used for
-    // heredoc bodies, where quotes are literal text).
+    // Keep quote characters in the output instead of removing them
+    // (BuildKit's RawQuotes). Quotes still group: '$x' is not expanded.
     bool keep_quotes = false;
-    // Keep escape characters that do not escape anything special (heredoc
-    // bodies again).
+    // Keep escape characters in the output along with what they escape
+    // (BuildKit's RawEscapes).
     bool keep_escapes = false;
+    // Treat quote characters as plain text, so '$x' is expanded too
+    // (BuildKit's SkipProcessQuotes). BuildKit expands heredoc bodies this
+    // way, always with the backslash as escape character.
+    bool literal_quotes = false;
+    // Leave references to unset variables as written ("$x", "${x:-y}")
+    // instead of expanding them (BuildKit's SkipUnsetEnv).
+    bool keep_unset = false;
+    // Read [...] in ${v#p}, ${v%p} and ${v/p/r} patterns as a bracket
+    // expression, as POSIX shells do. Off by default because BuildKit
+    // matches '[' literally there, and docker build is the reference.
+    bool bracket_patterns = false;
   };
 
   explicit ShellLexer(char escape = '\\') : escape_(escape) {}
@@ -58,8 +69,10 @@ class ShellLexer {
   absl::StatusOr<Expansion> ProcessWord(absl::string_view word,
                                         const VarLookup& lookup) const;
 
-  // Expands `word` and splits the result on unquoted whitespace, as for the
-  // arguments of EXPOSE, VOLUME or COPY. A quoted empty string is a word.
+  // Expands `word` and splits the result on whitespace, as for the arguments
+  // of EXPOSE. Whitespace inside quotes or escaped does not split; whitespace
+  // from a variable's value does. As in BuildKit, empty words are dropped,
+  // even a quoted empty string ("" yields no word).
   absl::StatusOr<ExpansionWords> ProcessWords(absl::string_view word,
                                               const VarLookup& lookup) const;
 

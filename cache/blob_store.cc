@@ -1,0 +1,20 @@
+#include "cache/blob_store.h"
+
+#include "common/status_macros.h"
+
+namespace farm::cache {
+
+absl::Status PutBlob(BlobStore& store, absl::string_view data) {
+  ASSIGN_OR_RETURN(std::unique_ptr<BlobWriter> writer,
+                   store.Put(Digest::Of(data)));
+  RETURN_IF_ERROR(writer->Write(data));
+  return writer->Commit();
+}
+
+absl::StatusOr<std::string> GetBlob(BlobStore& store, const Digest& digest,
+                                    size_t max_bytes) {
+  ASSIGN_OR_RETURN(std::unique_ptr<ByteReader> reader, store.Get(digest));
+  return ReadAll(*reader, max_bytes);
+}
+
+}  // namespace farm::cache

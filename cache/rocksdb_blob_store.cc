@@ -1,0 +1,446 @@
+#include "cache/rocksdb_blob_store.h"
+
+#include <algorithm>
+#include <string>
+#include <utility>
+
+#include "absl/strings/str_cat.h"
+#include "cache/rocksdb_chunk_reader.h"
+#include "cache/rocksdb_status.h"
+#include "cache/verifying_stream.h"
+#include "common/logging.h"
+#include "common/status_macros.h"
+
+namespace farm::cache {
+
+namespace fmt = rocksdb_format;
+
+namespace {
+
+absl::Status NotStored(const Digest& digest) {
+  return absl::NotFoundError(
+      absl::StrCat("blob ", digest.ToString(), " is not in the cache"));
+}
+
+absl::Status TooLarge(const Digest& digest, uint64_t size, uint64_t budget) {
+  return absl::ResourceExhaustedError(
+      absl::StrCat("blob ", digest.ToString(), " of ", size,
+                   " bytes exceeds the cache budget of ", budget, " bytes"));
+}
+
+}  // namespace
+
+// Buffers up to one chunk; full chunks go to RocksDB as they fill, the last
+// partial one goes in the commit's write batch. A blob of one chunk or less
+// is therefore written in a single atomic batch with its record.
+class RocksDbBlobStore::Writer : public HashingBlobWriter {
+ public:
+  Writer(RocksDbBlobStore* store, const Digest& digest, uint64_t upload_id)
+      : HashingBlobWriter(digest), store_(store), upload_id_(upload_id) {}
+  ~Writer() override {
+    if (!finished_) store_->AbortUpload(upload_id_, chunks_written_, began_);
+  }
+
+ private:
+  absl::Status Append(absl::string_view data) override {
+    bytes_ += data.size();
+    uint64_t budget = store_->options_.max_bytes;
+    if (budget != 0 && bytes_ > budget) {
+      return TooLarge(expected(), bytes_, budget);
+    }
+    const size_t chunk = store_->options_.chunk_size;
+    while (!data.empty()) {
+      if (buffer_.empty() && data.size() >= chunk) {
+        RETURN_IF_ERROR(Flush(data.substr(0, chunk)));
+        data.remove_prefix(chunk);
+        continue;
+      }
+      size_t take = std::min(chunk - buffer_.size(), data.size());
+      buffer_.append(data.data(), take);
+      data.remove_prefix(take);
+      if (buffer_.size() == chunk) {
+        RETURN_IF_ERROR(Flush(buffer_));
+        buffer_.clear();
+      }
+    }
+    return absl::OkStatus();
+  }
+
+  absl::Status Flush(absl::string_view chunk) {
+    if (!began_) {
+      RETURN_IF_ERROR(store_->BeginUpload(upload_id_));
+      began_ = true;
+    }
+    RETURN_IF_ERROR(store_->WriteChunk(upload_id_, chunks_written_, chunk));
+    ++chunks_written_;
+    return absl::OkStatus();
+  }
+
+  absl::Status Finish(uint64_t size) override {
+    finished_ = true;  // CommitUpload cleans up after itself on failure.
+    return store_->CommitUpload(expected(), upload_id_, size, chunks_written_,
+                                buffer_, began_);
+  }
+
+  RocksDbBlobStore* store_;
+  const uint64_t upload_id_;
+  std::string buffer_;
+  uint64_t bytes_ = 0;
+  uint32_t chunks_written_ = 0;
+  bool began_ = false;
+  bool finished_ = false;
+};
+
+RocksDbBlobStore::RocksDbBlobStore(rocksdb::DB* db, Families families,
+                                   Options options, CacheCounters* counters)
+    : db_(db), families_(families), options_(options), counters_(counters) {}
+
+absl::StatusOr<std::unique_ptr<RocksDbBlobStore>> RocksDbBlobStore::Open(
+    rocksdb::DB* db, Families families, Options options,
+    CacheCounters* counters) {
+  if (options.chunk_size == 0) {
+    return absl::InvalidArgumentError("chunk_size must be positive");
+  }
+  std::unique_ptr<RocksDbBlobStore> store(
+      new RocksDbBlobStore(db, families, options, counters));
+  RETURN_IF_ERROR(store->RemoveInterruptedUploads());
+  RETURN_IF_ERROR(store->Load());
+  return store;
+}
+
+rocksdb::WriteOptions RocksDbBlobStore::WriteOptions() const {
+  rocksdb::WriteOptions options;
+  options.sync = false;  // a lost tail after a crash is only a cache miss
+  return options;
+}
+
+absl::Status RocksDbBlobStore::RemoveInterruptedUploads() {
+  rocksdb::WriteBatch batch;
+  std::unique_ptr<rocksdb::Iterator> it(
+      db_->NewIterator(rocksdb::ReadOptions(), families_.uploads));
+  for (it->SeekToFirst(); it->Valid(); it->Next()) {
+    absl::StatusOr<uint64_t> id = fmt::ParseUploadKey(ToView(it->key()));
+    if (id.ok()) {
+      batch.DeleteRange(families_.chunks, fmt::ChunkKey(*id, 0),
+                        fmt::ChunkKey(*id + 1, 0));
+      next_upload_id_ = std::max<uint64_t>(next_upload_id_, *id + 1);
+    }
+    batch.Delete(families_.uploads, it->key());
+  }
+  RETURN_IF_ERROR(FromRocksDb(it->status(), "listing interrupted uploads"));
+  if (batch.Count() > 0) {
+    FARM_LOG(INFO) << "removing " << batch.Count() / 2
+                   << " interrupted blob uploads";
+  }
+  return FromRocksDb(db_->Write(WriteOptions(), &batch),
+                     "removing interrupted uploads");
+}
+
+absl::Status RocksDbBlobStore::Load() {
+  std::vector<std::pair<Digest, fmt::BlobRecord>> loaded;
+  rocksdb::WriteBatch unreadable;
+  std::unique_ptr<rocksdb::Iterator> it(
+      db_->NewIterator(rocksdb::ReadOptions(), families_.blobs));
+  for (it->SeekToFirst(); it->Valid(); it->Next()) {
+    absl::StatusOr<Digest> digest = fmt::ParseDigestKey(ToView(it->key()));
+    absl::StatusOr<fmt::BlobRecord> record =
+        fmt::DecodeBlobRecord(ToView(it->value()));
+    if (!digest.ok() || !record.ok()) {
+      FARM_LOG(WARNING) << "dropping unreadable blob record: "
+                        << (digest.ok() ? record.status() : digest.status());
+      unreadable.Delete(families_.blobs, it->key());
+      continue;
+    }
+    loaded.emplace_back(*digest, *record);
+  }
+  RETURN_IF_ERROR(FromRocksDb(it->status(), "loading the blob index"));
+  RETURN_IF_ERROR(FromRocksDb(db_->Write(WriteOptions(), &unreadable),
+                              "dropping unreadable blob records"));
+  // Oldest use first, so the rebuilt LRU order follows the stored times.
+  std::stable_sort(loaded.begin(), loaded.end(),
+                   [](const auto& a, const auto& b) {
+                     return a.second.last_access_unix_seconds <
+                            b.second.last_access_unix_seconds;
+                   });
+  absl::MutexLock lock(&mu_);
+  for (const auto& [digest, record] : loaded) {
+    index_.Insert(digest, record.size);
+    records_[digest] = record;
+    next_upload_id_ = std::max<uint64_t>(next_upload_id_, record.upload_id + 1);
+  }
+  return absl::OkStatus();
+}
+
+void RocksDbBlobStore::TouchLocked(const Digest& digest,
+                                   fmt::BlobRecord& record,
+                                   rocksdb::WriteBatch& batch) {
+  index_.Touch(digest);
+  int64_t now = absl::ToUnixSeconds(options_.clock->Now());
+  if (now - record.last_access_unix_seconds <
+      absl::ToInt64Seconds(options_.atime_granularity)) {
+    return;
+  }
+  record.last_access_unix_seconds = now;
+  batch.Put(families_.blobs, fmt::DigestKey(digest),
+            fmt::EncodeBlobRecord(record));
+}
+
+absl::StatusOr<std::vector<Digest>> RocksDbBlobStore::FindMissing(
+    absl::Span<const Digest> digests) {
+  std::vector<Digest> missing;
+  absl::flat_hash_set<Digest> seen;
+  rocksdb::WriteBatch touched;
+  absl::MutexLock lock(&mu_);
+  for (const Digest& digest : digests) {
+    auto it = records_.find(digest);
+    if (it != records_.end()) {
+      TouchLocked(digest, it->second, touched);
+    } else if (seen.insert(digest).second) {
+      missing.push_back(digest);
+    }
+  }
+  if (touched.Count() > 0) {
+    rocksdb::Status status = db_->Write(WriteOptions(), &touched);
+    if (!status.ok()) {
+      FARM_LOG(WARNING) << "recording blob access times: " << status.ToString();
+    }
+  }
+  return missing;
+}
+
+absl::StatusOr<std::unique_ptr<ByteReader>> RocksDbBlobStore::Get(
+    const Digest& digest) {
+  fmt::BlobRecord record;
+  std::shared_ptr<const rocksdb::Snapshot> snapshot;
+  {
+    absl::MutexLock lock(&mu_);
+    auto it = records_.find(digest);
+    if (it == records_.end()) {
+      CacheCounters::Add(counters_->blob_misses);
+      return NotStored(digest);
+    }
+    rocksdb::WriteBatch touched;
+    TouchLocked(digest, it->second, touched);
+    if (touched.Count() > 0) {
+      rocksdb::Status status = db_->Write(WriteOptions(), &touched);
+      if (!status.ok()) {
+        FARM_LOG(WARNING) << "recording access to " << digest.ToString() << ": "
+                          << status.ToString();
+      }
+    }
+    record = it->second;
+    // Taken under the lock, so the snapshot holds every chunk of the blob.
+    snapshot = RocksDbChunkReader::TakeSnapshot(db_);
+  }
+  CacheCounters::Add(counters_->blob_hits);
+  uint64_t upload_id = record.upload_id;
+  return std::make_unique<VerifyingReader>(
+      std::make_unique<RocksDbChunkReader>(db_, families_.chunks,
+                                           std::move(snapshot), record),
+      digest, [this, digest, upload_id] { RemoveCorrupt(digest, upload_id); });
+}
+
+absl::StatusOr<std::unique_ptr<BlobWriter>> RocksDbBlobStore::Put(
+    const Digest& digest) {
+  return std::make_unique<Writer>(this, digest, next_upload_id_++);
+}
+
+absl::Status RocksDbBlobStore::BeginUpload(uint64_t upload_id) {
+  return FromRocksDb(db_->Put(WriteOptions(), families_.uploads,
+                              fmt::UploadKey(upload_id), ""),
+                     "starting a blob upload");
+}
+
+absl::Status RocksDbBlobStore::WriteChunk(uint64_t upload_id, uint32_t index,
+                                          absl::string_view data) {
+  // Full chunks skip the write-ahead log, which would double the bytes a
+  // layer costs the disk. A crash can then lose chunks still in the memtable
+  // whose blob record survived; reading such a blob finds the chunk missing,
+  // reports kDataLoss and removes it, so the loss is only a cache miss.
+  rocksdb::WriteOptions options = WriteOptions();
+  options.disableWAL = true;
+  return FromRocksDb(
+      db_->Put(options, families_.chunks,
+               fmt::ChunkKey(upload_id, index),
+               rocksdb::Slice(data.data(), data.size())),
+      absl::StrCat("writing chunk ", index, " of upload ", upload_id));
+}
+
+void RocksDbBlobStore::AbortUpload(uint64_t upload_id, uint32_t chunks_written,
+                                   bool began) {
+  if (!began && chunks_written == 0) return;
+  rocksdb::WriteBatch batch;
+  for (uint32_t i = 0; i < chunks_written; ++i) {
+    batch.Delete(families_.chunks, fmt::ChunkKey(upload_id, i));
+  }
+  if (began) batch.Delete(families_.uploads, fmt::UploadKey(upload_id));
+  rocksdb::Status status = db_->Write(WriteOptions(), &batch);
+  if (!status.ok()) {
+    // The upload record stays, so the next open removes the chunks.
+    FARM_LOG(WARNING) << "discarding upload " << upload_id << ": "
+                      << status.ToString();
+  }
+}
+
+absl::Status RocksDbBlobStore::CommitUpload(const Digest& digest,
+                                            uint64_t upload_id, uint64_t size,
+                                            uint32_t chunks_written,
+                                            absl::string_view tail,
+                                            bool began) {
+  if (options_.max_bytes != 0 && size > options_.max_bytes) {
+    AbortUpload(upload_id, chunks_written, began);
+    return TooLarge(digest, size, options_.max_bytes);
+  }
+  fmt::BlobRecord record;
+  record.upload_id = upload_id;
+  record.size = size;
+  record.chunk_size = options_.chunk_size;
+  record.last_access_unix_seconds = absl::ToUnixSeconds(options_.clock->Now());
+
+  absl::MutexLock lock(&mu_);
+  if (auto existing = records_.find(digest); existing != records_.end()) {
+    // Someone stored the same bytes first; keep theirs.
+    rocksdb::WriteBatch touched;
+    TouchLocked(digest, existing->second, touched);
+    if (touched.Count() > 0) db_->Write(WriteOptions(), &touched);
+    AbortUpload(upload_id, chunks_written, began);
+    return absl::OkStatus();
+  }
+  rocksdb::WriteBatch batch;
+  if (!tail.empty()) {
+    batch.Put(families_.chunks, fmt::ChunkKey(upload_id, chunks_written),
+              rocksdb::Slice(tail.data(), tail.size()));
+  }
+  batch.Put(families_.blobs, fmt::DigestKey(digest),
+            fmt::EncodeBlobRecord(record));
+  if (began) batch.Delete(families_.uploads, fmt::UploadKey(upload_id));
+  std::vector<std::pair<Digest, uint64_t>> victims;
+  if (options_.max_bytes != 0) {
+    index_.Insert(digest, size);
+    victims = index_.Victims(options_.max_bytes, {digest});
+    index_.Erase(digest);
+  }
+  absl::StatusOr<PruneResult> evicted = EvictLocked(victims, batch);
+  if (!evicted.ok()) {
+    AbortUpload(upload_id, chunks_written, began);
+    return Annotate(evicted.status(),
+                    absl::StrCat("committing blob ", digest.ToString()));
+  }
+  index_.Insert(digest, size);
+  records_[digest] = record;
+  return absl::OkStatus();
+}
+
+void RocksDbBlobStore::AddRemoval(const Digest& digest,
+                                  const fmt::BlobRecord& record,
+                                  rocksdb::WriteBatch& batch) {
+  batch.Delete(families_.blobs, fmt::DigestKey(digest));
+  for (uint64_t i = 0; i < record.chunk_count(); ++i) {
+    batch.Delete(families_.chunks,
+                 fmt::ChunkKey(record.upload_id, static_cast<uint32_t>(i)));
+  }
+}
+
+absl::StatusOr<PruneResult> RocksDbBlobStore::EvictLocked(
+    const std::vector<std::pair<Digest, uint64_t>>& victims,
+    rocksdb::WriteBatch& batch) {
+  for (const auto& [digest, size] : victims) {
+    AddRemoval(digest, records_.at(digest), batch);
+  }
+  if (batch.Count() > 0) {
+    RETURN_IF_ERROR(
+        FromRocksDb(db_->Write(WriteOptions(), &batch), "evicting blobs"));
+  }
+  PruneResult result;
+  for (const auto& [digest, size] : victims) {
+    index_.Erase(digest);
+    records_.erase(digest);
+    ++result.blobs_removed;
+    result.bytes_removed += size;
+  }
+  CacheCounters::Add(counters_->evictions, result.blobs_removed);
+  CacheCounters::Add(counters_->evicted_bytes, result.bytes_removed);
+  return result;
+}
+
+absl::StatusOr<PruneResult> RocksDbBlobStore::EvictTo(
+    uint64_t target_bytes, const absl::flat_hash_set<Digest>& keep) {
+  absl::MutexLock lock(&mu_);
+  rocksdb::WriteBatch batch;
+  return EvictLocked(index_.Victims(target_bytes, keep), batch);
+}
+
+absl::Status RocksDbBlobStore::Delete(const Digest& digest) {
+  absl::MutexLock lock(&mu_);
+  auto it = records_.find(digest);
+  if (it == records_.end()) return absl::OkStatus();
+  rocksdb::WriteBatch batch;
+  AddRemoval(digest, it->second, batch);
+  RETURN_IF_ERROR(FromRocksDb(db_->Write(WriteOptions(), &batch),
+                              absl::StrCat("deleting ", digest.ToString())));
+  records_.erase(it);
+  index_.Erase(digest);
+  return absl::OkStatus();
+}
+
+void RocksDbBlobStore::RemoveCorrupt(const Digest& digest, uint64_t upload_id) {
+  absl::MutexLock lock(&mu_);
+  auto it = records_.find(digest);
+  // A fresh upload may have replaced the copy that was read.
+  if (it == records_.end() || it->second.upload_id != upload_id) return;
+  rocksdb::WriteBatch batch;
+  AddRemoval(digest, it->second, batch);
+  rocksdb::Status status = db_->Write(WriteOptions(), &batch);
+  if (!status.ok()) {
+    FARM_LOG(ERROR) << "removing corrupt blob " << digest.ToString() << ": "
+                    << status.ToString();
+    return;
+  }
+  FARM_LOG(WARNING) << "removed corrupt blob " << digest.ToString();
+  records_.erase(it);
+  index_.Erase(digest);
+  CacheCounters::Add(counters_->corrupt_blobs);
+}
+
+absl::StatusOr<BlobInfo> RocksDbBlobStore::Stat(const Digest& digest) {
+  absl::MutexLock lock(&mu_);
+  auto it = records_.find(digest);
+  if (it == records_.end()) return NotStored(digest);
+  return BlobInfo{digest, it->second.size};
+}
+
+bool RocksDbBlobStore::Contains(const Digest& digest) {
+  absl::MutexLock lock(&mu_);
+  return records_.contains(digest);
+}
+
+void RocksDbBlobStore::FillStats(CacheStats& stats) {
+  absl::MutexLock lock(&mu_);
+  stats.blob_count = index_.count();
+  stats.blob_bytes = index_.total_bytes();
+  stats.max_bytes = options_.max_bytes;
+}
+
+absl::Status RocksDbBlobStore::CorruptForTesting(const Digest& digest,
+                                                 uint64_t offset) {
+  absl::MutexLock lock(&mu_);
+  auto it = records_.find(digest);
+  if (it == records_.end()) return NotStored(digest);
+  const fmt::BlobRecord& record = it->second;
+  if (offset >= record.size) {
+    return absl::OutOfRangeError(absl::StrCat(
+        "offset ", offset, " is past the end of ", digest.ToString()));
+  }
+  uint32_t index = static_cast<uint32_t>(offset / record.chunk_size);
+  std::string key = fmt::ChunkKey(record.upload_id, index);
+  std::string chunk;
+  RETURN_IF_ERROR(FromRocksDb(
+      db_->Get(rocksdb::ReadOptions(), families_.chunks, key, &chunk),
+      "reading a chunk to corrupt"));
+  char& byte = chunk[offset % record.chunk_size];
+  byte = static_cast<char>(~byte);
+  return FromRocksDb(db_->Put(WriteOptions(), families_.chunks, key, chunk),
+                     "writing a corrupted chunk");
+}
+
+}  // namespace farm::cache

@@ -1,0 +1,132 @@
+#include "cache/rocksdb_cache.h"
+
+#include <utility>
+
+#include "cache/rocksdb_format.h"
+#include "cache/rocksdb_status.h"
+#include "common/fs.h"
+#include "common/status_macros.h"
+#include "rocksdb/options.h"
+
+namespace farm::cache {
+
+namespace fmt = rocksdb_format;
+
+namespace {
+
+// Handle order in RocksDbCache::handles_.
+enum Family { kDefault, kBlobs, kChunks, kUploads, kActions, kFamilyCount };
+
+rocksdb::ColumnFamilyOptions ChunkFamilyOptions(
+    const RocksDbCache::Options& options) {
+  rocksdb::ColumnFamilyOptions cf;
+  // Layers arrive compressed; compressing again only costs CPU.
+  cf.compression = rocksdb::kNoCompression;
+  cf.write_buffer_size = 64 << 20;
+  cf.max_write_buffer_number = 4;
+  cf.target_file_size_base = 64 << 20;
+  if (options.storage == ChunkStorage::kBlobFiles) {
+    cf.enable_blob_files = true;
+    cf.min_blob_size = options.min_blob_size;
+    cf.blob_file_size = 256 << 20;
+    cf.blob_compression_type = rocksdb::kNoCompression;
+    cf.enable_blob_garbage_collection = true;
+  }
+  return cf;
+}
+
+}  // namespace
+
+absl::StatusOr<std::unique_ptr<RocksDbCache>> RocksDbCache::Open(
+    const Options& options) {
+  RETURN_IF_ERROR(MakeDirs(options.root));
+  rocksdb::DBOptions db_options;
+  db_options.create_if_missing = true;
+  db_options.create_missing_column_families = true;
+  db_options.max_background_jobs = 2;
+  db_options.max_total_wal_size = 256 << 20;
+
+  rocksdb::ColumnFamilyOptions small;
+  std::vector<rocksdb::ColumnFamilyDescriptor> families(kFamilyCount);
+  families[kDefault] = {rocksdb::kDefaultColumnFamilyName, small};
+  families[kBlobs] = {fmt::kBlobsFamily, small};
+  families[kChunks] = {fmt::kChunksFamily, ChunkFamilyOptions(options)};
+  families[kUploads] = {fmt::kUploadsFamily, small};
+  families[kActions] = {fmt::kActionsFamily, small};
+
+  std::unique_ptr<RocksDbCache> cache(new RocksDbCache);
+  rocksdb::DB* db = nullptr;
+  rocksdb::Status status = rocksdb::DB::Open(db_options, options.root, families,
+                                             &cache->handles_, &db);
+  if (status.IsIOError() &&
+      status.ToString().find("lock") != std::string::npos) {
+    return absl::UnavailableError(
+        "cache " + options.root +
+        " is in use by another process: " + status.ToString());
+  }
+  RETURN_IF_ERROR(FromRocksDb(status, "opening cache " + options.root));
+  cache->db_.reset(db);
+
+  RocksDbBlobStore::Options blob_options;
+  blob_options.max_bytes = options.max_bytes;
+  blob_options.chunk_size = options.chunk_size;
+  blob_options.clock = options.clock;
+  blob_options.atime_granularity = options.atime_granularity;
+  RocksDbBlobStore::Families blob_families{cache->handles_[kBlobs],
+                                           cache->handles_[kChunks],
+                                           cache->handles_[kUploads]};
+  ASSIGN_OR_RETURN(cache->blobs_,
+                   RocksDbBlobStore::Open(db, blob_families, blob_options,
+                                          &cache->counters_));
+  ASSIGN_OR_RETURN(cache->actions_,
+                   RocksDbActionCache::Open(db, cache->handles_[kActions],
+                                            &cache->counters_));
+  return cache;
+}
+
+RocksDbCache::~RocksDbCache() {
+  blobs_.reset();
+  actions_.reset();
+  if (db_ == nullptr) return;
+  for (rocksdb::ColumnFamilyHandle* handle : handles_) {
+    db_->DestroyColumnFamilyHandle(handle);
+  }
+  db_->Close();
+}
+
+absl::StatusOr<CacheStats> RocksDbCache::Stats() {
+  CacheStats stats;
+  blobs_->FillStats(stats);
+  counters_.CopyTo(stats);
+  stats.action_entries = actions_->size();
+  return stats;
+}
+
+absl::StatusOr<PruneResult> RocksDbCache::Prune(const PruneOptions& options) {
+  ASSIGN_OR_RETURN(PruneResult result,
+                   blobs_->EvictTo(options.target_bytes, options.keep));
+  ASSIGN_OR_RETURN(
+      result.actions_removed,
+      actions_->RemoveIf([this](const proto::ActionResult& action) {
+        return LayerIsGone(action, [this](const Digest& digest) {
+          return blobs_->Contains(digest);
+        });
+      }));
+  if (result.blobs_removed > 0) {
+    rocksdb::CompactRangeOptions compact;
+    compact.bottommost_level_compaction =
+        rocksdb::BottommostLevelCompaction::kForceOptimized;
+    RETURN_IF_ERROR(FromRocksDb(
+        db_->CompactRange(compact, handles_[kChunks], nullptr, nullptr),
+        "compacting after prune"));
+  }
+  return result;
+}
+
+absl::Status RocksDbCache::FlushForTesting() {
+  rocksdb::FlushOptions flush;
+  flush.wait = true;
+  return FromRocksDb(db_->Flush(flush, handles_), "flushing");
+}
+
+}  // namespace farm::cache

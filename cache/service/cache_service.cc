@@ -1,0 +1,200 @@
+#include "cache/service/cache_service.h"
+
+#include <memory>
+#include <string>
+#include <utility>
+#include <vector>
+
+#include "absl/strings/str_cat.h"
+#include "cache/proto_convert.h"
+#include "common/grpc_status.h"
+#include "common/status_macros.h"
+
+namespace farm::cache {
+
+CacheService::CacheService(BlobStore* blobs, ActionCache* actions,
+                           CacheAdmin* admin, Options options)
+    : blobs_(blobs), actions_(actions), admin_(admin), options_(options) {}
+
+grpc::Status CacheService::FindMissing(grpc::ServerContext*,
+                                       const proto::FindMissingRequest* request,
+                                       proto::FindMissingResponse* response) {
+  absl::StatusOr<std::vector<Digest>> digests =
+      ParseDigestList(request->digests(), "digests");
+  if (!digests.ok()) return ToGrpcStatus(digests.status());
+  absl::StatusOr<std::vector<Digest>> missing = blobs_->FindMissing(*digests);
+  if (!missing.ok()) return ToGrpcStatus(missing.status());
+  AddDigests(*missing, response->mutable_missing());
+  return grpc::Status::OK;
+}
+
+void CacheService::ReadOne(const std::string& text, size_t& budget,
+                           proto::BatchReadResponse::Entry* entry) {
+  entry->set_digest(text);
+  absl::Status status = [&]() -> absl::Status {
+    ASSIGN_OR_RETURN(Digest digest, ParseDigestField(text, "digests"));
+    absl::StatusOr<BlobInfo> info = blobs_->Stat(digest);
+    if (info.ok() &&
+        (info->size > options_.max_batch_bytes || info->size > budget)) {
+      entry->set_size(info->size);
+      entry->set_use_stream(true);
+      return absl::OkStatus();
+    }
+    if (!info.ok() && info.status().code() != absl::StatusCode::kNotFound) {
+      return info.status();
+    }
+    // Anything not known to be large goes through Get, which also counts
+    // the hit or the miss.
+    ASSIGN_OR_RETURN(std::unique_ptr<ByteReader> reader, blobs_->Get(digest));
+    ASSIGN_OR_RETURN(*entry->mutable_data(),
+                     ReadAll(*reader, options_.max_batch_bytes));
+    entry->set_size(entry->data().size());
+    budget -= entry->data().size();
+    return absl::OkStatus();
+  }();
+  *entry->mutable_status() = ToBlobStatus(status);
+}
+
+grpc::Status CacheService::BatchRead(grpc::ServerContext*,
+                                     const proto::BatchReadRequest* request,
+                                     proto::BatchReadResponse* response) {
+  size_t budget = options_.max_batch_bytes;
+  for (const std::string& text : request->digests()) {
+    ReadOne(text, budget, response->add_entries());
+  }
+  return grpc::Status::OK;
+}
+
+grpc::Status CacheService::BatchUpdate(grpc::ServerContext*,
+                                       const proto::BatchUpdateRequest* request,
+                                       proto::BatchUpdateResponse* response) {
+  for (const proto::BatchUpdateRequest::Entry& entry : request->entries()) {
+    absl::Status status = [&]() -> absl::Status {
+      ASSIGN_OR_RETURN(Digest digest,
+                       ParseDigestField(entry.digest(), "entries.digest"));
+      ASSIGN_OR_RETURN(std::unique_ptr<BlobWriter> writer, blobs_->Put(digest));
+      RETURN_IF_ERROR(writer->Write(entry.data()));
+      return writer->Commit();
+    }();
+    *response->add_statuses() = ToBlobStatus(status);
+  }
+  return grpc::Status::OK;
+}
+
+grpc::Status CacheService::Read(
+    grpc::ServerContext* context, const proto::ReadRequest* request,
+    grpc::ServerWriter<proto::ReadResponse>* writer) {
+  absl::StatusOr<Digest> digest = ParseDigestField(request->digest(), "digest");
+  if (!digest.ok()) return ToGrpcStatus(digest.status());
+  absl::StatusOr<std::unique_ptr<ByteReader>> reader = blobs_->Get(*digest);
+  if (!reader.ok()) return ToGrpcStatus(reader.status());
+  proto::ReadResponse message;
+  while (!context->IsCancelled()) {
+    std::string& buf = *message.mutable_data();
+    buf.resize(options_.stream_chunk_bytes);
+    absl::StatusOr<size_t> n = (*reader)->Read(buf.data(), buf.size());
+    if (!n.ok()) return ToGrpcStatus(n.status());
+    if (*n == 0) return grpc::Status::OK;
+    buf.resize(*n);
+    if (!writer->Write(message)) break;
+  }
+  return grpc::Status(grpc::StatusCode::CANCELLED, "reader went away");
+}
+
+grpc::Status CacheService::Write(
+    grpc::ServerContext* context,
+    grpc::ServerReader<proto::WriteRequest>* reader,
+    proto::WriteResponse* response) {
+  proto::WriteRequest message;
+  if (!reader->Read(&message)) {
+    return ToGrpcStatus(absl::InvalidArgumentError("empty Write stream"));
+  }
+  absl::StatusOr<Digest> digest = ParseDigestField(message.digest(), "digest");
+  if (!digest.ok()) return ToGrpcStatus(digest.status());
+  absl::StatusOr<std::unique_ptr<BlobWriter>> writer = blobs_->Put(*digest);
+  if (!writer.ok()) return ToGrpcStatus(writer.status());
+  int64_t size = 0;
+  do {
+    if (!message.digest().empty() && message.digest() != digest->ToString()) {
+      return ToGrpcStatus(absl::InvalidArgumentError(
+          absl::StrCat("Write stream for ", digest->ToString(),
+                       " changed its digest to ", message.digest())));
+    }
+    absl::Status status = (*writer)->Write(message.data());
+    if (!status.ok()) return ToGrpcStatus(status);
+    size += message.data().size();
+  } while (reader->Read(&message));
+  // A client that cancels must not get a half blob committed.
+  if (context->IsCancelled()) {
+    return grpc::Status(grpc::StatusCode::CANCELLED, "upload cancelled");
+  }
+  absl::Status committed = (*writer)->Commit();
+  if (!committed.ok()) return ToGrpcStatus(committed);
+  response->set_committed_size(size);
+  return grpc::Status::OK;
+}
+
+grpc::Status CacheService::Stat(grpc::ServerContext*,
+                                const proto::StatRequest* request,
+                                proto::StatResponse* response) {
+  absl::StatusOr<Digest> digest = ParseDigestField(request->digest(), "digest");
+  if (!digest.ok()) return ToGrpcStatus(digest.status());
+  absl::StatusOr<BlobInfo> info = blobs_->Stat(*digest);
+  if (!info.ok()) return ToGrpcStatus(info.status());
+  response->set_size(info->size);
+  return grpc::Status::OK;
+}
+
+grpc::Status CacheService::Delete(grpc::ServerContext*,
+                                  const proto::DeleteRequest* request,
+                                  proto::DeleteResponse*) {
+  absl::StatusOr<std::vector<Digest>> digests =
+      ParseDigestList(request->digests(), "digests");
+  if (!digests.ok()) return ToGrpcStatus(digests.status());
+  for (const Digest& digest : *digests) {
+    absl::Status status = blobs_->Delete(digest);
+    if (!status.ok()) return ToGrpcStatus(status);
+  }
+  return grpc::Status::OK;
+}
+
+grpc::Status CacheService::GetActionResult(
+    grpc::ServerContext*, const proto::GetActionResultRequest* request,
+    proto::ActionResult* response) {
+  absl::StatusOr<Digest> key = ParseDigestField(request->key(), "key");
+  if (!key.ok()) return ToGrpcStatus(key.status());
+  absl::StatusOr<proto::ActionResult> result = actions_->Get(*key);
+  if (!result.ok()) return ToGrpcStatus(result.status());
+  *response = std::move(*result);
+  return grpc::Status::OK;
+}
+
+grpc::Status CacheService::UpdateActionResult(
+    grpc::ServerContext*, const proto::UpdateActionResultRequest* request,
+    proto::UpdateActionResultResponse*) {
+  absl::StatusOr<Digest> key = ParseDigestField(request->key(), "key");
+  if (!key.ok()) return ToGrpcStatus(key.status());
+  return ToGrpcStatus(actions_->Update(*key, request->result()));
+}
+
+grpc::Status CacheService::Stats(grpc::ServerContext*,
+                                 const proto::CacheStatsRequest*,
+                                 proto::CacheStats* response) {
+  absl::StatusOr<CacheStats> stats = admin_->Stats();
+  if (!stats.ok()) return ToGrpcStatus(stats.status());
+  *response = ToProto(*stats);
+  return grpc::Status::OK;
+}
+
+grpc::Status CacheService::Prune(grpc::ServerContext*,
+                                 const proto::PruneRequest* request,
+                                 proto::PruneResponse* response) {
+  absl::StatusOr<PruneOptions> options = FromProto(*request);
+  if (!options.ok()) return ToGrpcStatus(options.status());
+  absl::StatusOr<PruneResult> result = admin_->Prune(*options);
+  if (!result.ok()) return ToGrpcStatus(result.status());
+  *response = ToProto(*result);
+  return grpc::Status::OK;
+}
+
+}  // namespace farm::cache

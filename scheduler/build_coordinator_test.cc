@@ -1,0 +1,218 @@
+#include "scheduler/build_coordinator.h"
+
+#include "absl/strings/str_cat.h"
+#include "gtest/gtest.h"
+
+namespace farm::scheduler {
+namespace {
+
+constexpr char kDockerfile[] =
+    "FROM busybox AS build\n"
+    "COPY src /src\n"
+    "RUN make\n"
+    "FROM busybox AS unrelated\n"
+    "RUN true\n"
+    "FROM busybox\n"
+    "COPY --from=build /out /app\n"
+    "CMD [\"/app\"]\n";
+
+proto::LayerRef Layer(const std::string& name) {
+  proto::LayerRef layer;
+  layer.set_digest(Digest::Of("blob-" + name).ToString());
+  layer.set_diff_id(Digest::Of("diff-" + name).ToString());
+  layer.set_size(100);
+  return layer;
+}
+
+BuildSpec MakeSpec(const std::string& dockerfile = kDockerfile) {
+  BuildSpec spec;
+  spec.build_id = "b1";
+  spec.request.set_dockerfile(dockerfile);
+  spec.request.set_dockerfile_name("Dockerfile");
+  auto df = dockerfile::ParseDockerfile(dockerfile, "Dockerfile");
+  EXPECT_TRUE(df.ok()) << df.status();
+  auto plan = planner::PlanBuild(*df, {});
+  EXPECT_TRUE(plan.ok()) << plan.status();
+  spec.plan = *std::move(plan);
+  auto* dir = spec.context.add_entries();
+  dir->set_path("src");
+  dir->set_type(proto::ContextEntry::DIRECTORY);
+  dir->set_mode(0755);
+  auto* file = spec.context.add_entries();
+  file->set_path("src/main.c");
+  file->set_mode(0644);
+  file->set_digest(Digest::Of("int main;").ToString());
+  auto* other = spec.context.add_entries();
+  other->set_path("unused.txt");
+  other->set_digest(Digest::Of("x").ToString());
+  proto::ImageContent busybox;
+  busybox.set_reference("busybox");
+  busybox.set_manifest_digest(Digest::Of("busybox-manifest").ToString());
+  busybox.set_config("{\"os\":\"linux\"}");
+  *busybox.add_layers() = Layer("busybox");
+  spec.images["busybox"] = busybox;
+  return spec;
+}
+
+template <typename T>
+std::vector<T> Only(const std::vector<CoordinatorAction>& actions) {
+  std::vector<T> out;
+  for (const auto& action : actions) {
+    if (const T* t = std::get_if<T>(&action)) out.push_back(*t);
+  }
+  return out;
+}
+
+std::map<Digest, std::optional<proto::ActionResult>> Misses(
+    const LookupKeys& lookup) {
+  std::map<Digest, std::optional<proto::ActionResult>> out;
+  for (const Digest& key : lookup.keys) out[key] = std::nullopt;
+  return out;
+}
+
+proto::StageOutput Output(const proto::StageJob& job, const std::string& tag) {
+  proto::StageOutput output;
+  *output.add_layers() = Layer("busybox");
+  *output.add_layers() = Layer(tag);
+  output.set_config("{\"stage\":\"" + tag + "\"}");
+  output.set_final_key(job.keys(job.keys_size() - 1));
+  return output;
+}
+
+TEST(BuildCoordinatorTest, ColdBuildRunsDependencyThenTarget) {
+  BuildCoordinator coordinator(MakeSpec());
+  auto start = coordinator.Start();
+  auto lookups = Only<LookupKeys>(start);
+  ASSERT_EQ(lookups.size(), 1u);
+  // build (2 keys) and the target's instructions before COPY --from...:
+  // the target's keys wait for build's output, so only build is looked up.
+  EXPECT_EQ(lookups[0].keys.size(), 2u);
+
+  auto after_lookup = coordinator.OnLookup(Misses(lookups[0]));
+  auto dispatched = Only<DispatchStage>(after_lookup);
+  ASSERT_EQ(dispatched.size(), 1u);
+  EXPECT_EQ(dispatched[0].stage, 0);
+  const proto::StageJob& job = dispatched[0].job;
+  EXPECT_EQ(job.keys_size(), 3);  // FROM + 2 instructions
+  ASSERT_EQ(job.context().entries_size(), 2);  // src and src/main.c only
+  EXPECT_EQ(job.context().entries(1).path(), "src/main.c");
+
+  auto after_build = coordinator.OnStageDone(0, Output(job, "build"));
+  auto second_lookup = Only<LookupKeys>(after_build);
+  ASSERT_EQ(second_lookup.size(), 1u);
+  EXPECT_EQ(second_lookup[0].keys.size(), 2u);  // the target's two
+  auto target = Only<DispatchStage>(coordinator.OnLookup(Misses(second_lookup[0])));
+  ASSERT_EQ(target.size(), 1u);
+  EXPECT_EQ(target[0].stage, 2);
+  EXPECT_EQ(target[0].job.stages().count(0), 1u);  // build's output travels
+  auto finish = Only<FinishBuild>(
+      coordinator.OnStageDone(2, Output(target[0].job, "final")));
+  ASSERT_EQ(finish.size(), 1u);
+  EXPECT_TRUE(finish[0].status.ok());
+  EXPECT_FALSE(finish[0].fully_cached);
+  EXPECT_EQ(finish[0].output.config(), "{\"stage\":\"final\"}");
+  EXPECT_EQ(coordinator.jobs_dispatched(), 2);
+  EXPECT_TRUE(coordinator.finished());
+}
+
+TEST(BuildCoordinatorTest, FullyCachedBuildDispatchesNothing) {
+  // Run once, remembering every key's result, as a worker would store them.
+  std::map<Digest, std::optional<proto::ActionResult>> cache;
+  {
+    BuildCoordinator cold(MakeSpec());
+    std::vector<CoordinatorAction> actions = cold.Start();
+    while (!cold.finished()) {
+      std::vector<CoordinatorAction> next;
+      for (auto& action : actions) {
+        if (auto* lookup = std::get_if<LookupKeys>(&action)) {
+          auto r = cold.OnLookup(Misses(*lookup));
+          next.insert(next.end(), r.begin(), r.end());
+        } else if (auto* d = std::get_if<DispatchStage>(&action)) {
+          // What a worker does: one layer per instruction, on the base.
+          proto::StageOutput output;
+          *output.add_layers() = Layer("busybox");
+          for (int i = 1; i < d->job.keys_size(); ++i) {
+            proto::ActionResult result;
+            *result.mutable_layer() = Layer(absl::StrCat(d->stage, "-", i));
+            result.set_config(absl::StrCat("{\"step\":", i, "}"));
+            cache[*Digest::Parse(d->job.keys(i))] = result;
+            *output.add_layers() = result.layer();
+            output.set_config(result.config());
+          }
+          output.set_final_key(d->job.keys(d->job.keys_size() - 1));
+          auto r = cold.OnStageDone(d->stage, output);
+          next.insert(next.end(), r.begin(), r.end());
+        }
+      }
+      actions = next;
+    }
+  }
+  BuildCoordinator warm(MakeSpec());
+  std::vector<CoordinatorAction> actions = warm.Start();
+  int lookups = 0;
+  while (!warm.finished()) {
+    auto lookup = Only<LookupKeys>(actions);
+    ASSERT_EQ(lookup.size(), 1u);
+    ++lookups;
+    std::map<Digest, std::optional<proto::ActionResult>> results;
+    for (const Digest& key : lookup[0].keys) {
+      auto it = cache.find(key);
+      results[key] = it == cache.end() ? std::nullopt : it->second;
+    }
+    actions = warm.OnLookup(results);
+    EXPECT_TRUE(Only<DispatchStage>(actions).empty());
+  }
+  auto finish = Only<FinishBuild>(actions);
+  ASSERT_EQ(finish.size(), 1u);
+  EXPECT_TRUE(finish[0].status.ok()) << finish[0].status;
+  EXPECT_TRUE(finish[0].fully_cached);
+  EXPECT_EQ(warm.jobs_dispatched(), 0);
+  EXPECT_EQ(lookups, 2);  // build's keys, then the target's
+  // busybox + build's 2 layers are not in the target: it has busybox + its
+  // own COPY layer + the CMD result's layer in this fake cache.
+  EXPECT_EQ(finish[0].output.layers(0).diff_id(), Layer("busybox").diff_id());
+  auto cached_events = Only<EmitEvent>(actions);
+  EXPECT_FALSE(cached_events.empty());
+}
+
+TEST(BuildCoordinatorTest, MissingContextSourceFailsWithLine) {
+  BuildCoordinator coordinator(
+      MakeSpec("FROM busybox\nCOPY nothing-here /x\n"));
+  auto finish = Only<FinishBuild>(coordinator.Start());
+  ASSERT_EQ(finish.size(), 1u);
+  EXPECT_EQ(finish[0].status.code(), absl::StatusCode::kNotFound);
+  EXPECT_EQ(finish[0].status.message(),
+            "Dockerfile:2: COPY nothing-here /x: \"/nothing-here\": not found");
+}
+
+TEST(BuildCoordinatorTest, StageFailureAndCancelFinishTheBuild) {
+  BuildCoordinator coordinator(MakeSpec());
+  auto lookup = Only<LookupKeys>(coordinator.Start());
+  auto dispatched = Only<DispatchStage>(coordinator.OnLookup(Misses(lookup[0])));
+  ASSERT_EQ(dispatched.size(), 1u);
+  auto finish = Only<FinishBuild>(coordinator.OnStageFailed(
+      0, absl::InvalidArgumentError("RUN make: exit code 2")));
+  ASSERT_EQ(finish.size(), 1u);
+  EXPECT_EQ(finish[0].status.message(), "RUN make: exit code 2");
+  EXPECT_TRUE(coordinator.OnCancel("late").empty());
+
+  BuildCoordinator other(MakeSpec());
+  other.Start();
+  auto cancelled = Only<FinishBuild>(other.OnCancel("client went away"));
+  ASSERT_EQ(cancelled.size(), 1u);
+  EXPECT_EQ(cancelled[0].status.code(), absl::StatusCode::kCancelled);
+}
+
+TEST(BuildCoordinatorTest, NoCacheSkipsLookups) {
+  BuildSpec spec = MakeSpec();
+  spec.request.set_no_cache(true);
+  BuildCoordinator coordinator(std::move(spec));
+  auto start = coordinator.Start();
+  EXPECT_TRUE(Only<LookupKeys>(start).empty());
+  auto dispatched = Only<DispatchStage>(start);
+  ASSERT_EQ(dispatched.size(), 1u);
+  EXPECT_TRUE(dispatched[0].job.no_cache());
+}
+
+}  // namespace
+}  // namespace farm::scheduler

@@ -1,0 +1,139 @@
+// JobScheduler: the farm-wide queue of stage jobs and the pool of workers
+// that run them, as a state machine. Identical jobs (same final cache key)
+// run once however many builds wait on them; a job goes to a worker that
+// already holds its base layers, else to the least loaded one; workers hold
+// leases renewed by heartbeats, and a job whose worker is lost is re-queued
+// until it has cost kMaxAttempts workers. No threads, no sockets: the
+// service feeds it events and carries out the actions it returns.
+#ifndef FARM_SCHEDULER_JOB_SCHEDULER_H_
+#define FARM_SCHEDULER_JOB_SCHEDULER_H_
+
+#include <cstdint>
+#include <deque>
+#include <map>
+#include <set>
+#include <string>
+#include <variant>
+#include <vector>
+
+#include "absl/container/flat_hash_map.h"
+#include "absl/container/flat_hash_set.h"
+#include "absl/status/status.h"
+#include "absl/time/time.h"
+#include "common/clock.h"
+#include "proto/worker.pb.h"
+
+namespace farm::scheduler {
+
+// A build waiting on a job, and which of its stages the job is.
+struct Waiter {
+  std::string build_id;
+  int stage = 0;
+  friend bool operator<(const Waiter& a, const Waiter& b) {
+    return std::tie(a.build_id, a.stage) < std::tie(b.build_id, b.stage);
+  }
+};
+
+struct AssignJob {
+  std::string worker_id;
+  proto::StageJob job;
+};
+struct CancelOnWorker {
+  std::string worker_id;
+  std::string job_id;
+  std::string reason;
+};
+// A job ended; tell every waiter.
+struct JobDone {
+  std::vector<Waiter> waiters;
+  absl::Status status;
+  proto::StageOutput output;
+  std::string worker_id;
+};
+// Progress of a job, for every waiter.
+struct RelayEvent {
+  std::vector<Waiter> waiters;
+  proto::BuildEvent event;
+};
+using SchedulerAction = std::variant<AssignJob, CancelOnWorker, JobDone,
+                                     RelayEvent>;
+
+struct JobSchedulerOptions {
+  absl::Duration lease = absl::Seconds(10);
+  int max_attempts = 3;
+};
+
+struct WorkerState {
+  std::string id;
+  int slots = 1;
+  absl::flat_hash_set<std::string> layers;  // diff_ids it holds
+  int64_t cached_bytes = 0;
+  absl::Time last_heartbeat;
+  bool draining = false;
+  std::set<std::string> running;  // job ids
+  int64_t completed = 0;
+};
+
+class JobScheduler {
+ public:
+  explicit JobScheduler(Clock* clock, JobSchedulerOptions options = {})
+      : clock_(clock), options_(options) {}
+
+  // A build needs `job` for its stage `stage`. Joins an identical job in
+  // flight (same last key and no_cache) or queues a new one.
+  std::vector<SchedulerAction> Submit(const Waiter& waiter,
+                                      proto::StageJob job);
+  // The build no longer waits (it failed, finished or its client left).
+  // Jobs nobody else waits on are cancelled.
+  std::vector<SchedulerAction> Abandon(const std::string& build_id);
+
+  std::vector<SchedulerAction> WorkerJoined(const proto::RegisterWorker& reg);
+  std::vector<SchedulerAction> WorkerHeartbeat(const std::string& worker_id,
+                                               const proto::Heartbeat& beat);
+  // The worker's stream ended or its lease ran out: its jobs go back to the
+  // queue, or fail after kMaxAttempts.
+  std::vector<SchedulerAction> WorkerLost(const std::string& worker_id,
+                                          const std::string& reason);
+  std::vector<SchedulerAction> JobEventFrom(const std::string& worker_id,
+                                            const proto::JobEvent& event);
+  std::vector<SchedulerAction> JobResultFrom(const std::string& worker_id,
+                                             const proto::JobResult& result);
+  // Expires leases.
+  std::vector<SchedulerAction> Tick();
+
+  std::vector<WorkerState> Workers() const;
+  const proto::SchedulerStats& stats() const { return stats_; }
+  proto::SchedulerStats& mutable_stats() { return stats_; }
+  size_t queued() const { return queue_.size(); }
+
+ private:
+  struct Job {
+    std::string id;
+    std::string dedup_key;
+    proto::StageJob spec;
+    std::set<Waiter> waiters;
+    std::string worker;  // "" while queued
+    int attempts = 0;
+    std::string last_loss;
+  };
+
+  // Assigns queued jobs to free workers, oldest job first.
+  void Dispatch(std::vector<SchedulerAction>& out);
+  WorkerState* PickWorker(const Job& job);
+  void Finish(Job& job, absl::Status status, proto::StageOutput output,
+              std::vector<SchedulerAction>& out);
+  std::vector<Waiter> WaiterList(const Job& job) const;
+
+  Clock* clock_;
+  JobSchedulerOptions options_;
+  uint64_t next_job_ = 1;
+  std::map<std::string, Job> jobs_;                      // by id
+  absl::flat_hash_map<std::string, std::string> by_key_;  // dedup key → id
+  std::deque<std::string> queue_;                         // job ids
+  std::map<std::string, WorkerState> workers_;
+  proto::SchedulerStats stats_;
+};
+
+}  // namespace farm::scheduler
+
+#endif  // FARM_SCHEDULER_JOB_SCHEDULER_H_

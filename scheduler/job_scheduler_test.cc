@@ -1,0 +1,195 @@
+#include "scheduler/job_scheduler.h"
+
+#include "gtest/gtest.h"
+
+namespace farm::scheduler {
+namespace {
+
+template <typename T>
+std::vector<T> Only(const std::vector<SchedulerAction>& actions) {
+  std::vector<T> out;
+  for (const auto& a : actions) {
+    if (const T* t = std::get_if<T>(&a)) out.push_back(*t);
+  }
+  return out;
+}
+
+proto::StageJob Job(const std::string& final_key,
+                    std::vector<std::string> base = {}) {
+  proto::StageJob job;
+  job.add_keys("sha256:base");
+  job.add_keys(final_key);
+  for (const auto& id : base) job.add_base_diff_ids(id);
+  return job;
+}
+
+proto::RegisterWorker Worker(const std::string& id, int slots,
+                             std::vector<std::string> layers = {}) {
+  proto::RegisterWorker reg;
+  reg.set_worker_id(id);
+  reg.set_slots(slots);
+  for (const auto& l : layers) reg.add_layers(l);
+  return reg;
+}
+
+proto::JobResult Ok(const std::string& job_id) {
+  proto::JobResult r;
+  r.set_job_id(job_id);
+  r.set_ok(true);
+  r.mutable_output()->set_final_key("k");
+  return r;
+}
+
+TEST(JobSchedulerTest, QueuesUntilAWorkerJoins) {
+  SimulatedClock clock;
+  JobScheduler s(&clock);
+  EXPECT_TRUE(Only<AssignJob>(s.Submit({"b1", 0}, Job("k1"))).empty());
+  EXPECT_EQ(s.queued(), 1u);
+  auto assigned = Only<AssignJob>(s.WorkerJoined(Worker("w1", 1)));
+  ASSERT_EQ(assigned.size(), 1u);
+  EXPECT_EQ(assigned[0].worker_id, "w1");
+  EXPECT_EQ(assigned[0].job.job_id(), "job-1");
+  EXPECT_EQ(assigned[0].job.attempt(), 1);
+  auto done = Only<JobDone>(s.JobResultFrom("w1", Ok("job-1")));
+  ASSERT_EQ(done.size(), 1u);
+  EXPECT_TRUE(done[0].status.ok());
+  ASSERT_EQ(done[0].waiters.size(), 1u);
+  EXPECT_EQ(done[0].waiters[0].build_id, "b1");
+}
+
+TEST(JobSchedulerTest, IdenticalJobsRunOnceForEveryWaiter) {
+  SimulatedClock clock;
+  JobScheduler s(&clock);
+  s.WorkerJoined(Worker("w1", 4));
+  EXPECT_EQ(Only<AssignJob>(s.Submit({"b1", 2}, Job("shared"))).size(), 1u);
+  EXPECT_TRUE(Only<AssignJob>(s.Submit({"b2", 0}, Job("shared"))).empty());
+  EXPECT_EQ(s.stats().jobs_deduplicated(), 1);
+  auto done = Only<JobDone>(s.JobResultFrom("w1", Ok("job-1")));
+  ASSERT_EQ(done.size(), 1u);
+  ASSERT_EQ(done[0].waiters.size(), 2u);
+  EXPECT_EQ(done[0].waiters[0].stage, 2);
+  EXPECT_EQ(done[0].waiters[1].stage, 0);
+  EXPECT_EQ(s.stats().runs_by_stage_key().at("shared"), 1);
+  // Once finished, the same key runs again for a later build.
+  EXPECT_EQ(Only<AssignJob>(s.Submit({"b3", 0}, Job("shared"))).size(), 1u);
+}
+
+TEST(JobSchedulerTest, PrefersWorkersHoldingTheBaseLayers) {
+  SimulatedClock clock;
+  JobScheduler s(&clock);
+  s.WorkerJoined(Worker("a", 2));
+  s.WorkerJoined(Worker("b", 2, {"sha256:l1", "sha256:l2"}));
+  auto assigned = Only<AssignJob>(
+      s.Submit({"b1", 0}, Job("k1", {"sha256:l1", "sha256:l2"})));
+  ASSERT_EQ(assigned.size(), 1u);
+  EXPECT_EQ(assigned[0].worker_id, "b");
+  // Without affinity the least loaded worker wins.
+  auto next = Only<AssignJob>(s.Submit({"b1", 1}, Job("k2")));
+  ASSERT_EQ(next.size(), 1u);
+  EXPECT_EQ(next[0].worker_id, "a");
+}
+
+TEST(JobSchedulerTest, IndependentJobsSpreadOverWorkers) {
+  SimulatedClock clock;
+  JobScheduler s(&clock);
+  s.WorkerJoined(Worker("w1", 1));
+  s.WorkerJoined(Worker("w2", 1));
+  auto a = Only<AssignJob>(s.Submit({"b", 1}, Job("left")));
+  auto b = Only<AssignJob>(s.Submit({"b", 2}, Job("right")));
+  ASSERT_EQ(a.size(), 1u);
+  ASSERT_EQ(b.size(), 1u);
+  EXPECT_NE(a[0].worker_id, b[0].worker_id);
+}
+
+TEST(JobSchedulerTest, LostWorkerRequeuesThenGivesUpAfterThreeAttempts) {
+  SimulatedClock clock;
+  JobScheduler s(&clock);
+  s.WorkerJoined(Worker("w1", 1));
+  s.WorkerJoined(Worker("w2", 1));
+  s.WorkerJoined(Worker("w3", 1));
+  auto first = Only<AssignJob>(s.Submit({"b1", 0}, Job("crash")));
+  ASSERT_EQ(first.size(), 1u);
+  auto second = Only<AssignJob>(s.WorkerLost(first[0].worker_id, "stream"));
+  ASSERT_EQ(second.size(), 1u);
+  EXPECT_NE(second[0].worker_id, first[0].worker_id);
+  EXPECT_EQ(second[0].job.attempt(), 2);
+  auto third = Only<AssignJob>(s.WorkerLost(second[0].worker_id, "stream"));
+  ASSERT_EQ(third.size(), 1u);
+  EXPECT_EQ(third[0].job.attempt(), 3);
+  auto lost = s.WorkerLost(third[0].worker_id, "killed");
+  auto done = Only<JobDone>(lost);
+  ASSERT_EQ(done.size(), 1u);
+  EXPECT_EQ(done[0].status.code(), absl::StatusCode::kUnavailable);
+  EXPECT_NE(done[0].status.message().find("after 3 attempts"),
+            std::string::npos);
+  EXPECT_NE(done[0].status.message().find("killed"), std::string::npos);
+  EXPECT_EQ(s.stats().jobs_retried(), 2);
+  EXPECT_EQ(s.stats().workers_lost(), 3);
+}
+
+TEST(JobSchedulerTest, LeasesExpireWithoutHeartbeats) {
+  SimulatedClock clock;
+  JobScheduler s(&clock, {absl::Seconds(10), 3});
+  s.WorkerJoined(Worker("quiet", 1));
+  s.WorkerJoined(Worker("chatty", 1));
+  auto assigned = Only<AssignJob>(s.Submit({"b1", 0}, Job("k")));
+  ASSERT_EQ(assigned.size(), 1u);
+  std::string first = assigned[0].worker_id;
+  std::string other = first == "quiet" ? "chatty" : "quiet";
+  clock.Advance(absl::Seconds(8));
+  s.WorkerHeartbeat(other, proto::Heartbeat());
+  EXPECT_TRUE(s.Tick().empty());
+  clock.Advance(absl::Seconds(5));
+  auto moved = Only<AssignJob>(s.Tick());
+  ASSERT_EQ(moved.size(), 1u);
+  EXPECT_EQ(moved[0].worker_id, other);
+  EXPECT_EQ(s.Workers().size(), 1u);
+}
+
+TEST(JobSchedulerTest, AbandonedJobsAreCancelledUnlessSomeoneWaits) {
+  SimulatedClock clock;
+  JobScheduler s(&clock);
+  s.WorkerJoined(Worker("w1", 2));
+  s.Submit({"b1", 0}, Job("shared"));
+  s.Submit({"b2", 0}, Job("shared"));
+  s.Submit({"b1", 1}, Job("mine"));
+  auto cancels = Only<CancelOnWorker>(s.Abandon("b1"));
+  ASSERT_EQ(cancels.size(), 1u);
+  EXPECT_EQ(cancels[0].job_id, "job-2");
+  EXPECT_EQ(s.stats().jobs_cancelled(), 1);
+  // The shared job still reports to b2.
+  auto done = Only<JobDone>(s.JobResultFrom("w1", Ok("job-1")));
+  ASSERT_EQ(done.size(), 1u);
+  ASSERT_EQ(done[0].waiters.size(), 1u);
+  EXPECT_EQ(done[0].waiters[0].build_id, "b2");
+}
+
+TEST(JobSchedulerTest, DrainingWorkersTakeNoNewJobs) {
+  SimulatedClock clock;
+  JobScheduler s(&clock);
+  s.WorkerJoined(Worker("w1", 2));
+  proto::Heartbeat beat;
+  beat.set_draining(true);
+  s.WorkerHeartbeat("w1", beat);
+  EXPECT_TRUE(Only<AssignJob>(s.Submit({"b", 0}, Job("k"))).empty());
+  EXPECT_EQ(s.queued(), 1u);
+}
+
+TEST(JobSchedulerTest, EventsReachEveryWaiterWithTheWorkerName) {
+  SimulatedClock clock;
+  JobScheduler s(&clock);
+  s.WorkerJoined(Worker("w1", 1));
+  s.Submit({"b1", 3}, Job("k"));
+  proto::JobEvent event;
+  event.set_job_id("job-1");
+  event.mutable_event()->set_text("hello");
+  auto relayed = Only<RelayEvent>(s.JobEventFrom("w1", event));
+  ASSERT_EQ(relayed.size(), 1u);
+  EXPECT_EQ(relayed[0].event.worker(), "w1");
+  EXPECT_EQ(relayed[0].waiters[0].stage, 3);
+  // Events from a worker that no longer owns the job are dropped.
+  EXPECT_TRUE(s.JobEventFrom("w2", event).empty());
+}
+
+}  // namespace
+}  // namespace farm::scheduler
