@@ -317,7 +317,9 @@ absl::Status RocksDbBlobStore::CommitUpload(const Digest& digest,
   std::vector<std::pair<Digest, uint64_t>> victims;
   if (options_.max_bytes != 0) {
     index_.Insert(digest, size);
-    victims = index_.Victims(options_.max_bytes, {digest});
+    absl::flat_hash_set<Digest> keep = pinned_;
+    keep.insert(digest);
+    victims = index_.Victims(options_.max_bytes, keep);
     index_.Erase(digest);
   }
   absl::StatusOr<PruneResult> evicted = EvictLocked(victims, batch);
@@ -361,6 +363,11 @@ absl::StatusOr<PruneResult> RocksDbBlobStore::EvictLocked(
   CacheCounters::Add(counters_->evictions, result.blobs_removed);
   CacheCounters::Add(counters_->evicted_bytes, result.bytes_removed);
   return result;
+}
+
+void RocksDbBlobStore::SetPinned(absl::flat_hash_set<Digest> pinned) {
+  absl::MutexLock lock(&mu_);
+  pinned_ = std::move(pinned);
 }
 
 absl::StatusOr<PruneResult> RocksDbBlobStore::EvictTo(

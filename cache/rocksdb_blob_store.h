@@ -57,6 +57,11 @@ class RocksDbBlobStore : public BlobStore {
   absl::Status Delete(const Digest& digest) override;
   absl::StatusOr<BlobInfo> Stat(const Digest& digest) override;
 
+  // Blobs the byte budget must never evict, such as the layers of tagged
+  // images. Replaces the previous set; held in memory only, so the owner of
+  // the pins sets them again after a restart.
+  void SetPinned(absl::flat_hash_set<Digest> pinned);
+
   // Evicts least-recently-used blobs (not in `keep`) down to `target_bytes`.
   absl::StatusOr<PruneResult> EvictTo(uint64_t target_bytes,
                                       const absl::flat_hash_set<Digest>& keep);
@@ -107,6 +112,7 @@ class RocksDbBlobStore : public BlobStore {
 
   absl::Mutex mu_;
   LruIndex index_ ABSL_GUARDED_BY(mu_);
+  absl::flat_hash_set<Digest> pinned_ ABSL_GUARDED_BY(mu_);
   absl::flat_hash_map<Digest, rocksdb_format::BlobRecord> records_
       ABSL_GUARDED_BY(mu_);
 };

@@ -284,5 +284,24 @@ TEST_F(RocksDbCacheTest, FormatRoundTripsAndRejectsGarbage) {
   EXPECT_EQ(*rocksdb_format::ParseDigestKey(rocksdb_format::DigestKey(d)), d);
 }
 
+TEST_F(RocksDbCacheTest, BudgetEvictionSkipsPinnedBlobs) {
+  options_.max_bytes = 25'000;
+  std::unique_ptr<RocksDbCache> cache = Open();
+  ASSERT_NE(cache, nullptr);
+  std::string pinned = TestBytes(10'000, 1);
+  std::string other = TestBytes(10'000, 2);
+  ASSERT_TRUE(PutBlob(*cache->blobs(), pinned).ok());
+  clock_.Advance(absl::Hours(2));
+  ASSERT_TRUE(PutBlob(*cache->blobs(), other).ok());
+  cache->blobs()->SetPinned({Digest::Of(pinned)});
+  clock_.Advance(absl::Hours(2));
+  // The third blob needs room: the oldest unpinned one goes, not the
+  // older pinned one.
+  ASSERT_TRUE(PutBlob(*cache->blobs(), TestBytes(10'000, 3)).ok());
+  EXPECT_TRUE(cache->blobs()->Stat(Digest::Of(pinned)).ok());
+  EXPECT_EQ(cache->blobs()->Stat(Digest::Of(other)).status().code(),
+            absl::StatusCode::kNotFound);
+}
+
 }  // namespace
 }  // namespace farm::cache
