@@ -1,30 +1,138 @@
 // The farm command line: global flags, then one subcommand.
+#include <cstdlib>
 #include <iostream>
 #include <string>
 #include <vector>
 
+#include "client/build/build_command.h"
+#include "client/farm_channel.h"
+#include "client/farm_commands.h"
+#include "client/image_commands.h"
 #include "client/plan_command.h"
 
 namespace {
 
 constexpr char kUsage[] =
-    "usage: farm [--root DIR] COMMAND [ARGS...]\n"
+    "usage: farm [--root DIR] [--remote ADDR] COMMAND [ARGS...]\n"
     "\n"
     "commands:\n"
-    "  plan     print the stages a build of a Dockerfile would run\n";
+    "  build     build an image from a Dockerfile\n"
+    "  plan      print the stages a build of a Dockerfile would run\n"
+    "  images    list images          rmi      remove images\n"
+    "  tag       tag an image         inspect  show an image's details\n"
+    "  history   show an image's steps\n"
+    "  load      load images from a docker-archive or OCI tar\n"
+    "  save      save images to a docker-archive or OCI tar\n"
+    "  image prune   remove unused images\n"
+    "  cache stats|prune   the layer cache\n"
+    "  workers   list the farm's workers\n"
+    "  builds    list running and recent builds\n";
+
+// Takes `--root`/`--remote` (with a value, either form) out of `args`.
+// Only the words before `stop` are searched.
+void TakeGlobalFlags(std::vector<std::string>& args, size_t stop,
+                     farm::client::FarmEndpoint& endpoint, bool* bad) {
+  for (size_t i = 0; i < std::min(stop, args.size());) {
+    const std::string& arg = args[i];
+    std::string* target = nullptr;
+    std::string value;
+    size_t take = 0;
+    for (const char* name : {"--root", "--remote"}) {
+      std::string flag = name;
+      if (arg == flag) {
+        if (i + 1 >= args.size()) {
+          *bad = true;
+          return;
+        }
+        value = args[i + 1];
+        take = 2;
+      } else if (arg.rfind(flag + "=", 0) == 0) {
+        value = arg.substr(flag.size() + 1);
+        take = 1;
+      }
+      if (take > 0) {
+        target = flag == "--root" ? &endpoint.root : &endpoint.remote;
+        break;
+      }
+    }
+    if (target == nullptr) {
+      ++i;
+      continue;
+    }
+    *target = value;
+    args.erase(args.begin() + i, args.begin() + i + take);
+    stop -= take;
+  }
+}
+
+int Dispatch(const std::string& command, std::vector<std::string> rest,
+             const farm::client::FarmEndpoint& endpoint) {
+  using namespace farm::client;
+  if (command == "plan") return RunPlanCommand(rest);
+  if (command == "build") {
+    if (!endpoint.remote.empty()) rest.insert(rest.begin(), {"--remote", endpoint.remote});
+    return build::RunBuildCommand(rest, endpoint.root, OpenFarmChannel);
+  }
+  if (command == "load") return RunLoadCommand(rest, endpoint);
+  if (command == "save") return RunSaveCommand(rest, endpoint);
+  if (command == "images") return RunImagesCommand(rest, endpoint);
+  if (command == "rmi") return RunRmiCommand(rest, endpoint);
+  if (command == "tag") return RunTagCommand(rest, endpoint);
+  if (command == "inspect") return RunInspectCommand(rest, endpoint);
+  if (command == "history") return RunHistoryCommand(rest, endpoint);
+  if (command == "cache") return RunCacheCommand(rest, endpoint);
+  if (command == "workers") return RunWorkersCommand(rest, endpoint);
+  if (command == "builds") return RunBuildsCommand(rest, endpoint);
+  if (command == "image") {
+    if (!rest.empty() && rest[0] == "prune") {
+      return RunImagePruneCommand({rest.begin() + 1, rest.end()}, endpoint);
+    }
+    if (!rest.empty() && (rest[0] == "ls" || rest[0] == "list")) {
+      return RunImagesCommand({rest.begin() + 1, rest.end()}, endpoint);
+    }
+    if (!rest.empty() && (rest[0] == "rm")) {
+      return RunRmiCommand({rest.begin() + 1, rest.end()}, endpoint);
+    }
+    if (!rest.empty() && rest[0] == "inspect") {
+      return RunInspectCommand({rest.begin() + 1, rest.end()}, endpoint);
+    }
+    std::cerr << "usage: farm image prune|ls|rm|inspect ...\n";
+    return 2;
+  }
+  std::cerr << "farm: unknown command \"" << command << "\"\n" << kUsage;
+  return 2;
+}
 
 }  // namespace
 
 int main(int argc, char** argv) {
   std::vector<std::string> args(argv + 1, argv + argc);
-  if (args.empty() || args[0] == "--help" || args[0] == "-h" ||
+  farm::client::FarmEndpoint endpoint;
+  if (const char* remote = getenv("FARM_REMOTE")) endpoint.remote = remote;
+  if (const char* root = getenv("FARM_ROOT")) endpoint.root = root;
+  bool bad = false;
+  // Global flags come before the command...
+  size_t command_at = 0;
+  while (command_at < args.size() && args[command_at].rfind("-", 0) == 0) {
+    command_at += args[command_at].find('=') == std::string::npos ? 2 : 1;
+  }
+  TakeGlobalFlags(args, command_at, endpoint, &bad);
+  if (bad || args.empty() || args[0] == "--help" || args[0] == "-h" ||
       args[0] == "help") {
     std::cout << kUsage;
-    return args.empty() ? 2 : 0;
+    return args.empty() || bad ? 2 : 0;
+  }
+  if (args[0].rfind("-", 0) == 0) {
+    std::cerr << "farm: unknown flag " << args[0] << "\n" << kUsage;
+    return 2;
   }
   std::string command = args[0];
   std::vector<std::string> rest(args.begin() + 1, args.end());
-  if (command == "plan") return farm::client::RunPlanCommand(rest);
-  std::cerr << "farm: unknown command \"" << command << "\"\n" << kUsage;
-  return 2;
+  // ...and every command but `run` also takes them among its own flags.
+  if (command != "run" && command != "build") {
+    TakeGlobalFlags(rest, rest.size(), endpoint, &bad);
+  }
+  int status = Dispatch(command, std::move(rest), endpoint);
+  farm::client::CloseFarmChannels();
+  return status;
 }

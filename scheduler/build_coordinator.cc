@@ -233,8 +233,8 @@ std::vector<CoordinatorAction> BuildCoordinator::OnStageFailed(
 std::vector<CoordinatorAction> BuildCoordinator::OnCancel(
     const std::string& reason) {
   if (finished_) return {};
-  return Fail(absl::CancelledError(
-      reason.empty() ? "the build was cancelled" : reason));
+  return Fail(absl::CancelledError(reason.empty() ? "the build was cancelled"
+                                                  : reason));
 }
 
 std::vector<CoordinatorAction> BuildCoordinator::Fail(
@@ -261,8 +261,7 @@ proto::BuildEvent BuildCoordinator::Event(const StageState& s, int instruction,
   return event;
 }
 
-absl::StatusOr<proto::StageJob> BuildCoordinator::MakeJob(
-    const StageState& s) {
+absl::StatusOr<proto::StageJob> BuildCoordinator::MakeJob(const StageState& s) {
   const proto::PlannedStage& stage = *s.planned;
   proto::StageJob job;
   job.set_dockerfile(spec_.request.dockerfile());

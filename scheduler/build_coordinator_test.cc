@@ -93,7 +93,7 @@ TEST(BuildCoordinatorTest, ColdBuildRunsDependencyThenTarget) {
   ASSERT_EQ(dispatched.size(), 1u);
   EXPECT_EQ(dispatched[0].stage, 0);
   const proto::StageJob& job = dispatched[0].job;
-  EXPECT_EQ(job.keys_size(), 3);  // FROM + 2 instructions
+  EXPECT_EQ(job.keys_size(), 3);               // FROM + 2 instructions
   ASSERT_EQ(job.context().entries_size(), 2);  // src and src/main.c only
   EXPECT_EQ(job.context().entries(1).path(), "src/main.c");
 
@@ -101,7 +101,8 @@ TEST(BuildCoordinatorTest, ColdBuildRunsDependencyThenTarget) {
   auto second_lookup = Only<LookupKeys>(after_build);
   ASSERT_EQ(second_lookup.size(), 1u);
   EXPECT_EQ(second_lookup[0].keys.size(), 2u);  // the target's two
-  auto target = Only<DispatchStage>(coordinator.OnLookup(Misses(second_lookup[0])));
+  auto target =
+      Only<DispatchStage>(coordinator.OnLookup(Misses(second_lookup[0])));
   ASSERT_EQ(target.size(), 1u);
   EXPECT_EQ(target[0].stage, 2);
   EXPECT_EQ(target[0].job.stages().count(0), 1u);  // build's output travels
@@ -188,7 +189,8 @@ TEST(BuildCoordinatorTest, MissingContextSourceFailsWithLine) {
 TEST(BuildCoordinatorTest, StageFailureAndCancelFinishTheBuild) {
   BuildCoordinator coordinator(MakeSpec());
   auto lookup = Only<LookupKeys>(coordinator.Start());
-  auto dispatched = Only<DispatchStage>(coordinator.OnLookup(Misses(lookup[0])));
+  auto dispatched =
+      Only<DispatchStage>(coordinator.OnLookup(Misses(lookup[0])));
   ASSERT_EQ(dispatched.size(), 1u);
   auto finish = Only<FinishBuild>(coordinator.OnStageFailed(
       0, absl::InvalidArgumentError("RUN make: exit code 2")));

@@ -203,12 +203,12 @@ std::vector<SchedulerAction> JobScheduler::JobResultFrom(
   if (it != jobs_.end() && it->second.worker == worker_id) {
     absl::Status status =
         result.ok() ? absl::OkStatus()
-                    : absl::Status(static_cast<absl::StatusCode>(
-                                       result.error_code() == 0
-                                           ? static_cast<int>(
-                                                 absl::StatusCode::kUnknown)
-                                           : result.error_code()),
-                                   result.error());
+                    : absl::Status(
+                          static_cast<absl::StatusCode>(
+                              result.error_code() == 0
+                                  ? static_cast<int>(absl::StatusCode::kUnknown)
+                                  : result.error_code()),
+                          result.error());
     Finish(it->second, status, result.output(), out);
   }
   Dispatch(out);
@@ -223,9 +223,9 @@ std::vector<SchedulerAction> JobScheduler::Tick() {
     if (now - worker.last_heartbeat > options_.lease) expired.push_back(id);
   }
   for (const std::string& id : expired) {
-    std::vector<SchedulerAction> lost = WorkerLost(
-        id, absl::StrCat("no heartbeat for ",
-                         absl::FormatDuration(options_.lease)));
+    std::vector<SchedulerAction> lost =
+        WorkerLost(id, absl::StrCat("no heartbeat for ",
+                                    absl::FormatDuration(options_.lease)));
     out.insert(out.end(), lost.begin(), lost.end());
   }
   return out;

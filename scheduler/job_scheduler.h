@@ -55,8 +55,8 @@ struct RelayEvent {
   std::vector<Waiter> waiters;
   proto::BuildEvent event;
 };
-using SchedulerAction = std::variant<AssignJob, CancelOnWorker, JobDone,
-                                     RelayEvent>;
+using SchedulerAction =
+    std::variant<AssignJob, CancelOnWorker, JobDone, RelayEvent>;
 
 struct JobSchedulerOptions {
   absl::Duration lease = absl::Seconds(10);
@@ -127,7 +127,7 @@ class JobScheduler {
   Clock* clock_;
   JobSchedulerOptions options_;
   uint64_t next_job_ = 1;
-  std::map<std::string, Job> jobs_;                      // by id
+  std::map<std::string, Job> jobs_;                       // by id
   absl::flat_hash_map<std::string, std::string> by_key_;  // dedup key → id
   std::deque<std::string> queue_;                         // job ids
   std::map<std::string, WorkerState> workers_;

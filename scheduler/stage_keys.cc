@@ -45,8 +45,8 @@ absl::StatusOr<std::optional<std::vector<Digest>>> SourceDigests(
       out.push_back(d);
     }
   } else if (!paths.empty()) {
-    ASSIGN_OR_RETURN(Digest d, planner::SourcesDigest(*inputs.context, paths,
-                                                       Excludes(in)));
+    ASSIGN_OR_RETURN(
+        Digest d, planner::SourcesDigest(*inputs.context, paths, Excludes(in)));
     out.push_back(d);
   }
   if (const auto* add = in.As<dockerfile::AddInstruction>()) {

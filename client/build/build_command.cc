@@ -1,0 +1,259 @@
+#include "client/build/build_command.h"
+
+#include <pwd.h>
+#include <unistd.h>
+
+#include <climits>
+#include <cstdlib>
+#include <iostream>
+#include <thread>
+
+#include "absl/strings/str_cat.h"
+#include "client/build/build_options.h"
+#include "client/build/build_session.h"
+#include "client/build/grpc_build_stream.h"
+#include "client/build/interrupt_watcher.h"
+#include "client/build_inputs.h"
+#include "client/context/context_blob_source.h"
+#include "client/context/context_walker.h"
+#include "client/context/stat_cache.h"
+#include "client/progress/client_steps.h"
+#include "client/progress/printer_factory.h"
+#include "client/progress/text_format.h"
+#include "common/fs.h"
+#include "common/logging.h"
+#include "common/status_macros.h"
+#include "dockerfile/dockerignore.h"
+
+namespace farm::client::build {
+
+namespace {
+
+constexpr int kExitFailed = 1;
+constexpr int kExitUsage = 2;
+constexpr int kExitInterrupted = 130;
+// After a second Ctrl-C the build is abandoned; if the process has not
+// exited this long after, it is ended outright.
+constexpr absl::Duration kAbandonDeadline = absl::Seconds(2);
+
+// "user@host", for `farm builds`.
+std::string ClientName() {
+  std::string user;
+  if (const char* env = getenv("USER"); env != nullptr && *env) {
+    user = env;
+  } else if (struct passwd* pw = getpwuid(getuid())) {
+    user = pw->pw_name;
+  }
+  char host[HOST_NAME_MAX + 1] = {};
+  gethostname(host, sizeof(host) - 1);
+  return absl::StrCat(user.empty() ? "unknown" : user, "@", host);
+}
+
+// Runs the steps after the command line is understood; every error ends
+// up in a failed BuildResult for the printer.
+class BuildCommand {
+ public:
+  BuildCommand(BuildOptions options, std::string root,
+               const ChannelOpener& open)
+      : options_(std::move(options)), root_(std::move(root)), open_(open) {
+    progress::PrinterOptions printer_options;
+    printer_options.show_workers = !options_.remote.empty();
+    printer_ = progress::MakeProgressPrinter(
+        options_.quiet ? progress::ProgressMode::kQuiet : options_.progress,
+        printer_options);
+    steps_ = std::make_unique<progress::ClientSteps>(printer_.get(),
+                                                     RealClock::Get());
+  }
+
+  int Run();
+
+ private:
+  int Fail(const absl::Status& status, int exit_code = kExitFailed) {
+    proto::BuildResult result;
+    result.set_ok(false);
+    result.set_error_code(static_cast<int>(status.code()));
+    result.set_error(std::string(status.message()));
+    printer_->OnResult(result);
+    return exit_code;
+  }
+  absl::StatusOr<context::ContextSnapshot> Walk(
+      const dockerfile::IgnoreMatcher& ignore);
+
+  const BuildOptions options_;
+  const std::string root_;
+  const ChannelOpener& open_;
+  std::unique_ptr<progress::ProgressPrinter> printer_;
+  std::unique_ptr<progress::ClientSteps> steps_;
+};
+
+absl::StatusOr<context::ContextSnapshot> BuildCommand::Walk(
+    const dockerfile::IgnoreMatcher& ignore) {
+  char resolved[PATH_MAX];
+  if (realpath(options_.context.c_str(), resolved) == nullptr) {
+    return ErrnoStatus(errno, absl::StrCat("unable to prepare context: ",
+                                           options_.context));
+  }
+  std::string cache_path = context::DefaultStatCachePath(resolved);
+  std::unique_ptr<context::StatCache> cache;
+  context::WalkOptions walk;
+  if (!cache_path.empty()) {
+    cache = std::make_unique<context::StatCache>(cache_path);
+    cache->Load();
+    walk.stat_cache = cache.get();
+  }
+  absl::StatusOr<context::ContextSnapshot> snap =
+      context::WalkContext(resolved, ignore, walk);
+  if (snap.ok() && cache != nullptr) {
+    if (absl::Status s = cache->Save(); !s.ok()) {
+      FARM_LOG(WARNING) << "the stat cache was not saved: " << s;
+    }
+  }
+  return snap;
+}
+
+int BuildCommand::Run() {
+  // The Dockerfile.
+  std::string definition =
+      options_.file.empty() || options_.file == "-"
+          ? std::string("Dockerfile")
+          : BaseName(options_.file);
+  progress::ClientSteps::Step step =
+      steps_->Start("load build definition from " + definition);
+  absl::StatusOr<DockerfileSource> dockerfile =
+      ReadDockerfile(options_.context, options_.file);
+  if (!dockerfile.ok()) {
+    step.Fail(std::string(dockerfile.status().message()));
+    return Fail(dockerfile.status());
+  }
+  step.Log(absl::StrCat("transferring dockerfile: ",
+                        progress::FormatBytes(dockerfile->content.size()),
+                        " done"));
+  step.Done();
+
+  // The ignore rules.
+  step = steps_->Start("load .dockerignore");
+  absl::StatusOr<dockerfile::IgnoreMatcher> ignore = dockerfile::LoadIgnoreFile(
+      options_.context, options_.file == "-" ? "" : dockerfile->path);
+  if (!ignore.ok()) {
+    step.Fail(std::string(ignore.status().message()));
+    return Fail(ignore.status());
+  }
+  step.Log(ignore->source().empty()
+               ? std::string("no .dockerignore")
+               : absl::StrCat(ignore->patterns().size(),
+                              ignore->patterns().size() == 1 ? " pattern"
+                                                             : " patterns",
+                              " from ", BaseName(ignore->source())));
+  step.Done();
+
+  // The context.
+  step = steps_->Start("load build context");
+  absl::StatusOr<context::ContextSnapshot> snap = Walk(*ignore);
+  if (!snap.ok()) {
+    step.Fail(std::string(snap.status().message()));
+    return Fail(snap.status());
+  }
+  const context::WalkStats& stats = snap->stats;
+  step.Log(absl::StrCat(stats.files, " files (",
+                        progress::FormatBytes(stats.file_bytes), "), ",
+                        stats.directories, " directories, ", stats.symlinks,
+                        " symlinks; hashed ", stats.hashed_files, " (",
+                        progress::FormatBytes(stats.hashed_bytes), "), ",
+                        stats.cached_files, " unchanged"));
+  step.Done();
+
+  std::unique_ptr<OutputFiles> outputs;
+  if (!options_.outputs.empty()) {
+    absl::StatusOr<std::unique_ptr<OutputFiles>> created =
+        OutputFiles::Create(options_.outputs, STDOUT_FILENO);
+    if (!created.ok()) return Fail(created.status());
+    outputs = *std::move(created);
+  }
+
+  SessionOptions session_options;
+  proto::BuildRequest& request = session_options.request;
+  request.set_dockerfile(dockerfile->content);
+  request.set_dockerfile_name(dockerfile->name);
+  request.mutable_build_args()->insert(options_.build_args.begin(),
+                                       options_.build_args.end());
+  request.set_target(options_.target);
+  for (const std::string& tag : options_.tags) request.add_tags(tag);
+  request.set_no_cache(options_.no_cache);
+  request.set_platform(options_.platform);
+  if (outputs != nullptr) {
+    for (const std::string& format : outputs->formats()) {
+      request.add_outputs(format);
+    }
+  }
+  request.set_pull(options_.pull);
+  request.set_push(options_.push);
+  request.set_client(ClientName());
+  for (const std::string& p : ignore->patterns()) {
+    request.add_ignore_patterns(p);
+  }
+  session_options.manifest = &snap->manifest;
+  context::ContextBlobSource blobs(*snap);
+  session_options.blobs = &blobs;
+  session_options.printer = printer_.get();
+  session_options.steps = steps_.get();
+  session_options.outputs = outputs.get();
+
+  FarmEndpoint endpoint;
+  endpoint.root = root_;
+  endpoint.remote = options_.remote;
+  absl::StatusOr<std::shared_ptr<grpc::Channel>> channel = open_(endpoint);
+  if (!channel.ok()) {
+    return Fail(Annotate(channel.status(),
+                         endpoint.remote.empty()
+                             ? std::string("starting the embedded farm")
+                             : "connecting to the farm at " + endpoint.remote));
+  }
+  GrpcBuildConnector connector(*channel);
+  BuildSession session(&connector, std::move(session_options));
+
+  absl::StatusOr<std::unique_ptr<InterruptWatcher>> watcher =
+      InterruptWatcher::Start([&session](int count) {
+        if (count > 2) _exit(kExitInterrupted);
+        session.Interrupt();
+        if (count == 2) {
+          std::thread([] {
+            absl::SleepFor(kAbandonDeadline);
+            _exit(kExitInterrupted);
+          }).detach();
+        }
+      });
+  if (!watcher.ok()) {
+    FARM_LOG(WARNING) << "Ctrl-C will not cancel the build: "
+                      << watcher.status();
+  }
+  absl::StatusOr<proto::BuildResult> result = session.Run();
+  watcher = absl::CancelledError("done");  // restores SIGINT
+  const int failed = session.interrupted() ? kExitInterrupted : kExitFailed;
+  if (!result.ok()) return Fail(result.status(), failed);
+  if (result->ok() && outputs != nullptr) {
+    if (absl::Status s = outputs->Commit(); !s.ok()) return Fail(s);
+  }
+  printer_->OnResult(*result);
+  return result->ok() ? 0 : failed;
+}
+
+}  // namespace
+
+int RunBuildCommand(const std::vector<std::string>& args,
+                    const std::string& root, const ChannelOpener& open) {
+  const char* env_remote = getenv("FARM_REMOTE");
+  absl::StatusOr<BuildOptions> options =
+      ParseBuildOptions(args, env_remote != nullptr ? env_remote : "");
+  if (!options.ok()) {
+    std::cerr << "farm build: " << options.status().message() << "\n"
+              << kBuildUsage;
+    return kExitUsage;
+  }
+  if (options->help) {
+    std::cout << kBuildUsage;
+    return 0;
+  }
+  return BuildCommand(*std::move(options), root, open).Run();
+}
+
+}  // namespace farm::client::build

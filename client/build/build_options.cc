@@ -1,0 +1,59 @@
+#include "client/build/build_options.h"
+
+#include "absl/strings/str_cat.h"
+#include "client/build_inputs.h"
+#include "client/command_line.h"
+#include "common/status_macros.h"
+
+namespace farm::client::build {
+
+absl::StatusOr<BuildOptions> ParseBuildOptions(
+    const std::vector<std::string>& args, const std::string& env_remote) {
+  FlagSpec spec;
+  spec.with_value = {"tag",      "file",     "target", "build-arg",
+                     "platform", "progress", "remote", "output"};
+  spec.boolean = {"no-cache", "pull", "push", "quiet", "help"};
+  spec.aliases = {{"t", "tag"},    {"f", "file"}, {"o", "output"},
+                  {"q", "quiet"},  {"h", "help"}};
+  ASSIGN_OR_RETURN(CommandLine cli, CommandLine::Parse(args, spec));
+
+  BuildOptions options;
+  options.help = cli.Has("help");
+  if (options.help) return options;
+  auto flag_on = [&](const char* name) { return cli.Get(name) == "true"; };
+  options.no_cache = flag_on("no-cache");
+  options.pull = flag_on("pull");
+  options.push = flag_on("push");
+  options.quiet = flag_on("quiet");
+  options.tags = cli.GetAll("tag");
+  for (const std::string& tag : options.tags) {
+    if (tag.empty()) return absl::InvalidArgumentError("-t: empty image name");
+  }
+  options.file = cli.Get("file");
+  options.target = cli.Get("target");
+  options.platform = cli.Get("platform");
+  ASSIGN_OR_RETURN(options.build_args, ParseBuildArgs(cli.GetAll("build-arg")));
+  ASSIGN_OR_RETURN(options.progress,
+                   progress::ParseProgressMode(cli.Get("progress", "auto")));
+  options.remote = cli.Get("remote", env_remote);
+  for (const std::string& text : cli.GetAll("output")) {
+    ASSIGN_OR_RETURN(OutputSpec output, ParseOutputSpec(text));
+    if (output.dest == "-" && options.quiet) {
+      return absl::InvalidArgumentError(
+          "-q prints the image id on standard output, so --output cannot "
+          "use dest=- with it");
+    }
+    options.outputs.push_back(std::move(output));
+  }
+  if (options.push && options.tags.empty()) {
+    return absl::InvalidArgumentError("--push needs at least one -t tag");
+  }
+  if (cli.positional().size() != 1) {
+    return absl::InvalidArgumentError(absl::StrCat(
+        "want exactly one CONTEXT, got ", cli.positional().size()));
+  }
+  options.context = cli.positional()[0];
+  return options;
+}
+
+}  // namespace farm::client::build

@@ -1,0 +1,49 @@
+// BuildOptions: the `farm build` command line, parsed and checked before
+// anything is read or sent.
+#ifndef FARM_CLIENT_BUILD_BUILD_OPTIONS_H_
+#define FARM_CLIENT_BUILD_BUILD_OPTIONS_H_
+
+#include <map>
+#include <string>
+#include <vector>
+
+#include "absl/status/statusor.h"
+#include "client/build/output_files.h"
+#include "client/progress/printer_factory.h"
+
+namespace farm::client::build {
+
+struct BuildOptions {
+  std::string context;
+  std::vector<std::string> tags;          // -t, --tag
+  std::string file;                       // -f, --file; "" is CONTEXT/Dockerfile
+  std::string target;                     // --target
+  std::map<std::string, std::string> build_args;  // --build-arg K[=V]
+  bool no_cache = false;
+  bool pull = false;
+  bool push = false;
+  bool quiet = false;  // -q: print only the image id
+  bool help = false;
+  std::string platform;  // --platform
+  progress::ProgressMode progress = progress::ProgressMode::kAuto;
+  std::string remote;  // --remote, else $FARM_REMOTE; "" is embedded
+  std::vector<OutputSpec> outputs;  // -o, --output
+};
+
+// `args` are the words after "build"; `env_remote` is $FARM_REMOTE ("" if
+// unset). Errors are kInvalidArgument naming the flag: unknown flags,
+// missing values, a bad --progress or --output, not exactly one CONTEXT,
+// -q with an output on standard output, --push without a tag.
+absl::StatusOr<BuildOptions> ParseBuildOptions(
+    const std::vector<std::string>& args, const std::string& env_remote);
+
+inline constexpr char kBuildUsage[] =
+    "usage: farm [--root DIR] build [-t REF]... [-f FILE] [--target STAGE]\n"
+    "           [--build-arg K[=V]]... [--no-cache] [--pull] [--push]\n"
+    "           [--platform P] [--progress auto|plain|tty|json] [-q]\n"
+    "           [--remote ADDR] [--output type=docker|oci,dest=FILE]... "
+    "CONTEXT\n";
+
+}  // namespace farm::client::build
+
+#endif  // FARM_CLIENT_BUILD_BUILD_OPTIONS_H_

@@ -1,0 +1,91 @@
+#include "client/build/build_options.h"
+
+#include <cstdlib>
+
+#include "gtest/gtest.h"
+
+namespace farm::client::build {
+namespace {
+
+TEST(BuildOptionsTest, ReadsEveryFlag) {
+  setenv("FROM_ENV", "env-value", 1);
+  auto o = ParseBuildOptions(
+      {"-t", "app:1", "--tag=app:latest", "-f", "build/Dockerfile",
+       "--target", "final", "--build-arg", "V=1", "--build-arg", "FROM_ENV",
+       "--build-arg", "UNSET_ARG_XYZ", "--no-cache", "--pull", "--push",
+       "--platform", "linux/arm64", "--progress", "json", "--remote",
+       "farm:7000", "-o", "type=oci,dest=out.tar", "ctx"},
+      "ignored:1");
+  ASSERT_TRUE(o.ok()) << o.status();
+  EXPECT_EQ(o->tags, (std::vector<std::string>{"app:1", "app:latest"}));
+  EXPECT_EQ(o->file, "build/Dockerfile");
+  EXPECT_EQ(o->target, "final");
+  EXPECT_EQ(o->build_args, (std::map<std::string, std::string>{
+                               {"FROM_ENV", "env-value"}, {"V", "1"}}));
+  EXPECT_TRUE(o->no_cache);
+  EXPECT_TRUE(o->pull);
+  EXPECT_TRUE(o->push);
+  EXPECT_FALSE(o->quiet);
+  EXPECT_EQ(o->platform, "linux/arm64");
+  EXPECT_EQ(o->progress, progress::ProgressMode::kJson);
+  EXPECT_EQ(o->remote, "farm:7000");
+  ASSERT_EQ(o->outputs.size(), 1u);
+  EXPECT_EQ(o->outputs[0].format, "oci");
+  EXPECT_EQ(o->outputs[0].dest, "out.tar");
+  EXPECT_EQ(o->context, "ctx");
+}
+
+TEST(BuildOptionsTest, DefaultsAndTheRemoteFromTheEnvironment) {
+  auto o = ParseBuildOptions({"-q", "."}, "sched:9000");
+  ASSERT_TRUE(o.ok()) << o.status();
+  EXPECT_TRUE(o->quiet);
+  EXPECT_EQ(o->progress, progress::ProgressMode::kAuto);
+  EXPECT_EQ(o->remote, "sched:9000");
+  EXPECT_TRUE(o->tags.empty());
+  EXPECT_TRUE(o->outputs.empty());
+  EXPECT_FALSE(o->no_cache);
+  auto embedded = ParseBuildOptions({"."}, "");
+  ASSERT_TRUE(embedded.ok());
+  EXPECT_EQ(embedded->remote, "");
+  auto off = ParseBuildOptions({"--no-cache=false", "."}, "");
+  ASSERT_TRUE(off.ok());
+  EXPECT_FALSE(off->no_cache);
+}
+
+TEST(BuildOptionsTest, HelpNeedsNoContext) {
+  auto o = ParseBuildOptions({"--help"}, "");
+  ASSERT_TRUE(o.ok()) << o.status();
+  EXPECT_TRUE(o->help);
+}
+
+TEST(BuildOptionsTest, RejectsBadCommandLines) {
+  struct Case {
+    std::vector<std::string> args;
+    const char* message;
+  } cases[] = {
+      {{}, "want exactly one CONTEXT, got 0"},
+      {{"a", "b"}, "want exactly one CONTEXT, got 2"},
+      {{"--squash", "."}, "unknown flag: --squash"},
+      {{".", "-t"}, "flag needs an argument: -t"},
+      {{"--progress=fancy", "."},
+       "invalid --progress \"fancy\": want auto, plain, tty or json"},
+      {{"--output", "type=tar,dest=x", "."},
+       "--output \"type=tar,dest=x\": unsupported type \"tar\"; want docker "
+       "or oci"},
+      {{"-q", "-o", "type=docker,dest=-", "."},
+       "-q prints the image id on standard output, so --output cannot use "
+       "dest=- with it"},
+      {{"--push", "."}, "--push needs at least one -t tag"},
+      {{"--build-arg", "=x", "."}, "--build-arg =x: the name is empty"},
+      {{"-t", "", "."}, "-t: empty image name"},
+  };
+  for (const Case& c : cases) {
+    auto o = ParseBuildOptions(c.args, "");
+    EXPECT_EQ(o.status().code(), absl::StatusCode::kInvalidArgument)
+        << c.message;
+    EXPECT_EQ(o.status().message(), c.message);
+  }
+}
+
+}  // namespace
+}  // namespace farm::client::build

@@ -1,0 +1,163 @@
+#include "client/context/stat_cache.h"
+
+#include <cstdlib>
+#include <vector>
+
+#include "absl/strings/numbers.h"
+#include "absl/strings/str_cat.h"
+#include "absl/strings/str_split.h"
+#include "absl/strings/string_view.h"
+#include "common/digest.h"
+#include "common/fs.h"
+#include "common/logging.h"
+#include "common/status_macros.h"
+
+namespace farm::client::context {
+
+namespace {
+
+// The file is text: a header line, one line per entry
+// ("dev ino size mtime ctime hex"), and a trailer with the entry count and
+// the sha256 of everything before it, so a damaged file is detected and
+// ignored rather than trusted.
+constexpr absl::string_view kHeader = "farm-stat-cache 1\n";
+constexpr absl::string_view kTrailer = "end ";
+
+int64_t Nanos(const struct timespec& ts) {
+  return static_cast<int64_t>(ts.tv_sec) * 1000000000 + ts.tv_nsec;
+}
+
+bool ParseLine(absl::string_view line, FileIdentity* id, std::string* digest) {
+  std::vector<absl::string_view> f = absl::StrSplit(line, ' ');
+  if (f.size() != 6 || f[5].size() != 64) return false;
+  absl::StatusOr<Digest> parsed = Digest::Parse(absl::StrCat("sha256:", f[5]));
+  if (!parsed.ok()) return false;
+  if (!absl::SimpleAtoi(f[0], &id->dev) || !absl::SimpleAtoi(f[1], &id->ino) ||
+      !absl::SimpleAtoi(f[2], &id->size) ||
+      !absl::SimpleAtoi(f[3], &id->mtime_nanos) ||
+      !absl::SimpleAtoi(f[4], &id->ctime_nanos)) {
+    return false;
+  }
+  *digest = parsed->ToString();
+  return true;
+}
+
+// Parses the whole file into `out`; false if anything is off.
+bool ParseCacheFile(absl::string_view text,
+                    absl::flat_hash_map<FileIdentity, std::string>* out) {
+  if (!absl::ConsumePrefix(&text, kHeader)) return false;
+  size_t trailer_at = text.rfind(kTrailer);
+  if (trailer_at == absl::string_view::npos ||
+      (trailer_at != 0 && text[trailer_at - 1] != '\n')) {
+    return false;
+  }
+  absl::string_view body = text.substr(0, trailer_at);
+  absl::string_view trailer = text.substr(trailer_at + kTrailer.size());
+  std::vector<absl::string_view> t = absl::StrSplit(trailer, ' ');
+  size_t count = 0;
+  if (t.size() != 2 || !absl::SimpleAtoi(t[0], &count) ||
+      t[1] != absl::StrCat(Digest::Of(body).hex(), "\n")) {
+    return false;
+  }
+  for (absl::string_view line : absl::StrSplit(body, '\n')) {
+    if (line.empty()) continue;
+    FileIdentity id;
+    std::string digest;
+    if (!ParseLine(line, &id, &digest)) return false;
+    (*out)[id] = std::move(digest);
+  }
+  return out->size() == count;
+}
+
+}  // namespace
+
+FileIdentity FileIdentity::FromStat(const struct stat& st) {
+  FileIdentity id;
+  id.dev = st.st_dev;
+  id.ino = st.st_ino;
+  id.size = st.st_size;
+  id.mtime_nanos = Nanos(st.st_mtim);
+  id.ctime_nanos = Nanos(st.st_ctim);
+  return id;
+}
+
+void StatCache::Load() {
+  absl::StatusOr<std::string> text = ReadFile(path_);
+  absl::MutexLock lock(&mu_);
+  loaded_.clear();
+  used_.clear();
+  dirty_ = false;
+  if (!text.ok()) return;
+  if (!ParseCacheFile(*text, &loaded_)) {
+    FARM_LOG(DEBUG) << "ignoring the damaged stat cache " << path_;
+    loaded_.clear();
+    dirty_ = true;  // rewrite it cleanly
+  }
+}
+
+absl::Status StatCache::Save() {
+  std::string body;
+  size_t count = 0;
+  {
+    absl::MutexLock lock(&mu_);
+    if (!dirty_ && loaded_.empty()) return absl::OkStatus();
+    for (const auto& [id, digest] : used_) {
+      absl::StrAppend(&body, id.dev, " ", id.ino, " ", id.size, " ",
+                      id.mtime_nanos, " ", id.ctime_nanos, " ",
+                      absl::string_view(digest).substr(7), "\n");
+    }
+    count = used_.size();
+  }
+  std::string text = absl::StrCat(kHeader, body, kTrailer, count, " ",
+                                  Digest::Of(body).hex(), "\n");
+  if (absl::Status s = MakeDirs(DirName(path_)); !s.ok()) {
+    return Annotate(s, "saving the stat cache");
+  }
+  if (absl::Status s = WriteFileAtomic(path_, text, 0600); !s.ok()) {
+    return Annotate(s, "saving the stat cache");
+  }
+  absl::MutexLock lock(&mu_);
+  loaded_.clear();
+  dirty_ = false;
+  return absl::OkStatus();
+}
+
+bool StatCache::Lookup(const FileIdentity& id, std::string* digest) {
+  absl::MutexLock lock(&mu_);
+  if (auto it = used_.find(id); it != used_.end()) {
+    *digest = it->second;
+    return true;
+  }
+  auto it = loaded_.find(id);
+  if (it == loaded_.end()) return false;
+  *digest = it->second;
+  used_[id] = std::move(it->second);
+  loaded_.erase(it);
+  return true;
+}
+
+void StatCache::Insert(const FileIdentity& id, const std::string& digest) {
+  absl::MutexLock lock(&mu_);
+  used_[id] = digest;
+  dirty_ = true;
+}
+
+size_t StatCache::size() const {
+  absl::MutexLock lock(&mu_);
+  return used_.size() + loaded_.size();
+}
+
+std::string DefaultStatCachePath(const std::string& absolute_context_dir) {
+  std::string base;
+  if (const char* xdg = getenv("XDG_CACHE_HOME"); xdg != nullptr && *xdg) {
+    base = JoinPath(xdg, "farm");
+  } else if (const char* home = getenv("HOME"); home != nullptr && *home) {
+    base = JoinPath(home, ".cache/farm");
+  } else {
+    return "";
+  }
+  return JoinPath(JoinPath(base, "context"),
+                  Digest::Of(absolute_context_dir).hex() + ".stat");
+}
+
+}  // namespace farm::client::context

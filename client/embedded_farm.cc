@@ -1,0 +1,52 @@
+#include "client/embedded_farm.h"
+
+#include "absl/strings/str_cat.h"
+#include "absl/time/clock.h"
+#include "cache/service/grpc_server.h"
+#include "common/status_macros.h"
+#include "grpcpp/server_builder.h"
+
+namespace farm::client {
+
+absl::StatusOr<std::unique_ptr<EmbeddedFarm>> EmbeddedFarm::Start(
+    const std::string& root, const WorkerStarter& start_worker) {
+  std::unique_ptr<EmbeddedFarm> farm(new EmbeddedFarm);
+  scheduler::FarmNodeOptions options;
+  options.root = root;
+  absl::StatusOr<std::unique_ptr<scheduler::FarmNode>> node =
+      scheduler::FarmNode::Open(options);
+  if (!node.ok()) {
+    return Annotate(node.status(), absl::StrCat("opening the farm under ", root));
+  }
+  farm->node_ = *std::move(node);
+  grpc::ServerBuilder builder;
+  builder.SetMaxReceiveMessageSize(cache::kMaxMessageBytes);
+  builder.SetMaxSendMessageSize(cache::kMaxMessageBytes);
+  for (grpc::Service* service : farm->node_->services()) {
+    builder.RegisterService(service);
+  }
+  farm->server_ = builder.BuildAndStart();
+  if (farm->server_ == nullptr) {
+    return absl::InternalError("could not start the embedded farm's server");
+  }
+  grpc::ChannelArguments args;
+  args.SetMaxReceiveMessageSize(cache::kMaxMessageBytes);
+  args.SetMaxSendMessageSize(cache::kMaxMessageBytes);
+  farm->channel_ = farm->server_->InProcessChannel(args);
+  if (start_worker) {
+    ASSIGN_OR_RETURN(farm->worker_, start_worker(farm->channel_, root));
+  }
+  return farm;
+}
+
+EmbeddedFarm::~EmbeddedFarm() {
+  worker_.reset();
+  if (server_ != nullptr) {
+    server_->Shutdown(absl::ToChronoTime(absl::Now() + absl::Seconds(2)));
+    server_->Wait();
+  }
+  channel_.reset();
+  node_.reset();
+}
+
+}  // namespace farm::client

@@ -1,0 +1,57 @@
+#include "client/farm_channel.h"
+
+#include "absl/synchronization/mutex.h"
+#include "cache/service/grpc_server.h"
+#include "client/embedded_farm.h"
+#include "grpcpp/create_channel.h"
+#include "grpcpp/security/credentials.h"
+
+namespace farm::client {
+
+namespace {
+
+absl::Mutex mu(absl::kConstInit);
+EmbeddedFarm* embedded ABSL_GUARDED_BY(mu) = nullptr;
+std::string embedded_root ABSL_GUARDED_BY(mu);
+WorkerStarter* worker_starter ABSL_GUARDED_BY(mu) = nullptr;
+
+}  // namespace
+
+void SetEmbeddedWorkerStarter(WorkerStarter starter) {
+  absl::MutexLock lock(&mu);
+  delete worker_starter;
+  worker_starter = new WorkerStarter(std::move(starter));
+}
+
+absl::StatusOr<std::shared_ptr<grpc::Channel>> OpenFarmChannel(
+    const FarmEndpoint& endpoint) {
+  if (!endpoint.remote.empty()) {
+    grpc::ChannelArguments args;
+    args.SetMaxReceiveMessageSize(cache::kMaxMessageBytes);
+    args.SetMaxSendMessageSize(cache::kMaxMessageBytes);
+    return grpc::CreateCustomChannel(
+        endpoint.remote, grpc::InsecureChannelCredentials(), args);
+  }
+  absl::MutexLock lock(&mu);
+  if (embedded != nullptr) {
+    if (embedded_root != endpoint.root) {
+      return absl::FailedPreconditionError(
+          "one process can embed the farm of only one --root");
+    }
+    return embedded->channel();
+  }
+  absl::StatusOr<std::unique_ptr<EmbeddedFarm>> farm = EmbeddedFarm::Start(
+      endpoint.root, worker_starter ? *worker_starter : WorkerStarter());
+  if (!farm.ok()) return farm.status();
+  embedded = farm->release();
+  embedded_root = endpoint.root;
+  return embedded->channel();
+}
+
+void CloseFarmChannels() {
+  absl::MutexLock lock(&mu);
+  delete embedded;
+  embedded = nullptr;
+}
+
+}  // namespace farm::client

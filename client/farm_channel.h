@@ -1,0 +1,32 @@
+// Where the client's commands go: the embedded farm under --root (the
+// default) or a remote scheduler (--remote ADDR / FARM_REMOTE).
+#ifndef FARM_CLIENT_FARM_CHANNEL_H_
+#define FARM_CLIENT_FARM_CHANNEL_H_
+
+#include <memory>
+#include <string>
+
+#include "absl/status/statusor.h"
+#include "grpcpp/channel.h"
+
+namespace farm::client {
+
+struct FarmEndpoint {
+  std::string root = "/var/lib/farm";  // --root
+  std::string remote;                  // --remote; "" means embedded
+};
+
+// A channel to the farm's services (Build, Image, Worker, Cache). Remote: a
+// plain-text channel to the address. Embedded: starts the scheduler, cache
+// and one worker in this process under `root` (once per process) and
+// returns an in-process channel to them.
+absl::StatusOr<std::shared_ptr<grpc::Channel>> OpenFarmChannel(
+    const FarmEndpoint& endpoint);
+
+// Stops the embedded farm, if one was started, so its stores close cleanly.
+// Channels it handed out stop working. Call before the process exits.
+void CloseFarmChannels();
+
+}  // namespace farm::client
+
+#endif  // FARM_CLIENT_FARM_CHANNEL_H_

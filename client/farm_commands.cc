@@ -1,0 +1,146 @@
+#include "client/farm_commands.h"
+
+#include <iostream>
+
+#include "absl/strings/numbers.h"
+#include "absl/strings/str_cat.h"
+#include "absl/strings/str_join.h"
+#include "absl/time/clock.h"
+#include "client/command_line.h"
+#include "client/human_format.h"
+#include "client/image_inspect.h"
+#include "common/grpc_status.h"
+#include "proto/build.grpc.pb.h"
+#include "proto/cache.grpc.pb.h"
+#include "proto/worker.grpc.pb.h"
+
+namespace farm::client {
+
+namespace {
+
+int Fail(const absl::Status& status) {
+  std::cerr << "Error: " << status.message() << "\n";
+  return 1;
+}
+
+std::string Ago(int64_t unix_nanos) {
+  if (unix_nanos == 0) return "-";
+  return HumanDuration(absl::Now() - absl::FromUnixNanos(unix_nanos)) + " ago";
+}
+
+}  // namespace
+
+int RunCacheCommand(const std::vector<std::string>& args,
+                    const FarmEndpoint& endpoint) {
+  constexpr char kUsage[] =
+      "usage: farm cache stats | farm cache prune [--keep-bytes N]\n";
+  FlagSpec spec;
+  spec.with_value = {"keep-bytes"};
+  absl::StatusOr<CommandLine> cli = CommandLine::Parse(args, spec);
+  if (!cli.ok() || cli->positional().size() != 1) {
+    std::cerr << kUsage;
+    return 2;
+  }
+  absl::StatusOr<std::shared_ptr<grpc::Channel>> channel =
+      OpenFarmChannel(endpoint);
+  if (!channel.ok()) return Fail(channel.status());
+  auto stub = proto::CacheService::NewStub(*channel);
+  const std::string& verb = cli->positional()[0];
+  grpc::ClientContext context;
+  if (verb == "stats") {
+    proto::CacheStats stats;
+    absl::Status status = FromGrpcStatus(
+        stub->Stats(&context, proto::CacheStatsRequest(), &stats));
+    if (!status.ok()) return Fail(status);
+    std::cout << FormatTable({
+        {"blobs", absl::StrCat(stats.blob_count())},
+        {"bytes", absl::StrCat(HumanSize(stats.blob_bytes()), " (",
+                               stats.blob_bytes(), ")")},
+        {"budget", stats.max_bytes() == 0 ? "none"
+                                          : HumanSize(stats.max_bytes())},
+        {"action entries", absl::StrCat(stats.action_entries())},
+        {"blob hits / misses",
+         absl::StrCat(stats.blob_hits(), " / ", stats.blob_misses())},
+        {"action hits / misses",
+         absl::StrCat(stats.action_hits(), " / ", stats.action_misses())},
+        {"evictions", absl::StrCat(stats.evictions(), " (",
+                                   HumanSize(stats.evicted_bytes()), ")")},
+        {"corrupt blobs removed", absl::StrCat(stats.corrupt_blobs())},
+    });
+    return 0;
+  }
+  if (verb == "prune") {
+    int64_t keep = 0;
+    if (cli->Has("keep-bytes") &&
+        !absl::SimpleAtoi(cli->Get("keep-bytes"), &keep)) {
+      std::cerr << "farm cache prune: --keep-bytes wants a number\n";
+      return 2;
+    }
+    proto::PruneRequest request;
+    request.set_target_bytes(keep);
+    proto::PruneResponse response;
+    absl::Status status =
+        FromGrpcStatus(stub->Prune(&context, request, &response));
+    if (!status.ok()) return Fail(status);
+    std::cout << "Removed " << response.blobs_removed() << " blobs and "
+              << response.actions_removed() << " cache entries\n"
+              << "Total reclaimed space: "
+              << HumanSize(response.bytes_removed()) << "\n";
+    return 0;
+  }
+  std::cerr << kUsage;
+  return 2;
+}
+
+int RunWorkersCommand(const std::vector<std::string>& args,
+                      const FarmEndpoint& endpoint) {
+  absl::StatusOr<std::shared_ptr<grpc::Channel>> channel =
+      OpenFarmChannel(endpoint);
+  if (!channel.ok()) return Fail(channel.status());
+  auto stub = proto::WorkerService::NewStub(*channel);
+  grpc::ClientContext context;
+  proto::ListWorkersResponse response;
+  absl::Status status = FromGrpcStatus(
+      stub->ListWorkers(&context, proto::ListWorkersRequest(), &response));
+  if (!status.ok()) return Fail(status);
+  std::vector<std::vector<std::string>> rows = {
+      {"WORKER", "SLOTS", "RUNNING", "CACHED", "LAST HEARTBEAT", "STATE"}};
+  for (const auto& worker : response.workers()) {
+    rows.push_back({worker.worker_id(), absl::StrCat(worker.slots()),
+                    absl::StrCat(worker.running_jobs()),
+                    HumanSize(worker.cached_bytes()),
+                    Ago(worker.last_heartbeat_unix_nanos()),
+                    worker.draining() ? "draining" : "ready"});
+  }
+  std::cout << FormatTable(rows);
+  return 0;
+}
+
+int RunBuildsCommand(const std::vector<std::string>& args,
+                     const FarmEndpoint& endpoint) {
+  absl::StatusOr<std::shared_ptr<grpc::Channel>> channel =
+      OpenFarmChannel(endpoint);
+  if (!channel.ok()) return Fail(channel.status());
+  auto stub = proto::BuildService::NewStub(*channel);
+  grpc::ClientContext context;
+  proto::ListBuildsResponse response;
+  absl::Status status = FromGrpcStatus(
+      stub->ListBuilds(&context, proto::ListBuildsRequest(), &response));
+  if (!status.ok()) return Fail(status);
+  std::vector<std::vector<std::string>> rows = {
+      {"BUILD", "STATE", "STARTED", "STAGES", "JOBS", "TAGS", "CLIENT"}};
+  for (const auto& build : response.builds()) {
+    std::vector<std::string> tags;
+    for (const auto& tag : build.tags()) tags.push_back(FamiliarTag(tag));
+    rows.push_back({build.build_id(), build.state(),
+                    Ago(build.started_unix_nanos()),
+                    absl::StrCat(build.stages()),
+                    absl::StrCat(build.jobs_dispatched()),
+                    tags.empty() ? "-" : absl::StrJoin(tags, ","),
+                    build.client().empty() ? "-" : build.client()});
+  }
+  std::cout << FormatTable(rows);
+  return 0;
+}
+
+}  // namespace farm::client

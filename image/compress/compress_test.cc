@@ -1,0 +1,161 @@
+#include <random>
+#include <string>
+
+#include "gmock/gmock.h"
+#include "gtest/gtest.h"
+#include "image/compress/compression.h"
+#include "image/compress/decompressor.h"
+#include "image/compress/digesting_io.h"
+#include "image/compress/zlib_inflate_testing.h"
+
+namespace farm::image::compress {
+namespace {
+
+using ::testing::HasSubstr;
+
+std::string Data(size_t n, uint32_t seed) {
+  std::mt19937 rng(seed);
+  std::string s;
+  s.reserve(n);
+  while (s.size() < n) {
+    if (rng() % 8 == 0) {
+      for (int i = 0; i < 64; ++i) s.push_back(static_cast<char>(rng()));
+    } else {
+      s += "line " + std::to_string(rng() % 1000) + " of some source text\n";
+    }
+  }
+  s.resize(n);
+  return s;
+}
+
+std::string Compress(Compression c, const std::string& data,
+                     CompressOptions opts, size_t piece = 100000) {
+  std::string out;
+  StringWriter sink(&out);
+  std::unique_ptr<ByteWriter> w = NewCompressor(c, &sink, opts);
+  for (size_t i = 0; i < data.size(); i += piece) {
+    EXPECT_TRUE(w->Write(absl::string_view(data).substr(i, piece)).ok());
+  }
+  EXPECT_TRUE(w->Close().ok());
+  return out;
+}
+
+absl::StatusOr<std::string> Decompress(
+    const std::string& z, std::optional<Compression> codec = std::nullopt) {
+  StringReader src(z);
+  DecompressingReader r(&src, codec);
+  return ReadAll(r);
+}
+
+TEST(GzipWriterTest, OneMemberIdenticalForAnyThreadCount) {
+  CompressOptions opts;
+  opts.chunk_size = 64 * 1024;
+  for (size_t size : {size_t{0}, size_t{1}, size_t{65535}, size_t{65536},
+                      size_t{65537}, size_t{700000}}) {
+    std::string data = Data(size, size);
+    std::string reference;
+    for (int threads : {0, 1, 3}) {
+      opts.threads = threads;
+      std::string z = Compress(Compression::kGzip, data, opts, 30000);
+      absl::StatusOr<std::string> zlib = ZlibInflate(z, 31);
+      ASSERT_TRUE(zlib.ok()) << zlib.status();
+      EXPECT_EQ(*zlib, data) << size << " bytes, " << threads;
+      if (threads == 0) reference = z;
+      EXPECT_EQ(z, reference) << "output must not depend on threads";
+      absl::StatusOr<std::string> back = Decompress(z);
+      ASSERT_TRUE(back.ok()) << back.status();
+      EXPECT_EQ(*back, data);
+    }
+  }
+}
+
+TEST(GzipWriterTest, CompressesText) {
+  std::string data = Data(2000000, 5);
+  std::string z = Compress(Compression::kGzip, data, CompressOptions());
+  EXPECT_LT(z.size(), data.size() / 3);
+  EXPECT_EQ(DetectCompression(z), Compression::kGzip);
+}
+
+TEST(ZstdWriterTest, RoundTripsIndependentOfThreads) {
+  std::string data = Data(3000000, 6);
+  CompressOptions opts;
+  opts.level = 3;
+  opts.threads = 1;
+  std::string one = Compress(Compression::kZstd, data, opts);
+  opts.threads = 2;
+  std::string two = Compress(Compression::kZstd, data, opts);
+  EXPECT_EQ(one, two);
+  EXPECT_EQ(DetectCompression(one), Compression::kZstd);
+  absl::StatusOr<std::string> back = Decompress(one);
+  ASSERT_TRUE(back.ok()) << back.status();
+  EXPECT_EQ(*back, data);
+}
+
+TEST(DecompressorTest, ReadsConcatenatedGzipMembersAndZstdFrames) {
+  std::string a = Data(200000, 1), b = Data(5000, 2);
+  CompressOptions opts;
+  std::string gz = Compress(Compression::kGzip, a, opts) +
+                   Compress(Compression::kGzip, b, opts);
+  EXPECT_EQ(*Decompress(gz), a + b);
+  opts.level = 3;
+  std::string zs = Compress(Compression::kZstd, a, opts) +
+                   Compress(Compression::kZstd, b, opts);
+  EXPECT_EQ(*Decompress(zs), a + b);
+  EXPECT_EQ(*Decompress("plain tar bytes"), "plain tar bytes");
+}
+
+TEST(DecompressorTest, CorruptionIsDataLoss) {
+  std::string data = Data(300000, 3);
+  std::string gz = Compress(Compression::kGzip, data, CompressOptions());
+  std::string bad_crc = gz;
+  bad_crc[bad_crc.size() - 6] ^= 1;
+  absl::StatusOr<std::string> r = Decompress(bad_crc);
+  EXPECT_EQ(r.status().code(), absl::StatusCode::kDataLoss);
+  EXPECT_THAT(r.status().message(), HasSubstr("CRC"));
+
+  r = Decompress(gz.substr(0, gz.size() - 100));
+  EXPECT_EQ(r.status().code(), absl::StatusCode::kDataLoss);
+  EXPECT_THAT(r.status().message(), HasSubstr("truncated"));
+
+  r = Decompress(gz + "garbage!");
+  EXPECT_EQ(r.status().code(), absl::StatusCode::kDataLoss);
+
+  CompressOptions zopts;
+  zopts.level = 3;
+  std::string zs = Compress(Compression::kZstd, data, zopts);
+  r = Decompress(zs.substr(0, zs.size() - 10));
+  EXPECT_EQ(r.status().code(), absl::StatusCode::kDataLoss);
+  EXPECT_THAT(r.status().message(), HasSubstr("zstd"));
+  std::string flipped = zs;
+  flipped[zs.size() / 2] ^= 0x55;
+  r = Decompress(flipped);
+  EXPECT_EQ(r.status().code(), absl::StatusCode::kDataLoss);
+
+  r = Decompress("", Compression::kGzip);
+  EXPECT_EQ(r.status().code(), absl::StatusCode::kDataLoss);
+}
+
+TEST(DecompressorTest, PushWriterMatchesPullReader) {
+  std::string data = Data(400000, 4);
+  std::string gz = Compress(Compression::kGzip, data, CompressOptions());
+  std::string out;
+  StringWriter sink(&out);
+  DigestingWriter hashed(&sink);
+  DecompressingWriter w(Compression::kGzip, &hashed);
+  for (size_t i = 0; i < gz.size(); i += 777) {
+    ASSERT_TRUE(w.Write(absl::string_view(gz).substr(i, 777)).ok());
+  }
+  ASSERT_TRUE(w.Close().ok());
+  EXPECT_EQ(out, data);
+  EXPECT_EQ(hashed.Finish(), Digest::Of(data));
+
+  out.clear();
+  DecompressingWriter cut(Compression::kGzip, &sink);
+  ASSERT_TRUE(cut.Write(gz.substr(0, gz.size() / 2)).ok());
+  absl::Status s = cut.Close();
+  EXPECT_EQ(s.code(), absl::StatusCode::kDataLoss);
+  EXPECT_THAT(s.message(), HasSubstr("truncated"));
+}
+
+}  // namespace
+}  // namespace farm::image::compress

@@ -1,0 +1,167 @@
+#include "image/registry/testing/local_registry.h"
+
+#include <fcntl.h>
+#include <signal.h>
+#include <spawn.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <cerrno>
+
+#include "absl/strings/str_cat.h"
+#include "absl/time/clock.h"
+#include "common/fs.h"
+#include "common/status_macros.h"
+#include "image/registry/testing/loopback.h"
+
+extern char** environ;
+
+namespace farm::image::registry::testing {
+namespace {
+
+// Starts `argv` with stdout and stderr going to the given files.
+absl::StatusOr<pid_t> Spawn(const std::vector<std::string>& argv,
+                            const std::string& out_path,
+                            const std::string& err_path) {
+  posix_spawn_file_actions_t actions;
+  posix_spawn_file_actions_init(&actions);
+  posix_spawn_file_actions_addopen(&actions, 0, "/dev/null", O_RDONLY, 0);
+  posix_spawn_file_actions_addopen(&actions, 1, out_path.c_str(),
+                                   O_WRONLY | O_CREAT | O_APPEND, 0644);
+  posix_spawn_file_actions_addopen(&actions, 2, err_path.c_str(),
+                                   O_WRONLY | O_CREAT | O_APPEND, 0644);
+  std::vector<char*> args;
+  for (const std::string& a : argv)
+    args.push_back(const_cast<char*>(a.c_str()));
+  args.push_back(nullptr);
+  pid_t pid = 0;
+  int rc = posix_spawnp(&pid, args[0], &actions, nullptr, args.data(), environ);
+  posix_spawn_file_actions_destroy(&actions);
+  if (rc != 0) return ErrnoStatus(rc, absl::StrCat("starting ", argv[0]));
+  return pid;
+}
+
+std::string Config(const std::string& dir, int port, bool htpasswd) {
+  std::string c = absl::StrCat(
+      "version: 0.1\n"
+      "log:\n"
+      "  level: info\n"
+      "  accesslog:\n"
+      "    disabled: false\n"
+      "storage:\n"
+      "  filesystem:\n"
+      "    rootdirectory: ",
+      dir, "/storage\n",
+      "  delete:\n"
+      "    enabled: true\n"
+      "http:\n"
+      "  addr: 127.0.0.1:",
+      port,
+      "\n"
+      "  secret: farm-test-secret\n");
+  if (htpasswd) {
+    absl::StrAppend(&c,
+                    "auth:\n"
+                    "  htpasswd:\n"
+                    "    realm: farm-test\n"
+                    "    path: ",
+                    dir, "/htpasswd\n");
+  }
+  return c;
+}
+
+}  // namespace
+
+absl::StatusOr<CommandResult> RunCommand(const std::vector<std::string>& argv) {
+  ASSIGN_OR_RETURN(std::string dir, MakeTempDir("cmd"));
+  std::string out = dir + "/out", err = dir + "/err";
+  absl::StatusOr<pid_t> pid = Spawn(argv, out, err);
+  CommandResult result;
+  if (pid.ok()) {
+    int status = 0;
+    while (waitpid(*pid, &status, 0) < 0 && errno == EINTR) {
+    }
+    result.exit_code = WIFEXITED(status) ? WEXITSTATUS(status) : -1;
+    result.out = ReadFile(out).value_or("");
+    result.err = ReadFile(err).value_or("");
+  }
+  RemoveAll(dir).IgnoreError();
+  if (!pid.ok()) return pid.status();
+  return result;
+}
+
+absl::StatusOr<std::unique_ptr<LocalRegistry>> LocalRegistry::Start(
+    const LocalRegistryOptions& options) {
+  ASSIGN_OR_RETURN(std::string dir, MakeTempDir("registry"));
+  for (size_t i = 0; i < options.users.size(); ++i) {
+    const Credential& u = options.users[i];
+    std::vector<std::string> argv = {"htpasswd", "-B", "-C", "4", "-b"};
+    if (i == 0) argv.push_back("-c");
+    for (const std::string& a : {dir + "/htpasswd", u.username, u.password}) {
+      argv.push_back(a);
+    }
+    ASSIGN_OR_RETURN(CommandResult r, RunCommand(argv));
+    if (r.exit_code != 0) {
+      return absl::InternalError(absl::StrCat("htpasswd failed: ", r.err));
+    }
+  }
+  std::string log = dir + "/registry.log";
+  std::string last_log;
+  // A port picked free can be taken before the registry binds it; retry.
+  for (int attempt = 0; attempt < 5; ++attempt) {
+    ASSIGN_OR_RETURN(int port, PickFreePort());
+    std::string config = dir + "/config.yml";
+    RETURN_IF_ERROR(
+        WriteFile(config, Config(dir, port, !options.users.empty())));
+    ASSIGN_OR_RETURN(pid_t pid,
+                     Spawn({"docker-registry", "serve", config}, log, log));
+    std::unique_ptr<LocalRegistry> reg(new LocalRegistry(dir, port, pid));
+    absl::Time deadline = absl::Now() + absl::Seconds(10);
+    while (absl::Now() < deadline) {
+      if (CanConnect(port)) return reg;
+      int status = 0;
+      if (waitpid(pid, &status, WNOHANG) == pid) {
+        reg->pid_ = 0;
+        break;
+      }
+      absl::SleepFor(absl::Milliseconds(20));
+    }
+    last_log = reg->ReadLog();
+    reg->dir_.clear();  // keep the dir (and its log) for the next attempt
+  }
+  RemoveAll(dir).IgnoreError();
+  return absl::UnavailableError(
+      absl::StrCat("docker-registry did not start; its log:\n", last_log));
+}
+
+LocalRegistry::~LocalRegistry() {
+  if (pid_ > 0) {
+    kill(pid_, SIGTERM);
+    absl::Time deadline = absl::Now() + absl::Seconds(5);
+    int status = 0;
+    while (waitpid(pid_, &status, WNOHANG) == 0) {
+      if (absl::Now() > deadline) {
+        kill(pid_, SIGKILL);
+        waitpid(pid_, &status, 0);
+        break;
+      }
+      absl::SleepFor(absl::Milliseconds(10));
+    }
+  }
+  if (!dir_.empty()) RemoveAll(dir_).IgnoreError();
+}
+
+std::string LocalRegistry::host() const {
+  return absl::StrCat("127.0.0.1:", port_);
+}
+
+std::string LocalRegistry::BlobDataPath(const Digest& digest) const {
+  return absl::StrCat(dir_, "/storage/docker/registry/v2/blobs/sha256/",
+                      digest.hex().substr(0, 2), "/", digest.hex(), "/data");
+}
+
+std::string LocalRegistry::ReadLog() const {
+  return ReadFile(dir_ + "/registry.log").value_or("");
+}
+
+}  // namespace farm::image::registry::testing

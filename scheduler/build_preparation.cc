@@ -1,0 +1,84 @@
+#include "scheduler/build_preparation.h"
+
+#include <set>
+
+#include "absl/strings/str_cat.h"
+#include "common/status_macros.h"
+#include "dockerfile/dockerfile.h"
+#include "planner/cache_keys.h"
+#include "scheduler/context_subset.h"
+
+namespace farm::scheduler {
+
+absl::StatusOr<PreparedBuild> PrepareBuild(const proto::BuildRequest& request,
+                                           ImageResolver& resolver) {
+  PreparedBuild prepared;
+  std::string name = request.dockerfile_name().empty()
+                         ? "Dockerfile"
+                         : request.dockerfile_name();
+  ASSIGN_OR_RETURN(dockerfile::Dockerfile df,
+                   dockerfile::ParseDockerfile(request.dockerfile(), name));
+  for (const dockerfile::Warning& warning : df.warnings) {
+    prepared.warnings.push_back(absl::StrCat(warning.rule, ": ",
+                                             warning.message, " (", name, ":",
+                                             warning.line, ")"));
+  }
+  planner::PlanOptions options;
+  options.target = request.target();
+  options.build_args.insert(request.build_args().begin(),
+                            request.build_args().end());
+  if (!request.platform().empty()) {
+    ASSIGN_OR_RETURN(options.target_platform,
+                     planner::Platform::Parse(request.platform()));
+  }
+  prepared.platform = options.target_platform.ToString();
+  PlanningResolver planning(&resolver, request.pull());
+  options.resolver = &planning;
+  ASSIGN_OR_RETURN(prepared.plan, planner::PlanBuild(df, options));
+  for (const std::string& warning : prepared.plan.graph.warnings()) {
+    prepared.warnings.push_back(warning);
+  }
+  // Images that are only read from (COPY --from=image, --mount from=).
+  for (const proto::PlannedStage& stage : prepared.plan.graph.stages()) {
+    for (const proto::PlannedInstruction& in : stage.instructions()) {
+      for (const proto::StageRef& ref : in.sources()) {
+        if (ref.stage_index() >= 0) continue;
+        absl::Status added = planning.Add(ref.image(), prepared.platform);
+        if (!added.ok()) {
+          return Annotate(added, absl::StrCat(name, ":", in.line()));
+        }
+      }
+    }
+  }
+  prepared.images = planning.images();
+  return prepared;
+}
+
+std::vector<Digest> NeededContextBlobs(const planner::PlannedBuild& plan,
+                                       const proto::ContextManifest& context) {
+  std::set<std::string> digests;
+  for (const proto::PlannedStage& stage : plan.graph.stages()) {
+    const auto& typed = plan.instructions.at(stage.index());
+    for (const dockerfile::Instruction& in : typed) {
+      std::vector<std::string> paths = planner::ContextPaths(in);
+      for (const std::string& path : paths) {
+        absl::StatusOr<proto::ContextManifest> subset =
+            ContextSubset(context, {path});
+        if (!subset.ok()) continue;
+        for (const proto::ContextEntry& entry : subset->entries()) {
+          if (entry.type() == proto::ContextEntry::FILE) {
+            digests.insert(entry.digest());
+          }
+        }
+      }
+    }
+  }
+  std::vector<Digest> out;
+  for (const std::string& text : digests) {
+    absl::StatusOr<Digest> digest = Digest::Parse(text);
+    if (digest.ok()) out.push_back(*digest);
+  }
+  return out;
+}
+
+}  // namespace farm::scheduler

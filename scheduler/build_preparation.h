@@ -1,0 +1,40 @@
+// Turning a BuildRequest into what the coordinator needs: the Dockerfile
+// parsed and planned (base images resolved through the farm's images), every
+// image the plan reads, and the context blobs the planned stages use.
+#ifndef FARM_SCHEDULER_BUILD_PREPARATION_H_
+#define FARM_SCHEDULER_BUILD_PREPARATION_H_
+
+#include <map>
+#include <string>
+#include <vector>
+
+#include "absl/status/statusor.h"
+#include "common/digest.h"
+#include "proto/build.pb.h"
+#include "proto/context.pb.h"
+#include "scheduler/build_coordinator.h"
+#include "scheduler/image_resolver.h"
+
+namespace farm::scheduler {
+
+struct PreparedBuild {
+  planner::PlannedBuild plan;
+  std::map<std::string, proto::ImageContent> images;
+  std::vector<std::string> warnings;
+  std::string platform;
+};
+
+// Errors: kInvalidArgument "Dockerfile:LINE: ..." for the Dockerfile and
+// plan, kNotFound naming an image that is nowhere.
+absl::StatusOr<PreparedBuild> PrepareBuild(const proto::BuildRequest& request,
+                                           ImageResolver& resolver);
+
+// The digests of the context files the planned stages read (what the
+// client may have to upload). Sources that select nothing are skipped here;
+// the coordinator reports them with their line.
+std::vector<Digest> NeededContextBlobs(const planner::PlannedBuild& plan,
+                                       const proto::ContextManifest& context);
+
+}  // namespace farm::scheduler
+
+#endif  // FARM_SCHEDULER_BUILD_PREPARATION_H_

@@ -1,0 +1,390 @@
+#include "scheduler/build_session.h"
+
+#include <unistd.h>
+
+#include "absl/strings/str_cat.h"
+#include "absl/strings/str_join.h"
+#include "common/fs.h"
+#include "common/io.h"
+#include "common/logging.h"
+#include "common/status_macros.h"
+#include "scheduler/image_archives.h"
+#include "scheduler/image_assembler.h"
+
+namespace farm::scheduler {
+
+BuildSession::BuildSession(std::string build_id, SessionDeps deps)
+    : id_(std::move(build_id)), deps_(std::move(deps)) {
+  absl::MutexLock lock(&mu_);
+  summary_.set_build_id(id_);
+  summary_.set_state("running");
+  summary_.set_started_unix_nanos(absl::ToUnixNanos(deps_.clock->Now()));
+}
+
+void BuildSession::FromClient(proto::BuildClientMessage message) {
+  inputs_.Push(std::move(message));
+}
+void BuildSession::ClientDetached() { inputs_.Push(DetachedInput{}); }
+void BuildSession::ClientAttached() { inputs_.Push(AttachedInput{}); }
+
+void BuildSession::OnJobDone(int stage, const absl::Status& status,
+                             const proto::StageOutput& output) {
+  inputs_.Push(JobDoneInput{stage, status, output});
+}
+
+void BuildSession::OnJobEvent(int stage, const proto::BuildEvent& event) {
+  inputs_.Push(JobEventInput{stage, event});
+}
+
+std::optional<BuildSession::Input> BuildSession::NextInput() {
+  while (true) {
+    absl::Duration wait = absl::InfiniteDuration();
+    if (detached_) {
+      wait = deps_.client_grace - (deps_.clock->Now() - detached_since_);
+      if (wait <= absl::ZeroDuration()) return std::nullopt;
+    }
+    std::optional<Input> input = inputs_.Pop(std::min(wait, absl::Seconds(1)));
+    if (!input.has_value()) {
+      if (inputs_.closed()) return std::nullopt;
+      continue;
+    }
+    if (std::holds_alternative<DetachedInput>(*input)) {
+      detached_ = true;
+      detached_since_ = deps_.clock->Now();
+      continue;
+    }
+    if (std::holds_alternative<AttachedInput>(*input)) {
+      detached_ = false;
+      continue;
+    }
+    return input;
+  }
+}
+
+void BuildSession::Send(proto::BuildServerMessage message,
+                        std::string output_path) {
+  absl::MutexLock lock(&mu_);
+  if (message.has_event()) {
+    message.mutable_event()->set_sequence(outbox_.size() + 1);
+  }
+  outbox_.push_back({std::move(message), std::move(output_path)});
+}
+
+void BuildSession::Emit(proto::BuildEvent event) {
+  auto key = std::make_pair(event.stage_index(), event.instruction_index());
+  auto it = step_numbers_.find(key);
+  if (it == step_numbers_.end()) {
+    it = step_numbers_.emplace(key, step_numbers_.size() + 1).first;
+  }
+  event.set_step(it->second);
+  if (event.timestamp_unix_nanos() == 0) {
+    event.set_timestamp_unix_nanos(absl::ToUnixNanos(deps_.clock->Now()));
+  }
+  proto::BuildServerMessage message;
+  *message.mutable_event() = std::move(event);
+  Send(std::move(message));
+}
+
+bool BuildSession::Follow(
+    int64_t after,
+    const std::function<bool(const proto::BuildServerMessage&)>& write,
+    const std::function<bool()>& cancelled) {
+  size_t next = after < 0 ? 0 : static_cast<size_t>(after);
+  while (true) {
+    Outgoing item;
+    {
+      absl::MutexLock lock(&mu_);
+      auto ready = [&]() ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_) {
+        return next < outbox_.size() || done_;
+      };
+      while (!mu_.AwaitWithTimeout(absl::Condition(&ready),
+                                   absl::Milliseconds(500))) {
+        if (cancelled()) return false;
+      }
+      if (next >= outbox_.size()) return false;
+      item = outbox_[next];
+    }
+    ++next;
+    if (!item.output_path.empty()) {
+      // An archive: stream the spooled file, then the closing chunk.
+      absl::StatusOr<std::unique_ptr<ByteReader>> file =
+          OpenFileReader(item.output_path);
+      std::string buffer(1 << 20, '\0');
+      while (file.ok()) {
+        absl::StatusOr<size_t> n = (*file)->Read(buffer.data(), buffer.size());
+        if (!n.ok() || *n == 0) break;
+        proto::BuildServerMessage chunk;
+        chunk.mutable_output()->set_format(item.message.output().format());
+        chunk.mutable_output()->set_data(buffer.data(), *n);
+        if (!write(chunk)) return false;
+      }
+    }
+    if (!write(item.message)) return false;
+    if (item.message.has_result()) return true;
+  }
+}
+
+proto::BuildSummary BuildSession::Summary() {
+  absl::MutexLock lock(&mu_);
+  return summary_;
+}
+
+bool BuildSession::finished() {
+  absl::MutexLock lock(&mu_);
+  return done_;
+}
+
+void BuildSession::Finish(const absl::Status& status,
+                          proto::BuildResult result) {
+  result.set_ok(status.ok());
+  if (!status.ok()) {
+    result.set_error_code(static_cast<int>(status.code()));
+    result.set_error(std::string(status.message()));
+  }
+  result.set_uploaded_bytes(uploaded_bytes_);
+  proto::BuildServerMessage message;
+  *message.mutable_result() = result;
+  Send(std::move(message));
+  deps_.core->UnregisterBuild(id_);
+  absl::MutexLock lock(&mu_);
+  summary_.set_state(status.ok() ? "succeeded"
+                     : absl::IsCancelled(status) ? "cancelled"
+                                                 : "failed");
+  summary_.set_error(std::string(status.message()));
+  summary_.set_finished_unix_nanos(absl::ToUnixNanos(deps_.clock->Now()));
+  summary_.set_jobs_dispatched(result.jobs_dispatched());
+  done_ = true;
+  inputs_.Close();
+}
+
+absl::Status BuildSession::ReceiveContext(const proto::BuildRequest& request,
+                                          const PreparedBuild& prepared,
+                                          proto::ContextManifest* manifest) {
+  // The manifest, in chunks.
+  while (true) {
+    std::optional<Input> input = NextInput();
+    if (!input.has_value()) {
+      return absl::CancelledError("the client went away");
+    }
+    auto* message = std::get_if<proto::BuildClientMessage>(&*input);
+    if (message == nullptr) continue;
+    if (message->has_cancel()) {
+      return absl::CancelledError(absl::StrCat("cancelled by the client: ",
+                                               message->cancel().reason()));
+    }
+    if (!message->has_manifest()) continue;
+    for (const proto::ContextEntry& entry : message->manifest().entries()) {
+      *manifest->add_entries() = entry;
+    }
+    if (message->manifest().last()) break;
+  }
+  // Ask only for what the build reads and the farm lacks.
+  std::vector<Digest> needed = NeededContextBlobs(prepared.plan, *manifest);
+  ASSIGN_OR_RETURN(std::vector<Digest> missing,
+                   deps_.blobs->FindMissing(needed));
+  if (missing.empty()) return absl::OkStatus();
+  proto::BuildServerMessage ask;
+  std::set<std::string> waiting;
+  for (const Digest& digest : missing) {
+    ask.mutable_need()->add_digests(digest.ToString());
+    waiting.insert(digest.ToString());
+  }
+  Send(std::move(ask));
+  std::unique_ptr<cache::BlobWriter> writer;
+  std::string current;
+  while (!waiting.empty()) {
+    std::optional<Input> input = NextInput();
+    if (!input.has_value()) {
+      return absl::CancelledError("the client went away during the upload");
+    }
+    auto* message = std::get_if<proto::BuildClientMessage>(&*input);
+    if (message == nullptr) continue;
+    if (message->has_cancel()) {
+      return absl::CancelledError("cancelled by the client");
+    }
+    if (!message->has_blob()) continue;
+    const proto::BlobChunk& chunk = message->blob();
+    if (!waiting.count(chunk.digest())) {
+      return absl::InvalidArgumentError(
+          absl::StrCat("the client sent blob ", chunk.digest(),
+                       ", which the build did not ask for"));
+    }
+    if (writer == nullptr || current != chunk.digest()) {
+      ASSIGN_OR_RETURN(Digest digest, Digest::Parse(chunk.digest()));
+      ASSIGN_OR_RETURN(writer, deps_.blobs->Put(digest));
+      current = chunk.digest();
+    }
+    RETURN_IF_ERROR(writer->Write(chunk.data()));
+    uploaded_bytes_ += chunk.data().size();
+    if (chunk.last()) {
+      RETURN_IF_ERROR(Annotate(writer->Commit(),
+                               absl::StrCat("context file ", chunk.digest())));
+      writer.reset();
+      waiting.erase(chunk.digest());
+    }
+  }
+  return absl::OkStatus();
+}
+
+void BuildSession::Execute(BuildCoordinator& coordinator,
+                           std::vector<CoordinatorAction> actions, bool* done,
+                           absl::Status* status, proto::StageOutput* out,
+                           bool* fully_cached) {
+  while (!actions.empty()) {
+    std::vector<CoordinatorAction> next;
+    for (CoordinatorAction& action : actions) {
+      if (auto* lookup = std::get_if<LookupKeys>(&action)) {
+        std::map<Digest, std::optional<proto::ActionResult>> results;
+        for (const Digest& key : lookup->keys) {
+          absl::StatusOr<proto::ActionResult> hit = deps_.actions->Get(key);
+          results[key] = hit.ok() ? std::optional<proto::ActionResult>(*hit)
+                                  : std::nullopt;
+        }
+        std::vector<CoordinatorAction> more = coordinator.OnLookup(results);
+        next.insert(next.end(), more.begin(), more.end());
+      } else if (auto* dispatch = std::get_if<DispatchStage>(&action)) {
+        deps_.core->Submit(id_, dispatch->stage, std::move(dispatch->job));
+      } else if (auto* emit = std::get_if<EmitEvent>(&action)) {
+        Emit(std::move(emit->event));
+      } else if (auto* finish = std::get_if<FinishBuild>(&action)) {
+        *done = true;
+        *status = finish->status;
+        *out = finish->output;
+        *fully_cached = finish->fully_cached;
+      }
+    }
+    actions = std::move(next);
+  }
+}
+
+absl::Status BuildSession::Drive(BuildCoordinator& coordinator,
+                                 proto::StageOutput* out, bool* fully_cached) {
+  bool done = false;
+  absl::Status status;
+  Execute(coordinator, coordinator.Start(), &done, &status, out, fully_cached);
+  while (!done) {
+    std::optional<Input> input = NextInput();
+    std::vector<CoordinatorAction> actions;
+    if (!input.has_value()) {
+      actions = coordinator.OnCancel("the client went away");
+    } else if (auto* job = std::get_if<JobDoneInput>(&*input)) {
+      actions = job->status.ok()
+                    ? coordinator.OnStageDone(job->stage, job->output)
+                    : coordinator.OnStageFailed(job->stage, job->status);
+    } else if (auto* event = std::get_if<JobEventInput>(&*input)) {
+      Emit(event->event);
+    } else if (auto* message = std::get_if<proto::BuildClientMessage>(&*input)) {
+      if (message->has_cancel()) {
+        actions = coordinator.OnCancel(absl::StrCat(
+            "cancelled by the client", message->cancel().reason().empty()
+                                           ? ""
+                                           : ": " + message->cancel().reason()));
+      }
+    }
+    Execute(coordinator, std::move(actions), &done, &status, out,
+            fully_cached);
+  }
+  return status;
+}
+
+absl::Status BuildSession::Deliver(const proto::BuildRequest& request,
+                                   const proto::StageOutput& output,
+                                   proto::BuildResult* result) {
+  ASSIGN_OR_RETURN(AssembledImage image, AssembleImage(output, *deps_.blobs));
+  std::vector<std::string> tags(request.tags().begin(), request.tags().end());
+  ASSIGN_OR_RETURN(ImageInfo info,
+                   deps_.images->Add(image.manifest_digest, tags));
+  result->set_image_id(image.config_digest.ToString());
+  result->set_manifest_digest(image.manifest_digest.ToString());
+  for (const std::string& tag : info.tags) result->add_tags(tag);
+  for (const std::string& format : request.outputs()) {
+    ASSIGN_OR_RETURN(image::archive::ArchiveFormat parsed,
+                     ParseArchiveFormat(format));
+    RETURN_IF_ERROR(MakeDirs(deps_.spool_dir));
+    std::string path = JoinPath(
+        deps_.spool_dir, absl::StrCat("output-", id_, "-", format, ".tar"));
+    ASSIGN_OR_RETURN(std::unique_ptr<ByteWriter> file, OpenFileWriter(path));
+    std::vector<std::string> refs = tags;
+    if (refs.empty()) refs.push_back(image.config_digest.ToString());
+    RETURN_IF_ERROR(
+        SaveImages(refs, parsed, *deps_.images, *deps_.blobs, file.get()));
+    RETURN_IF_ERROR(file->Close());
+    proto::BuildServerMessage last;
+    last.mutable_output()->set_format(format);
+    last.mutable_output()->set_last(true);
+    Send(std::move(last), path);
+  }
+  if (request.push()) {
+    if (!deps_.push) {
+      return absl::FailedPreconditionError(
+          "--push: this farm has no registry access configured");
+    }
+    for (const std::string& tag : info.tags) {
+      RETURN_IF_ERROR(deps_.push(tag));
+    }
+  }
+  return absl::OkStatus();
+}
+
+void BuildSession::Run() {
+  deps_.core->RegisterBuild(id_, this);
+  std::optional<Input> first = NextInput();
+  auto* message = first.has_value()
+                      ? std::get_if<proto::BuildClientMessage>(&*first)
+                      : nullptr;
+  if (message == nullptr || !message->has_request()) {
+    Finish(absl::InvalidArgumentError(
+               "a build stream must start with a BuildRequest"),
+           {});
+    return;
+  }
+  proto::BuildRequest request = message->request();
+  {
+    absl::MutexLock lock(&mu_);
+    summary_.set_client(request.client());
+    summary_.set_target(request.target());
+    for (const std::string& tag : request.tags()) summary_.add_tags(tag);
+  }
+  proto::BuildServerMessage accepted;
+  accepted.mutable_accepted()->set_build_id(id_);
+  Send(std::move(accepted));
+
+  absl::StatusOr<PreparedBuild> prepared =
+      PrepareBuild(request, *deps_.resolver);
+  if (!prepared.ok()) {
+    Finish(prepared.status(), {});
+    return;
+  }
+  proto::BuildResult result;
+  for (const std::string& warning : prepared->warnings) {
+    result.add_warnings(warning);
+  }
+  {
+    absl::MutexLock lock(&mu_);
+    summary_.set_stages(prepared->plan.graph.stages_size());
+  }
+  BuildSpec spec;
+  spec.build_id = id_;
+  spec.request = request;
+  spec.images = prepared->images;
+  spec.platform = prepared->platform;
+  absl::Status received = ReceiveContext(request, *prepared, &spec.context);
+  if (!received.ok()) {
+    Finish(received, result);
+    return;
+  }
+  spec.plan = std::move(prepared->plan);
+  BuildCoordinator coordinator(std::move(spec));
+  proto::StageOutput output;
+  bool fully_cached = false;
+  absl::Status status = Drive(coordinator, &output, &fully_cached);
+  result.set_jobs_dispatched(coordinator.jobs_dispatched());
+  if (status.ok()) status = Deliver(request, output, &result);
+  deps_.core->BuildFinished(status.ok(), fully_cached, uploaded_bytes_);
+  FARM_LOG(INFO) << "build " << id_ << ": "
+                 << (status.ok() ? "succeeded" : status.ToString())
+                 << (fully_cached ? " (fully cached)" : "");
+  Finish(status, result);
+}
+
+}  // namespace farm::scheduler

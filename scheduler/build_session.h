@@ -1,0 +1,131 @@
+// BuildSession: one build, from the client's request to its result. It runs
+// on a thread of its own: it plans, asks the client for the context blobs
+// the build reads, drives a BuildCoordinator (cache lookups, stage jobs
+// through the SchedulerCore), and finally stores and tags the image. What it
+// says to the client goes to an outbox that a stream handler follows, so a
+// client that reconnects can re-attach and replay what it missed.
+#ifndef FARM_SCHEDULER_BUILD_SESSION_H_
+#define FARM_SCHEDULER_BUILD_SESSION_H_
+
+#include <functional>
+#include <memory>
+#include <string>
+#include <variant>
+#include <vector>
+
+#include "absl/synchronization/mutex.h"
+#include "absl/time/time.h"
+#include "cache/action_cache.h"
+#include "cache/blob_store.h"
+#include "common/blocking_queue.h"
+#include "common/clock.h"
+#include "proto/build.pb.h"
+#include "scheduler/build_coordinator.h"
+#include "scheduler/build_preparation.h"
+#include "scheduler/image_resolver.h"
+#include "scheduler/image_store.h"
+#include "scheduler/scheduler_core.h"
+
+namespace farm::scheduler {
+
+struct SessionDeps {
+  cache::BlobStore* blobs = nullptr;
+  cache::ActionCache* actions = nullptr;
+  ImageStore* images = nullptr;
+  ImageResolver* resolver = nullptr;
+  SchedulerCore* core = nullptr;
+  Clock* clock = RealClock::Get();
+  std::string spool_dir;
+  // How long a build outlives a client that went away without cancelling,
+  // waiting for it to re-attach.
+  absl::Duration client_grace = absl::Seconds(5);
+  // Pushes a stored image to its registry (the registry step sets it).
+  std::function<absl::Status(const std::string& tag)> push;
+};
+
+class BuildSession : public BuildListener {
+ public:
+  BuildSession(std::string build_id, SessionDeps deps);
+
+  // Inputs; any thread.
+  void FromClient(proto::BuildClientMessage message);
+  void ClientDetached();
+  void ClientAttached();
+
+  // BuildListener: only queue.
+  void OnJobDone(int stage, const absl::Status& status,
+                 const proto::StageOutput& output) override;
+  void OnJobEvent(int stage, const proto::BuildEvent& event) override;
+
+  // Runs the build to its end on the calling thread.
+  void Run();
+
+  // Writes what the session says, from sequence `after` + 1 on, through
+  // `write` until the result is out; false when `write` fails or
+  // `cancelled` turns true first.
+  bool Follow(int64_t after,
+              const std::function<bool(const proto::BuildServerMessage&)>&
+                  write,
+              const std::function<bool()>& cancelled = [] { return false; });
+
+  const std::string& id() const { return id_; }
+  proto::BuildSummary Summary();
+  bool finished();
+
+ private:
+  struct JobDoneInput {
+    int stage;
+    absl::Status status;
+    proto::StageOutput output;
+  };
+  struct JobEventInput {
+    int stage;
+    proto::BuildEvent event;
+  };
+  struct DetachedInput {};
+  struct AttachedInput {};
+  using Input = std::variant<proto::BuildClientMessage, JobDoneInput,
+                             JobEventInput, DetachedInput, AttachedInput>;
+  // An outbox entry; `output_path` is an archive streamed as OutputChunks.
+  struct Outgoing {
+    proto::BuildServerMessage message;
+    std::string output_path;
+  };
+
+  // Waits for the next input, cancelling the build when a detached client
+  // stays away past the grace period. nullopt: stop now.
+  std::optional<Input> NextInput();
+  absl::Status ReceiveContext(const proto::BuildRequest& request,
+                              const PreparedBuild& prepared,
+                              proto::ContextManifest* manifest);
+  absl::Status Drive(BuildCoordinator& coordinator, proto::StageOutput* out,
+                     bool* fully_cached);
+  void Execute(BuildCoordinator& coordinator,
+               std::vector<CoordinatorAction> actions, bool* done,
+               absl::Status* status, proto::StageOutput* out,
+               bool* fully_cached);
+  void Emit(proto::BuildEvent event);
+  void Send(proto::BuildServerMessage message, std::string output_path = "");
+  void Finish(const absl::Status& status, proto::BuildResult result);
+  absl::Status Deliver(const proto::BuildRequest& request,
+                       const proto::StageOutput& output,
+                       proto::BuildResult* result);
+
+  const std::string id_;
+  SessionDeps deps_;
+  BlockingQueue<Input> inputs_;
+  bool detached_ = false;
+  absl::Time detached_since_;
+
+  absl::Mutex mu_;
+  std::vector<Outgoing> outbox_ ABSL_GUARDED_BY(mu_);
+  bool done_ ABSL_GUARDED_BY(mu_) = false;
+  proto::BuildSummary summary_ ABSL_GUARDED_BY(mu_);
+  // Steps are numbered in the order they start.
+  std::map<std::pair<int, int>, int> step_numbers_;
+  int64_t uploaded_bytes_ = 0;
+};
+
+}  // namespace farm::scheduler
+
+#endif  // FARM_SCHEDULER_BUILD_SESSION_H_

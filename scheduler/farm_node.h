@@ -1,0 +1,68 @@
+// FarmNode: the scheduler's parts wired together under one root: the layer
+// cache (embedded RocksDB, or a remote farm-cache), the image store, the
+// job hub, and the gRPC services over them. farm-scheduler serves a node on
+// a port; the embedded farm inside `farm` serves one in-process.
+#ifndef FARM_SCHEDULER_FARM_NODE_H_
+#define FARM_SCHEDULER_FARM_NODE_H_
+
+#include <atomic>
+#include <memory>
+#include <string>
+#include <thread>
+#include <vector>
+
+#include "absl/status/statusor.h"
+#include "cache/action_cache.h"
+#include "cache/blob_store.h"
+#include "cache/cache_admin.h"
+#include "common/clock.h"
+#include "grpcpp/impl/codegen/service_type.h"
+#include "scheduler/image_resolver.h"
+#include "scheduler/image_store.h"
+#include "scheduler/job_scheduler.h"
+#include "scheduler/scheduler_core.h"
+
+namespace farm::scheduler {
+
+struct FarmNodeOptions {
+  std::string root = "/var/lib/farm";
+  // "host:port" of a farm-cache; "" keeps the cache in root/cache.
+  std::string cache_address;
+  uint64_t cache_max_bytes = 0;  // 0: no budget
+  JobSchedulerOptions jobs;
+  absl::Duration client_grace = absl::Seconds(5);
+  Clock* clock = RealClock::Get();
+};
+
+class FarmNode {
+ public:
+  static absl::StatusOr<std::unique_ptr<FarmNode>> Open(
+      const FarmNodeOptions& options);
+  ~FarmNode();
+
+  // Cache, Image, Build and Worker services; owned by the node.
+  std::vector<grpc::Service*> services();
+
+  cache::BlobStore* blobs() { return blobs_; }
+  cache::ActionCache* actions() { return actions_.get(); }
+  ImageStore* images() { return images_.get(); }
+  SchedulerCore* core() { return core_.get(); }
+
+ private:
+  struct Parts;
+  FarmNode();
+
+  std::unique_ptr<Parts> parts_;
+  cache::BlobStore* blobs_ = nullptr;
+  std::unique_ptr<cache::ActionCache> actions_;
+  std::unique_ptr<ImageStore> images_;
+  std::unique_ptr<ImageResolver> resolver_;
+  std::unique_ptr<SchedulerCore> core_;
+  std::vector<std::unique_ptr<grpc::Service>> services_;
+  std::atomic<bool> stopping_{false};
+  std::thread ticker_;
+};
+
+}  // namespace farm::scheduler
+
+#endif  // FARM_SCHEDULER_FARM_NODE_H_

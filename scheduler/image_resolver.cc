@@ -1,0 +1,67 @@
+#include "scheduler/image_resolver.h"
+
+#include "absl/strings/ascii.h"
+#include "absl/strings/str_cat.h"
+#include "common/status_macros.h"
+#include "image/oci/config.h"
+
+namespace farm::scheduler {
+
+absl::StatusOr<proto::ImageContent> ImageContentOf(
+    const ImageInfo& info, const std::string& reference) {
+  proto::ImageContent content;
+  content.set_reference(reference);
+  content.set_manifest_digest(info.record.manifest_digest);
+  content.set_config(info.config_json);
+  if (info.manifest.layers.size() != info.config.diff_ids.size()) {
+    return absl::DataLossError(absl::StrCat(
+        "image ", reference, " has ", info.manifest.layers.size(),
+        " layers but its config lists ", info.config.diff_ids.size(),
+        " diff_ids"));
+  }
+  for (size_t i = 0; i < info.manifest.layers.size(); ++i) {
+    proto::LayerRef* layer = content.add_layers();
+    layer->set_digest(info.manifest.layers[i].digest.ToString());
+    layer->set_diff_id(info.config.diff_ids[i].ToString());
+    layer->set_size(info.manifest.layers[i].size);
+    layer->set_media_type(info.manifest.layers[i].media_type);
+  }
+  return content;
+}
+
+absl::StatusOr<proto::ImageContent> StoreImageResolver::Resolve(
+    const std::string& reference, const std::string& platform, bool pull) {
+  absl::StatusOr<ImageInfo> info = images_->Get(reference);
+  if (absl::IsNotFound(info.status())) {
+    return absl::NotFoundError(absl::StrCat(
+        "base image \"", reference,
+        "\" is not in the farm's image store: load it with `farm load -i "
+        "FILE` or pull it with `farm pull ", reference, "`"));
+  }
+  if (!info.ok()) return info.status();
+  return ImageContentOf(*info, reference);
+}
+
+absl::StatusOr<std::optional<planner::BaseImage>> PlanningResolver::Resolve(
+    const std::string& reference, const std::string& platform) {
+  ASSIGN_OR_RETURN(proto::ImageContent content,
+                   resolver_->Resolve(reference, platform, pull_));
+  ASSIGN_OR_RETURN(image::oci::ImageConfig config,
+                   image::oci::ImageConfig::Parse(content.config()));
+  images_[reference] = std::move(content);
+  planner::BaseImage base;
+  base.env = config.config.env;
+  base.onbuild = config.config.on_build;
+  return base;
+}
+
+absl::Status PlanningResolver::Add(const std::string& reference,
+                                   const std::string& platform) {
+  if (images_.count(reference)) return absl::OkStatus();
+  ASSIGN_OR_RETURN(proto::ImageContent content,
+                   resolver_->Resolve(reference, platform, pull_));
+  images_[reference] = std::move(content);
+  return absl::OkStatus();
+}
+
+}  // namespace farm::scheduler

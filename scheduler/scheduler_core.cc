@@ -1,0 +1,165 @@
+#include "scheduler/scheduler_core.h"
+
+namespace farm::scheduler {
+
+SchedulerCore::SchedulerCore(Clock* clock, JobSchedulerOptions options)
+    : clock_(clock), options_(options), jobs_(clock, options) {}
+
+void SchedulerCore::RegisterBuild(const std::string& build_id,
+                                  BuildListener* listener) {
+  absl::MutexLock lock(&mu_);
+  builds_[build_id] = listener;
+  jobs_.mutable_stats().set_builds_started(jobs_.stats().builds_started() + 1);
+}
+
+void SchedulerCore::UnregisterBuild(const std::string& build_id) {
+  absl::MutexLock lock(&mu_);
+  builds_.erase(build_id);
+  Execute(jobs_.Abandon(build_id));
+}
+
+void SchedulerCore::Submit(const std::string& build_id, int stage,
+                           proto::StageJob job) {
+  absl::MutexLock lock(&mu_);
+  Execute(jobs_.Submit({build_id, stage}, std::move(job)));
+}
+
+std::shared_ptr<WorkerOutbox> SchedulerCore::WorkerJoined(
+    const proto::RegisterWorker& reg) {
+  absl::MutexLock lock(&mu_);
+  auto previous = outboxes_.find(reg.worker_id());
+  if (previous != outboxes_.end()) previous->second->Close();
+  auto outbox = std::make_shared<WorkerOutbox>();
+  outboxes_[reg.worker_id()] = outbox;
+  proto::SchedulerMessage hello;
+  hello.mutable_registered()->set_worker_id(reg.worker_id());
+  hello.mutable_registered()->set_lease_ms(
+      absl::ToInt64Milliseconds(options_.lease));
+  hello.mutable_registered()->set_heartbeat_interval_ms(
+      absl::ToInt64Milliseconds(options_.lease / 4));
+  outbox->Push(std::move(hello));
+  Execute(jobs_.WorkerJoined(reg));
+  return outbox;
+}
+
+void SchedulerCore::FromWorker(const std::string& worker_id,
+                               const proto::WorkerMessage& message) {
+  absl::MutexLock lock(&mu_);
+  switch (message.message_case()) {
+    case proto::WorkerMessage::kHeartbeat:
+      Execute(jobs_.WorkerHeartbeat(worker_id, message.heartbeat()));
+      break;
+    case proto::WorkerMessage::kEvent:
+      Execute(jobs_.JobEventFrom(worker_id, message.event()));
+      break;
+    case proto::WorkerMessage::kResult:
+      Execute(jobs_.JobResultFrom(worker_id, message.result()));
+      break;
+    default:
+      break;
+  }
+}
+
+void SchedulerCore::WorkerLost(const std::string& worker_id,
+                               const std::string& reason,
+                               const WorkerOutbox* connection) {
+  absl::MutexLock lock(&mu_);
+  auto outbox = outboxes_.find(worker_id);
+  if (connection != nullptr &&
+      (outbox == outboxes_.end() || outbox->second.get() != connection)) {
+    return;  // that connection was already replaced
+  }
+  if (outbox != outboxes_.end()) {
+    outbox->second->Close();
+    outboxes_.erase(outbox);
+  }
+  Execute(jobs_.WorkerLost(worker_id, reason));
+}
+
+void SchedulerCore::Tick() {
+  absl::MutexLock lock(&mu_);
+  std::vector<SchedulerAction> actions = jobs_.Tick();
+  Execute(std::move(actions));
+  // Drop the outboxes of workers whose lease expired.
+  std::vector<std::string> known;
+  for (const WorkerState& worker : jobs_.Workers()) known.push_back(worker.id);
+  for (auto it = outboxes_.begin(); it != outboxes_.end();) {
+    if (std::find(known.begin(), known.end(), it->first) == known.end()) {
+      it->second->Close();
+      it = outboxes_.erase(it);
+    } else {
+      ++it;
+    }
+  }
+}
+
+void SchedulerCore::Execute(std::vector<SchedulerAction> actions) {
+  for (SchedulerAction& action : actions) {
+    if (auto* assign = std::get_if<AssignJob>(&action)) {
+      auto outbox = outboxes_.find(assign->worker_id);
+      if (outbox == outboxes_.end()) continue;
+      proto::SchedulerMessage message;
+      *message.mutable_assign() = std::move(assign->job);
+      outbox->second->Push(std::move(message));
+    } else if (auto* cancel = std::get_if<CancelOnWorker>(&action)) {
+      auto outbox = outboxes_.find(cancel->worker_id);
+      if (outbox == outboxes_.end()) continue;
+      proto::SchedulerMessage message;
+      message.mutable_cancel()->set_job_id(cancel->job_id);
+      message.mutable_cancel()->set_reason(cancel->reason);
+      outbox->second->Push(std::move(message));
+    } else if (auto* done = std::get_if<JobDone>(&action)) {
+      for (const Waiter& waiter : done->waiters) {
+        auto build = builds_.find(waiter.build_id);
+        if (build == builds_.end()) continue;
+        build->second->OnJobDone(waiter.stage, done->status, done->output);
+      }
+    } else if (auto* relay = std::get_if<RelayEvent>(&action)) {
+      for (const Waiter& waiter : relay->waiters) {
+        auto build = builds_.find(waiter.build_id);
+        if (build == builds_.end()) continue;
+        build->second->OnJobEvent(waiter.stage, relay->event);
+      }
+    }
+  }
+}
+
+proto::ListWorkersResponse SchedulerCore::ListWorkers() {
+  absl::MutexLock lock(&mu_);
+  proto::ListWorkersResponse response;
+  for (const WorkerState& worker : jobs_.Workers()) {
+    proto::WorkerSummary* summary = response.add_workers();
+    summary->set_worker_id(worker.id);
+    summary->set_slots(worker.slots);
+    summary->set_running_jobs(worker.running.size());
+    summary->set_cached_bytes(worker.cached_bytes);
+    summary->set_last_heartbeat_unix_nanos(
+        absl::ToUnixNanos(worker.last_heartbeat));
+    summary->set_draining(worker.draining);
+    summary->set_jobs_completed(worker.completed);
+  }
+  return response;
+}
+
+void SchedulerCore::BuildFinished(bool ok, bool fully_cached,
+                                  int64_t uploaded_bytes) {
+  absl::MutexLock lock(&mu_);
+  proto::SchedulerStats& stats = jobs_.mutable_stats();
+  if (ok) {
+    stats.set_builds_succeeded(stats.builds_succeeded() + 1);
+  } else {
+    stats.set_builds_failed(stats.builds_failed() + 1);
+  }
+  if (ok && fully_cached) {
+    stats.set_fully_cached_builds(stats.fully_cached_builds() + 1);
+  }
+  stats.set_context_bytes_uploaded(stats.context_bytes_uploaded() +
+                                   uploaded_bytes);
+}
+
+proto::SchedulerStats SchedulerCore::Stats() {
+  absl::MutexLock lock(&mu_);
+  return jobs_.stats();
+}
+
+}  // namespace farm::scheduler

@@ -1,0 +1,76 @@
+// SchedulerCore: the farm-wide hub that the Build and Worker services share.
+// It holds the JobScheduler behind one mutex, the outbound queue of every
+// connected worker, and the builds waiting on jobs, and routes job results
+// and progress to those builds. Routing never blocks: listeners queue.
+#ifndef FARM_SCHEDULER_SCHEDULER_CORE_H_
+#define FARM_SCHEDULER_SCHEDULER_CORE_H_
+
+#include <map>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "absl/synchronization/mutex.h"
+#include "common/blocking_queue.h"
+#include "common/clock.h"
+#include "proto/worker.pb.h"
+#include "scheduler/job_scheduler.h"
+
+namespace farm::scheduler {
+
+// What a build hears about the jobs it waits on. Called with the core's
+// lock held: implementations must only queue.
+class BuildListener {
+ public:
+  virtual ~BuildListener() = default;
+  virtual void OnJobDone(int stage, const absl::Status& status,
+                         const proto::StageOutput& output) = 0;
+  virtual void OnJobEvent(int stage, const proto::BuildEvent& event) = 0;
+};
+
+using WorkerOutbox = BlockingQueue<proto::SchedulerMessage>;
+
+class SchedulerCore {
+ public:
+  SchedulerCore(Clock* clock, JobSchedulerOptions options);
+
+  // Builds. `listener` must stay valid until UnregisterBuild.
+  void RegisterBuild(const std::string& build_id, BuildListener* listener);
+  // Also abandons the build's jobs: those nobody else waits on stop.
+  void UnregisterBuild(const std::string& build_id);
+  void Submit(const std::string& build_id, int stage, proto::StageJob job);
+
+  // Workers. The returned outbox carries what to send to the worker; it is
+  // closed when the worker is dropped.
+  std::shared_ptr<WorkerOutbox> WorkerJoined(const proto::RegisterWorker& reg);
+  void FromWorker(const std::string& worker_id,
+                  const proto::WorkerMessage& message);
+  // `outbox` says which connection ended: a worker that already reconnected
+  // on a new stream is not lost.
+  void WorkerLost(const std::string& worker_id, const std::string& reason,
+                  const WorkerOutbox* outbox = nullptr);
+  // Expires leases; call about once a second.
+  void Tick();
+
+  proto::ListWorkersResponse ListWorkers();
+  proto::SchedulerStats Stats();
+  // Counts a finished build in the exported stats.
+  void BuildFinished(bool ok, bool fully_cached, int64_t uploaded_bytes);
+  absl::Duration lease() const { return options_.lease; }
+
+ private:
+  void Execute(std::vector<SchedulerAction> actions)
+      ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
+
+  Clock* clock_;
+  JobSchedulerOptions options_;
+  absl::Mutex mu_;
+  JobScheduler jobs_ ABSL_GUARDED_BY(mu_);
+  std::map<std::string, std::shared_ptr<WorkerOutbox>> outboxes_
+      ABSL_GUARDED_BY(mu_);
+  std::map<std::string, BuildListener*> builds_ ABSL_GUARDED_BY(mu_);
+};
+
+}  // namespace farm::scheduler
+
+#endif  // FARM_SCHEDULER_SCHEDULER_CORE_H_

@@ -1,0 +1,126 @@
+#include "scheduler/service/build_service.h"
+
+#include <unistd.h>
+
+#include <atomic>
+
+#include "absl/strings/str_cat.h"
+#include "absl/time/clock.h"
+
+namespace farm::scheduler {
+
+namespace {
+// Finished builds kept for `farm builds` and late re-attaches.
+constexpr size_t kKeepSessions = 200;
+}  // namespace
+
+BuildService::~BuildService() {
+  std::vector<std::thread> threads;
+  {
+    absl::MutexLock lock(&mu_);
+    threads.swap(threads_);
+    for (auto& [id, session] : sessions_) session->ClientDetached();
+  }
+  for (std::thread& thread : threads) thread.join();
+}
+
+std::shared_ptr<BuildSession> BuildService::StartSession() {
+  absl::MutexLock lock(&mu_);
+  std::string id = absl::StrCat(
+      "b", absl::ToUnixSeconds(absl::Now()) % 1000000, "-", getpid() % 10000,
+      "-", next_id_++);
+  auto session = std::make_shared<BuildSession>(id, deps_);
+  sessions_[id] = session;
+  order_.push_back(id);
+  while (order_.size() > kKeepSessions) {
+    auto oldest = sessions_.find(order_.front());
+    if (oldest != sessions_.end() && !oldest->second->finished()) break;
+    sessions_.erase(order_.front());
+    order_.pop_front();
+  }
+  threads_.emplace_back([session] { session->Run(); });
+  return session;
+}
+
+std::shared_ptr<BuildSession> BuildService::FindSession(const std::string& id) {
+  absl::MutexLock lock(&mu_);
+  auto it = sessions_.find(id);
+  return it == sessions_.end() ? nullptr : it->second;
+}
+
+grpc::Status BuildService::Build(
+    grpc::ServerContext* context,
+    grpc::ServerReaderWriter<proto::BuildServerMessage,
+                             proto::BuildClientMessage>* stream) {
+  proto::BuildClientMessage first;
+  if (!stream->Read(&first)) {
+    return grpc::Status(grpc::StatusCode::INVALID_ARGUMENT,
+                        "the build stream closed before its request");
+  }
+  std::shared_ptr<BuildSession> session;
+  int64_t after = 0;
+  if (first.has_attach()) {
+    session = FindSession(first.attach().build_id());
+    if (session == nullptr) {
+      return grpc::Status(
+          grpc::StatusCode::NOT_FOUND,
+          absl::StrCat("build ", first.attach().build_id(),
+                       " is not known to this scheduler (it may have "
+                       "restarted); run the build again"));
+    }
+    after = first.attach().after_sequence();
+    session->ClientAttached();
+  } else if (first.has_request()) {
+    session = StartSession();
+    session->FromClient(std::move(first));
+  } else {
+    return grpc::Status(grpc::StatusCode::INVALID_ARGUMENT,
+                        "a build stream must start with a request or an "
+                        "attach");
+  }
+
+  std::atomic<bool> client_done{false};
+  std::thread reader([&] {
+    proto::BuildClientMessage message;
+    while (stream->Read(&message)) session->FromClient(std::move(message));
+    client_done = true;
+  });
+  bool delivered = session->Follow(
+      after,
+      [&](const proto::BuildServerMessage& message) {
+        return stream->Write(message);
+      },
+      [context] { return context->IsCancelled(); });
+  // Give the client a moment to close its side, then stop the reader.
+  absl::Time deadline = absl::Now() + absl::Seconds(delivered ? 10 : 0);
+  while (!client_done && absl::Now() < deadline) {
+    absl::SleepFor(absl::Milliseconds(20));
+  }
+  if (!client_done) context->TryCancel();
+  reader.join();
+  if (!delivered && !session->finished()) {
+    // The client went away: without a re-attach the session cancels itself
+    // after its grace period.
+    session->ClientDetached();
+  }
+  return grpc::Status::OK;
+}
+
+grpc::Status BuildService::ListBuilds(grpc::ServerContext*,
+                                      const proto::ListBuildsRequest*,
+                                      proto::ListBuildsResponse* response) {
+  std::vector<std::shared_ptr<BuildSession>> sessions;
+  {
+    absl::MutexLock lock(&mu_);
+    for (const std::string& id : order_) {
+      auto it = sessions_.find(id);
+      if (it != sessions_.end()) sessions.push_back(it->second);
+    }
+  }
+  for (const auto& session : sessions) {
+    *response->add_builds() = session->Summary();
+  }
+  return grpc::Status::OK;
+}
+
+}  // namespace farm::scheduler

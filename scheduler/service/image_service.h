@@ -1,0 +1,76 @@
+// ImageService: the gRPC face of the farm's image store (`farm images`,
+// `rmi`, `tag`, `inspect`, `history`, `load`, `save`, `image prune`, with
+// or without --remote). Each method converts, calls ImageStore or the
+// archive code, and converts back.
+#ifndef FARM_SCHEDULER_SERVICE_IMAGE_SERVICE_H_
+#define FARM_SCHEDULER_SERVICE_IMAGE_SERVICE_H_
+
+#include <functional>
+#include <string>
+
+#include "cache/blob_store.h"
+#include "proto/image.grpc.pb.h"
+#include "scheduler/image_store.h"
+
+namespace farm::scheduler {
+
+class ImageService final : public proto::ImageService::Service {
+ public:
+  // Pull and push go through these when set (the registry step adds them).
+  using PullFn = std::function<absl::StatusOr<proto::PullImageResponse>(
+      const proto::PullImageRequest&)>;
+  using PushFn = std::function<absl::StatusOr<proto::PushImageResponse>(
+      const proto::PushImageRequest&)>;
+
+  // Nothing is owned. `spool_dir` holds blobs of a load in transit.
+  ImageService(ImageStore* images, cache::BlobStore* blobs,
+               std::string spool_dir, PullFn pull = nullptr,
+               PushFn push = nullptr)
+      : images_(images),
+        blobs_(blobs),
+        spool_dir_(std::move(spool_dir)),
+        pull_(std::move(pull)),
+        push_(std::move(push)) {}
+
+  grpc::Status ListImages(grpc::ServerContext* context,
+                          const proto::ListImagesRequest* request,
+                          proto::ListImagesResponse* response) override;
+  grpc::Status InspectImage(grpc::ServerContext* context,
+                            const proto::InspectImageRequest* request,
+                            proto::InspectImageResponse* response) override;
+  grpc::Status TagImage(grpc::ServerContext* context,
+                        const proto::TagImageRequest* request,
+                        proto::TagImageResponse* response) override;
+  grpc::Status RemoveImages(grpc::ServerContext* context,
+                            const proto::RemoveImagesRequest* request,
+                            proto::RemoveImagesResponse* response) override;
+  grpc::Status PruneImages(grpc::ServerContext* context,
+                           const proto::PruneImagesRequest* request,
+                           proto::PruneImagesResponse* response) override;
+  grpc::Status LoadImages(grpc::ServerContext* context,
+                          grpc::ServerReader<proto::ArchiveChunk>* reader,
+                          proto::LoadImagesResponse* response) override;
+  grpc::Status SaveImages(
+      grpc::ServerContext* context, const proto::SaveImagesRequest* request,
+      grpc::ServerWriter<proto::ArchiveChunk>* writer) override;
+  grpc::Status PullImage(grpc::ServerContext* context,
+                         const proto::PullImageRequest* request,
+                         proto::PullImageResponse* response) override;
+  grpc::Status PushImage(grpc::ServerContext* context,
+                         const proto::PushImageRequest* request,
+                         proto::PushImageResponse* response) override;
+
+ private:
+  ImageStore* images_;
+  cache::BlobStore* blobs_;
+  std::string spool_dir_;
+  PullFn pull_;
+  PushFn push_;
+};
+
+// The summary `farm images` shows for one image.
+proto::ImageSummary Summarize(const ImageInfo& info);
+
+}  // namespace farm::scheduler
+
+#endif  // FARM_SCHEDULER_SERVICE_IMAGE_SERVICE_H_

@@ -1,0 +1,103 @@
+// Executor: runs one process in a container over a prepared rootfs. The stage
+// runner calls it for every RUN instruction and `farm run` for a built image;
+// RuncExecutor does the real work and FakeExecutor stands in for unit tests.
+#ifndef FARM_WORKER_EXECUTOR_EXECUTOR_H_
+#define FARM_WORKER_EXECUTOR_EXECUTOR_H_
+
+#include <string>
+#include <vector>
+
+#include "absl/status/statusor.h"
+#include "worker/executor/cancellation.h"
+#include "worker/executor/output.h"
+
+namespace farm::executor {
+
+// BuildKit's hostname for build containers; RUN steps that record
+// `hostname` give Docker's bytes.
+inline constexpr char kDefaultHostname[] = "buildkitsandbox";
+
+enum class NetworkMode {
+  kHost,  // share the worker's network (Docker's build default)
+  kNone,  // a private network namespace holding only lo
+};
+
+enum class SecurityMode {
+  kSandbox,   // Docker's default capabilities, masked paths, read-only /sys
+  kInsecure,  // RUN --security=insecure: privileged, as `docker run
+              // --privileged`
+};
+
+// A mount added to the container, prepared by the caller (RUN --mount
+// bind/cache/secret/ssh become host files or directories; tmpfs needs none).
+struct Mount {
+  enum class Type { kBind, kTmpfs };
+  Type type = Type::kBind;
+  // Host file or directory for kBind; unused for kTmpfs.
+  std::string source;
+  // Absolute path inside the container. Symlinks in it resolve inside the
+  // rootfs.
+  std::string target;
+  bool readonly = false;
+  // Extra mount(8) options, e.g. "size=64m" or "mode=0700" for tmpfs.
+  std::vector<std::string> options;
+};
+
+struct ProcessSpec {
+  std::vector<std::string> args;  // argv; args[0] is looked up in PATH
+  std::vector<std::string> env;   // "K=V"; runc adds HOME from /etc/passwd
+  // Working directory, created (root, 0755) if missing. Symlinks in it
+  // resolve inside the rootfs.
+  std::string cwd = "/";
+  // As in USER or `docker run -u`: "", "name", "uid", "name:group",
+  // "uid:gid", "name:gid", "uid:group". "" is root.
+  std::string user;
+  std::string hostname = kDefaultHostname;
+  NetworkMode network = NetworkMode::kHost;
+  SecurityMode security = SecurityMode::kSandbox;
+  std::vector<Mount> mounts;
+  // Sets noNewPrivileges in sandbox mode (the insecure mode never does).
+  // BuildKit leaves it off so setuid programs such as sudo work in RUN.
+  bool no_new_privileges = true;
+  // Also bind a generated /etc/hostname, as `docker run` does (builds don't).
+  bool bind_etc_hostname = false;
+  // `farm run`: the container uses this process's stdin, stdout and stderr
+  // directly and the OutputSink sees nothing. Builds never attach.
+  bool attach_stdio = false;
+  // With attach_stdio: allocate a terminal for the process (`docker run -t`).
+  bool tty = false;
+};
+
+struct ExitStatus {
+  // The process's exit status, or 128 + N when signal N killed it.
+  int code = 0;
+  bool success() const { return code == 0; }
+};
+
+class Executor {
+ public:
+  virtual ~Executor() = default;
+
+  // Runs spec.args in a container whose root is `rootfs` (an absolute path
+  // to a directory the caller owns, usually an overlay's merged dir) and
+  // waits for it. Output goes to `output` line by line as it is produced.
+  //
+  // A process that ran returns its ExitStatus, whatever the code: a failing
+  // RUN is not an error of the executor. Errors: kCancelled once `cancel`
+  // fires (the container is killed and removed first); kInvalidArgument for
+  // a malformed spec; kNotFound for an unknown user or group name;
+  // kFailedPrecondition when the process could not start (no such
+  // executable, a cwd that is not a directory); kInternal when the runtime
+  // itself fails. On every path the runtime state is removed and the rootfs
+  // keeps no mount-point stubs.
+  //
+  // Thread-safe: several Runs may proceed at once on different rootfs dirs.
+  virtual absl::StatusOr<ExitStatus> Run(const std::string& rootfs,
+                                         const ProcessSpec& spec,
+                                         OutputSink& output,
+                                         const Cancellation& cancel) = 0;
+};
+
+}  // namespace farm::executor
+
+#endif  // FARM_WORKER_EXECUTOR_EXECUTOR_H_

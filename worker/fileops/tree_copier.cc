@@ -1,0 +1,284 @@
+#include "worker/fileops/tree_copier.h"
+
+#include <fcntl.h>
+#include <sys/xattr.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <list>
+#include <vector>
+
+#include "absl/strings/str_cat.h"
+#include "absl/strings/str_split.h"
+#include "common/fs.h"
+#include "common/status_macros.h"
+#include "image/layer/whiteout.h"
+#include "worker/fileops/new_file.h"
+#include "worker/fileops/rel_path.h"
+
+namespace farm::fileops {
+namespace {
+
+absl::Status Failed(absl::string_view what, const std::string& target) {
+  return ErrnoStatus(errno, absl::StrCat(what, " ", ContainerPath(target)));
+}
+
+}  // namespace
+
+// A directory of the copy: its source, its target, and the fd of the target
+// once it exists (an excluded directory is made only when something below
+// it is copied).
+struct TreeCopier::Level {
+  Level* parent = nullptr;
+  std::string name;    // of the target in the parent's target
+  std::string target;  // resolved path in the rootfs
+  std::string src;     // path in the tree
+  std::string rel;     // path below the copied source, for --exclude
+  struct stat st = {};
+  bool overwrite_meta = true;  // false only for the top of a copy
+  ScopedFd fd;                 // O_PATH fd of the target directory
+  bool created = false;
+};
+
+absl::Status TreeCopier::CopyTo(const dockerfile::SelectedSource& source,
+                                const std::string& target) {
+  ASSIGN_OR_RETURN(struct stat st, tree_.Stat(source.path));
+  Level holder;
+  holder.target = RelParent(target);
+  ASSIGN_OR_RETURN(holder.fd, root_.OpenDir(holder.target));
+  if (!S_ISDIR(st.st_mode)) {
+    return CopyLeaf(holder, RelBase(target), source.path, st);
+  }
+  Level top;
+  top.parent = &holder;
+  top.name = RelBase(target);
+  top.target = target;
+  top.src = source.path;
+  top.st = st;
+  top.overwrite_meta = false;
+  if (target.empty()) {
+    ASSIGN_OR_RETURN(top.fd, root_.OpenDir(""));
+  }
+  RETURN_IF_ERROR(Materialize(top));
+  return CopyDirectory(top);
+}
+
+absl::Status TreeCopier::CopyUnder(const dockerfile::SelectedSource& source,
+                                   const std::string& pivot,
+                                   const std::string& under,
+                                   const std::string& dest_dir) {
+  std::list<Level> chain(1);  // stable addresses for parent pointers
+  Level* cur = &chain.back();
+  cur->target = dest_dir;
+  cur->src = pivot;
+  ASSIGN_OR_RETURN(cur->fd, root_.OpenDir(dest_dir));
+  std::vector<std::string> parts = absl::StrSplit(under, '/');
+  for (size_t i = 0; i + 1 < parts.size(); ++i) {
+    Level& next = chain.emplace_back();
+    next.parent = cur;
+    next.name = parts[i];
+    next.target = RelJoin(cur->target, parts[i]);
+    next.src = RelJoin(cur->src, parts[i]);
+    ASSIGN_OR_RETURN(next.st, tree_.Stat(next.src));
+    RETURN_IF_ERROR(Materialize(next));
+    cur = &next;
+  }
+  ASSIGN_OR_RETURN(struct stat st, tree_.Stat(source.path));
+  if (S_ISDIR(st.st_mode)) {
+    Level top;
+    top.parent = cur;
+    top.name = parts.back();
+    top.target = RelJoin(cur->target, top.name);
+    top.src = source.path;
+    top.rel = under;
+    top.st = st;
+    RETURN_IF_ERROR(Materialize(top));
+    RETURN_IF_ERROR(CopyDirectory(top));
+  } else {
+    RETURN_IF_ERROR(CopyLeaf(*cur, parts.back(), source.path, st));
+  }
+  // Parents made here take their source's metadata once nothing more is
+  // added to them.
+  for (auto it = chain.rbegin(); it != chain.rend(); ++it) {
+    if (it->created) {
+      RETURN_IF_ERROR(ApplyMetadata(it->parent->fd.get(), it->name, it->target,
+                                    it->src, it->st));
+    }
+  }
+  return absl::OkStatus();
+}
+
+absl::Status TreeCopier::Materialize(Level& level) {
+  if (level.fd.get() >= 0) return absl::OkStatus();
+  RETURN_IF_ERROR(Materialize(*level.parent));
+  int pfd = level.parent->fd.get();
+  struct stat st;
+  if (fstatat(pfd, level.name.c_str(), &st, AT_SYMLINK_NOFOLLOW) == 0) {
+    if (!S_ISDIR(st.st_mode)) {
+      return absl::FailedPreconditionError(absl::StrCat(
+          "cannot copy directory \"", level.src, "\" to ",
+          ContainerPath(level.target), ": it exists and is not a directory"));
+    }
+  } else if (errno != ENOENT) {
+    return Failed("stat", level.target);
+  } else {
+    // Restrictive until the metadata is applied after the contents.
+    if (mkdirat(pfd, level.name.c_str(), 0700) != 0) {
+      return Failed("mkdir", level.target);
+    }
+    level.created = true;
+    ++entries_;
+  }
+  int fd = openat(pfd, level.name.c_str(),
+                  O_PATH | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+  if (fd < 0) return Failed("opening", level.target);
+  level.fd = ScopedFd(fd);
+  return absl::OkStatus();
+}
+
+absl::Status TreeCopier::CopyDirectory(Level& level) {
+  ASSIGN_OR_RETURN(std::vector<std::string> names, tree_.List(level.src));
+  for (const std::string& name : names) {
+    RETURN_IF_ERROR(Entry(level, name));
+  }
+  if (level.fd.get() < 0 || !(level.overwrite_meta || level.created)) {
+    return absl::OkStatus();
+  }
+  if (level.target.empty()) return absl::OkStatus();  // the rootfs itself
+  return ApplyMetadata(level.parent->fd.get(), level.name, level.target,
+                       level.src, level.st);
+}
+
+absl::Status TreeCopier::Entry(Level& parent, const std::string& name) {
+  std::string src = RelJoin(parent.src, name);
+  std::string rel = RelJoin(parent.rel, name);
+  ASSIGN_OR_RETURN(struct stat st, tree_.Stat(src));
+  bool excluded = attrs_.excludes != nullptr && attrs_.excludes->Matches(rel);
+  if (!S_ISDIR(st.st_mode)) {
+    if (excluded) return absl::OkStatus();
+    RETURN_IF_ERROR(Materialize(parent));
+    return CopyLeaf(parent, name, src, st);
+  }
+  if (excluded && attrs_.excludes->CanSkipDir(rel)) return absl::OkStatus();
+  Level child;
+  child.parent = &parent;
+  child.name = name;
+  child.target = RelJoin(parent.target, name);
+  child.src = src;
+  child.rel = rel;
+  child.st = st;
+  if (!excluded) RETURN_IF_ERROR(Materialize(child));
+  return CopyDirectory(child);
+}
+
+absl::Status TreeCopier::CopyLeaf(Level& parent, const std::string& name,
+                                  const std::string& src,
+                                  const struct stat& st) {
+  if (S_ISSOCK(st.st_mode)) return absl::OkStatus();  // as BuildKit: skipped
+  int pfd = parent.fd.get();
+  std::string target = RelJoin(parent.target, name);
+  RETURN_IF_ERROR(
+      MakeRoomFor(pfd, name, target, absl::StrCat("\"", src, "\"")));
+  ++entries_;
+  if (S_ISREG(st.st_mode)) {
+    if (st.st_nlink > 1) {
+      auto [it, first] =
+          links_.emplace(std::make_pair(st.st_dev, st.st_ino), target);
+      if (!first) {
+        ASSIGN_OR_RETURN(ScopedFd from, root_.OpenDir(RelParent(it->second)));
+        if (linkat(from.get(), RelBase(it->second).c_str(), pfd, name.c_str(),
+                   0) != 0) {
+          return Failed("hardlinking", target);
+        }
+        return ApplyMetadata(pfd, name, target, src, st);
+      }
+    }
+    RETURN_IF_ERROR(CopyContent(src, pfd, name, target));
+  } else if (S_ISLNK(st.st_mode)) {
+    ASSIGN_OR_RETURN(std::string link, tree_.ReadLink(src));
+    if (symlinkat(link.c_str(), pfd, name.c_str()) != 0) {
+      return Failed("symlink", target);
+    }
+  } else {
+    if (mknodat(pfd, name.c_str(), (st.st_mode & S_IFMT) | 0600, st.st_rdev) !=
+        0) {
+      return Failed("mknod", target);
+    }
+  }
+  return ApplyMetadata(pfd, name, target, src, st);
+}
+
+absl::Status TreeCopier::CopyContent(const std::string& src, int dirfd,
+                                     const std::string& name,
+                                     const std::string& target) {
+  ASSIGN_OR_RETURN(ScopedFd in, tree_.OpenFile(src));
+  int fd = openat(dirfd, name.c_str(),
+                  O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0600);
+  if (fd < 0) return Failed("creating", target);
+  ScopedFd out(fd);
+  bool range = true;
+  std::vector<char> buf;
+  while (true) {
+    ssize_t n;
+    if (range) {
+      n = copy_file_range(in.get(), nullptr, fd, nullptr, 1 << 30, 0);
+      if (n < 0 && (errno == EXDEV || errno == ENOSYS || errno == EINVAL ||
+                    errno == EOPNOTSUPP || errno == EPERM)) {
+        range = false;
+        continue;
+      }
+    } else {
+      buf.resize(1 << 20);
+      n = read(in.get(), buf.data(), buf.size());
+      for (ssize_t off = 0; n > 0 && off < n;) {
+        ssize_t w = write(fd, buf.data() + off, n - off);
+        if (w < 0 && errno == EINTR) continue;
+        if (w < 0) return Failed("writing", target);
+        off += w;
+      }
+    }
+    if (n < 0 && errno == EINTR) continue;
+    if (n < 0) {
+      return ErrnoStatus(errno, absl::StrCat("copying \"", src, "\" to ",
+                                             ContainerPath(target)));
+    }
+    if (n == 0) return absl::OkStatus();
+  }
+}
+
+absl::Status TreeCopier::ApplyMetadata(int dirfd, const std::string& name,
+                                       const std::string& target,
+                                       const std::string& src,
+                                       const struct stat& st) {
+  Owner owner = attrs_.owner.value_or(Owner{st.st_uid, st.st_gid});
+  // chown first: it clears setuid bits and capabilities.
+  if (fchownat(dirfd, name.c_str(), owner.uid, owner.gid,
+               AT_SYMLINK_NOFOLLOW) != 0) {
+    return Failed("chown", target);
+  }
+  if (!S_ISLNK(st.st_mode)) {
+    if (fchmodat(dirfd, name.c_str(), ApplyChmod(st.st_mode, attrs_.chmod),
+                 0) != 0) {
+      return Failed("chmod", target);
+    }
+  }
+  struct timespec times[2] = {st.st_atim, st.st_mtim};
+  if (utimensat(dirfd, name.c_str(), times, AT_SYMLINK_NOFOLLOW) != 0) {
+    return Failed("setting times of", target);
+  }
+  if (!S_ISREG(st.st_mode) && !S_ISDIR(st.st_mode)) return absl::OkStatus();
+  std::optional<std::string> cap = tree_.Capability(src);
+  if (!cap.has_value()) return absl::OkStatus();
+  int fd = openat(dirfd, name.c_str(),
+                  O_RDONLY | O_NOFOLLOW | O_NONBLOCK | O_CLOEXEC);
+  if (fd < 0) return Failed("opening", target);
+  ScopedFd file(fd);
+  if (fsetxattr(fd, image::layer::kCapabilityXattr, cap->data(), cap->size(),
+                0) != 0 &&
+      errno != ENOTSUP) {
+    return Failed("setting capabilities of", target);
+  }
+  return absl::OkStatus();
+}
+
+}  // namespace farm::fileops

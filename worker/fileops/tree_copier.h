@@ -1,0 +1,94 @@
+// TreeCopier: copies selected sources from a DirectoryTree into a RootFs
+// the way BuildKit's copier does for COPY and ADD:
+//  - a directory's entries are copied depth first in sorted order; entries
+//    below it keep their mode, owner, mtime and security.capability (other
+//    xattrs do not survive a layer, so they are not copied); symlinks are
+//    copied as symlinks; sockets are skipped;
+//  - files that share an inode within what one written source selects stay
+//    hardlinked;
+//  - an existing directory below the top is merged into and takes the
+//    source directory's metadata; the top directory keeps its own;
+//  - a directory cannot replace a non-directory, nor a file a directory;
+//    any other existing entry is replaced;
+//  - --chown sets every copied entry's owner, --chmod the permission bits
+//    (a source's setuid/setgid/sticky bits are kept, --chmod's own are not,
+//    as in Docker 20.10's BuildKit);
+//  - --exclude patterns match paths relative to the source; an excluded
+//    directory is skipped unless an exception could bring back something
+//    below it, in which case it is made only when needed.
+#ifndef FARM_WORKER_FILEOPS_TREE_COPIER_H_
+#define FARM_WORKER_FILEOPS_TREE_COPIER_H_
+
+#include <sys/stat.h>
+
+#include <cstdint>
+#include <map>
+#include <optional>
+#include <string>
+#include <utility>
+
+#include "absl/status/status.h"
+#include "dockerfile/dockerignore.h"
+#include "dockerfile/source_selector.h"
+#include "worker/fileops/directory_tree.h"
+#include "worker/fileops/root_fs.h"
+
+namespace farm::fileops {
+
+struct CopyAttrs {
+  // Owner of every copied entry; nullopt keeps each source entry's owner.
+  std::optional<Owner> owner;
+  // --chmod: replaces the permission bits (0777) of files and directories.
+  std::optional<uint32_t> chmod;
+  // --exclude; not owned, may be null.
+  const dockerfile::IgnoreMatcher* excludes = nullptr;
+};
+
+// One copier serves one written source (its hardlink memory spans the
+// matches of that source). Not thread-safe.
+class TreeCopier {
+ public:
+  TreeCopier(const DirectoryTree& tree, const RootFs& root, CopyAttrs attrs)
+      : tree_(tree), root_(root), attrs_(std::move(attrs)) {}
+
+  // Copies `source` to `target`, a resolved path from PrepareTarget: a file
+  // becomes `target`; a directory's contents go into directory `target`.
+  absl::Status CopyTo(const dockerfile::SelectedSource& source,
+                      const std::string& target);
+
+  // COPY --parents: copies `source` to <dest_dir>/<under>, where `under` is
+  // its path below the pivot `pivot`; the directories on the way are made
+  // like their source counterparts. A directory source is copied itself,
+  // not only its contents.
+  absl::Status CopyUnder(const dockerfile::SelectedSource& source,
+                         const std::string& pivot, const std::string& under,
+                         const std::string& dest_dir);
+
+  // Entries created or replaced so far.
+  int64_t entries() const { return entries_; }
+
+ private:
+  struct Level;
+
+  absl::Status Entry(Level& parent, const std::string& name);
+  absl::Status CopyDirectory(Level& level);
+  absl::Status CopyLeaf(Level& parent, const std::string& name,
+                        const std::string& src, const struct stat& st);
+  absl::Status Materialize(Level& level);
+  absl::Status CopyContent(const std::string& src, int dirfd,
+                           const std::string& name, const std::string& target);
+  absl::Status ApplyMetadata(int dirfd, const std::string& name,
+                             const std::string& target, const std::string& src,
+                             const struct stat& st);
+
+  const DirectoryTree& tree_;
+  const RootFs& root_;
+  CopyAttrs attrs_;
+  // Source inode → the first target made for it.
+  std::map<std::pair<dev_t, ino_t>, std::string> links_;
+  int64_t entries_ = 0;
+};
+
+}  // namespace farm::fileops
+
+#endif  // FARM_WORKER_FILEOPS_TREE_COPIER_H_

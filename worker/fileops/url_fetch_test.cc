@@ -1,0 +1,208 @@
+#include "worker/fileops/url_fetch.h"
+
+#include <arpa/inet.h>
+#include <netinet/in.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <atomic>
+#include <map>
+#include <string>
+#include <thread>
+#include <utility>
+#include <vector>
+
+#include "absl/strings/str_cat.h"
+#include "absl/strings/str_split.h"
+#include "common/fs.h"
+#include "gmock/gmock.h"
+#include "gtest/gtest.h"
+
+namespace farm::fileops {
+namespace {
+
+using ::testing::HasSubstr;
+
+// A one-thread HTTP/1.1 server on 127.0.0.1:0 answering GETs from a table.
+class TestHttpServer {
+ public:
+  struct Response {
+    int status = 200;
+    std::string body;
+    std::vector<std::pair<std::string, std::string>> headers;
+  };
+
+  explicit TestHttpServer(std::map<std::string, Response> routes)
+      : routes_(std::move(routes)) {
+    fd_ = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
+    sockaddr_in addr = {};
+    addr.sin_family = AF_INET;
+    addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+    EXPECT_EQ(bind(fd_, reinterpret_cast<sockaddr*>(&addr), sizeof(addr)), 0);
+    socklen_t len = sizeof(addr);
+    getsockname(fd_, reinterpret_cast<sockaddr*>(&addr), &len);
+    port_ = ntohs(addr.sin_port);
+    EXPECT_EQ(listen(fd_, 16), 0);
+    thread_ = std::thread([this] { Serve(); });
+  }
+  ~TestHttpServer() {
+    shutdown(fd_, SHUT_RDWR);  // wakes accept()
+    thread_.join();
+    close(fd_);
+  }
+
+  std::string Url(absl::string_view path) const {
+    return absl::StrCat("http://127.0.0.1:", port_, path);
+  }
+  int requests() const { return requests_; }
+
+ private:
+  void Serve() {
+    while (true) {
+      int c = accept(fd_, nullptr, nullptr);
+      if (c < 0) return;
+      std::string request;
+      char buf[4096];
+      while (request.find("\r\n\r\n") == std::string::npos) {
+        ssize_t n = read(c, buf, sizeof(buf));
+        if (n <= 0) break;
+        request.append(buf, n);
+      }
+      ++requests_;
+      std::vector<std::string> first =
+          absl::StrSplit(request.substr(0, request.find("\r\n")), ' ');
+      Response r{404, "no such page", {}};
+      if (first.size() >= 2 && routes_.count(first[1])) r = routes_[first[1]];
+      std::string out = absl::StrCat("HTTP/1.1 ", r.status, " Status\r\n",
+                                     "Content-Length: ", r.body.size(),
+                                     "\r\nConnection: close\r\n");
+      for (const auto& [k, v] : r.headers)
+        absl::StrAppend(&out, k, ": ", v, "\r\n");
+      absl::StrAppend(&out, "\r\n", r.body);
+      for (size_t off = 0; off < out.size();) {
+        ssize_t n = write(c, out.data() + off, out.size() - off);
+        if (n <= 0) break;
+        off += n;
+      }
+      close(c);
+    }
+  }
+
+  std::map<std::string, Response> routes_;
+  int fd_ = -1;
+  int port_ = 0;
+  std::atomic<int> requests_{0};
+  std::thread thread_;
+};
+
+class UrlFetchTest : public ::testing::Test {
+ protected:
+  void SetUp() override { tmp_ = *MakeTempDir("url_fetch"); }
+  void TearDown() override { ASSERT_TRUE(RemoveAll(tmp_).ok()); }
+  std::string tmp_;
+};
+
+TEST_F(UrlFetchTest, DownloadsFollowingRedirectsWithChecksumAndMtime) {
+  TestHttpServer server(
+      {{"/files/tool.tar.gz",
+        {200, "payload", {{"Last-Modified", "Wed, 21 Oct 2015 07:28:00 GMT"}}}},
+       {"/latest", {302, "", {{"Location", "/files/tool.tar.gz"}}}}});
+  FetchOptions options;
+  options.checksum = Digest::Of("payload").ToString();
+  std::string dest = tmp_ + "/download";
+  absl::StatusOr<FetchedFile> f =
+      FetchUrl(server.Url("/latest"), dest, options);
+  ASSERT_TRUE(f.ok()) << f.status();
+  EXPECT_EQ(*ReadFile(dest), "payload");
+  EXPECT_EQ(f->digest, Digest::Of("payload"));
+  EXPECT_EQ(f->size, 7u);
+  EXPECT_EQ(f->file_name, "latest");  // named after the URL asked for
+  ASSERT_TRUE(f->last_modified.has_value());
+  EXPECT_EQ(*f->last_modified, 1445412480);
+  struct stat st;
+  ASSERT_EQ(stat(dest.c_str(), &st), 0);
+  EXPECT_EQ(st.st_mode & 07777, 0600u);
+  EXPECT_EQ(st.st_mtime, 1445412480);
+  EXPECT_EQ(server.requests(), 2);
+}
+
+TEST_F(UrlFetchTest, ChecksumMismatchIsDataLossAndLeavesNoFile) {
+  TestHttpServer server({{"/f", {200, "actual", {}}}});
+  FetchOptions options;
+  options.checksum = Digest::Of("expected").ToString();
+  std::string dest = tmp_ + "/f";
+  absl::StatusOr<FetchedFile> f = FetchUrl(server.Url("/f"), dest, options);
+  EXPECT_EQ(f.status().code(), absl::StatusCode::kDataLoss);
+  EXPECT_THAT(f.status().message(), HasSubstr(server.Url("/f")));
+  EXPECT_THAT(f.status().message(), HasSubstr(Digest::Of("actual").ToString()));
+  EXPECT_FALSE(PathExists(dest));
+  EXPECT_FALSE(f.ok());
+
+  options.checksum = "md5:abc";
+  f = FetchUrl(server.Url("/f"), dest, options);
+  EXPECT_EQ(f.status().code(), absl::StatusCode::kInvalidArgument);
+  EXPECT_THAT(f.status().message(), HasSubstr("sha256"));
+}
+
+TEST_F(UrlFetchTest, HttpErrorsNameTheUrlAndStatus) {
+  TestHttpServer server(
+      {{"/boom", {503, "down", {}}}, {"/private", {403, "no", {}}}});
+  std::string dest = tmp_ + "/x";
+  struct C {
+    std::string path;
+    absl::StatusCode code;
+    std::string status;
+  } cases[] = {{"/missing", absl::StatusCode::kNotFound, "404"},
+               {"/boom", absl::StatusCode::kUnavailable, "503"},
+               {"/private", absl::StatusCode::kPermissionDenied, "403"}};
+  for (const C& c : cases) {
+    absl::StatusOr<FetchedFile> f = FetchUrl(server.Url(c.path), dest);
+    EXPECT_EQ(f.status().code(), c.code) << c.path;
+    EXPECT_THAT(f.status().message(), HasSubstr(server.Url(c.path)));
+    EXPECT_THAT(f.status().message(), HasSubstr("HTTP status " + c.status));
+    EXPECT_FALSE(PathExists(dest));
+  }
+}
+
+TEST_F(UrlFetchTest, RefusesWhatItCannotFetch) {
+  int port;
+  {
+    TestHttpServer gone({});
+    port = std::stoi(gone.Url("").substr(strlen("http://127.0.0.1:")));
+  }
+  std::string url = absl::StrCat("http://127.0.0.1:", port, "/x");
+  absl::StatusOr<FetchedFile> f = FetchUrl(url, tmp_ + "/x");
+  EXPECT_EQ(f.status().code(), absl::StatusCode::kUnavailable);
+  EXPECT_THAT(f.status().message(), HasSubstr(url));
+
+  f = FetchUrl("ftp://example.com/x", tmp_ + "/x");
+  EXPECT_EQ(f.status().code(), absl::StatusCode::kInvalidArgument);
+
+  TestHttpServer big({{"/big", {200, std::string(5000, 'b'), {}}}});
+  FetchOptions options;
+  options.max_bytes = 1000;
+  f = FetchUrl(big.Url("/big"), tmp_ + "/x", options);
+  EXPECT_EQ(f.status().code(), absl::StatusCode::kResourceExhausted);
+  EXPECT_FALSE(PathExists(tmp_ + "/x"));
+}
+
+TEST(UrlNamesTest, FileNamesAndSourceKinds) {
+  EXPECT_EQ(UrlFileName("https://example.com/a/b/tool.tgz"), "tool.tgz");
+  EXPECT_EQ(UrlFileName("https://example.com/a/b/?q=1#f"), "b");
+  EXPECT_EQ(UrlFileName("https://example.com/dl/my%20file.txt?x"),
+            "my file.txt");
+  EXPECT_EQ(UrlFileName("https://example.com"), "__unnamed__");
+  EXPECT_EQ(UrlFileName("https://example.com/"), "__unnamed__");
+  EXPECT_TRUE(IsUrl("http://x/y"));
+  EXPECT_TRUE(IsUrl("https://x/y"));
+  EXPECT_FALSE(IsUrl("ftp://x/y"));
+  EXPECT_FALSE(IsUrl("local/http://x"));
+  EXPECT_TRUE(IsGitSource("git@github.com:moby/buildkit.git"));
+  EXPECT_TRUE(IsGitSource("https://github.com/moby/buildkit.git#v0.8"));
+  EXPECT_TRUE(IsGitSource("git://host/repo"));
+  EXPECT_FALSE(IsGitSource("https://example.com/file.tar.gz"));
+}
+
+}  // namespace
+}  // namespace farm::fileops

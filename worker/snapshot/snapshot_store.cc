@@ -1,0 +1,409 @@
+#include "worker/snapshot/snapshot_store.h"
+
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <cerrno>
+#include <cstdio>
+#include <cstring>
+#include <utility>
+
+#include "absl/container/flat_hash_set.h"
+#include "absl/strings/str_cat.h"
+#include "absl/synchronization/notification.h"
+#include "common/fs.h"
+#include "common/logging.h"
+#include "common/status_macros.h"
+#include "worker/snapshot/layer_form.h"
+#include "worker/snapshot/overlay_mount.h"
+
+namespace farm::snapshot {
+
+// An unpack in progress that other callers wait for.
+struct SnapshotStore::InFlight {
+  absl::Notification done;
+  absl::Status status;
+  int waiters = 0;  // guarded by the store's mu_
+};
+
+namespace {
+
+constexpr size_t kLinkChars = 12;
+
+std::string LinkTarget(const Digest& diff_id) {
+  return absl::StrCat("../layers/", diff_id.hex(), "/fs");
+}
+
+absl::Status MakeLink(const std::string& path, const Digest& diff_id) {
+  unlink(path.c_str());
+  if (symlink(LinkTarget(diff_id).c_str(), path.c_str()) != 0) {
+    return ErrnoStatus(errno, absl::StrCat("symlink ", path));
+  }
+  return absl::OkStatus();
+}
+
+std::string ReadLinkOrEmpty(const std::string& path) {
+  char buf[256];
+  ssize_t n = readlink(path.c_str(), buf, sizeof(buf));
+  return n < 0 ? std::string() : std::string(buf, n);
+}
+
+// A pure function of the chain: the top-most occurrence of a repeated
+// diffID hides everything its lower occurrence could show.
+std::vector<size_t> TopMostFirstIndexes(const std::vector<Digest>& chain) {
+  absl::flat_hash_set<Digest> seen;
+  std::vector<size_t> keep;
+  for (size_t i = chain.size(); i-- > 0;) {
+    if (seen.insert(chain[i]).second) keep.push_back(i);
+  }
+  return keep;
+}
+
+}  // namespace
+
+SnapshotStore::SnapshotStore(SnapshotStoreOptions options,
+                             cache::BlobStore* blobs)
+    : options_(std::move(options)), layout_(options_.root), blobs_(blobs) {}
+
+SnapshotStore::~SnapshotStore() {
+  for (const std::string& dir : TakeDoomed()) RemoveAll(dir).IgnoreError();
+}
+
+absl::StatusOr<std::unique_ptr<SnapshotStore>> SnapshotStore::Open(
+    SnapshotStoreOptions options, cache::BlobStore* blobs) {
+  if (options.root.empty()) {
+    return absl::InvalidArgumentError("snapshot store: no root directory");
+  }
+  if (options.root[0] != '/') {
+    char cwd[4096];
+    if (getcwd(cwd, sizeof(cwd)) == nullptr) {
+      return ErrnoStatus(errno, "getcwd");
+    }
+    options.root = JoinPath(cwd, options.root);
+  }
+  options.root = CleanPath(options.root);
+  options.apply.mode = image::layer::ApplyMode::kOverlay;
+  std::unique_ptr<SnapshotStore> store(
+      new SnapshotStore(std::move(options), blobs));
+  RETURN_IF_ERROR(Annotate(store->Recover(),
+                           "opening snapshot store " + store->layout_.root()));
+  return store;
+}
+
+absl::Status SnapshotStore::Recover() {
+  RETURN_IF_ERROR(layout_.MakeDirs());
+  ASSIGN_OR_RETURN(std::vector<std::string> work, ListDir(layout_.WorkDir()));
+  for (const std::string& name : work) {
+    std::string dir = JoinPath(layout_.WorkDir(), name);
+    std::string merged = dir + "/merged";
+    RETURN_IF_ERROR(snapshot::Unmount(merged));
+    if (IsMountPoint(merged)) {
+      return absl::InternalError(
+          absl::StrCat("leftover workspace ", merged, " stays mounted"));
+    }
+    RETURN_IF_ERROR(RemoveAll(dir));
+  }
+  ASSIGN_OR_RETURN(std::vector<std::string> tmp, ListDir(layout_.TmpDir()));
+  for (const std::string& name : tmp) {
+    RETURN_IF_ERROR(RemoveAll(JoinPath(layout_.TmpDir(), name)));
+  }
+  RETURN_IF_ERROR(LoadLayers());
+  return FixLinks();
+}
+
+absl::Status SnapshotStore::LoadLayers() {
+  ASSIGN_OR_RETURN(std::vector<std::string> names,
+                   ListDir(layout_.LayersDir()));
+  // Oldest first, so the LRU order survives a restart approximately: a
+  // layer dir's mtime is when it was installed.
+  std::vector<std::pair<int64_t, Digest>> found;
+  absl::MutexLock lock(&mu_);
+  for (const std::string& name : names) {
+    std::string dir = JoinPath(layout_.LayersDir(), name);
+    absl::StatusOr<Digest> diff_id = Digest::Parse("sha256:" + name);
+    absl::StatusOr<LayerMeta> meta =
+        diff_id.ok() ? ReadLayerMeta(dir) : diff_id.status();
+    if (!meta.ok() || !IsDirectory(dir + "/fs") ||
+        links_.contains(meta->link)) {
+      FARM_LOG(WARNING) << "snapshot store: dropping " << dir << ": "
+                        << (meta.ok() ? "bad layer" : meta.status().ToString());
+      RETURN_IF_ERROR(RemoveAll(dir));
+      continue;
+    }
+    struct stat st;
+    int64_t installed = stat(dir.c_str(), &st) == 0 ? st.st_mtime : 0;
+    found.emplace_back(installed, *diff_id);
+    links_[meta->link] = *diff_id;
+    layers_[*diff_id] = Layer{*meta, 0};
+  }
+  std::sort(found.begin(), found.end());
+  for (const auto& [installed, diff_id] : found) {
+    lru_.Insert(diff_id, layers_[diff_id].meta.bytes);
+  }
+  return absl::OkStatus();
+}
+
+absl::Status SnapshotStore::FixLinks() {
+  ASSIGN_OR_RETURN(std::vector<std::string> names, ListDir(layout_.LinksDir()));
+  absl::MutexLock lock(&mu_);
+  for (const std::string& name : names) {
+    std::string path = JoinPath(layout_.LinksDir(), name);
+    auto it = links_.find(name);
+    if (it == links_.end() || ReadLinkOrEmpty(path) != LinkTarget(it->second)) {
+      if (unlink(path.c_str()) != 0)
+        return ErrnoStatus(errno, "unlink " + path);
+    }
+  }
+  for (const auto& [link, diff_id] : links_) {
+    std::string path = JoinPath(layout_.LinksDir(), link);
+    if (ReadLinkOrEmpty(path) != LinkTarget(diff_id)) {
+      RETURN_IF_ERROR(MakeLink(path, diff_id));
+    }
+  }
+  return absl::OkStatus();
+}
+
+std::string SnapshotStore::NewTmpName(absl::string_view what) {
+  return JoinPath(layout_.TmpDir(),
+                  absl::StrCat(what, "-", next_name_.fetch_add(1)));
+}
+
+absl::StatusOr<std::unique_ptr<Workspace>> SnapshotStore::Mount(
+    const std::vector<proto::LayerRef>& chain) {
+  std::vector<Digest> diff_ids;
+  for (const proto::LayerRef& ref : chain) {
+    absl::StatusOr<Digest> d = Digest::Parse(ref.diff_id());
+    if (!d.ok()) {
+      return absl::InvalidArgumentError(
+          absl::StrCat("layer ", ref.digest(), ": bad diff_id \"",
+                       ref.diff_id(), "\": ", d.status().message()));
+    }
+    diff_ids.push_back(*d);
+  }
+  std::vector<size_t> top_first = TopMostFirstIndexes(diff_ids);
+
+  // References are taken one by one; the workspace owns them from the
+  // start, so an error part-way releases what was taken.
+  std::vector<Digest> held;
+  std::vector<std::string> lower;
+  auto give_back = [&] { Release(held); };
+  for (size_t i : top_first) {
+    absl::StatusOr<std::string> link = Acquire(chain[i], diff_ids[i]);
+    if (!link.ok()) {
+      give_back();
+      return link.status();
+    }
+    held.push_back(diff_ids[i]);
+    lower.push_back(StoreLayout::LinkOption(*link));
+  }
+  if (lower.empty()) lower.push_back("empty");
+  std::reverse(held.begin(), held.end());
+
+  std::string name = absl::StrCat(next_name_.fetch_add(1));
+  std::string dir = JoinPath(layout_.WorkDir(), name);
+  std::unique_ptr<Workspace> ws(new Workspace(this, dir, std::move(held)));
+  for (const char* sub : {"/upper", "/work", "/merged"}) {
+    RETURN_IF_ERROR(MakeDirs(dir + sub, 0755));
+  }
+  OverlaySpec spec;
+  spec.lower = std::move(lower);
+  spec.upper = absl::StrCat("work/", name, "/upper");
+  spec.work = absl::StrCat("work/", name, "/work");
+  RETURN_IF_ERROR(MountOverlay(layout_.root(), spec, ws->rootfs()));
+  return ws;
+}
+
+absl::StatusOr<std::string> SnapshotStore::Acquire(const proto::LayerRef& ref,
+                                                   const Digest& diff_id) {
+  std::shared_ptr<InFlight> flight;
+  {
+    absl::MutexLock lock(&mu_);
+    auto it = layers_.find(diff_id);
+    if (it != layers_.end()) {
+      ++it->second.refs;
+      lru_.Touch(diff_id);
+      return it->second.meta.link;
+    }
+    auto f = unpacking_.find(diff_id);
+    if (f != unpacking_.end()) {
+      ++f->second->waiters;  // the unpacker takes a reference for us
+      flight = f->second;
+    } else {
+      unpacking_[diff_id] = std::make_shared<InFlight>();
+    }
+  }
+  if (flight != nullptr) {
+    flight->done.WaitForNotification();
+    RETURN_IF_ERROR(flight->status);
+    absl::MutexLock lock(&mu_);
+    return layers_.at(diff_id).meta.link;
+  }
+
+  absl::StatusOr<std::string> staged = Unpack(ref, diff_id);
+  absl::StatusOr<uint64_t> bytes =
+      staged.ok() ? DiskUsage(*staged + "/fs") : staged.status();
+  absl::StatusOr<LayerMeta> meta;
+  std::shared_ptr<InFlight> mine;
+  {
+    absl::MutexLock lock(&mu_);
+    mine = unpacking_.at(diff_id);
+    unpacking_.erase(diff_id);
+    meta = bytes.ok() ? Install(*staged, diff_id, *bytes, 1 + mine->waiters)
+                      : bytes.status();
+    mine->status = meta.status();
+    if (meta.ok()) EvictLocked();
+  }
+  mine->done.Notify();
+  if (!meta.ok() && staged.ok()) RemoveAll(*staged).IgnoreError();
+  for (const std::string& dir : TakeDoomed()) RemoveAll(dir).IgnoreError();
+  if (!meta.ok()) return meta.status();
+  return meta->link;
+}
+
+absl::StatusOr<std::string> SnapshotStore::Unpack(const proto::LayerRef& ref,
+                                                  const Digest& diff_id) {
+  std::string label = absl::StrCat("layer ", ref.digest());
+  absl::StatusOr<Digest> digest = Digest::Parse(ref.digest());
+  if (!digest.ok()) {
+    return absl::InvalidArgumentError(
+        absl::StrCat(label, ": ", digest.status().message()));
+  }
+  std::string staged = NewTmpName("unpack");
+  absl::Status s = MakeDirs(staged + "/fs", 0755);
+  absl::StatusOr<std::unique_ptr<ByteReader>> blob =
+      s.ok() ? blobs_->Get(*digest) : s;
+  absl::StatusOr<image::layer::ApplyResult> applied =
+      blob.ok() ? image::layer::ApplyLayer(blob->get(), staged + "/fs",
+                                           options_.apply)
+                : blob.status();
+  if (applied.ok() && applied->diff_id != diff_id) {
+    applied = absl::DataLossError(absl::StrCat("unpacks to diff_id ",
+                                               applied->diff_id.ToString(),
+                                               ", not ", diff_id.ToString()));
+  }
+  if (!applied.ok()) {
+    RemoveAll(staged).IgnoreError();
+    return Annotate(applied.status(), label);
+  }
+  return staged;
+}
+
+absl::StatusOr<LayerMeta> SnapshotStore::Install(const std::string& staged,
+                                                 const Digest& diff_id,
+                                                 uint64_t bytes, int refs) {
+  LayerMeta meta;
+  meta.bytes = bytes;
+  for (size_t n = kLinkChars; n <= diff_id.hex().size(); n += 4) {
+    std::string candidate = diff_id.hex().substr(0, n);
+    if (!links_.contains(candidate)) {
+      meta.link = candidate;
+      break;
+    }
+  }
+  if (meta.link.empty()) return absl::InternalError("no free link name");
+  RETURN_IF_ERROR(WriteLayerMeta(staged, meta));
+  std::string final_dir = layout_.LayerDir(diff_id);
+  RETURN_IF_ERROR(RemoveAll(final_dir));  // only a stray from outside
+  if (rename(staged.c_str(), final_dir.c_str()) != 0) {
+    return ErrnoStatus(errno, absl::StrCat("installing ", final_dir));
+  }
+  RETURN_IF_ERROR(MakeLink(JoinPath(layout_.LinksDir(), meta.link), diff_id));
+  links_[meta.link] = diff_id;
+  layers_[diff_id] = Layer{meta, refs};
+  lru_.Insert(diff_id, bytes);
+  return meta;
+}
+
+void SnapshotStore::Release(const std::vector<Digest>& layers) {
+  {
+    absl::MutexLock lock(&mu_);
+    for (const Digest& d : layers) {
+      auto it = layers_.find(d);
+      if (it != layers_.end() && it->second.refs > 0) --it->second.refs;
+    }
+    EvictLocked();
+  }
+  for (const std::string& dir : TakeDoomed()) RemoveAll(dir).IgnoreError();
+}
+
+absl::Status SnapshotStore::Adopt(const std::string& upper,
+                                  const Digest& diff_id,
+                                  std::optional<int64_t> source_date_epoch) {
+  {
+    absl::MutexLock lock(&mu_);
+    if (layers_.contains(diff_id) || unpacking_.contains(diff_id)) {
+      return absl::OkStatus();  // the same content is (being) stored
+    }
+  }
+  RETURN_IF_ERROR(ToLayerForm(upper, source_date_epoch));
+  ASSIGN_OR_RETURN(uint64_t bytes, DiskUsage(upper));
+  std::string staged = NewTmpName("commit");
+  RETURN_IF_ERROR(MakeDirs(staged, 0755));
+  if (rename(upper.c_str(), (staged + "/fs").c_str()) != 0) {
+    return ErrnoStatus(errno, absl::StrCat("moving ", upper));
+  }
+  absl::Status s;
+  {
+    absl::MutexLock lock(&mu_);
+    if (!layers_.contains(diff_id) && !unpacking_.contains(diff_id)) {
+      s = Install(staged, diff_id, bytes, 0).status();
+      if (s.ok()) EvictLocked();
+    }
+  }
+  for (const std::string& dir : TakeDoomed()) RemoveAll(dir).IgnoreError();
+  if (PathExists(staged)) RemoveAll(staged).IgnoreError();
+  return s;
+}
+
+void SnapshotStore::EvictLocked() {
+  if (options_.max_bytes == 0 || lru_.total_bytes() <= options_.max_bytes) {
+    return;
+  }
+  absl::flat_hash_set<Digest> keep;
+  for (const auto& [d, layer] : layers_) {
+    if (layer.refs > 0) keep.insert(d);
+  }
+  for (const auto& [d, bytes] : lru_.Victims(options_.max_bytes, keep)) {
+    const std::string& link = layers_.at(d).meta.link;
+    std::string link_path = JoinPath(layout_.LinksDir(), link);
+    unlink(link_path.c_str());
+    std::string doomed = NewTmpName("evict");
+    // Moving the dir away at once frees the name for a new unpack of the
+    // same layer; the slow delete happens outside the lock.
+    if (rename(layout_.LayerDir(d).c_str(), doomed.c_str()) != 0) {
+      FARM_LOG(WARNING) << "snapshot store: evicting " << d.ToString() << ": "
+                        << strerror(errno);
+      MakeLink(link_path, d).IgnoreError();
+      continue;
+    }
+    doomed_.push_back(doomed);
+    links_.erase(link);
+    layers_.erase(d);
+    lru_.Erase(d);
+  }
+}
+
+std::vector<std::string> SnapshotStore::TakeDoomed() {
+  absl::MutexLock lock(&mu_);
+  std::vector<std::string> out;
+  out.swap(doomed_);
+  return out;
+}
+
+StoreSummary SnapshotStore::Summary() const {
+  absl::MutexLock lock(&mu_);
+  StoreSummary summary;
+  summary.bytes = lru_.total_bytes();
+  for (const auto& [d, layer] : layers_)
+    summary.diff_ids.push_back(d.ToString());
+  std::sort(summary.diff_ids.begin(), summary.diff_ids.end());
+  return summary;
+}
+
+bool SnapshotStore::Contains(const Digest& diff_id) const {
+  absl::MutexLock lock(&mu_);
+  return layers_.contains(diff_id);
+}
+
+}  // namespace farm::snapshot
