@@ -98,18 +98,20 @@ struct Fixture {
   }
 };
 
-// A registry that already holds the image (pushed by skopeo).
+// A registry that already holds the image (pushed by skopeo); main() stops
+// it.
+std::unique_ptr<LocalRegistry> filled;
+
 LocalRegistry& Filled() {
-  static LocalRegistry* reg = [] {
+  if (filled == nullptr) {
     Fixture& f = Fixture::Get();
-    LocalRegistry* r = Check(LocalRegistry::Start()).release();
+    filled = Check(LocalRegistry::Start());
     Check(Skopeo({"copy", "--dest-tls-verify=false",
                   "oci:" + f.dir + "/layout:bench",
-                  "docker://" + r->host() + "/bench/app:1"})
+                  "docker://" + filled->host() + "/bench/app:1"})
               .status());
-    return r;
-  }();
-  return *reg;
+  }
+  return *filled;
 }
 
 // Times `push(host)` once per iteration, each against a fresh, empty
@@ -220,6 +222,7 @@ BENCHMARK(BM_SkopeoPull)
 int main(int argc, char** argv) {
   benchmark::Initialize(&argc, argv);
   benchmark::RunSpecifiedBenchmarks();
+  farm::bench::filled.reset();
   farm::RemoveAll(farm::bench::Fixture::Get().dir).IgnoreError();
   return 0;
 }

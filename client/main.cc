@@ -9,6 +9,7 @@
 #include "client/farm_commands.h"
 #include "client/image_commands.h"
 #include "client/plan_command.h"
+#include "client/registry_commands.h"
 
 namespace {
 
@@ -24,6 +25,10 @@ constexpr char kUsage[] =
     "  load      load images from a docker-archive or OCI tar\n"
     "  save      save images to a docker-archive or OCI tar\n"
     "  image prune   remove unused images\n"
+    "  pull      pull an image from a registry\n"
+    "  push      push an image to a registry\n"
+    "  login     store credentials for a registry\n"
+    "  logout    remove stored credentials\n"
     "  cache stats|prune   the layer cache\n"
     "  workers   list the farm's workers\n"
     "  builds    list running and recent builds\n";
@@ -83,6 +88,10 @@ int Dispatch(const std::string& command, std::vector<std::string> rest,
   if (command == "cache") return RunCacheCommand(rest, endpoint);
   if (command == "workers") return RunWorkersCommand(rest, endpoint);
   if (command == "builds") return RunBuildsCommand(rest, endpoint);
+  if (command == "pull") return RunPullCommand(rest, endpoint);
+  if (command == "push") return RunPushCommand(rest, endpoint);
+  if (command == "login") return RunLoginCommand(rest);
+  if (command == "logout") return RunLogoutCommand(rest);
   if (command == "image") {
     if (!rest.empty() && rest[0] == "prune") {
       return RunImagePruneCommand({rest.begin() + 1, rest.end()}, endpoint);

@@ -98,7 +98,16 @@ absl::StatusOr<std::unique_ptr<FarmNode>> FarmNode::Open(
   }
   parts.admin =
       std::make_unique<ImageKeepingAdmin>(parts.raw_admin, node->images_.get());
-  node->resolver_ = std::make_unique<StoreImageResolver>(node->images_.get());
+  ASSIGN_OR_RETURN(image::registry::RegistryClientOptions registry_options,
+                   image::registry::DefaultRegistryClientOptions(
+                       options.insecure_registries));
+  std::string spool_dir = JoinPath(options.root, "spool");
+  node->registry_ = std::make_unique<RegistryImages>(
+      node->images_.get(), node->blobs_, spool_dir,
+      std::make_unique<image::registry::RegistryClient>(
+          std::move(registry_options)));
+  node->resolver_ = std::make_unique<RegistryImageResolver>(
+      node->images_.get(), node->registry_.get());
   node->core_ = std::make_unique<SchedulerCore>(options.clock, options.jobs);
 
   SessionDeps deps;
@@ -108,7 +117,11 @@ absl::StatusOr<std::unique_ptr<FarmNode>> FarmNode::Open(
   deps.resolver = node->resolver_.get();
   deps.core = node->core_.get();
   deps.clock = options.clock;
-  deps.spool_dir = JoinPath(options.root, "spool");
+  deps.spool_dir = spool_dir;
+  RegistryImages* registry = node->registry_.get();
+  deps.push = [registry](const std::string& tag) {
+    return registry->Push(tag).status();
+  };
   deps.client_grace = options.client_grace;
   RETURN_IF_ERROR(RemoveAll(deps.spool_dir));
   RETURN_IF_ERROR(MakeDirs(deps.spool_dir, 0700));
@@ -116,7 +129,20 @@ absl::StatusOr<std::unique_ptr<FarmNode>> FarmNode::Open(
   node->services_.push_back(std::make_unique<cache::CacheService>(
       node->blobs_, node->actions_.get(), parts.admin.get()));
   node->services_.push_back(std::make_unique<ImageService>(
-      node->images_.get(), node->blobs_, deps.spool_dir));
+      node->images_.get(), node->blobs_, deps.spool_dir,
+      [registry](const proto::PullImageRequest& request)
+          -> absl::StatusOr<proto::PullImageResponse> {
+        ASSIGN_OR_RETURN(ImageInfo info,
+                         registry->Pull(request.reference(), request.platform()));
+        proto::PullImageResponse response;
+        response.set_reference(request.reference());
+        response.set_manifest_digest(info.record.manifest_digest);
+        response.set_image_id(info.record.config_digest);
+        return response;
+      },
+      [registry](const proto::PushImageRequest& request) {
+        return registry->Push(request.reference());
+      }));
   node->services_.push_back(std::make_unique<WorkerService>(node->core_.get()));
   node->services_.push_back(std::make_unique<BuildService>(deps));
 

@@ -20,6 +20,7 @@
 #include "scheduler/image_resolver.h"
 #include "scheduler/image_store.h"
 #include "scheduler/job_scheduler.h"
+#include "scheduler/registry_images.h"
 #include "scheduler/scheduler_core.h"
 
 namespace farm::scheduler {
@@ -32,6 +33,8 @@ struct FarmNodeOptions {
   JobSchedulerOptions jobs;
   absl::Duration client_grace = absl::Seconds(5);
   Clock* clock = RealClock::Get();
+  // Registries reached over plain HTTP besides loopback (--insecure-registry).
+  std::vector<std::string> insecure_registries;
 };
 
 class FarmNode {
@@ -56,6 +59,7 @@ class FarmNode {
   cache::BlobStore* blobs_ = nullptr;
   std::unique_ptr<cache::ActionCache> actions_;
   std::unique_ptr<ImageStore> images_;
+  std::unique_ptr<RegistryImages> registry_;
   std::unique_ptr<ImageResolver> resolver_;
   std::unique_ptr<SchedulerCore> core_;
   std::vector<std::unique_ptr<grpc::Service>> services_;

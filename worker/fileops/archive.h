@@ -29,9 +29,10 @@ absl::StatusOr<bool> IsTarArchive(std::unique_ptr<ByteReader> file);
 // Extracts the archive in `file` into the existing directory `dir` (a
 // resolved path in `root`) with the secure layer applier: nothing lands
 // outside `dir`, and symlinks in the archive resolve inside it. Whiteout
-// entries (.wh.*) delete, as in a layer. The directory's own mode and owner
-// are kept even if the archive has a "./" entry, as Docker keeps them.
-// Errors name `label` and the member at fault.
+// entries (.wh.*) delete, as in a layer (Docker's layer then holds the
+// same whiteout). The directory's own mode and owner are kept even if the
+// archive has a "./" entry, as Docker keeps them. Errors name `label` and
+// the member at fault.
 absl::Status ExtractArchive(std::unique_ptr<ByteReader> file,
                             const RootFs& root, const std::string& dir,
                             const std::string& label);

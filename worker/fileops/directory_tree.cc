@@ -2,7 +2,6 @@
 
 #include <fcntl.h>
 #include <linux/openat2.h>
-#include <sys/syscall.h>
 #include <sys/xattr.h>
 #include <unistd.h>
 
@@ -13,6 +12,7 @@
 #include "common/status_macros.h"
 #include "image/layer/secure_root.h"
 #include "image/layer/whiteout.h"
+#include "worker/fileops/rel_path.h"
 
 namespace farm::fileops {
 
@@ -26,24 +26,18 @@ absl::StatusOr<DirectoryTree> DirectoryTree::Open(const std::string& dir) {
 
 absl::StatusOr<ScopedFd> DirectoryTree::OpenBeneath(const std::string& path,
                                                     int flags) const {
-  struct open_how how = {};
-  how.flags = static_cast<uint64_t>(flags | O_NOFOLLOW | O_CLOEXEC);
-  how.resolve = RESOLVE_BENEATH | RESOLVE_NO_SYMLINKS | RESOLVE_NO_MAGICLINKS;
-  const char* p = path.empty() ? "." : path.c_str();
-  while (true) {
-    int fd =
-        static_cast<int>(syscall(SYS_openat2, fd_.get(), p, &how, sizeof(how)));
-    if (fd >= 0) return ScopedFd(fd);
-    if (errno == EAGAIN || errno == EINTR) continue;
-    int err = errno;
-    std::string label = absl::StrCat("\"", path, "\" in ", dir_);
-    // A symlink on the way (ELOOP) or a file where a directory should be:
-    // the path does not exist as given.
-    if (err == ELOOP || err == ENOTDIR || err == EXDEV || err == ENOENT) {
-      return absl::NotFoundError(absl::StrCat(label, ": not found"));
-    }
-    return ErrnoStatus(err, label);
+  int fd =
+      OpenBelow(fd_.get(), path, flags | O_NOFOLLOW,
+                RESOLVE_BENEATH | RESOLVE_NO_SYMLINKS | RESOLVE_NO_MAGICLINKS);
+  if (fd >= 0) return ScopedFd(fd);
+  int err = errno;
+  std::string label = absl::StrCat("\"", path, "\" in ", dir_);
+  // A symlink on the way (ELOOP) or a file where a directory should be:
+  // the path does not exist as given.
+  if (err == ELOOP || err == ENOTDIR || err == EXDEV || err == ENOENT) {
+    return absl::NotFoundError(absl::StrCat(label, ": not found"));
   }
+  return ErrnoStatus(err, label);
 }
 
 absl::StatusOr<struct stat> DirectoryTree::Stat(const std::string& path) const {

@@ -279,17 +279,30 @@ absl::StatusOr<std::optional<uint32_t>> ParseChmod(const std::string& chmod) {
   return mode;
 }
 
+namespace {
+// The fields COPY and ADD share.
+FileOp CommonFileOp(absl::string_view keyword,
+                    const dockerfile::FileSources& files,
+                    const std::string& workdir, const std::string& chown,
+                    const std::string& chmod,
+                    const std::vector<std::string>& excludes) {
+  FileOp op;
+  op.keyword = std::string(keyword);
+  op.sources = files.paths;
+  op.heredocs = files.contents;
+  op.dest = files.dest;
+  op.workdir = workdir;
+  op.chown = chown;
+  op.chmod = chmod;
+  op.excludes = excludes;
+  return op;
+}
+}  // namespace
+
 FileOp FileOpForCopy(const dockerfile::CopyInstruction& copy,
                      const std::string& workdir, bool from_context) {
-  FileOp op;
-  op.keyword = "COPY";
-  op.sources = copy.files.paths;
-  op.heredocs = copy.files.contents;
-  op.dest = copy.files.dest;
-  op.workdir = workdir;
-  op.chown = copy.chown;
-  op.chmod = copy.chmod;
-  op.excludes = copy.excludes;
+  FileOp op = CommonFileOp("COPY", copy.files, workdir, copy.chown, copy.chmod,
+                           copy.excludes);
   op.parents = copy.parents;
   if (from_context) op.default_owner = Owner{0, 0};
   return op;
@@ -297,15 +310,8 @@ FileOp FileOpForCopy(const dockerfile::CopyInstruction& copy,
 
 FileOp FileOpForAdd(const dockerfile::AddInstruction& add,
                     const std::string& workdir) {
-  FileOp op;
-  op.keyword = "ADD";
-  op.sources = add.files.paths;
-  op.heredocs = add.files.contents;
-  op.dest = add.files.dest;
-  op.workdir = workdir;
-  op.chown = add.chown;
-  op.chmod = add.chmod;
-  op.excludes = add.excludes;
+  FileOp op = CommonFileOp("ADD", add.files, workdir, add.chown, add.chmod,
+                           add.excludes);
   op.default_owner = Owner{0, 0};
   op.unpack = add.unpack;
   op.checksum = add.checksum;

@@ -37,12 +37,8 @@ absl::Status MakeRoomFor(int dirfd, const std::string& name,
 
 absl::Status WriteNewFile(const RootFs& root, const std::string& target,
                           ByteReader& content, const NewFileMeta& meta) {
-  size_t slash = target.rfind('/');
-  std::string parent =
-      slash == std::string::npos ? "" : target.substr(0, slash);
-  std::string name =
-      slash == std::string::npos ? target : target.substr(slash + 1);
-  ASSIGN_OR_RETURN(ScopedFd dir, root.OpenDir(parent));
+  std::string name = RelBase(target);
+  ASSIGN_OR_RETURN(ScopedFd dir, root.OpenDir(RelParent(target)));
   RETURN_IF_ERROR(MakeRoomFor(dir.get(), name, target, "a file"));
   int fd = openat(dir.get(), name.c_str(),
                   O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0600);

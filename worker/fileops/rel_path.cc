@@ -33,7 +33,8 @@ int OpenBelow(int dirfd, const std::string& rel, int flags, uint64_t resolve) {
   how.resolve = resolve;
   const char* p = rel.empty() ? "." : rel.c_str();
   while (true) {
-    int fd = static_cast<int>(syscall(SYS_openat2, dirfd, p, &how, sizeof(how)));
+    int fd =
+        static_cast<int>(syscall(SYS_openat2, dirfd, p, &how, sizeof(how)));
     if (fd >= 0 || (errno != EAGAIN && errno != EINTR)) return fd;
   }
 }

@@ -2,7 +2,6 @@
 
 #include <fcntl.h>
 #include <linux/openat2.h>
-#include <sys/syscall.h>
 #include <unistd.h>
 
 #include <algorithm>
@@ -14,6 +13,7 @@
 #include "absl/strings/str_split.h"
 #include "absl/strings/strip.h"
 #include "common/status_macros.h"
+#include "worker/fileops/rel_path.h"
 
 namespace farm::fileops {
 namespace {
@@ -22,20 +22,7 @@ constexpr int kMaxLinks = 255;
 
 // openat2 with the root as "/"; -1 with errno on failure.
 int OpenInRoot(int root, const std::string& rel, int flags) {
-  struct open_how how = {};
-  how.flags = static_cast<uint64_t>(flags | O_CLOEXEC);
-  how.resolve = RESOLVE_IN_ROOT | RESOLVE_NO_MAGICLINKS;
-  const char* p = rel.empty() ? "." : rel.c_str();
-  while (true) {
-    int fd = static_cast<int>(syscall(SYS_openat2, root, p, &how, sizeof(how)));
-    if (fd >= 0 || (errno != EAGAIN && errno != EINTR)) return fd;
-  }
-}
-
-std::pair<std::string, std::string> SplitParent(const std::string& rel) {
-  size_t slash = rel.rfind('/');
-  if (slash == std::string::npos) return {"", rel};
-  return {rel.substr(0, slash), rel.substr(slash + 1)};
+  return OpenBelow(root, rel, flags, RESOLVE_IN_ROOT | RESOLVE_NO_MAGICLINKS);
 }
 
 }  // namespace
@@ -72,7 +59,7 @@ absl::StatusOr<std::optional<struct stat>> RootFs::Lstat(
     if (fstat(fd_.get(), &st) != 0) return ErrnoStatus(errno, "stat /");
     return st;
   }
-  auto [parent, base] = SplitParent(rel);
+  std::string parent = RelParent(rel), base = RelBase(rel);
   int pfd = OpenInRoot(fd_.get(), parent, O_PATH | O_DIRECTORY);
   if (pfd < 0) {
     if (errno == ENOENT || errno == ENOTDIR) return std::nullopt;
@@ -112,8 +99,8 @@ absl::StatusOr<std::string> RootFs::Resolve(absl::string_view path,
       return absl::InvalidArgumentError(absl::StrCat(
           "resolving ", path, ": too many levels of symbolic links"));
     }
-    auto [parent, base] = SplitParent(rel);
-    ASSIGN_OR_RETURN(ScopedFd pfd, OpenDir(parent));
+    std::string base = RelBase(rel);
+    ASSIGN_OR_RETURN(ScopedFd pfd, OpenDir(RelParent(rel)));
     std::string target(st->st_size + 1, '\0');
     ssize_t n =
         readlinkat(pfd.get(), base.c_str(), target.data(), target.size());

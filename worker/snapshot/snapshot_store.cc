@@ -31,26 +31,9 @@ namespace {
 
 constexpr size_t kLinkChars = 12;
 
-std::string LinkTarget(const Digest& diff_id) {
-  return absl::StrCat("../layers/", diff_id.hex(), "/fs");
-}
-
-absl::Status MakeLink(const std::string& path, const Digest& diff_id) {
-  unlink(path.c_str());
-  if (symlink(LinkTarget(diff_id).c_str(), path.c_str()) != 0) {
-    return ErrnoStatus(errno, absl::StrCat("symlink ", path));
-  }
-  return absl::OkStatus();
-}
-
-std::string ReadLinkOrEmpty(const std::string& path) {
-  char buf[256];
-  ssize_t n = readlink(path.c_str(), buf, sizeof(buf));
-  return n < 0 ? std::string() : std::string(buf, n);
-}
-
-// A pure function of the chain: the top-most occurrence of a repeated
-// diffID hides everything its lower occurrence could show.
+// Indexes into `chain`, top layer first, each diffID only at its top-most
+// place: a lower copy of a repeated layer shows nothing the upper one does
+// not cover.
 std::vector<size_t> TopMostFirstIndexes(const std::vector<Digest>& chain) {
   absl::flat_hash_set<Digest> seen;
   std::vector<size_t> keep;
@@ -68,100 +51,6 @@ SnapshotStore::SnapshotStore(SnapshotStoreOptions options,
 
 SnapshotStore::~SnapshotStore() {
   for (const std::string& dir : TakeDoomed()) RemoveAll(dir).IgnoreError();
-}
-
-absl::StatusOr<std::unique_ptr<SnapshotStore>> SnapshotStore::Open(
-    SnapshotStoreOptions options, cache::BlobStore* blobs) {
-  if (options.root.empty()) {
-    return absl::InvalidArgumentError("snapshot store: no root directory");
-  }
-  if (options.root[0] != '/') {
-    char cwd[4096];
-    if (getcwd(cwd, sizeof(cwd)) == nullptr) {
-      return ErrnoStatus(errno, "getcwd");
-    }
-    options.root = JoinPath(cwd, options.root);
-  }
-  options.root = CleanPath(options.root);
-  options.apply.mode = image::layer::ApplyMode::kOverlay;
-  std::unique_ptr<SnapshotStore> store(
-      new SnapshotStore(std::move(options), blobs));
-  RETURN_IF_ERROR(Annotate(store->Recover(),
-                           "opening snapshot store " + store->layout_.root()));
-  return store;
-}
-
-absl::Status SnapshotStore::Recover() {
-  RETURN_IF_ERROR(layout_.MakeDirs());
-  ASSIGN_OR_RETURN(std::vector<std::string> work, ListDir(layout_.WorkDir()));
-  for (const std::string& name : work) {
-    std::string dir = JoinPath(layout_.WorkDir(), name);
-    std::string merged = dir + "/merged";
-    RETURN_IF_ERROR(snapshot::Unmount(merged));
-    if (IsMountPoint(merged)) {
-      return absl::InternalError(
-          absl::StrCat("leftover workspace ", merged, " stays mounted"));
-    }
-    RETURN_IF_ERROR(RemoveAll(dir));
-  }
-  ASSIGN_OR_RETURN(std::vector<std::string> tmp, ListDir(layout_.TmpDir()));
-  for (const std::string& name : tmp) {
-    RETURN_IF_ERROR(RemoveAll(JoinPath(layout_.TmpDir(), name)));
-  }
-  RETURN_IF_ERROR(LoadLayers());
-  return FixLinks();
-}
-
-absl::Status SnapshotStore::LoadLayers() {
-  ASSIGN_OR_RETURN(std::vector<std::string> names,
-                   ListDir(layout_.LayersDir()));
-  // Oldest first, so the LRU order survives a restart approximately: a
-  // layer dir's mtime is when it was installed.
-  std::vector<std::pair<int64_t, Digest>> found;
-  absl::MutexLock lock(&mu_);
-  for (const std::string& name : names) {
-    std::string dir = JoinPath(layout_.LayersDir(), name);
-    absl::StatusOr<Digest> diff_id = Digest::Parse("sha256:" + name);
-    absl::StatusOr<LayerMeta> meta =
-        diff_id.ok() ? ReadLayerMeta(dir) : diff_id.status();
-    if (!meta.ok() || !IsDirectory(dir + "/fs") ||
-        links_.contains(meta->link)) {
-      FARM_LOG(WARNING) << "snapshot store: dropping " << dir << ": "
-                        << (meta.ok() ? "bad layer" : meta.status().ToString());
-      RETURN_IF_ERROR(RemoveAll(dir));
-      continue;
-    }
-    struct stat st;
-    int64_t installed = stat(dir.c_str(), &st) == 0 ? st.st_mtime : 0;
-    found.emplace_back(installed, *diff_id);
-    links_[meta->link] = *diff_id;
-    layers_[*diff_id] = Layer{*meta, 0};
-  }
-  std::sort(found.begin(), found.end());
-  for (const auto& [installed, diff_id] : found) {
-    lru_.Insert(diff_id, layers_[diff_id].meta.bytes);
-  }
-  return absl::OkStatus();
-}
-
-absl::Status SnapshotStore::FixLinks() {
-  ASSIGN_OR_RETURN(std::vector<std::string> names, ListDir(layout_.LinksDir()));
-  absl::MutexLock lock(&mu_);
-  for (const std::string& name : names) {
-    std::string path = JoinPath(layout_.LinksDir(), name);
-    auto it = links_.find(name);
-    if (it == links_.end() || ReadLinkOrEmpty(path) != LinkTarget(it->second)) {
-      if (unlink(path.c_str()) != 0)
-        return ErrnoStatus(errno, "unlink " + path);
-    }
-  }
-  for (const auto& [link, diff_id] : links_) {
-    std::string path = JoinPath(layout_.LinksDir(), link);
-    if (ReadLinkOrEmpty(path) != LinkTarget(diff_id)) {
-      RETURN_IF_ERROR(MakeLink(path, diff_id));
-    }
-  }
-  return absl::OkStatus();
 }
 
 std::string SnapshotStore::NewTmpName(absl::string_view what) {
@@ -308,7 +197,8 @@ absl::StatusOr<LayerMeta> SnapshotStore::Install(const std::string& staged,
   if (rename(staged.c_str(), final_dir.c_str()) != 0) {
     return ErrnoStatus(errno, absl::StrCat("installing ", final_dir));
   }
-  RETURN_IF_ERROR(MakeLink(JoinPath(layout_.LinksDir(), meta.link), diff_id));
+  RETURN_IF_ERROR(
+      MakeLayerLink(JoinPath(layout_.LinksDir(), meta.link), diff_id));
   links_[meta.link] = diff_id;
   layers_[diff_id] = Layer{meta, refs};
   lru_.Insert(diff_id, bytes);
@@ -374,7 +264,7 @@ void SnapshotStore::EvictLocked() {
     if (rename(layout_.LayerDir(d).c_str(), doomed.c_str()) != 0) {
       FARM_LOG(WARNING) << "snapshot store: evicting " << d.ToString() << ": "
                         << strerror(errno);
-      MakeLink(link_path, d).IgnoreError();
+      MakeLayerLink(link_path, d).IgnoreError();
       continue;
     }
     doomed_.push_back(doomed);

@@ -83,6 +83,24 @@ absl::StatusOr<LayerMeta> ReadLayerMeta(const std::string& layer_dir) {
   return meta;
 }
 
+std::string LayerLinkTarget(const Digest& diff_id) {
+  return absl::StrCat("../layers/", diff_id.hex(), "/fs");
+}
+
+absl::Status MakeLayerLink(const std::string& path, const Digest& diff_id) {
+  unlink(path.c_str());
+  if (symlink(LayerLinkTarget(diff_id).c_str(), path.c_str()) != 0) {
+    return ErrnoStatus(errno, absl::StrCat("symlink ", path));
+  }
+  return absl::OkStatus();
+}
+
+std::string ReadLayerLink(const std::string& path) {
+  char buf[256];
+  ssize_t n = readlink(path.c_str(), buf, sizeof(buf));
+  return n < 0 ? std::string() : std::string(buf, n);
+}
+
 absl::StatusOr<uint64_t> DiskUsage(const std::string& dir) {
   int fd = open(dir.c_str(), O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
   if (fd < 0) return ErrnoStatus(errno, absl::StrCat("opening ", dir));

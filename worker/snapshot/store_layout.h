@@ -59,6 +59,13 @@ absl::Status WriteLayerMeta(const std::string& layer_dir,
                             const LayerMeta& meta);
 absl::StatusOr<LayerMeta> ReadLayerMeta(const std::string& layer_dir);
 
+// What l/<link> holds for a layer: "../layers/<hex>/fs".
+std::string LayerLinkTarget(const Digest& diff_id);
+// (Re)creates the link at `path` for `diff_id`.
+absl::Status MakeLayerLink(const std::string& path, const Digest& diff_id);
+// The target of the link at `path`, "" when it is not a readable link.
+std::string ReadLayerLink(const std::string& path);
+
 // Bytes of disk `dir` takes (allocated blocks), each inode counted once.
 // Never follows symlinks.
 absl::StatusOr<uint64_t> DiskUsage(const std::string& dir);

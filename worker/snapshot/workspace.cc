@@ -21,7 +21,9 @@ Workspace::Workspace(SnapshotStore* store, std::string dir,
 
 Workspace::~Workspace() {
   absl::Status s = Release();
-  if (!s.ok()) FARM_LOG(WARNING) << "releasing workspace " << dir_ << ": " << s;
+  if (!s.ok()) {
+    FARM_LOG(WARNING) << "releasing workspace " << dir_ << ": " << s;
+  }
 }
 
 absl::Status Workspace::Unmount() {

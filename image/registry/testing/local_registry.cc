@@ -2,42 +2,66 @@
 
 #include <fcntl.h>
 #include <signal.h>
-#include <spawn.h>
+#include <sys/prctl.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
 #include <cerrno>
 
 #include "absl/strings/str_cat.h"
+#include "absl/strings/str_split.h"
 #include "absl/time/clock.h"
 #include "common/fs.h"
 #include "common/status_macros.h"
 #include "image/registry/testing/loopback.h"
 
-extern char** environ;
-
 namespace farm::image::registry::testing {
 namespace {
 
-// Starts `argv` with stdout and stderr going to the given files.
+// Finds `name` in PATH (before fork: the child may only make async-signal
+// -safe calls).
+std::string FindInPath(const std::string& name) {
+  const char* path = getenv("PATH");
+  for (absl::string_view dir :
+       absl::StrSplit(path == nullptr ? "/usr/bin:/bin" : path, ':')) {
+    std::string candidate = JoinPath(dir.empty() ? "." : dir, name);
+    if (access(candidate.c_str(), X_OK) == 0) return candidate;
+  }
+  return name;
+}
+
+// Starts `argv` with stdout and stderr going to the given files. With
+// `die_with_parent` the child gets SIGKILL when the thread that started it
+// exits, so a crashed test or benchmark leaves no server behind.
 absl::StatusOr<pid_t> Spawn(const std::vector<std::string>& argv,
                             const std::string& out_path,
-                            const std::string& err_path) {
-  posix_spawn_file_actions_t actions;
-  posix_spawn_file_actions_init(&actions);
-  posix_spawn_file_actions_addopen(&actions, 0, "/dev/null", O_RDONLY, 0);
-  posix_spawn_file_actions_addopen(&actions, 1, out_path.c_str(),
-                                   O_WRONLY | O_CREAT | O_APPEND, 0644);
-  posix_spawn_file_actions_addopen(&actions, 2, err_path.c_str(),
-                                   O_WRONLY | O_CREAT | O_APPEND, 0644);
+                            const std::string& err_path,
+                            bool die_with_parent = false) {
+  std::string program = FindInPath(argv[0]);
   std::vector<char*> args;
   for (const std::string& a : argv)
     args.push_back(const_cast<char*>(a.c_str()));
   args.push_back(nullptr);
-  pid_t pid = 0;
-  int rc = posix_spawnp(&pid, args[0], &actions, nullptr, args.data(), environ);
-  posix_spawn_file_actions_destroy(&actions);
-  if (rc != 0) return ErrnoStatus(rc, absl::StrCat("starting ", argv[0]));
+  pid_t parent = getpid();
+  pid_t pid = fork();
+  if (pid < 0) return ErrnoStatus(errno, absl::StrCat("starting ", argv[0]));
+  if (pid == 0) {
+    if (die_with_parent) {
+      prctl(PR_SET_PDEATHSIG, SIGKILL);
+      if (getppid() != parent) _exit(127);
+    }
+    int in = open("/dev/null", O_RDONLY | O_CLOEXEC);
+    int out =
+        open(out_path.c_str(), O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0644);
+    int err =
+        open(err_path.c_str(), O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0644);
+    if (in < 0 || out < 0 || err < 0 || dup2(in, 0) < 0 || dup2(out, 1) < 0 ||
+        dup2(err, 2) < 0) {
+      _exit(127);
+    }
+    execv(program.c_str(), args.data());
+    _exit(127);
+  }
   return pid;
 }
 
@@ -114,7 +138,8 @@ absl::StatusOr<std::unique_ptr<LocalRegistry>> LocalRegistry::Start(
     RETURN_IF_ERROR(
         WriteFile(config, Config(dir, port, !options.users.empty())));
     ASSIGN_OR_RETURN(pid_t pid,
-                     Spawn({"docker-registry", "serve", config}, log, log));
+                     Spawn({"docker-registry", "serve", config}, log, log,
+                           /*die_with_parent=*/true));
     std::unique_ptr<LocalRegistry> reg(new LocalRegistry(dir, port, pid));
     absl::Time deadline = absl::Now() + absl::Seconds(10);
     while (absl::Now() < deadline) {

@@ -27,7 +27,9 @@ struct LocalRegistryOptions {
 class LocalRegistry {
  public:
   // Starts the registry and waits until it accepts connections (10 s).
-  // kUnavailable with the registry's log if it does not come up.
+  // kUnavailable with the registry's log if it does not come up. The
+  // registry is killed if the calling thread exits first, so start it from
+  // a thread that outlives it (a test's main thread).
   static absl::StatusOr<std::unique_ptr<LocalRegistry>> Start(
       const LocalRegistryOptions& options = {});
   // SIGTERM (then SIGKILL), wait, remove the temp dir.

@@ -1,0 +1,78 @@
+#include "scheduler/registry_images.h"
+
+#include "absl/strings/str_cat.h"
+#include "common/status_macros.h"
+#include "image/registry/image_puller.h"
+#include "image/registry/image_pusher.h"
+#include "image/registry/platform.h"
+#include "image/registry/reference.h"
+#include "scheduler/blob_adapters.h"
+
+namespace farm::scheduler {
+
+absl::StatusOr<ImageInfo> RegistryImages::Pull(const std::string& reference,
+                                               const std::string& platform) {
+  ASSIGN_OR_RETURN(image::registry::Reference ref,
+                   image::registry::Reference::Parse(reference));
+  std::shared_ptr<absl::Mutex> lock;
+  {
+    absl::MutexLock guard(&mu_);
+    std::shared_ptr<absl::Mutex>& slot = pulling_[ref.String()];
+    if (slot == nullptr) slot = std::make_shared<absl::Mutex>();
+    lock = slot;
+  }
+  absl::MutexLock pulling(lock.get());
+  image::registry::PullOptions options;
+  if (!platform.empty()) {
+    ASSIGN_OR_RETURN(options.platform,
+                     image::registry::ParsePlatform(platform));
+  }
+  options.have_blob = [this](const Digest& digest) {
+    return blobs_->Stat(digest).ok();
+  };
+  StoreBlobSink sink(blobs_, spool_dir_);
+  image::registry::ImagePuller puller(client_.get());
+  ASSIGN_OR_RETURN(image::registry::PullResult pulled,
+                   puller.Pull(ref, sink, options));
+  std::vector<std::string> tags;
+  if (!ref.tag().empty()) tags.push_back(ref.String());
+  // A reference by digest names the index; the store records the
+  // platform's manifest.
+  return images_->Add(pulled.image.descriptor.digest, tags);
+}
+
+absl::StatusOr<proto::PushImageResponse> RegistryImages::Push(
+    const std::string& reference) {
+  ASSIGN_OR_RETURN(ImageInfo info, images_->Get(reference));
+  ASSIGN_OR_RETURN(image::registry::Reference ref,
+                   image::registry::Reference::Parse(reference));
+  std::string media_type = info.manifest.media_type;
+  if (media_type.empty()) {
+    media_type = "application/vnd.oci.image.manifest.v1+json";
+  }
+  StoreBlobSource source(blobs_);
+  image::registry::ImagePusher pusher(client_.get());
+  ASSIGN_OR_RETURN(image::registry::PushResult pushed,
+                   pusher.Push(ref, info.manifest_json, media_type, source));
+  proto::PushImageResponse response;
+  response.set_manifest_digest(pushed.digest.ToString());
+  response.set_size(pushed.bytes_uploaded);
+  return response;
+}
+
+absl::StatusOr<proto::ImageContent> RegistryImageResolver::Resolve(
+    const std::string& reference, const std::string& platform, bool pull) {
+  if (!pull) {
+    absl::StatusOr<ImageInfo> stored = images_->Get(reference);
+    if (stored.ok()) return ImageContentOf(*stored, reference);
+    if (!absl::IsNotFound(stored.status())) return stored.status();
+  }
+  absl::StatusOr<ImageInfo> pulled = registry_->Pull(reference, platform);
+  if (!pulled.ok()) {
+    return Annotate(pulled.status(),
+                    absl::StrCat("resolving base image \"", reference, "\""));
+  }
+  return ImageContentOf(*pulled, reference);
+}
+
+}  // namespace farm::scheduler

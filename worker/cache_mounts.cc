@@ -1,0 +1,104 @@
+#include "worker/cache_mounts.h"
+
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "absl/strings/str_cat.h"
+#include "common/digest.h"
+#include "common/fs.h"
+#include "common/logging.h"
+#include "common/status_macros.h"
+
+namespace farm::worker {
+
+CacheMounts::Lease& CacheMounts::Lease::operator=(Lease&& other) noexcept {
+  if (this != &other) {
+    if (owner_ != nullptr) owner_->Release(*this);
+    owner_ = other.owner_;
+    key_ = std::move(other.key_);
+    path_ = std::move(other.path_);
+    exclusive_ = other.exclusive_;
+    temporary_ = other.temporary_;
+    other.owner_ = nullptr;
+  }
+  return *this;
+}
+
+CacheMounts::Lease::~Lease() {
+  if (owner_ != nullptr) owner_->Release(*this);
+}
+
+absl::StatusOr<std::string> CacheMounts::MakeDir(
+    const std::string& path, const dockerfile::Mount& mount) {
+  if (IsDirectory(path)) return path;
+  RETURN_IF_ERROR(MakeDirs(root_, 0700));
+  if (mkdir(path.c_str(), 0700) != 0 && errno != EEXIST) {
+    return ErrnoStatus(errno, absl::StrCat("creating cache mount ", path));
+  }
+  if (chown(path.c_str(), mount.uid.value_or(0), mount.gid.value_or(0)) != 0 ||
+      chmod(path.c_str(), mount.mode.value_or(0755) & 07777) != 0) {
+    return ErrnoStatus(errno, absl::StrCat("setting up cache mount ", path));
+  }
+  return path;
+}
+
+absl::StatusOr<CacheMounts::Lease> CacheMounts::Acquire(
+    const dockerfile::Mount& mount, const executor::Cancellation& cancel) {
+  const std::string id = mount.id.empty() ? mount.target : mount.id;
+  const std::string sharing = mount.sharing.empty() ? "shared" : mount.sharing;
+  if (sharing != "shared" && sharing != "private" && sharing != "locked") {
+    return absl::InvalidArgumentError(
+        absl::StrCat("unknown cache mount sharing mode \"", sharing, "\""));
+  }
+  Lease lease;
+  lease.key_ = Digest::Of(id).hex().substr(0, 32);
+  std::string path = JoinPath(root_, lease.key_);
+  {
+    absl::MutexLock lock(&mu_);
+    Use& use = uses_[lease.key_];
+    // A locked mount waits for every other user, a shared one for the
+    // exclusive user only; a private one never waits.
+    auto can_start = [&use, &sharing] {
+      return !use.exclusive && (sharing != "locked" || use.shared == 0);
+    };
+    if (sharing != "private") {
+      while (!can_start()) {
+        if (cancel.IsCancelled()) return absl::CancelledError("cancelled");
+        mu_.AwaitWithTimeout(absl::Condition(&can_start),
+                             absl::Milliseconds(100));
+      }
+    }
+    if (sharing == "shared") {
+      ++use.shared;
+    } else if (sharing == "locked" || use.shared == 0 && !use.exclusive) {
+      use.exclusive = true;
+      lease.exclusive_ = true;
+    } else {
+      lease.temporary_ = true;
+      path = JoinPath(root_,
+                      absl::StrCat("tmp-", getpid(), "-", next_temporary_++));
+    }
+  }
+  lease.owner_ = this;
+  lease.path_ = path;
+  ASSIGN_OR_RETURN(lease.path_, MakeDir(path, mount));
+  return lease;
+}
+
+void CacheMounts::Release(const Lease& lease) {
+  if (lease.temporary_) {
+    if (absl::Status status = RemoveAll(lease.path_); !status.ok()) {
+      FARM_LOG(WARNING) << "removing " << lease.path_ << ": " << status;
+    }
+    return;
+  }
+  absl::MutexLock lock(&mu_);
+  Use& use = uses_[lease.key_];
+  if (lease.exclusive_) {
+    use.exclusive = false;
+  } else if (use.shared > 0) {
+    --use.shared;
+  }
+}
+
+}  // namespace farm::worker

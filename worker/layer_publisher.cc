@@ -1,0 +1,60 @@
+#include "worker/layer_publisher.h"
+
+#include <unistd.h>
+
+#include <atomic>
+
+#include "absl/cleanup/cleanup.h"
+#include "absl/strings/str_cat.h"
+#include "common/fs.h"
+#include "common/io.h"
+#include "common/logging.h"
+#include "common/status_macros.h"
+#include "image/layer/layer_writer.h"
+
+namespace farm::worker {
+
+absl::StatusOr<proto::LayerRef> PublishLayer(
+    const std::string& dir, cache::BlobStore& blobs, const std::string& tmp_dir,
+    std::optional<int64_t> source_date_epoch) {
+  static std::atomic<uint64_t> counter{0};
+  const std::string path = JoinPath(
+      tmp_dir, absl::StrCat("layer-", getpid(), "-", counter++, ".tar.gz"));
+  absl::Cleanup remove = [&] {
+    if (absl::Status status = RemoveAll(path); !status.ok()) {
+      FARM_LOG(WARNING) << "removing " << path << ": " << status;
+    }
+  };
+  image::layer::LayerWriterOptions options;
+  options.source_date_epoch = source_date_epoch;
+  image::layer::LayerInfo info;
+  {
+    ASSIGN_OR_RETURN(std::unique_ptr<ByteWriter> file, OpenFileWriter(path));
+    absl::StatusOr<image::layer::LayerInfo> written =
+        image::layer::WriteLayer(dir, file.get(), options);
+    if (!written.ok()) return Annotate(written.status(), "writing the layer");
+    RETURN_IF_ERROR(Annotate(file->Close(), "writing the layer"));
+    info = *std::move(written);
+  }
+
+  proto::LayerRef ref;
+  ref.set_digest(info.digest.ToString());
+  ref.set_diff_id(info.diff_id.ToString());
+  ref.set_size(info.size);
+  ref.set_media_type(info.media_type);
+
+  const Digest digest = info.digest;
+  ASSIGN_OR_RETURN(std::vector<Digest> missing,
+                   blobs.FindMissing(absl::MakeConstSpan(&digest, 1)));
+  if (missing.empty()) return ref;
+  auto context = absl::StrCat("storing layer ", ref.digest());
+  ASSIGN_OR_RETURN(std::unique_ptr<ByteReader> reader, OpenFileReader(path));
+  absl::StatusOr<std::unique_ptr<cache::BlobWriter>> writer = blobs.Put(digest);
+  if (!writer.ok()) return Annotate(writer.status(), context);
+  absl::StatusOr<uint64_t> copied = Copy(*reader, **writer);
+  if (!copied.ok()) return Annotate(copied.status(), context);
+  RETURN_IF_ERROR(Annotate((*writer)->Commit(), context));
+  return ref;
+}
+
+}  // namespace farm::worker

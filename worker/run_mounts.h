@@ -1,0 +1,60 @@
+// RunMounts: turns the --mount flags of one RUN into the mounts the
+// executor adds to its container: bind mounts of the build context or of a
+// stage or image (read-only, or a private copy for rw), persistent cache
+// directories, tmpfs; secrets and SSH agents, which farm does not forward,
+// fail when required and are left out otherwise, as BuildKit does for
+// missing optional ones. Target directories are made in the rootfs first,
+// so they remain in the layer as empty directories the way Docker leaves
+// them.
+#ifndef FARM_WORKER_RUN_MOUNTS_H_
+#define FARM_WORKER_RUN_MOUNTS_H_
+
+#include <string>
+#include <vector>
+
+#include "absl/status/statusor.h"
+#include "dockerfile/mount.h"
+#include "proto/plan.pb.h"
+#include "worker/cache_mounts.h"
+#include "worker/executor/cancellation.h"
+#include "worker/executor/executor.h"
+#include "worker/source_trees.h"
+
+namespace farm::worker {
+
+struct RunMountInputs {
+  SourceTrees* sources = nullptr;
+  CacheMounts* caches = nullptr;
+  // The container's rootfs and working directory (relative targets).
+  std::string rootfs;
+  std::string workdir = "/";
+  // A directory of the job's own for private copies of rw bind sources.
+  std::string scratch_dir;
+  // The resolved from= of the mounts that have one, in order (the planned
+  // instruction's sources).
+  std::vector<proto::StageRef> from_refs;
+  const executor::Cancellation* cancel = nullptr;
+};
+
+// Holds what the mounts need while the RUN runs (cache leases); release it
+// after the container is gone.
+class RunMounts {
+ public:
+  // Errors name the mount: kNotFound for a bind source that does not exist
+  // ("mount source \"/x\": not found"), kFailedPrecondition for a required
+  // secret or SSH agent, kUnimplemented for a cache seeded from=, the
+  // errors of the sources and of making targets otherwise.
+  static absl::StatusOr<RunMounts> Prepare(
+      const std::vector<dockerfile::Mount>& mounts,
+      const RunMountInputs& inputs);
+
+  const std::vector<executor::Mount>& mounts() const { return mounts_; }
+
+ private:
+  std::vector<executor::Mount> mounts_;
+  std::vector<CacheMounts::Lease> leases_;
+};
+
+}  // namespace farm::worker
+
+#endif  // FARM_WORKER_RUN_MOUNTS_H_

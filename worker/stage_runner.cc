@@ -1,0 +1,258 @@
+#include "worker/stage_runner.h"
+
+#include <unistd.h>
+
+#include <atomic>
+#include <utility>
+#include <vector>
+
+#include "absl/cleanup/cleanup.h"
+#include "absl/strings/numbers.h"
+#include "absl/strings/str_cat.h"
+#include "common/fs.h"
+#include "common/logging.h"
+#include "common/status_macros.h"
+#include "worker/config_builder.h"
+#include "worker/job_plan.h"
+#include "worker/layer_publisher.h"
+#include "worker/source_trees.h"
+#include "worker/step_actions.h"
+
+namespace farm::worker {
+namespace {
+
+std::optional<int64_t> SourceDateEpoch(const proto::StageJob& job,
+                                       std::optional<int64_t> fallback) {
+  auto it = job.build_args().find("SOURCE_DATE_EPOCH");
+  int64_t value = 0;
+  if (it != job.build_args().end() && absl::SimpleAtoi(it->second, &value)) {
+    return value;
+  }
+  return fallback;
+}
+
+google::protobuf::Timestamp ToTimestamp(absl::Time time) {
+  google::protobuf::Timestamp out;
+  int64_t nanos = absl::ToUnixNanos(time);
+  out.set_seconds(nanos / 1000000000);
+  out.set_nanos(static_cast<int32_t>(nanos % 1000000000));
+  return out;
+}
+
+// One run of one job.
+class StageRun {
+ public:
+  StageRun(const StageRunnerEnv& env, const proto::StageJob& job,
+           EventSink& events, const executor::Cancellation& cancel)
+      : env_(env), job_(job), events_(events), cancel_(cancel) {}
+
+  absl::StatusOr<proto::StageOutput> Run();
+
+ private:
+  absl::Status Start();
+  // Runs instruction `index` (1 is the first after FROM), with its events.
+  absl::Status Step(int index);
+  // Returns true when the action cache answered.
+  absl::StatusOr<bool> Execute(int index);
+  std::optional<proto::ActionResult> Lookup(const Digest& key);
+  absl::StatusOr<proto::LayerRef> MakeLayer(int index);
+
+  const StageRunnerEnv& env_;
+  const proto::StageJob& job_;
+  EventSink& events_;
+  const executor::Cancellation& cancel_;
+  std::string scratch_;
+  std::optional<JobPlan> plan_;
+  std::optional<StepReporter> reporter_;
+  std::optional<ConfigBuilder> builder_;
+  std::optional<SourceTrees> sources_;
+  std::vector<proto::LayerRef> chain_;
+  std::optional<int64_t> source_date_epoch_;
+};
+
+absl::Status StageRun::Start() {
+  absl::StatusOr<JobPlan> plan = PlanJob(job_);
+  if (!plan.ok()) {
+    StepReporter(&events_, env_.clock, job_.stage_index(),
+                 absl::StrCat(job_.stage_index()), job_.keys_size())
+        .Error(0, plan.status().message(), absl::ZeroDuration());
+    return plan.status();
+  }
+  plan_.emplace(*std::move(plan));
+  const proto::PlannedStage& stage = plan_->stage;
+  reporter_.emplace(
+      &events_, env_.clock, stage.index(),
+      stage.name().empty() ? absl::StrCat(stage.index()) : stage.name(),
+      stage.instructions_size() + 1);
+  const absl::Time start = env_.clock->Now();
+  const std::string from = absl::StrCat("FROM ", stage.base());
+  reporter_->Started(0, from);
+  auto fail = [&](const absl::Status& status) {
+    absl::Status annotated =
+        Annotate(status, absl::StrCat(plan_->dockerfile_name, ":",
+                                      stage.from_line(), ": ", from));
+    reporter_->Error(0, annotated.message(), env_.clock->Now() - start);
+    return annotated;
+  };
+  absl::StatusOr<JobBase> base = BaseOfJob(job_, stage);
+  if (!base.ok()) return fail(base.status());
+  ConfigBuilderOptions options;
+  options.platform = plan_->platform;
+  options.build_args.insert(job_.build_args().begin(), job_.build_args().end());
+  options.meta_args = plan_->meta_args;
+  absl::StatusOr<ConfigBuilder> builder =
+      ConfigBuilder::Start(base->config, std::move(options));
+  if (!builder.ok()) return fail(builder.status());
+  builder_.emplace(*std::move(builder));
+  chain_ = std::move(base->layers);
+  source_date_epoch_ = SourceDateEpoch(job_, env_.source_date_epoch);
+  sources_.emplace(job_, env_.snapshots, env_.blobs, scratch_);
+  reporter_->Done(0, env_.clock->Now() - start);
+  return absl::OkStatus();
+}
+
+absl::StatusOr<proto::StageOutput> StageRun::Run() {
+  static std::atomic<uint64_t> counter{0};
+  scratch_ = JoinPath(env_.scratch_dir,
+                      absl::StrCat("job-", getpid(), "-", counter++));
+  RETURN_IF_ERROR(MakeDirs(scratch_, 0700));
+  absl::Cleanup remove_scratch = [this] {
+    sources_.reset();  // unmounts before the files go
+    if (absl::Status status = RemoveAll(scratch_); !status.ok()) {
+      FARM_LOG(WARNING) << "removing " << scratch_ << ": " << status;
+    }
+  };
+  RETURN_IF_ERROR(Start());
+  for (int index = 1; index < job_.keys_size(); ++index) {
+    RETURN_IF_ERROR(Step(index));
+  }
+  proto::StageOutput output;
+  output.set_config(builder_->ToJson());
+  for (const proto::LayerRef& layer : chain_) *output.add_layers() = layer;
+  output.set_final_key(job_.keys(job_.keys_size() - 1));
+  return output;
+}
+
+absl::Status StageRun::Step(int index) {
+  const proto::PlannedInstruction& planned =
+      plan_->stage.instructions(index - 1);
+  const absl::Time start = env_.clock->Now();
+  reporter_->Started(index, planned.text());
+  absl::StatusOr<bool> cached = Execute(index);
+  if (!cached.ok()) {
+    absl::Status status = Annotate(
+        cached.status(), absl::StrCat(plan_->dockerfile_name, ":",
+                                      planned.line(), ": ", planned.text()));
+    reporter_->Error(index, status.message(), env_.clock->Now() - start);
+    return status;
+  }
+  if (*cached) {
+    reporter_->Cached(index, planned.text());
+  } else {
+    reporter_->Done(index, env_.clock->Now() - start);
+  }
+  return absl::OkStatus();
+}
+
+absl::StatusOr<bool> StageRun::Execute(int index) {
+  if (cancel_.IsCancelled()) return absl::CancelledError("cancelled");
+  const dockerfile::Instruction& instruction = plan_->instructions[index - 1];
+  ASSIGN_OR_RETURN(StepRecord step, builder_->Apply(instruction));
+  ASSIGN_OR_RETURN(Digest key, Digest::Parse(job_.keys(index)));
+  if (!job_.no_cache()) {
+    if (std::optional<proto::ActionResult> hit = Lookup(key)) {
+      RETURN_IF_ERROR(builder_->Restore(hit->config()));
+      if (!hit->empty_layer()) chain_.push_back(hit->layer());
+      return true;
+    }
+  }
+  const absl::Time created = source_date_epoch_.has_value()
+                                 ? absl::FromUnixSeconds(*source_date_epoch_)
+                                 : env_.clock->Now();
+  proto::ActionResult result;
+  std::optional<Digest> diff_id;
+  if (step.makes_layer) {
+    ASSIGN_OR_RETURN(proto::LayerRef layer, MakeLayer(index));
+    ASSIGN_OR_RETURN(diff_id, Digest::Parse(layer.diff_id()));
+    *result.mutable_layer() = layer;
+    chain_.push_back(std::move(layer));
+  } else {
+    result.set_empty_layer(true);
+  }
+  builder_->Record(step, diff_id, created);
+  result.set_config(builder_->ToJson());
+  *result.mutable_created() = ToTimestamp(created);
+  result.set_created_by(step.created_by);
+  if (step.writes_history) result.set_comment(kHistoryComment);
+  if (absl::Status status = env_.actions->Update(key, result); !status.ok()) {
+    // The build is still right; only a later build misses this step.
+    FARM_LOG(WARNING) << "recording " << key.ToString() << ": " << status;
+  }
+  return false;
+}
+
+std::optional<proto::ActionResult> StageRun::Lookup(const Digest& key) {
+  absl::StatusOr<proto::ActionResult> hit = env_.actions->Get(key);
+  if (!hit.ok()) {
+    if (!absl::IsNotFound(hit.status())) {
+      FARM_LOG(WARNING) << "action cache lookup " << key.ToString() << ": "
+                        << hit.status();
+    }
+    return std::nullopt;
+  }
+  if (hit->config().empty()) return std::nullopt;
+  if (!hit->empty_layer()) {
+    // A result whose blob is gone counts as a miss; running the step
+    // again repairs the entry.
+    absl::StatusOr<Digest> digest = Digest::Parse(hit->layer().digest());
+    if (!digest.ok() || !env_.blobs->Stat(*digest).ok()) return std::nullopt;
+  }
+  return *std::move(hit);
+}
+
+absl::StatusOr<proto::LayerRef> StageRun::MakeLayer(int index) {
+  const dockerfile::Instruction& instruction = plan_->instructions[index - 1];
+  const std::string step_dir = JoinPath(scratch_, absl::StrCat("step-", index));
+  RETURN_IF_ERROR(MakeDirs(step_dir, 0700));
+  ASSIGN_OR_RETURN(std::unique_ptr<snapshot::Workspace> workspace,
+                   env_.snapshots->Mount(chain_));
+  StepLogSink output(&*reporter_, index);
+  StepInputs in;
+  in.job = &job_;
+  in.instruction = &instruction;
+  in.planned = &plan_->stage.instructions(index - 1);
+  in.builder = &*builder_;
+  in.sources = &*sources_;
+  in.caches = env_.cache_mounts;
+  in.executor = env_.executor;
+  in.blobs = env_.blobs;
+  in.clock = env_.clock;
+  in.scratch_dir = step_dir;
+  in.output = &output;
+  in.cancel = &cancel_;
+  if (instruction.As<dockerfile::RunInstruction>() != nullptr) {
+    RETURN_IF_ERROR(RunCommand(in, workspace->rootfs()));
+  } else if (instruction.As<dockerfile::WorkdirInstruction>() != nullptr) {
+    RETURN_IF_ERROR(MakeWorkdir(workspace->rootfs(), builder_->working_dir(),
+                                builder_->user()));
+  } else {
+    RETURN_IF_ERROR(CopyFiles(in, workspace->rootfs()));
+  }
+  if (cancel_.IsCancelled()) return absl::CancelledError("cancelled");
+  ASSIGN_OR_RETURN(proto::LayerRef layer,
+                   PublishLayer(workspace->upper(), *env_.blobs, step_dir,
+                                source_date_epoch_));
+  ASSIGN_OR_RETURN(Digest diff_id, Digest::Parse(layer.diff_id()));
+  RETURN_IF_ERROR(workspace->Commit(diff_id, source_date_epoch_));
+  return layer;
+}
+
+}  // namespace
+
+absl::StatusOr<proto::StageOutput> StageRunner::Run(
+    const proto::StageJob& job, EventSink& events,
+    const executor::Cancellation& cancel) {
+  return StageRun(env_, job, events, cancel).Run();
+}
+
+}  // namespace farm::worker

@@ -1,0 +1,120 @@
+#include "worker/step_actions.h"
+
+#include "absl/strings/str_cat.h"
+#include "absl/strings/strip.h"
+#include "common/fs.h"
+#include "common/io.h"
+#include "common/status_macros.h"
+#include "worker/executor/user.h"
+#include "worker/fileops/file_op.h"
+#include "worker/fileops/root_fs.h"
+#include "worker/fileops/url_fetch.h"
+#include "worker/run_mounts.h"
+
+namespace farm::worker {
+namespace {
+
+// Writes CAS blob `digest` to `path`.
+absl::Status FetchBlob(cache::BlobStore& blobs, const std::string& digest,
+                       const std::string& path) {
+  ASSIGN_OR_RETURN(Digest parsed, Digest::Parse(digest));
+  ASSIGN_OR_RETURN(std::unique_ptr<ByteReader> reader, blobs.Get(parsed));
+  ASSIGN_OR_RETURN(std::unique_ptr<ByteWriter> writer,
+                   OpenFileWriter(path, 0600));
+  RETURN_IF_ERROR(Copy(*reader, *writer).status());
+  return writer->Close();
+}
+
+}  // namespace
+
+absl::Status RunCommand(const StepInputs& in, const std::string& rootfs) {
+  const auto* run = in.instruction->As<dockerfile::RunInstruction>();
+  executor::ProcessSpec spec;
+  spec.args = RunArgv(*in.instruction, in.builder->shell());
+  spec.env = in.builder->RunEnvironment();
+  spec.cwd = in.builder->working_dir();
+  spec.user = in.builder->user();
+  spec.network = run->network == "none" ? executor::NetworkMode::kNone
+                                        : executor::NetworkMode::kHost;
+  spec.security = run->security == "insecure"
+                      ? executor::SecurityMode::kInsecure
+                      : executor::SecurityMode::kSandbox;
+  // BuildKit leaves no-new-privileges off, so sudo and friends work.
+  spec.no_new_privileges = false;
+
+  // Docker leaves /etc behind on a base without it: the directory that
+  // held the stubs of the generated hosts, hostname and resolv.conf.
+  ASSIGN_OR_RETURN(fileops::RootFs root, fileops::RootFs::Open(rootfs));
+  ASSIGN_OR_RETURN(std::optional<struct stat> etc, root.Lstat("etc"));
+  if (!etc.has_value()) RETURN_IF_ERROR(root.MkdirAll("etc", std::nullopt));
+
+  RunMountInputs mount_inputs;
+  mount_inputs.sources = in.sources;
+  mount_inputs.caches = in.caches;
+  mount_inputs.rootfs = rootfs;
+  mount_inputs.workdir = spec.cwd;
+  mount_inputs.scratch_dir = in.scratch_dir;
+  mount_inputs.from_refs.assign(in.planned->sources().begin(),
+                                in.planned->sources().end());
+  mount_inputs.cancel = in.cancel;
+  ASSIGN_OR_RETURN(RunMounts mounts,
+                   RunMounts::Prepare(run->mounts, mount_inputs));
+  spec.mounts = mounts.mounts();
+
+  executor::LineRecorder tail(kFailedRunTailLines, in.output);
+  ASSIGN_OR_RETURN(executor::ExitStatus exit,
+                   in.executor->Run(rootfs, spec, tail, *in.cancel));
+  if (exit.success()) return absl::OkStatus();
+  std::string message = absl::StrCat("exit code ", exit.code);
+  std::string lines = tail.Tail();
+  if (!lines.empty()) {
+    absl::StrAppend(&message, "\n", absl::StripSuffix(lines, "\n"));
+  }
+  return absl::InvalidArgumentError(message);
+}
+
+absl::Status CopyFiles(const StepInputs& in, const std::string& rootfs) {
+  const std::string workdir = in.builder->working_dir();
+  const dockerfile::FileSources* files = nullptr;
+  fileops::FileOp op;
+  if (const auto* copy = in.instruction->As<dockerfile::CopyInstruction>()) {
+    op = fileops::FileOpForCopy(*copy, workdir, copy->from.empty());
+    files = &copy->files;
+  } else {
+    const auto* add = in.instruction->As<dockerfile::AddInstruction>();
+    op = fileops::FileOpForAdd(*add, workdir);
+    files = &add->files;
+  }
+  int downloads = 0;
+  for (const std::string& source : files->paths) {
+    if (!op.is_add() || !fileops::IsUrl(source)) continue;
+    auto blob = in.job->url_blobs().find(source);
+    if (blob == in.job->url_blobs().end()) continue;  // the op reports it
+    const std::string path =
+        JoinPath(in.scratch_dir, absl::StrCat("download-", downloads++));
+    RETURN_IF_ERROR(Annotate(FetchBlob(*in.blobs, blob->second, path),
+                             absl::StrCat("fetching ", source)));
+    op.downloads[source] = fileops::DownloadedFile{path, std::nullopt};
+  }
+
+  const fileops::DirectoryTree* tree = nullptr;
+  if (in.planned->sources_size() > 0 &&
+      in.instruction->As<dockerfile::CopyInstruction>() != nullptr) {
+    ASSIGN_OR_RETURN(tree, in.sources->Source(in.planned->sources(0)));
+  } else {
+    ASSIGN_OR_RETURN(tree, in.sources->Context());
+  }
+  return fileops::RunFileOp(op, tree, rootfs, *in.clock).status();
+}
+
+absl::Status MakeWorkdir(const std::string& rootfs, const std::string& dir,
+                         const std::string& user) {
+  ASSIGN_OR_RETURN(executor::ResolvedUser owner,
+                   executor::ResolveUser(rootfs, user));
+  ASSIGN_OR_RETURN(fileops::RootFs root, fileops::RootFs::Open(rootfs));
+  ASSIGN_OR_RETURN(std::string rel, root.Resolve(dir, /*follow_last=*/true));
+  if (rel.empty()) return absl::OkStatus();
+  return root.MkdirAll(rel, fileops::Owner{owner.uid, owner.gid});
+}
+
+}  // namespace farm::worker
