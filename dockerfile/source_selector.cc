@@ -122,7 +122,22 @@ absl::Status ExpandWildcard(const SourceTree& tree, const std::string& rel,
     }
     current = std::move(next);
   }
-  if (current.empty()) return NotFound(rel);
+  if (current.empty()) {
+    // As BuildKit allows, a wildcard may match nothing, provided the
+    // directories before its first wildcard exist.
+    std::string prefix;
+    for (const std::string& part : parts) {
+      if (HasWildcard(part)) break;
+      prefix = Join(prefix, part);
+    }
+    absl::StatusOr<std::string> dir = ResolveInTree(tree, prefix, true);
+    if (!dir.ok()) return NotFound(rel);
+    absl::StatusOr<SourceStat> st = tree.Lstat(*dir);
+    if (!st.ok() || st->type != SourceStat::Type::kDirectory) {
+      return NotFound(rel);
+    }
+    return absl::OkStatus();
+  }
   for (const std::string& match : current) {
     RETURN_IF_ERROR(AddMatch(tree, match, out));
   }

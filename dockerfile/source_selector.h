@@ -32,9 +32,10 @@ struct Selection {
 };
 
 // Resolves `paths` (as written in the instruction) in `tree`. kNotFound
-// ""/x": not found" (the path as Docker prints it) when a path or a
-// wildcard matches nothing; kInvalidArgument for a malformed pattern or a
-// symlink loop.
+// "\"/x\": not found" (the path as Docker prints it) when a path is
+// missing, or a wildcard matches nothing and the directories before it do
+// not exist (a wildcard in an existing directory may match nothing, as in
+// BuildKit); kInvalidArgument for a malformed pattern or a symlink loop.
 absl::StatusOr<Selection> SelectSources(const SourceTree& tree,
                                         const std::vector<std::string>& paths);
 

@@ -111,8 +111,14 @@ TEST(SourceSelectionTest, DotDotNeverLeavesTheContext) {
 TEST(SourceSelectionTest, MissingSourcesAndEmptyWildcardsAreNotFound) {
   proto::ContextManifest m = Sample();
   ManifestTree tree(m);
+  // A wildcard may match nothing in a directory that exists...
   auto none = SelectSources(tree, {"*.go"});
-  EXPECT_EQ(none.status().message(), "\"/*.go\": not found");
+  ASSERT_TRUE(none.ok()) << none.status();
+  EXPECT_TRUE(none->sources.empty());
+  EXPECT_TRUE(none->many);
+  // ...but not below one that does not.
+  auto nodir = SelectSources(tree, {"nodir/*.go"});
+  EXPECT_EQ(nodir.status().message(), "\"/nodir/*.go\": not found");
   auto missing = SelectSources(tree, {"a.txt", "nope/x"});
   EXPECT_EQ(missing.status().message(), "\"/nope/x\": not found");
 }

@@ -1,0 +1,35 @@
+#!/usr/bin/env bash
+# The README's first Quick start command: installs what farm needs, builds
+# it, makes a small busybox base image (there is no Docker Hub here) and
+# loads it, builds examples/web-app with the embedded farm, lists the
+# images, and serves the page from the built image to show it works.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+./scripts/setup.sh
+bazel build //client:farm //scheduler:farm-scheduler //worker:farm-worker
+bin="$(bazel info bazel-bin 2>/dev/null)"
+farm="$bin/client/farm"
+root="${FARM_ROOT:-/var/lib/farm}"
+
+echo "== base image: busybox:latest (tests/fixtures/make_busybox_image.sh)"
+tests/fixtures/make_busybox_image.sh /tmp/farm-busybox.tar
+"$farm" --root "$root" load -i /tmp/farm-busybox.tar
+
+echo "== farm build -t webapp:1.0 examples/web-app"
+"$farm" --root "$root" build --progress plain -t webapp:1.0 examples/web-app
+
+echo "== farm images"
+"$farm" --root "$root" images
+
+echo "== farm run webapp:1.0 (httpd on port 80), then fetch the page"
+"$farm" --root "$root" run --rm webapp:1.0 >/tmp/farm-webapp.log 2>&1 &
+server=$!
+trap 'kill "$server" 2>/dev/null || true; wait "$server" 2>/dev/null || true' EXIT
+for _ in $(seq 1 50); do
+  if page=$(curl -fsS http://127.0.0.1:80/ 2>/dev/null); then break; fi
+  sleep 0.2
+done
+echo "$page"
+grep -q "<h1>Hello Docker!</h1>" <<<"$page"
+echo "== the page is served by the image farm built"
