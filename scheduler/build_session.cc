@@ -55,6 +55,7 @@ std::optional<BuildSession::Input> BuildSession::NextInput() {
     }
     if (std::holds_alternative<AttachedInput>(*input)) {
       detached_ = false;
+      ++attach_count_;
       continue;
     }
     return input;
@@ -190,6 +191,8 @@ absl::Status BuildSession::ReceiveContext(const proto::BuildRequest& request,
     waiting.insert(digest.ToString());
   }
   Send(std::move(ask));
+  const std::set<std::string> asked = waiting;
+  int attaches_seen = attach_count_;
   std::unique_ptr<cache::BlobWriter> writer;
   std::string current;
   while (!waiting.empty()) {
@@ -204,7 +207,14 @@ absl::Status BuildSession::ReceiveContext(const proto::BuildRequest& request,
     }
     if (!message->has_blob()) continue;
     const proto::BlobChunk& chunk = message->blob();
+    if (attach_count_ != attaches_seen) {
+      // A client that re-attached sends the blob it was sending again from
+      // its start: drop what arrived of it before.
+      attaches_seen = attach_count_;
+      writer.reset();
+    }
     if (!waiting.count(chunk.digest())) {
+      if (asked.count(chunk.digest())) continue;  // re-sent after re-attach
       return absl::InvalidArgumentError(
           absl::StrCat("the client sent blob ", chunk.digest(),
                        ", which the build did not ask for"));

@@ -115,6 +115,7 @@ class BuildSession : public BuildListener {
   SessionDeps deps_;
   BlockingQueue<Input> inputs_;
   bool detached_ = false;
+  int attach_count_ = 0;
   absl::Time detached_since_;
 
   absl::Mutex mu_;

@@ -21,6 +21,7 @@
 #include "worker/cache_mounts.h"
 #include "worker/executor/cancellation.h"
 #include "worker/executor/executor.h"
+#include "worker/job_runner.h"
 #include "worker/snapshot/snapshot_store.h"
 #include "worker/stage_events.h"
 
@@ -41,7 +42,7 @@ struct StageRunnerEnv {
   std::optional<int64_t> source_date_epoch;
 };
 
-class StageRunner {
+class StageRunner : public JobRunner {
  public:
   explicit StageRunner(StageRunnerEnv env) : env_(std::move(env)) {}
 
@@ -53,9 +54,9 @@ class StageRunner {
   // container is stopped, the workspaces removed), kFailedPrecondition
   // when the job does not match its Dockerfile, and the codes of the
   // caches and the snapshot store.
-  absl::StatusOr<proto::StageOutput> Run(const proto::StageJob& job,
-                                         EventSink& events,
-                                         const executor::Cancellation& cancel);
+  absl::StatusOr<proto::StageOutput> Run(
+      const proto::StageJob& job, EventSink& events,
+      const executor::Cancellation& cancel) override;
 
  private:
   StageRunnerEnv env_;

@@ -1,8 +1,10 @@
 #include "client/build/build_command.h"
 
 #include <pwd.h>
+#include <signal.h>
 #include <unistd.h>
 
+#include <atomic>
 #include <climits>
 #include <cstdlib>
 #include <iostream>
@@ -31,9 +33,10 @@ namespace {
 
 constexpr int kExitFailed = 1;
 constexpr int kExitUsage = 2;
-constexpr int kExitInterrupted = 130;
-// After a second Ctrl-C the build is abandoned; if the process has not
-// exited this long after, it is ended outright.
+constexpr int kExitInterrupted = 130;  // 128 + SIGINT, as shells report it
+constexpr int kExitTerminated = 143;   // 128 + SIGTERM
+// After a second Ctrl-C (or a SIGTERM) the build is abandoned; if the
+// process has not exited this long after, it is ended outright.
 constexpr absl::Duration kAbandonDeadline = absl::Seconds(2);
 
 // "user@host", for `farm builds`.
@@ -90,8 +93,8 @@ absl::StatusOr<context::ContextSnapshot> BuildCommand::Walk(
     const dockerfile::IgnoreMatcher& ignore) {
   char resolved[PATH_MAX];
   if (realpath(options_.context.c_str(), resolved) == nullptr) {
-    return ErrnoStatus(errno, absl::StrCat("unable to prepare context: ",
-                                           options_.context));
+    return ErrnoStatus(
+        errno, absl::StrCat("unable to prepare context: ", options_.context));
   }
   std::string cache_path = context::DefaultStatCachePath(resolved);
   std::unique_ptr<context::StatCache> cache;
@@ -113,10 +116,9 @@ absl::StatusOr<context::ContextSnapshot> BuildCommand::Walk(
 
 int BuildCommand::Run() {
   // The Dockerfile.
-  std::string definition =
-      options_.file.empty() || options_.file == "-"
-          ? std::string("Dockerfile")
-          : BaseName(options_.file);
+  std::string definition = options_.file.empty() || options_.file == "-"
+                               ? std::string("Dockerfile")
+                               : BaseName(options_.file);
   progress::ClientSteps::Step step =
       steps_->Start("load build definition from " + definition);
   absl::StatusOr<DockerfileSource> dockerfile =
@@ -140,10 +142,10 @@ int BuildCommand::Run() {
   }
   step.Log(ignore->source().empty()
                ? std::string("no .dockerignore")
-               : absl::StrCat(ignore->patterns().size(),
-                              ignore->patterns().size() == 1 ? " pattern"
-                                                             : " patterns",
-                              " from ", BaseName(ignore->source())));
+               : absl::StrCat(
+                     ignore->patterns().size(),
+                     ignore->patterns().size() == 1 ? " pattern" : " patterns",
+                     " from ", BaseName(ignore->source())));
   step.Done();
 
   // The context.
@@ -154,12 +156,11 @@ int BuildCommand::Run() {
     return Fail(snap.status());
   }
   const context::WalkStats& stats = snap->stats;
-  step.Log(absl::StrCat(stats.files, " files (",
-                        progress::FormatBytes(stats.file_bytes), "), ",
-                        stats.directories, " directories, ", stats.symlinks,
-                        " symlinks; hashed ", stats.hashed_files, " (",
-                        progress::FormatBytes(stats.hashed_bytes), "), ",
-                        stats.cached_files, " unchanged"));
+  step.Log(absl::StrCat(
+      stats.files, " files (", progress::FormatBytes(stats.file_bytes), "), ",
+      stats.directories, " directories, ", stats.symlinks, " symlinks; hashed ",
+      stats.hashed_files, " (", progress::FormatBytes(stats.hashed_bytes),
+      "), ", stats.cached_files, " unchanged"));
   step.Done();
 
   std::unique_ptr<OutputFiles> outputs;
@@ -211,14 +212,25 @@ int BuildCommand::Run() {
   GrpcBuildConnector connector(*channel);
   BuildSession session(&connector, std::move(session_options));
 
+  // Ctrl-C: cancel, then hang up, then exit. SIGTERM: hang up at once, so
+  // the temporary outputs still get removed.
+  std::atomic<bool> terminated{false};
   absl::StatusOr<std::unique_ptr<InterruptWatcher>> watcher =
-      InterruptWatcher::Start([&session](int count) {
-        if (count > 2) _exit(kExitInterrupted);
-        session.Interrupt();
-        if (count == 2) {
-          std::thread([] {
+      InterruptWatcher::Start([&session, &terminated](int signal, int n) {
+        if (n > 2) {
+          _exit(signal == SIGTERM ? kExitTerminated : kExitInterrupted);
+        }
+        if (signal == SIGTERM) {
+          terminated = true;
+          session.HangUp();
+        } else {
+          session.Interrupt();
+        }
+        if (signal == SIGTERM || n == 2) {
+          std::thread([code = signal == SIGTERM ? kExitTerminated
+                                                : kExitInterrupted] {
             absl::SleepFor(kAbandonDeadline);
-            _exit(kExitInterrupted);
+            _exit(code);
           }).detach();
         }
       });
@@ -227,8 +239,10 @@ int BuildCommand::Run() {
                       << watcher.status();
   }
   absl::StatusOr<proto::BuildResult> result = session.Run();
-  watcher = absl::CancelledError("done");  // restores SIGINT
-  const int failed = session.interrupted() ? kExitInterrupted : kExitFailed;
+  watcher = absl::CancelledError("done");  // restores SIGINT and SIGTERM
+  const int failed = terminated              ? kExitTerminated
+                     : session.interrupted() ? kExitInterrupted
+                                             : kExitFailed;
   if (!result.ok()) return Fail(result.status(), failed);
   if (result->ok() && outputs != nullptr) {
     if (absl::Status s = outputs->Commit(); !s.ok()) return Fail(s);

@@ -25,7 +25,7 @@ using ChannelOpener =
 // goes to stderr, -q's image id and `dest=-` archives to stdout. Returns
 // the exit status: 0 on success, 1 when the build fails (the error, naming
 // file:line and instruction when the Dockerfile is at fault, is printed),
-// 2 for a bad command line, 130 after Ctrl-C.
+// 2 for a bad command line, 130 after Ctrl-C, 143 after SIGTERM.
 int RunBuildCommand(const std::vector<std::string>& args,
                     const std::string& root, const ChannelOpener& open);
 

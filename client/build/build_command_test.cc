@@ -115,8 +115,7 @@ TEST_F(BuildCommandTest, BuildsAndWritesTheArchive) {
         "#4 1 file, 12B\n",
         // Embedded builds do not name the worker.
         "#5 [stage-0 2/2] COPY app.py /app/\n", "#6 exporting to image\n",
-        "#6 writing image sha256:feed done\n",
-        "#6 naming to app:1 done\n"}) {
+        "#6 writing image sha256:feed done\n", "#6 naming to app:1 done\n"}) {
     EXPECT_TRUE(absl::StrContains(stderr_, line))
         << "missing " << line << "in:\n"
         << stderr_;
@@ -147,11 +146,11 @@ TEST_F(BuildCommandTest, FailedBuildExitsOneWithTheError) {
     call.Write(Result(false, "Dockerfile:2: COPY app.py /app/: boom"));
   });
   std::string dest = out_.Path("app.tar");
-  int code = Run({"--progress", "plain", "-o", "type=oci,dest=" + dest},
-                 server);
+  int code =
+      Run({"--progress", "plain", "-o", "type=oci,dest=" + dest}, server);
   EXPECT_EQ(code, 1);
-  EXPECT_TRUE(absl::EndsWith(stderr_,
-                             "\nERROR: Dockerfile:2: COPY app.py /app/: boom\n"))
+  EXPECT_TRUE(absl::EndsWith(
+      stderr_, "\nERROR: Dockerfile:2: COPY app.py /app/: boom\n"))
       << stderr_;
   EXPECT_TRUE(ListDir(out_.root())->empty()) << "a partial archive was left";
 }
@@ -191,12 +190,11 @@ TEST_F(BuildCommandTest, MissingContextAndBadFlags) {
     return absl::StatusOr<std::shared_ptr<grpc::Channel>>(server.NewChannel());
   };
   ::testing::internal::CaptureStderr();
-  int code = RunBuildCommand({"--progress=plain", tree_.Path("nope")}, "/r",
-                             open);
+  int code =
+      RunBuildCommand({"--progress=plain", tree_.Path("nope")}, "/r", open);
   std::string err = ::testing::internal::GetCapturedStderr();
   EXPECT_EQ(code, 1);
-  EXPECT_TRUE(absl::StrContains(err, "ERROR: reading the Dockerfile: "))
-      << err;
+  EXPECT_TRUE(absl::StrContains(err, "ERROR: reading the Dockerfile: ")) << err;
   EXPECT_EQ(server.service().calls(), 0);
 
   ::testing::internal::CaptureStderr();

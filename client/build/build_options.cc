@@ -13,8 +13,11 @@ absl::StatusOr<BuildOptions> ParseBuildOptions(
   spec.with_value = {"tag",      "file",     "target", "build-arg",
                      "platform", "progress", "remote", "output"};
   spec.boolean = {"no-cache", "pull", "push", "quiet", "help"};
-  spec.aliases = {{"t", "tag"},    {"f", "file"}, {"o", "output"},
-                  {"q", "quiet"},  {"h", "help"}};
+  spec.aliases = {{"t", "tag"},
+                  {"f", "file"},
+                  {"o", "output"},
+                  {"q", "quiet"},
+                  {"h", "help"}};
   ASSIGN_OR_RETURN(CommandLine cli, CommandLine::Parse(args, spec));
 
   BuildOptions options;

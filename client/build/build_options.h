@@ -15,9 +15,9 @@ namespace farm::client::build {
 
 struct BuildOptions {
   std::string context;
-  std::vector<std::string> tags;          // -t, --tag
-  std::string file;                       // -f, --file; "" is CONTEXT/Dockerfile
-  std::string target;                     // --target
+  std::vector<std::string> tags;  // -t, --tag
+  std::string file;               // -f, --file; "" is CONTEXT/Dockerfile
+  std::string target;             // --target
   std::map<std::string, std::string> build_args;  // --build-arg K[=V]
   bool no_cache = false;
   bool pull = false;

@@ -9,13 +9,32 @@ namespace {
 
 TEST(BuildOptionsTest, ReadsEveryFlag) {
   setenv("FROM_ENV", "env-value", 1);
-  auto o = ParseBuildOptions(
-      {"-t", "app:1", "--tag=app:latest", "-f", "build/Dockerfile",
-       "--target", "final", "--build-arg", "V=1", "--build-arg", "FROM_ENV",
-       "--build-arg", "UNSET_ARG_XYZ", "--no-cache", "--pull", "--push",
-       "--platform", "linux/arm64", "--progress", "json", "--remote",
-       "farm:7000", "-o", "type=oci,dest=out.tar", "ctx"},
-      "ignored:1");
+  auto o = ParseBuildOptions({"-t",
+                              "app:1",
+                              "--tag=app:latest",
+                              "-f",
+                              "build/Dockerfile",
+                              "--target",
+                              "final",
+                              "--build-arg",
+                              "V=1",
+                              "--build-arg",
+                              "FROM_ENV",
+                              "--build-arg",
+                              "UNSET_ARG_XYZ",
+                              "--no-cache",
+                              "--pull",
+                              "--push",
+                              "--platform",
+                              "linux/arm64",
+                              "--progress",
+                              "json",
+                              "--remote",
+                              "farm:7000",
+                              "-o",
+                              "type=oci,dest=out.tar",
+                              "ctx"},
+                             "ignored:1");
   ASSERT_TRUE(o.ok()) << o.status();
   EXPECT_EQ(o->tags, (std::vector<std::string>{"app:1", "app:latest"}));
   EXPECT_EQ(o->file, "build/Dockerfile");

@@ -57,21 +57,26 @@ void BuildSession::Info(const std::string& text) {
 }
 
 void BuildSession::Interrupt() {
-  bool first = false;
   {
     absl::MutexLock lock(&mu_);
-    if (!cancel_requested_) {
-      first = true;
-      cancel_requested_ = true;
-      if (writer_ != nullptr) {
-        writer_->Cancel("interrupted by the user", options_.cancel_grace);
-      }
-    } else {
+    if (cancel_requested_) {
       abandoned_ = true;
       if (stream_ != nullptr) stream_->Cancel();
+      return;
+    }
+    cancel_requested_ = true;
+    if (writer_ != nullptr) {
+      writer_->Cancel("interrupted by the user", options_.cancel_grace);
     }
   }
-  if (first) Info("cancelling the build (press Ctrl-C again to quit at once)");
+  Info("cancelling the build (press Ctrl-C again to quit at once)");
+}
+
+void BuildSession::HangUp() {
+  absl::MutexLock lock(&mu_);
+  cancel_requested_ = true;
+  abandoned_ = true;
+  if (stream_ != nullptr) stream_->Cancel();
 }
 
 void BuildSession::FailLocally(const absl::Status& status,
@@ -149,13 +154,13 @@ std::optional<absl::Status> BuildSession::GiveUp(const Attempt& attempt,
     absl::StatusCode code =
         status.ok() ? absl::StatusCode::kUnavailable : status.code();
     return absl::Status(
-        code, absl::StrCat("the farm did not accept the build: ",
-                           Describe(status)));
+        code,
+        absl::StrCat("the farm did not accept the build: ", Describe(status)));
   }
   if (status.code() == absl::StatusCode::kNotFound) {
     // The farm's message says why (a restarted scheduler forgets builds).
-    return absl::NotFoundError(absl::StrCat("re-attaching to build ",
-                                            build_id_, ": ", status.message()));
+    return absl::NotFoundError(absl::StrCat("re-attaching to build ", build_id_,
+                                            ": ", status.message()));
   }
   if (!DroppedConnection(status)) {
     return absl::Status(status.code(), absl::StrCat("build ", build_id_, ": ",
@@ -191,6 +196,7 @@ BuildSession::Attempt BuildSession::RunAttempt(BuildStream& stream) {
   writer_options.blobs = options_.blobs;
   writer_options.steps = options_.steps;
   writer_options.blob_chunk_bytes = options_.blob_chunk_bytes;
+  writer_options.cancel_grace = options_.cancel_grace;
   StreamWriter writer(&stream, writer_options);
   {
     absl::MutexLock lock(&mu_);
@@ -241,8 +247,8 @@ bool BuildSession::Handle(const proto::BuildServerMessage& message,
       }
       return true;
     case proto::BuildServerMessage::kNeed:
-      writer.Upload({message.need().digests().begin(),
-                     message.need().digests().end()});
+      writer.Upload(
+          {message.need().digests().begin(), message.need().digests().end()});
       return true;
     case proto::BuildServerMessage::kEvent:
       // A re-attached stream replays from after_sequence; skip anything
@@ -253,12 +259,11 @@ bool BuildSession::Handle(const proto::BuildServerMessage& message,
       }
       return true;
     case proto::BuildServerMessage::kOutput: {
-      absl::Status s =
-          options_.outputs != nullptr
-              ? options_.outputs->Write(message.output())
-              : absl::InternalError(absl::StrCat(
-                    "the farm sent a ", message.output().format(),
-                    " archive nobody asked for"));
+      absl::Status s = options_.outputs != nullptr
+                           ? options_.outputs->Write(message.output())
+                           : absl::InternalError(absl::StrCat(
+                                 "the farm sent a ", message.output().format(),
+                                 " archive nobody asked for"));
       if (!s.ok()) FailLocally(s, writer);
       return true;
     }

@@ -62,6 +62,10 @@ class BuildSession {
   // cancel the build and waits up to cancel_grace for its result; the next
   // hangs up at once and makes Run return kCancelled.
   void Interrupt();
+  // Drops the call at once without asking the farm to cancel (which it does
+  // on its own when its client goes away); Run returns kCancelled. Any
+  // thread (SIGTERM).
+  void HangUp();
   bool interrupted() const;
 
   const std::string& build_id() const { return build_id_; }

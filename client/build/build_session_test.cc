@@ -20,7 +20,7 @@ using namespace testing;  // NOLINT: the farm side's helpers
 
 std::string D(const std::string& s) { return Digest::Of(s).ToString(); }
 
-class BuildSessionTest : public ::testing::Test {
+class BuildSessionTest : public SessionTest {
  protected:
   void SetUp() override {
     big_ = std::string(2500000, 'x');
@@ -29,31 +29,24 @@ class BuildSessionTest : public ::testing::Test {
     tree_.Write("app/main.py", "print('hi')\n");
     tree_.Write("app/big.bin", big_);
     tree_.Write("empty", "");
-    Walk();
-  }
-
-  void Walk() {
-    absl::StatusOr<context::ContextSnapshot> snap =
-        context::WalkContext(tree_.root(), {});
-    ASSERT_TRUE(snap.ok()) << snap.status();
-    snap_ = *std::move(snap);
-    blobs_ = std::make_unique<context::ContextBlobSource>(snap_);
+    WalkTree();
   }
 
   SessionOptions Options() {
-    SessionOptions o;
+    SessionOptions o = BaseOptions();
     o.request.set_dockerfile("FROM busybox\nCOPY . /app\n");
     o.request.add_tags("app:1");
-    o.manifest = &snap_.manifest;
-    o.blobs = blobs_.get();
-    o.printer = &printer_;
-    o.steps = &steps_;
     o.manifest_chunk_bytes = 100;  // several chunks even for this context
     o.blob_chunk_bytes = 1 << 20;
     o.first_backoff = absl::Milliseconds(1);
     o.max_backoff = absl::Milliseconds(4);
     o.max_attach_attempts = 3;
     return o;
+  }
+
+  // Until the client has taken in BuildAccepted, so the build has its id.
+  void WaitUntilAccepted() {
+    while (printer_.accepted().empty()) absl::SleepFor(absl::Milliseconds(1));
   }
 
   // Events from the farm (sequence > 0) the printer got, as their texts.
@@ -65,12 +58,7 @@ class BuildSessionTest : public ::testing::Test {
     return out;
   }
 
-  context::TempTree tree_;
   std::string big_;
-  context::ContextSnapshot snap_;
-  std::unique_ptr<context::ContextBlobSource> blobs_;
-  progress::testing::RecordingPrinter printer_;
-  progress::ClientSteps steps_{&printer_, RealClock::Get()};
 };
 
 auto Reader(FarmCall& call) {
@@ -95,7 +83,8 @@ TEST_F(BuildSessionTest, SendsContextUploadsWhatIsAskedAndWritesOutputs) {
     proto::BuildClientMessage m;
     EXPECT_FALSE(call.Read(&m)) << "the client half-closes after the result";
   });
-  std::string dest = tree_.Path("../" + BaseName(tree_.root()) + ".tar");
+  context::TempTree out;  // outside the context
+  std::string dest = out.Path("image.tar");
   auto outputs = OutputFiles::Create({{"docker", dest}}, 1);
   ASSERT_TRUE(outputs.ok()) << outputs.status();
   SessionOptions options = Options();
@@ -123,7 +112,6 @@ TEST_F(BuildSessionTest, SendsContextUploadsWhatIsAskedAndWritesOutputs) {
   absl::StatusOr<std::string> archive = ReadFile(dest);
   ASSERT_TRUE(archive.ok()) << archive.status();
   EXPECT_EQ(*archive, "tar-part-1|tar-part-2");
-  (void)RemoveAll(dest);
 }
 
 TEST_F(BuildSessionTest, CtrlCSendsACancelAndWaitsForTheResult) {
@@ -154,23 +142,31 @@ TEST_F(BuildSessionTest, CtrlCSendsACancelAndWaitsForTheResult) {
   EXPECT_TRUE(session.interrupted());
 }
 
-TEST_F(BuildSessionTest, SecondCtrlCHangsUpAtOnce) {
-  absl::Notification accepted, cancel_seen;
-  FakeFarm farm([&](FarmCall& call, int n) {
+// A farm that accepts build `id`, then reads until the call ends, ignoring
+// any CancelRequest; it notifies `cancel_seen` when one arrives.
+FakeFarm::Script IgnoringFarm(const std::string& id,
+                              absl::Notification* cancel_seen) {
+  return [=](FarmCall& call, int n) {
     ReadOpening(Reader(call));
-    call.Write(Accepted("b-3"));
-    accepted.Notify();
+    call.Write(Accepted(id));
     proto::BuildClientMessage m;
     while (call.Read(&m)) {
-      if (m.has_cancel()) cancel_seen.Notify();  // and ignore it
+      if (m.has_cancel() && !cancel_seen->HasBeenNotified()) {
+        cancel_seen->Notify();
+      }
     }
     EXPECT_TRUE(call.cancelled());
-  });
+  };
+}
+
+TEST_F(BuildSessionTest, SecondCtrlCHangsUpAtOnce) {
+  absl::Notification cancel_seen;
+  FakeFarm farm(IgnoringFarm("b-3", &cancel_seen));
   SessionOptions options = Options();
   options.cancel_grace = absl::Hours(1);
   BuildSession session(&farm, options);
   std::thread user([&] {
-    accepted.WaitForNotification();
+    WaitUntilAccepted();
     session.Interrupt();
     cancel_seen.WaitForNotification();
     session.Interrupt();
@@ -182,26 +178,38 @@ TEST_F(BuildSessionTest, SecondCtrlCHangsUpAtOnce) {
 }
 
 TEST_F(BuildSessionTest, FarmThatIgnoresTheCancelIsLeftAfterTheGrace) {
-  absl::Notification accepted;
-  FakeFarm farm([&](FarmCall& call, int n) {
-    ReadOpening(Reader(call));
-    call.Write(Accepted("b-4"));
-    accepted.Notify();
-    proto::BuildClientMessage m;
-    while (call.Read(&m)) {
-    }
-  });
+  absl::Notification cancel_seen;
+  FakeFarm farm(IgnoringFarm("b-4", &cancel_seen));
   SessionOptions options = Options();
   options.cancel_grace = absl::Milliseconds(50);
   BuildSession session(&farm, options);
   std::thread user([&] {
-    accepted.WaitForNotification();
+    WaitUntilAccepted();
     session.Interrupt();
   });
   absl::StatusOr<proto::BuildResult> result = session.Run();
   user.join();
+  EXPECT_TRUE(cancel_seen.HasBeenNotified());
   EXPECT_EQ(result.status().code(), absl::StatusCode::kCancelled);
   EXPECT_EQ(result.status().message(), "build b-4 cancelled");
+}
+
+TEST_F(BuildSessionTest, HangUpDropsTheCallWithoutACancel) {
+  absl::Notification cancel_seen;
+  FakeFarm farm(IgnoringFarm("b-11", &cancel_seen));
+  BuildSession session(&farm, Options());
+  std::thread terminator([&] {
+    WaitUntilAccepted();
+    session.HangUp();
+  });
+  absl::StatusOr<proto::BuildResult> result = session.Run();
+  terminator.join();
+  EXPECT_EQ(result.status().code(), absl::StatusCode::kCancelled);
+  EXPECT_EQ(result.status().message(), "build b-11 cancelled");
+  EXPECT_FALSE(cancel_seen.HasBeenNotified());
+  for (const proto::BuildEvent& e : printer_.events()) {
+    EXPECT_NE(e.kind(), proto::BuildEvent::INFO) << e.text();
+  }
 }
 
 TEST_F(BuildSessionTest, CtrlCBeforeTheBuildStartsSendsNothing) {
@@ -239,7 +247,8 @@ TEST_F(BuildSessionTest, ReattachesAfterADroppedConnection) {
     call.Write(Output("oci", "whole archive", true));
     call.Write(Result(true));
   });
-  std::string dest = tree_.Path("../" + BaseName(tree_.root()) + ".oci.tar");
+  context::TempTree out;
+  std::string dest = out.Path("oci.tar");
   auto outputs = OutputFiles::Create({{"oci", dest}}, 1);
   ASSERT_TRUE(outputs.ok());
   SessionOptions options = Options();
@@ -256,7 +265,6 @@ TEST_F(BuildSessionTest, ReattachesAfterADroppedConnection) {
             (std::vector<std::string>{"one", "two", "three"}));
   ASSERT_TRUE((*outputs)->Commit().ok());
   EXPECT_EQ(*ReadFile(dest), "whole archive");
-  (void)RemoveAll(dest);
   // The user was told.
   bool told = false;
   for (const proto::BuildEvent& e : printer_.events()) {

@@ -76,8 +76,7 @@ FakeBuildServer::FakeBuildServer(FakeFarm::Script script)
 }
 
 FakeBuildServer::~FakeBuildServer() {
-  server_->Shutdown(std::chrono::system_clock::now() +
-                    std::chrono::seconds(1));
+  server_->Shutdown(std::chrono::system_clock::now() + std::chrono::seconds(1));
 }
 
 std::string FakeBuildServer::address() const {

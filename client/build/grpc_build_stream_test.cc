@@ -25,47 +25,32 @@ namespace {
 
 using namespace testing;  // NOLINT: the farm side's helpers
 
-class GrpcBuildStreamTest : public ::testing::Test {
+class GrpcBuildStreamTest : public SessionTest {
  protected:
   void SetUp() override {
     big_ = std::string(5 << 20, 'b');  // over gRPC's 4 MB message limit
     big_[4 << 20] = 'c';
     tree_.Write("big.bin", big_);
     tree_.Write("small.txt", "small");
-    absl::StatusOr<context::ContextSnapshot> snap =
-        context::WalkContext(tree_.root(), {});
-    ASSERT_TRUE(snap.ok()) << snap.status();
-    snap_ = *std::move(snap);
-    blobs_ = std::make_unique<context::ContextBlobSource>(snap_);
+    WalkTree();
   }
 
   SessionOptions Options() {
-    SessionOptions o;
+    SessionOptions o = BaseOptions();
     o.request.set_dockerfile("FROM scratch\n");
-    o.manifest = &snap_.manifest;
-    o.blobs = blobs_.get();
-    o.printer = &printer_;
-    o.steps = &steps_;
     o.max_attach_attempts = 1;
     o.first_backoff = absl::Milliseconds(1);
     return o;
   }
 
-  context::TempTree tree_;
   std::string big_;
-  context::ContextSnapshot snap_;
-  std::unique_ptr<context::ContextBlobSource> blobs_;
-  progress::testing::RecordingPrinter printer_;
-  progress::ClientSteps steps_{&printer_, RealClock::Get()};
 };
 
 TEST_F(GrpcBuildStreamTest, RunsABuildOverGrpc) {
   std::string got;
   int chunks = 0;
   FakeBuildServer server([&](FarmCall& call, int n) {
-    auto read = [&call](proto::BuildClientMessage* m) {
-      return call.Read(m);
-    };
+    auto read = [&call](proto::BuildClientMessage* m) { return call.Read(m); };
     Opening opening = ReadOpening(read);
     EXPECT_EQ(opening.manifest.entries_size(), 2);
     call.Write(Accepted("g-1"));
@@ -120,9 +105,9 @@ TEST_F(GrpcBuildStreamTest, UnreachableFarmIsUnavailable) {
   socklen_t len = sizeof(addr);
   ASSERT_EQ(getsockname(fd, reinterpret_cast<sockaddr*>(&addr), &len), 0);
   close(fd);
-  GrpcBuildConnector connector(grpc::CreateChannel(
-      absl::StrCat("127.0.0.1:", ntohs(addr.sin_port)),
-      grpc::InsecureChannelCredentials()));
+  GrpcBuildConnector connector(
+      grpc::CreateChannel(absl::StrCat("127.0.0.1:", ntohs(addr.sin_port)),
+                          grpc::InsecureChannelCredentials()));
   BuildSession session(&connector, Options());
   absl::StatusOr<proto::BuildResult> result = session.Run();
   EXPECT_EQ(result.status().code(), absl::StatusCode::kUnavailable);

@@ -1,6 +1,7 @@
-// InterruptWatcher: turns Ctrl-C (SIGINT) into calls of a function on an
-// ordinary thread, where it may take locks and talk to the farm, which a
-// signal handler may not. The handler only writes a byte to a pipe.
+// InterruptWatcher: turns Ctrl-C (SIGINT) and SIGTERM into calls of a
+// function on an ordinary thread, where it may take locks and talk to the
+// farm, which a signal handler may not. The handler only writes a byte to a
+// pipe.
 #ifndef FARM_CLIENT_BUILD_INTERRUPT_WATCHER_H_
 #define FARM_CLIENT_BUILD_INTERRUPT_WATCHER_H_
 
@@ -17,14 +18,15 @@ namespace farm::client::build {
 
 class InterruptWatcher {
  public:
-  // Installs the SIGINT handler; `on_interrupt(n)` then runs on the
-  // watcher's thread for the n-th Ctrl-C (n from 1). One watcher at a
-  // time per process. kFailedPrecondition if one is active already;
-  // errno-based errors from pipe(2) and sigaction(2).
+  // Installs the handlers; `on_signal(signal, n)` then runs on the
+  // watcher's thread for the n-th arrival of `signal` (SIGINT or SIGTERM,
+  // n from 1). One watcher at a time per process. kFailedPrecondition if
+  // one is active already; errno-based errors from pipe(2) and
+  // sigaction(2).
   static absl::StatusOr<std::unique_ptr<InterruptWatcher>> Start(
-      std::function<void(int)> on_interrupt);
-  // Puts the previous SIGINT disposition back and stops the thread (after
-  // any call in progress returns).
+      std::function<void(int signal, int n)> on_signal);
+  // Puts the previous dispositions back and stops the thread (after any
+  // call in progress returns).
   ~InterruptWatcher();
 
  private:
@@ -33,9 +35,10 @@ class InterruptWatcher {
 
   ScopedFd read_fd_;
   ScopedFd write_fd_;
-  struct sigaction previous_ = {};
-  bool installed_ = false;  // the handler is ours and must be undone
-  std::function<void(int)> on_interrupt_;
+  struct sigaction previous_int_ = {};
+  struct sigaction previous_term_ = {};
+  bool installed_ = false;  // the handlers are ours and must be undone
+  std::function<void(int, int)> on_signal_;
   std::thread thread_;
 };
 

@@ -69,8 +69,8 @@ absl::StatusOr<std::unique_ptr<OutputFiles>> OutputFiles::Create(
   std::set<std::string> dests;
   for (const OutputSpec& spec : specs) {
     if (!dests.insert(spec.dest).second) {
-      return absl::InvalidArgumentError(absl::StrCat(
-          "two --output flags write to ", DisplayName(spec)));
+      return absl::InvalidArgumentError(
+          absl::StrCat("two --output flags write to ", DisplayName(spec)));
     }
     Output out;
     out.spec = spec;
@@ -116,9 +116,9 @@ absl::Status OutputFiles::Write(const proto::OutputChunk& chunk) {
     if (out.spec.format != chunk.format()) continue;
     wanted = true;
     if (out.complete) {
-      return absl::InternalError(absl::StrCat(
-          "the farm sent more of the ", chunk.format(),
-          " archive after its end"));
+      return absl::InternalError(absl::StrCat("the farm sent more of the ",
+                                              chunk.format(),
+                                              " archive after its end"));
     }
     int fd = out.temp_path.empty() ? stdout_fd_ : out.fd.get();
     RETURN_IF_ERROR(WriteAllTo(fd, chunk.data(), DisplayName(out.spec)));
@@ -126,8 +126,8 @@ absl::Status OutputFiles::Write(const proto::OutputChunk& chunk) {
     out.complete = chunk.last();
   }
   if (!wanted) {
-    return absl::InternalError(absl::StrCat(
-        "the farm sent a ", chunk.format(), " archive nobody asked for"));
+    return absl::InternalError(absl::StrCat("the farm sent a ", chunk.format(),
+                                            " archive nobody asked for"));
   }
   return absl::OkStatus();
 }
@@ -136,9 +136,9 @@ absl::Status OutputFiles::Restart() {
   for (Output& out : outputs_) {
     if (out.complete || out.bytes == 0) continue;
     if (out.temp_path.empty()) {
-      return absl::DataLossError(absl::StrCat(
-          "the connection dropped while the ", out.spec.format,
-          " archive was being written to standard output"));
+      return absl::DataLossError(
+          absl::StrCat("the connection dropped while the ", out.spec.format,
+                       " archive was being written to standard output"));
     }
     if (ftruncate(out.fd.get(), 0) != 0 ||
         lseek(out.fd.get(), 0, SEEK_SET) != 0) {
@@ -152,9 +152,9 @@ absl::Status OutputFiles::Restart() {
 absl::Status OutputFiles::Commit() {
   for (const Output& out : outputs_) {
     if (!out.complete) {
-      return absl::DataLossError(absl::StrCat(
-          "the farm did not send the whole ", out.spec.format,
-          " archive for ", DisplayName(out.spec)));
+      return absl::DataLossError(
+          absl::StrCat("the farm did not send the whole ", out.spec.format,
+                       " archive for ", DisplayName(out.spec)));
     }
   }
   for (Output& out : outputs_) {
@@ -163,8 +163,8 @@ absl::Status OutputFiles::Commit() {
       return ErrnoStatus(errno, absl::StrCat("writing ", out.spec.dest));
     }
     if (rename(out.temp_path.c_str(), out.spec.dest.c_str()) != 0) {
-      return ErrnoStatus(errno, absl::StrCat("renaming ", out.temp_path,
-                                             " to ", out.spec.dest));
+      return ErrnoStatus(errno, absl::StrCat("renaming ", out.temp_path, " to ",
+                                             out.spec.dest));
     }
     out.temp_path.clear();
   }

@@ -73,7 +73,8 @@ TEST(OutputFilesTest, WritesBesideTheDestinationThenRenames) {
 
   auto late = (*files)->Write(Chunk("oci", "more", false));
   EXPECT_EQ(late.code(), absl::StatusCode::kInternal);
-  EXPECT_EQ(late.message(), "the farm sent more of the oci archive after its end");
+  EXPECT_EQ(late.message(),
+            "the farm sent more of the oci archive after its end");
   auto unknown = (*files)->Write(Chunk("tar", "x", true));
   EXPECT_EQ(unknown.message(), "the farm sent a tar archive nobody asked for");
 
@@ -93,8 +94,9 @@ TEST(OutputFilesTest, FailedBuildLeavesNothingBehind) {
     ASSERT_TRUE((*files)->Write(Chunk("oci", "partial", false)).ok());
     auto commit = (*files)->Commit();
     EXPECT_EQ(commit.code(), absl::StatusCode::kDataLoss);
-    EXPECT_EQ(commit.message(), "the farm did not send the whole oci archive for " +
-                                    tree.Path("out.tar"));
+    EXPECT_EQ(commit.message(),
+              "the farm did not send the whole oci archive for " +
+                  tree.Path("out.tar"));
   }
   EXPECT_TRUE(ListDir(tree.root())->empty());
 }

@@ -4,9 +4,16 @@
 #ifndef FARM_CLIENT_BUILD_SESSION_TESTING_H_
 #define FARM_CLIENT_BUILD_SESSION_TESTING_H_
 
+#include <memory>
 #include <string>
 #include <vector>
 
+#include "client/build/build_session.h"
+#include "client/context/context_blob_source.h"
+#include "client/context/test_tree.h"
+#include "client/progress/client_steps.h"
+#include "client/progress/testing_events.h"
+#include "gtest/gtest.h"
 #include "proto/build.pb.h"
 #include "proto/context.pb.h"
 
@@ -35,6 +42,31 @@ proto::BuildServerMessage Event(int64_t sequence, proto::BuildEvent::Kind kind,
 proto::BuildServerMessage Output(const std::string& format,
                                  const std::string& data, bool last);
 proto::BuildServerMessage Result(bool ok, const std::string& error = "");
+
+// A test with a real context on disk and a session's client-side parts.
+// Subclasses fill tree_ and call WalkTree() in SetUp.
+class SessionTest : public ::testing::Test {
+ protected:
+  void WalkTree() {
+    snap_ = context::WalkTree(tree_);
+    blobs_ = std::make_unique<context::ContextBlobSource>(snap_);
+  }
+  // Options naming the context, the blob source and the recording printer.
+  SessionOptions BaseOptions() {
+    SessionOptions o;
+    o.manifest = &snap_.manifest;
+    o.blobs = blobs_.get();
+    o.printer = &printer_;
+    o.steps = &steps_;
+    return o;
+  }
+
+  context::TempTree tree_;
+  context::ContextSnapshot snap_;
+  std::unique_ptr<context::ContextBlobSource> blobs_;
+  progress::testing::RecordingPrinter printer_;
+  progress::ClientSteps steps_{&printer_, RealClock::Get()};
+};
 
 }  // namespace farm::client::build::testing
 

@@ -6,14 +6,6 @@
 
 namespace farm::client::build {
 
-namespace {
-
-// How long the farm gets to end a build the client stopped because of its
-// own error (a context file that changed).
-constexpr absl::Duration kLocalErrorGrace = absl::Seconds(10);
-
-}  // namespace
-
 StreamWriter::StreamWriter(BuildStream* stream,
                            const StreamWriterOptions& options)
     : stream_(stream), options_(options) {}
@@ -21,8 +13,9 @@ StreamWriter::StreamWriter(BuildStream* stream,
 StreamWriter::~StreamWriter() { Stop(); }
 
 void StreamWriter::Start(std::vector<proto::BuildClientMessage> opening) {
-  thread_ = std::thread(
-      [this, opening = std::move(opening)]() mutable { Run(std::move(opening)); });
+  thread_ = std::thread([this, opening = std::move(opening)]() mutable {
+    Run(std::move(opening));
+  });
 }
 
 void StreamWriter::Upload(std::vector<std::string> digests) {
@@ -58,11 +51,11 @@ absl::Status StreamWriter::error() const {
   return error_;
 }
 
-bool StreamWriter::MaybeSendCancel() {
+void StreamWriter::MaybeSendCancel() {
   proto::BuildClientMessage message;
   {
     absl::MutexLock lock(&mu_);
-    if (!cancel_wanted_ || cancel_sent_ || broken_) return false;
+    if (!cancel_wanted_ || cancel_sent_ || broken_) return;
     cancel_sent_ = true;
     message.mutable_cancel()->set_reason(cancel_reason_);
   }
@@ -70,7 +63,6 @@ bool StreamWriter::MaybeSendCancel() {
     absl::MutexLock lock(&mu_);
     broken_ = true;
   }
-  return true;
 }
 
 void StreamWriter::UploadBatch(const std::vector<std::string>& digests) {
@@ -104,7 +96,7 @@ void StreamWriter::UploadBatch(const std::vector<std::string>& digests) {
         if (!cancel_wanted_) {
           cancel_wanted_ = true;
           cancel_reason_ = std::string(sent.status().message());
-          cancel_deadline_ = absl::Now() + kLocalErrorGrace;
+          cancel_deadline_ = absl::Now() + options_.cancel_grace;
           batches_.clear();
         }
       }
@@ -112,7 +104,8 @@ void StreamWriter::UploadBatch(const std::vector<std::string>& digests) {
     step.Fail(std::string(sent.status().message()));
     return;
   }
-  step.Log(absl::StrCat(digests.size(), digests.size() == 1 ? " file, " : " files, ",
+  step.Log(absl::StrCat(digests.size(),
+                        digests.size() == 1 ? " file, " : " files, ",
                         progress::FormatBytes(batch_bytes)));
   step.Done();
 }

@@ -26,6 +26,9 @@ struct StreamWriterOptions {
   context::BlobSource* blobs = nullptr;    // not owned
   progress::ClientSteps* steps = nullptr;  // not owned; shows uploads
   size_t blob_chunk_bytes = 0;
+  // When an upload fails on the client's side, how long the farm gets to
+  // answer the writer's CancelRequest before the stream is cancelled.
+  absl::Duration cancel_grace = absl::Seconds(10);
 };
 
 class StreamWriter {
@@ -56,7 +59,7 @@ class StreamWriter {
  private:
   void Run(std::vector<proto::BuildClientMessage> opening);
   // Sends the CancelRequest if one is due. Called with mu_ released.
-  bool MaybeSendCancel();
+  void MaybeSendCancel();
   void UploadBatch(const std::vector<std::string>& digests);
 
   BuildStream* const stream_;

@@ -29,7 +29,8 @@ class MemoryBlobSource : public context::BlobSource {
  private:
   class Checked : public ByteReader {
    public:
-    Checked(std::string data, bool good) : inner_(std::move(data)), good_(good) {}
+    Checked(std::string data, bool good)
+        : inner_(std::move(data)), good_(good) {}
     absl::StatusOr<size_t> Read(char* buf, size_t size) override {
       absl::StatusOr<size_t> n = inner_.Read(buf, size);
       if (n.ok() && *n == 0 && !good_) {

@@ -11,19 +11,13 @@ namespace {
 
 std::string D(const std::string& s) { return Digest::Of(s).ToString(); }
 
-ContextSnapshot Walk(const TempTree& tree) {
-  absl::StatusOr<ContextSnapshot> snap = WalkContext(tree.root(), {});
-  EXPECT_TRUE(snap.ok()) << snap.status();
-  return snap.ok() ? *std::move(snap) : ContextSnapshot();
-}
-
 TEST(ContextBlobSourceTest, ServesTheBytesOfTheFile) {
   TempTree tree;
   std::string big(3 << 20, 'q');
   big[12345] = 'z';
   tree.Write("big.bin", big);
   tree.Write("empty", "");
-  ContextBlobSource source(Walk(tree));
+  ContextBlobSource source(WalkTree(tree));
   for (const std::string& content : {big, std::string()}) {
     auto reader = source.Open(D(content));
     ASSERT_TRUE(reader.ok()) << reader.status();
@@ -36,7 +30,7 @@ TEST(ContextBlobSourceTest, ServesTheBytesOfTheFile) {
 TEST(ContextBlobSourceTest, UnknownDigestIsNotFound) {
   TempTree tree;
   tree.Write("a", "a");
-  ContextBlobSource source(Walk(tree));
+  ContextBlobSource source(WalkTree(tree));
   auto reader = source.Open(D("not there"));
   EXPECT_EQ(reader.status().code(), absl::StatusCode::kNotFound);
   EXPECT_EQ(reader.status().message(),
@@ -46,7 +40,7 @@ TEST(ContextBlobSourceTest, UnknownDigestIsNotFound) {
 TEST(ContextBlobSourceTest, FileChangedAfterTheWalkFailsClearly) {
   TempTree tree;
   tree.Write("src/app.py", "print(1)\n");
-  ContextBlobSource source(Walk(tree));
+  ContextBlobSource source(WalkTree(tree));
   tree.Write("src/app.py", "print(22)\n");
   auto reader = source.Open(D("print(1)\n"));
   EXPECT_EQ(reader.status().code(), absl::StatusCode::kAborted);
@@ -58,7 +52,7 @@ TEST(ContextBlobSourceTest, SameSizeAndMtimeChangeIsCaughtByTheDigest) {
   TempTree tree;
   tree.Write("a.txt", "aaaa");
   tree.SetMtime("a.txt", 1600000000000000000);
-  ContextBlobSource source(Walk(tree));
+  ContextBlobSource source(WalkTree(tree));
   tree.Write("a.txt", "bbbb");
   tree.SetMtime("a.txt", 1600000000000000000);
   auto reader = source.Open(D("aaaa"));
@@ -78,7 +72,7 @@ TEST(ContextBlobSourceTest, FallsBackToAnotherFileWithTheSameContent) {
   TempTree tree;
   tree.Write("one", "same");
   tree.Write("two", "same");
-  ContextSnapshot snap = Walk(tree);
+  ContextSnapshot snap = WalkTree(tree);
   ASSERT_EQ(snap.files_by_digest[D("same")].size(), 2u);
   ContextBlobSource source(snap);
   tree.Write("one", "different");

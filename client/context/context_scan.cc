@@ -99,7 +99,8 @@ absl::Status Scanner::Visit(int dir_fd, const std::string& name,
       entry.type = proto::ContextEntry::SYMLINK;
       std::string target(entry.st.st_size > 0 ? entry.st.st_size + 1 : 4096,
                          '\0');
-      ssize_t n = readlinkat(dir_fd, name.c_str(), target.data(), target.size());
+      ssize_t n =
+          readlinkat(dir_fd, name.c_str(), target.data(), target.size());
       if (n < 0) {
         if (errno == ENOENT) return absl::OkStatus();
         return ErrnoStatus(errno, absl::StrCat("readlink ", entry.path));

@@ -48,10 +48,9 @@ TEST(ContextScanTest, AppliesIgnoreRulesWithExceptions) {
       tree.root(), Rules("*.log\nlogs\n!logs/keep.log\nnode_modules\n"),
       &counts);
   ASSERT_TRUE(entries.ok()) << entries.status();
-  EXPECT_EQ(Paths(*entries),
-            (std::vector<std::string>{".dockerignore", "a.txt", "docs",
-                                      "docs/readme.md", "logs",
-                                      "logs/keep.log"}));
+  EXPECT_EQ(Paths(*entries), (std::vector<std::string>{
+                                 ".dockerignore", "a.txt", "docs",
+                                 "docs/readme.md", "logs", "logs/keep.log"}));
   // At least b.log, logs (descended, then listed for keep.log),
   // logs/deeper, logs/x.log and the pruned node_modules; whether
   // logs/deeper is pruned or walked is the matcher's choice.
@@ -67,8 +66,8 @@ TEST(ContextScanTest, ExcludedDirectoryWithNothingReincludedIsLeftOut) {
   TempTree tree;
   tree.Write("logs/x.log", "x");
   tree.Write("keep.txt", "k");
-  auto entries = ScanContext(tree.root(), Rules("logs\n!logs/keep.log\n"),
-                             nullptr);
+  auto entries =
+      ScanContext(tree.root(), Rules("logs\n!logs/keep.log\n"), nullptr);
   ASSERT_TRUE(entries.ok()) << entries.status();
   EXPECT_EQ(Paths(*entries), std::vector<std::string>{"keep.txt"});
 }
@@ -83,8 +82,8 @@ TEST(ContextScanTest, KeepsSymlinksAsStoredWithoutFollowing) {
   auto entries = ScanContext(tree.root(), {}, nullptr);
   ASSERT_TRUE(entries.ok()) << entries.status();
   EXPECT_EQ(Paths(*entries),
-            (std::vector<std::string>{"absolute", "dangling", "dir",
-                                      "dir/file", "to-dir", "to-file"}));
+            (std::vector<std::string>{"absolute", "dangling", "dir", "dir/file",
+                                      "to-dir", "to-file"}));
   EXPECT_EQ(Find(*entries, "absolute")->link_target, "/etc/passwd");
   EXPECT_EQ(Find(*entries, "dangling")->link_target, "../../nowhere");
   EXPECT_EQ(Find(*entries, "to-dir")->type, proto::ContextEntry::SYMLINK);
@@ -121,8 +120,8 @@ TEST(ContextScanTest, SortsByPathBytesWithDirectoriesBeforeContents) {
   tree.Write("a.d/e", "3");
   auto entries = ScanContext(tree.root(), {}, nullptr);
   ASSERT_TRUE(entries.ok()) << entries.status();
-  EXPECT_EQ(Paths(*entries), (std::vector<std::string>{"a", "a-b", "a.d",
-                                                        "a.d/e", "a/c"}));
+  EXPECT_EQ(Paths(*entries),
+            (std::vector<std::string>{"a", "a-b", "a.d", "a.d/e", "a/c"}));
 }
 
 TEST(ContextScanTest, RejectsMissingOrNonDirectoryContext) {

@@ -82,7 +82,8 @@ TEST(ContextWalkerTest, StatCacheServesUnchangedFiles) {
   }
   // Let the files age past the racy window so the first walk caches them.
   absl::SleepFor(absl::Milliseconds(60));
-  std::string cache_path = tree.Path("../" + BaseName(tree.root()) + ".stat");
+  TempTree cache_dir;  // outside the context
+  std::string cache_path = cache_dir.Path("ctx.stat");
   WalkOptions options;
   options.threads = 4;
   options.racy_window = absl::Milliseconds(50);
@@ -131,7 +132,8 @@ TEST(ContextWalkerTest, RecentlyChangedFilesAreNotCached) {
   tree.SetMtime("old", 1600000000000000000);
   absl::SleepFor(absl::Milliseconds(60));
   tree.Write("fresh", "fresh");
-  StatCache cache(tree.Path("../" + BaseName(tree.root()) + ".stat"));
+  TempTree cache_dir;
+  StatCache cache(cache_dir.Path("ctx.stat"));
   WalkOptions options;
   options.stat_cache = &cache;
   options.racy_window = absl::Milliseconds(50);
@@ -152,7 +154,8 @@ TEST(ContextWalkerTest, DamagedStatCacheMeansRehashing) {
   TempTree tree;
   tree.Write("a", "a");
   absl::SleepFor(absl::Milliseconds(60));
-  std::string cache_path = tree.Path("../" + BaseName(tree.root()) + ".stat");
+  TempTree cache_dir;  // outside the context
+  std::string cache_path = cache_dir.Path("ctx.stat");
   ASSERT_TRUE(WriteFile(cache_path, "farm-stat-cache 1\nnonsense\n").ok());
   StatCache cache(cache_path);
   cache.Load();
@@ -167,7 +170,6 @@ TEST(ContextWalkerTest, DamagedStatCacheMeansRehashing) {
   StatCache reloaded(cache_path);
   reloaded.Load();
   EXPECT_EQ(reloaded.size(), 1u);
-  (void)RemoveAll(cache_path);
 }
 
 TEST(ContextWalkerTest, ThreadCountDoesNotChangeTheManifest) {

@@ -48,8 +48,8 @@ absl::StatusOr<HashedFile> HashFile(const std::string& path,
       return ErrnoStatus(errno, absl::StrCat("stat ", display_path));
     }
     if (!S_ISREG(out.st.st_mode)) {
-      return absl::FailedPreconditionError(absl::StrCat(
-          "file ", display_path, " is no longer a regular file"));
+      return absl::FailedPreconditionError(
+          absl::StrCat("file ", display_path, " is no longer a regular file"));
     }
     Sha256Hasher hasher;
     off_t offset = 0;
@@ -73,8 +73,8 @@ absl::StatusOr<HashedFile> HashFile(const std::string& path,
       return out;
     }
   }
-  return absl::AbortedError(absl::StrCat(
-      "file ", display_path, " kept changing while it was hashed"));
+  return absl::AbortedError(absl::StrCat("file ", display_path,
+                                         " kept changing while it was hashed"));
 }
 
 absl::Status ParallelFor(size_t count, int threads,

@@ -94,9 +94,8 @@ TEST(StatCacheTest, IgnoresDamagedFiles) {
   ASSERT_NE(at, std::string::npos);
   flipped[at] = '3';
   // A cut-off file has no trailer; garbage has no header.
-  for (const std::string& bad :
-       {flipped, text->substr(0, text->size() / 2), std::string("\x01\x02"),
-        std::string()}) {
+  for (const std::string& bad : {flipped, text->substr(0, text->size() / 2),
+                                 std::string("\x01\x02"), std::string()}) {
     ASSERT_TRUE(WriteFile(path, bad).ok());
     StatCache damaged(path);
     damaged.Load();

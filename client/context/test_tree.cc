@@ -56,10 +56,15 @@ void TempTree::SetMtime(const std::string& rel, int64_t unix_nanos) {
   struct timespec times[2];
   times[0].tv_sec = times[1].tv_sec = unix_nanos / 1000000000;
   times[0].tv_nsec = times[1].tv_nsec = unix_nanos % 1000000000;
-  if (utimensat(AT_FDCWD, Path(rel).c_str(), times, AT_SYMLINK_NOFOLLOW) !=
-      0) {
+  if (utimensat(AT_FDCWD, Path(rel).c_str(), times, AT_SYMLINK_NOFOLLOW) != 0) {
     ADD_FAILURE() << "utimensat " << rel << ": " << strerror(errno);
   }
+}
+
+ContextSnapshot WalkTree(const TempTree& tree) {
+  absl::StatusOr<ContextSnapshot> snap = WalkContext(tree.root(), {});
+  EXPECT_TRUE(snap.ok()) << snap.status();
+  return snap.ok() ? *std::move(snap) : ContextSnapshot();
 }
 
 }  // namespace farm::client::context

@@ -9,6 +9,8 @@
 #include <cstdint>
 #include <string>
 
+#include "client/context/context_walker.h"
+
 namespace farm::client::context {
 
 class TempTree {
@@ -33,6 +35,10 @@ class TempTree {
  private:
   std::string root_;
 };
+
+// WalkContext over the whole tree, no ignore rules; a failure fails the
+// test and gives an empty snapshot.
+ContextSnapshot WalkTree(const TempTree& tree);
 
 }  // namespace farm::client::context
 

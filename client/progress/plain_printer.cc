@@ -127,7 +127,8 @@ void PlainPrinter::OnResult(const proto::BuildResult& result) {
     out_ << prefix << "naming to " << tag << " done\n";
   }
   if (options_.show_workers) {
-    out_ << prefix << "context uploaded: " << FormatBytes(result.uploaded_bytes())
+    out_ << prefix
+         << "context uploaded: " << FormatBytes(result.uploaded_bytes())
          << ", stage jobs dispatched: " << result.jobs_dispatched() << "\n";
   }
   out_ << std::flush;

@@ -73,8 +73,7 @@ TEST(ClientStepsTest, ReportsStepsWithNegativeNumbers) {
   EXPECT_EQ(events[4].kind(), proto::BuildEvent::STEP_ERROR);
   EXPECT_EQ(events[4].step(), -2);
   EXPECT_EQ(events[4].text(), "file a changed during the build");
-  EXPECT_EQ(StepTracker::Label(events[0]),
-            "[internal] load build context");
+  EXPECT_EQ(StepTracker::Label(events[0]), "[internal] load build context");
 }
 
 TEST(QuietPrinterTest, PrintsOnlyTheImageIdOrTheError) {

@@ -24,7 +24,7 @@ struct StepState {
   std::string label;  // "[build 2/5] RUN make", "[internal] load ..."
   std::string worker;
   Status status = Status::kRunning;
-  absl::Time started;              // client clock at the first event
+  absl::Time started;               // client clock at the first event
   int64_t started_event_nanos = 0;  // that event's timestamp, 0 if none
   absl::Duration duration;          // once finished
   std::string error;

@@ -21,9 +21,9 @@ inline int64_t At(double seconds) {
 }
 
 inline proto::BuildEvent Started(int64_t seq, int step,
-                                 const std::string& stage, int index,
-                                 int count, const std::string& text,
-                                 double at, const std::string& worker = "") {
+                                 const std::string& stage, int index, int count,
+                                 const std::string& text, double at,
+                                 const std::string& worker = "") {
   proto::BuildEvent e;
   e.set_sequence(seq);
   e.set_kind(proto::BuildEvent::STEP_STARTED);
@@ -50,7 +50,8 @@ inline proto::BuildEvent Simple(int64_t seq, proto::BuildEvent::Kind kind,
 
 inline proto::BuildEvent Log(int64_t seq, int step, const std::string& text,
                              double at) {
-  proto::BuildEvent e = Simple(seq, proto::BuildEvent::STEP_LOG, step, text, at);
+  proto::BuildEvent e =
+      Simple(seq, proto::BuildEvent::STEP_LOG, step, text, at);
   e.set_stream(1);
   return e;
 }

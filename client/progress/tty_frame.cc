@@ -14,8 +14,7 @@ constexpr int kMinLabelColumns = 12;
 
 // `left` and `right` on one row of `usable` columns, `right` flush right;
 // just `left`, cut, when both do not fit.
-std::string Fit(const std::string& left, const std::string& right,
-                int usable) {
+std::string Fit(const std::string& left, const std::string& right, int usable) {
   int right_width = TerminalWidth(right);
   if (usable < right_width + 1 + kMinLabelColumns) {
     return TruncateToWidth(left, usable);
@@ -26,8 +25,7 @@ std::string Fit(const std::string& left, const std::string& right,
   return absl::StrCat(cut, std::string(pad, ' '), right);
 }
 
-std::string StepRow(const StepState& step, const FrameInput& in,
-                    int usable) {
+std::string StepRow(const StepState& step, const FrameInput& in, int usable) {
   std::string left = " => ";
   if (step.status == StepState::Status::kCached) left += "CACHED ";
   if (step.status == StepState::Status::kError) left += "ERROR ";
@@ -56,9 +54,8 @@ std::vector<std::string> RenderFrame(const FrameInput& in) {
   for (const auto& step : *in.steps) {
     bool running = step->status == StepState::Status::kRunning;
     if (!running) ++finished;
-    size_t logs = running && !in.final
-                      ? std::min(step->logs.size(), in.log_rows)
-                      : 0;
+    size_t logs =
+        running && !in.final ? std::min(step->logs.size(), in.log_rows) : 0;
     blocks.push_back({step.get(), logs});
   }
 
@@ -126,13 +123,13 @@ std::vector<std::string> RenderFrame(const FrameInput& in) {
     }
     for (const std::string& tag : in.result->tags()) {
       rows.push_back(TruncateToWidth(
-          absl::StrCat(" => => naming to ", SanitizeForTerminal(tag)),
-          usable));
+          absl::StrCat(" => => naming to ", SanitizeForTerminal(tag)), usable));
     }
   }
   // In a frame only a single row fits, the header alone is shown.
-  if (!in.final) rows.resize(std::min<size_t>(
-      rows.size(), static_cast<size_t>(std::max(in.height - 1, 1))));
+  if (!in.final)
+    rows.resize(std::min<size_t>(
+        rows.size(), static_cast<size_t>(std::max(in.height - 1, 1))));
   return rows;
 }
 

@@ -54,9 +54,8 @@ void TtyPrinter::TickerLoop() {
 }
 
 void TtyPrinter::Draw(bool final, const proto::BuildResult* result) {
-  TerminalSize size = options_.terminal_size
-                          ? options_.terminal_size()
-                          : QueryTerminalSize(STDERR_FILENO);
+  TerminalSize size = options_.terminal_size ? options_.terminal_size()
+                                             : QueryTerminalSize(STDERR_FILENO);
   FrameInput in;
   in.steps = &tracker_.steps();
   in.now = options_.printer.clock->Now();

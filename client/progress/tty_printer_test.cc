@@ -134,14 +134,21 @@ TEST(TtyFrameTest, ShortTerminalsTrimLogsThenOldSteps) {
             std::vector<std::string>{"[+] Building 3.5s (2/3)"});
 }
 
+// A fixed terminal of `width` columns, time from `clock`, and no ticker
+// unless `tick` is given.
+TtyOptions TestOptions(const Clock* clock, int width,
+                       absl::Duration tick = absl::ZeroDuration()) {
+  TtyOptions options;
+  options.printer.clock = clock;
+  options.terminal_size = [width] { return TerminalSize{width, 10}; };
+  options.tick = tick;
+  return options;
+}
+
 TEST(TtyPrinterTest, RedrawsInPlace) {
   std::ostringstream out;
   SimulatedClock clock(kStart);
-  TtyOptions options;
-  options.printer.clock = &clock;
-  options.terminal_size = [] { return TerminalSize{40, 10}; };
-  options.tick = absl::ZeroDuration();
-  TtyPrinter printer(out, options);
+  TtyPrinter printer(out, TestOptions(&clock, 40));
   printer.OnEvent(Started(1, 1, "0", 1, 2, "RUN make", 0));
   clock.Advance(absl::Seconds(2));
   printer.OnEvent(Log(2, 1, "building", 2));
@@ -169,11 +176,7 @@ TEST(TtyPrinterTest, RedrawsInPlace) {
 TEST(TtyPrinterTest, RepeatsTheFailedStepsOutputAfterTheBuild) {
   std::ostringstream out;
   SimulatedClock clock(kStart);
-  TtyOptions options;
-  options.printer.clock = &clock;
-  options.terminal_size = [] { return TerminalSize{60, 10}; };
-  options.tick = absl::ZeroDuration();
-  TtyPrinter printer(out, options);
+  TtyPrinter printer(out, TestOptions(&clock, 60));
   printer.OnEvent(Started(1, 1, "0", 1, 2, "RUN ./test.sh", 0));
   printer.OnEvent(Log(2, 1, "test 1 ok\ntest 2 \x1b[31mFAILED\x1b[0m\n", 1));
   printer.OnEvent(Simple(3, proto::BuildEvent::WARNING, 0, "a warning", 1));
@@ -181,10 +184,11 @@ TEST(TtyPrinterTest, RepeatsTheFailedStepsOutputAfterTheBuild) {
                            "RUN ./test.sh: exit code 1"));
   printer.OnResult(Failure("Dockerfile:2: RUN ./test.sh: exit code 1"));
   std::vector<std::string> frame = printer.last_frame();
-  EXPECT_EQ(frame, (std::vector<std::string>{
-                       "[+] Building 0.0s (1/1) FINISHED",
-                       " => ERROR [stage-0 2/2] RUN ./test.sh                  1.5s",
-                   }));
+  EXPECT_EQ(frame,
+            (std::vector<std::string>{
+                "[+] Building 0.0s (1/1) FINISHED",
+                " => ERROR [stage-0 2/2] RUN ./test.sh                  1.5s",
+            }));
   std::string text = out.str();
   std::string tail = text.substr(text.rfind("1.5s\x1b[K\n") + 8);
   EXPECT_EQ(tail,
@@ -200,11 +204,7 @@ TEST(TtyPrinterTest, RepeatsTheFailedStepsOutputAfterTheBuild) {
 TEST(TtyPrinterTest, TickerMovesTheTimers) {
   std::ostringstream out;
   SimulatedClock clock(kStart);
-  TtyOptions options;
-  options.printer.clock = &clock;
-  options.terminal_size = [] { return TerminalSize{40, 10}; };
-  options.tick = absl::Milliseconds(5);
-  TtyPrinter printer(out, options);
+  TtyPrinter printer(out, TestOptions(&clock, 40, absl::Milliseconds(5)));
   printer.OnEvent(Started(1, 1, "0", 1, 2, "RUN sleep 60", 0));
   clock.Advance(absl::Seconds(7));
   std::vector<std::string> frame;

@@ -1,0 +1,293 @@
+#include "client/run_image.h"
+
+#include <fcntl.h>
+#include <signal.h>
+#include <sys/file.h>
+#include <sys/random.h>
+#include <unistd.h>
+
+#include <atomic>
+#include <thread>
+
+#include "absl/cleanup/cleanup.h"
+#include "absl/strings/match.h"
+#include "absl/strings/str_cat.h"
+#include "cache/remote/remote_blob_store.h"
+#include "client/command_line.h"
+#include "common/fs.h"
+#include "common/grpc_status.h"
+#include "common/logging.h"
+#include "common/status_macros.h"
+#include "grpcpp/client_context.h"
+#include "image/oci/manifest.h"
+#include "proto/image.grpc.pb.h"
+#include "worker/executor/runc_executor.h"
+#include "worker/snapshot/snapshot_store.h"
+
+namespace farm::client {
+namespace {
+
+constexpr char kDefaultPath[] =
+    "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin";
+
+// Sets K in "K=V" entries, in place or at the end.
+void SetEnv(std::vector<std::string>& env, const std::string& key,
+            const std::string& value) {
+  for (std::string& entry : env) {
+    if (entry.substr(0, entry.find('=')) == key) {
+      entry = absl::StrCat(key, "=", value);
+      return;
+    }
+  }
+  env.push_back(absl::StrCat(key, "=", value));
+}
+
+bool HasEnv(const std::vector<std::string>& env, const std::string& key) {
+  for (const std::string& entry : env) {
+    if (entry.substr(0, entry.find('=')) == key) return true;
+  }
+  return false;
+}
+
+// Twelve hex digits, like a Docker container's short id.
+std::string NewHostname() {
+  unsigned char bytes[6] = {};
+  if (getrandom(bytes, sizeof(bytes), 0) != sizeof(bytes)) return "farm-run";
+  std::string out;
+  for (unsigned char b : bytes)
+    absl::StrAppend(&out, absl::Hex(b, absl::kZeroPad2));
+  return out;
+}
+
+absl::StatusOr<std::vector<proto::LayerRef>> ImageLayers(
+    const image::oci::ImageConfig& config, absl::string_view manifest_json) {
+  ASSIGN_OR_RETURN(image::oci::Manifest manifest,
+                   image::oci::Manifest::Parse(manifest_json));
+  if (manifest.layers.size() != config.diff_ids.size()) {
+    return absl::DataLossError(absl::StrCat(
+        "the manifest lists ", manifest.layers.size(),
+        " layers but the config ", config.diff_ids.size(), " diff_ids"));
+  }
+  std::vector<proto::LayerRef> chain;
+  for (size_t i = 0; i < manifest.layers.size(); ++i) {
+    proto::LayerRef ref;
+    ref.set_digest(manifest.layers[i].digest.ToString());
+    ref.set_diff_id(config.diff_ids[i].ToString());
+    ref.set_size(manifest.layers[i].size);
+    ref.set_media_type(manifest.layers[i].media_type);
+    chain.push_back(std::move(ref));
+  }
+  return chain;
+}
+
+// The snapshot store `farm run` keeps under <root>/run/snapshots, shared by
+// successive runs; a run that finds another one using it takes a private
+// store for itself instead (opening a store cleans up its workspaces).
+class RunStore {
+ public:
+  static absl::StatusOr<std::unique_ptr<RunStore>> Open(
+      const std::string& run_dir, cache::BlobStore* blobs) {
+    auto store = std::unique_ptr<RunStore>(new RunStore);
+    RETURN_IF_ERROR(MakeDirs(run_dir, 0700));
+    const std::string lock = JoinPath(run_dir, "snapshots.lock");
+    store->lock_ =
+        ScopedFd(open(lock.c_str(), O_RDWR | O_CREAT | O_CLOEXEC, 0600));
+    if (store->lock_.get() < 0) return ErrnoStatus(errno, lock);
+    std::string dir = JoinPath(run_dir, "snapshots");
+    if (flock(store->lock_.get(), LOCK_EX | LOCK_NB) != 0) {
+      dir = JoinPath(run_dir, absl::StrCat("private-", getpid()));
+      store->private_dir_ = dir;
+    }
+    snapshot::SnapshotStoreOptions options;
+    options.root = dir;
+    ASSIGN_OR_RETURN(store->snapshots_,
+                     snapshot::SnapshotStore::Open(options, blobs));
+    return store;
+  }
+  ~RunStore() {
+    snapshots_.reset();
+    if (!private_dir_.empty()) RemoveAll(private_dir_).IgnoreError();
+  }
+  snapshot::SnapshotStore& snapshots() { return *snapshots_; }
+
+ private:
+  RunStore() = default;
+  ScopedFd lock_;
+  std::string private_dir_;
+  std::unique_ptr<snapshot::SnapshotStore> snapshots_;
+};
+
+// While alive, SIGTERM and SIGHUP cancel the run; SIGINT is left to runc,
+// which passes it to the container, unless it comes a third time.
+class SignalWatch {
+ public:
+  explicit SignalWatch(executor::Cancellation* cancel) {
+    sigemptyset(&signals_);
+    sigaddset(&signals_, SIGTERM);
+    sigaddset(&signals_, SIGHUP);
+    sigaddset(&signals_, SIGINT);
+    pthread_sigmask(SIG_BLOCK, &signals_, &previous_);
+    thread_ = std::thread([this, cancel] {
+      int interrupts = 0;
+      struct timespec tick = {0, 100 * 1000 * 1000};
+      while (!done_) {
+        int signal = sigtimedwait(&signals_, nullptr, &tick);
+        if (signal == SIGTERM || signal == SIGHUP ||
+            (signal == SIGINT && ++interrupts >= 3)) {
+          cancel->Cancel();
+        }
+      }
+    });
+  }
+  ~SignalWatch() {
+    done_ = true;
+    thread_.join();
+    pthread_sigmask(SIG_SETMASK, &previous_, nullptr);
+  }
+
+ private:
+  sigset_t signals_;
+  sigset_t previous_;
+  std::atomic<bool> done_{false};
+  std::thread thread_;
+};
+
+// Output of an attached run goes straight to the terminal; nothing comes
+// here.
+class NoOutput : public executor::OutputSink {
+ public:
+  void Line(executor::Stream, absl::string_view) override {}
+};
+
+}  // namespace
+
+absl::StatusOr<RunOptions> ParseRunArgs(const std::vector<std::string>& args) {
+  FlagSpec spec;
+  spec.with_value = {"env", "user", "workdir", "entrypoint"};
+  spec.boolean = {"rm", "interactive", "tty", "it", "ti"};
+  spec.aliases = {{"e", "env"},
+                  {"u", "user"},
+                  {"w", "workdir"},
+                  {"i", "interactive"},
+                  {"t", "tty"}};
+  spec.stop_at_positional = true;
+  ASSIGN_OR_RETURN(CommandLine line, CommandLine::Parse(args, spec));
+  if (line.positional().empty()) {
+    return absl::InvalidArgumentError("\"farm run\" requires an IMAGE");
+  }
+  RunOptions options;
+  options.image = line.positional()[0];
+  options.command.assign(line.positional().begin() + 1,
+                         line.positional().end());
+  options.env = line.GetAll("env");
+  options.user = line.Get("user");
+  options.workdir = line.Get("workdir");
+  if (line.Has("entrypoint")) options.entrypoint = line.Get("entrypoint");
+  options.remove = line.Has("rm");
+  return options;
+}
+
+absl::StatusOr<executor::ProcessSpec> ContainerSpec(
+    const image::oci::ImageConfig& config, const RunOptions& options,
+    const std::function<std::optional<std::string>(const std::string&)>&
+        host_env) {
+  executor::ProcessSpec spec;
+  if (options.entrypoint.has_value()) {
+    if (!options.entrypoint->empty()) spec.args = {*options.entrypoint};
+  } else {
+    spec.args = config.config.entrypoint;
+  }
+  const std::vector<std::string>& cmd =
+      !options.command.empty() || options.entrypoint.has_value()
+          ? options.command
+          : config.config.cmd;
+  spec.args.insert(spec.args.end(), cmd.begin(), cmd.end());
+  if (spec.args.empty()) {
+    return absl::InvalidArgumentError(
+        absl::StrCat(options.image, ": no command specified"));
+  }
+
+  spec.env = config.config.env;
+  for (const std::string& entry : options.env) {
+    size_t eq = entry.find('=');
+    if (eq != std::string::npos) {
+      SetEnv(spec.env, entry.substr(0, eq), entry.substr(eq + 1));
+    } else if (std::optional<std::string> value = host_env(entry)) {
+      SetEnv(spec.env, entry, *value);
+    }
+  }
+  if (!HasEnv(spec.env, "PATH")) SetEnv(spec.env, "PATH", kDefaultPath);
+
+  spec.user = options.user.empty() ? config.config.user : options.user;
+  if (!options.workdir.empty() && !absl::StartsWith(options.workdir, "/")) {
+    return absl::InvalidArgumentError(
+        absl::StrCat("the working directory '", options.workdir,
+                     "' is invalid, it needs to be an absolute path"));
+  }
+  spec.cwd = !options.workdir.empty()             ? options.workdir
+             : !config.config.working_dir.empty() ? config.config.working_dir
+                                                  : "/";
+  spec.network = executor::NetworkMode::kHost;
+  spec.security = executor::SecurityMode::kSandbox;
+  spec.no_new_privileges = false;  // as `docker run` without --security-opt
+  spec.bind_etc_hostname = true;
+  spec.attach_stdio = true;
+  return spec;
+}
+
+absl::StatusOr<int> RunImage(const RunOptions& options,
+                             std::shared_ptr<grpc::Channel> channel,
+                             const std::string& root) {
+  auto images = proto::ImageService::NewStub(channel);
+  proto::InspectImageRequest request;
+  request.set_reference(options.image);
+  proto::InspectImageResponse image;
+  grpc::ClientContext context;
+  context.set_deadline(absl::ToChronoTime(absl::Now() + absl::Seconds(60)));
+  absl::Status inspected =
+      FromGrpcStatus(images->InspectImage(&context, request, &image));
+  RETURN_IF_ERROR(Annotate(inspected, absl::StrCat("image ", options.image)));
+  ASSIGN_OR_RETURN(image::oci::ImageConfig config,
+                   image::oci::ImageConfig::Parse(image.config()));
+  ASSIGN_OR_RETURN(std::vector<proto::LayerRef> chain,
+                   ImageLayers(config, image.manifest()));
+  ASSIGN_OR_RETURN(
+      executor::ProcessSpec spec,
+      ContainerSpec(config, options,
+                    [](const std::string& key) -> std::optional<std::string> {
+                      const char* value = getenv(key.c_str());
+                      if (value == nullptr) return std::nullopt;
+                      return std::string(value);
+                    }));
+  spec.hostname = NewHostname();
+  if (!HasEnv(spec.env, "HOSTNAME"))
+    SetEnv(spec.env, "HOSTNAME", spec.hostname);
+  spec.tty = isatty(STDIN_FILENO) && isatty(STDOUT_FILENO);
+  if (spec.tty && !HasEnv(spec.env, "TERM")) SetEnv(spec.env, "TERM", "xterm");
+
+  const std::string run_dir = JoinPath(root, "run");
+  cache::RemoteBlobStore blobs(channel);
+  ASSIGN_OR_RETURN(std::unique_ptr<RunStore> store,
+                   RunStore::Open(run_dir, &blobs));
+  ASSIGN_OR_RETURN(std::unique_ptr<snapshot::Workspace> workspace,
+                   store->snapshots().Mount(chain));
+  executor::RuncExecutor::Options executor_options;
+  executor_options.state_dir = JoinPath(run_dir, "executor");
+  ASSIGN_OR_RETURN(std::unique_ptr<executor::RuncExecutor> executor,
+                   executor::RuncExecutor::Create(executor_options));
+
+  executor::Cancellation cancel;
+  NoOutput output;
+  absl::StatusOr<executor::ExitStatus> exit;
+  {
+    SignalWatch signals(&cancel);
+    exit = executor->Run(workspace->rootfs(), spec, output, cancel);
+  }
+  absl::Status released = workspace->Release();
+  if (!released.ok())
+    FARM_LOG(WARNING) << "removing the container: " << released;
+  if (!exit.ok()) return exit.status();
+  return exit->code;
+}
+
+}  // namespace farm::client

@@ -1,0 +1,124 @@
+// Agent: a worker's side of the scheduler protocol (proto/worker.proto). It
+// dials out (the scheduler never dials a worker), registers its id, slots
+// and the layers its snapshot store holds, runs every assigned job on a
+// thread of its own, streams the jobs' events and results back, sends
+// heartbeats at the interval the scheduler asks for, reconnects with
+// exponential backoff when the stream drops, and drains on request.
+#ifndef FARM_WORKER_AGENT_H_
+#define FARM_WORKER_AGENT_H_
+
+#include <cstdint>
+#include <functional>
+#include <map>
+#include <memory>
+#include <set>
+#include <string>
+#include <thread>
+#include <vector>
+
+#include "absl/base/thread_annotations.h"
+#include "absl/status/status.h"
+#include "absl/synchronization/mutex.h"
+#include "absl/time/time.h"
+#include "worker/executor/cancellation.h"
+#include "worker/job_runner.h"
+#include "worker/snapshot/snapshot_store.h"
+#include "worker/worker_stream.h"
+
+namespace farm::worker {
+
+struct AgentOptions {
+  // "" means <hostname>-<pid>.
+  std::string worker_id;
+  int slots = 1;
+  std::string version = "farm-worker";
+  // Heartbeat interval until the scheduler's Registered message sets one.
+  absl::Duration heartbeat = absl::Seconds(3);
+  // Reconnect delays: doubled after every failed attempt, up to the max,
+  // back to the min once a connection registers.
+  absl::Duration min_backoff = absl::Milliseconds(200);
+  absl::Duration max_backoff = absl::Seconds(30);
+};
+
+// <hostname>-<pid>.
+std::string DefaultWorkerId();
+
+// Thread-safe.
+class Agent {
+ public:
+  // What the agent reports about its snapshot store.
+  using SummaryFn = std::function<snapshot::StoreSummary()>;
+
+  // `connector` and `runner` are not owned and must outlive the agent.
+  // `summary` may be null (no layers, no bytes).
+  Agent(AgentOptions options, WorkerConnector* connector, JobRunner* runner,
+        SummaryFn summary);
+  // Stops (as Stop) if still running.
+  ~Agent();
+  Agent(const Agent&) = delete;
+  Agent& operator=(const Agent&) = delete;
+
+  // Serves until Stop(), or until a Drain() has seen every running job
+  // finish and report. Returns OK in both cases.
+  absl::Status Run();
+
+  // Finishes the jobs in hand and takes no new ones: the scheduler hears
+  // draining=true at once, then the agent ends when its last job is done.
+  // Jobs assigned meanwhile (the scheduler had not heard yet) still run.
+  void Drain();
+  // Ends now: running jobs are cancelled (the scheduler re-queues them) and
+  // Run returns once they have stopped.
+  void Stop();
+
+  const std::string& worker_id() const { return options_.worker_id; }
+  // Jobs running now.
+  int running() const;
+
+ private:
+  struct Session;
+  struct Job {
+    proto::StageJob spec;
+    std::unique_ptr<executor::Cancellation> cancel;
+  };
+
+  // One connection: registers, reads assignments until the stream ends, a
+  // Stop, or a finished drain. True when it registered.
+  bool Serve(std::unique_ptr<WorkerStream> stream);
+  void Heartbeats(Session* session);
+  proto::Heartbeat MakeHeartbeat() ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
+  void StartJob(std::shared_ptr<Session> session, proto::StageJob job);
+  void RunJob(std::shared_ptr<Session> session, std::string job_id,
+              uint64_t serial);
+  void CancelJob(const std::string& job_id);
+  // Cancels every running job and waits for all job threads.
+  void AbandonJobs();
+  bool Finished() const ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_) {
+    return stopping_ || (draining_ && jobs_.empty());
+  }
+  // Sleeps up to `delay`; false when Stop (or a finished drain) cut it
+  // short.
+  bool Wait(absl::Duration delay);
+
+  AgentOptions options_;
+  WorkerConnector* connector_;
+  JobRunner* runner_;
+  SummaryFn summary_;
+
+  mutable absl::Mutex mu_;
+  bool stopping_ ABSL_GUARDED_BY(mu_) = false;
+  bool draining_ ABSL_GUARDED_BY(mu_) = false;
+  std::map<std::string, Job> jobs_ ABSL_GUARDED_BY(mu_);
+  // Job threads by serial; finished ones are joined when the next starts.
+  std::map<uint64_t, std::thread> threads_ ABSL_GUARDED_BY(mu_);
+  std::vector<uint64_t> finished_threads_ ABSL_GUARDED_BY(mu_);
+  uint64_t next_thread_ ABSL_GUARDED_BY(mu_) = 0;
+  WorkerStream* stream_ ABSL_GUARDED_BY(mu_) = nullptr;
+  // Layers the scheduler has been told about.
+  std::set<std::string> reported_layers_ ABSL_GUARDED_BY(mu_);
+  // Bumped to wake the heartbeat thread early (draining).
+  int heartbeat_nudges_ ABSL_GUARDED_BY(mu_) = 0;
+};
+
+}  // namespace farm::worker
+
+#endif  // FARM_WORKER_AGENT_H_

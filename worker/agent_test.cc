@@ -1,0 +1,463 @@
+// Agent against a scripted scheduler stream and a scripted job runner:
+// registration, concurrent jobs, events and results, heartbeats,
+// cancellation, reconnects with backoff, draining and stopping.
+#include "worker/agent.h"
+
+#include <unistd.h>
+
+#include <atomic>
+#include <set>
+#include <thread>
+
+#include "absl/strings/match.h"
+#include "absl/strings/str_cat.h"
+#include "absl/synchronization/notification.h"
+#include "common/blocking_queue.h"
+#include "gmock/gmock.h"
+#include "gtest/gtest.h"
+
+namespace farm::worker {
+namespace {
+
+using ::testing::ElementsAre;
+using ::testing::IsEmpty;
+
+// Both directions of one Connect stream; the test keeps it after the agent
+// has dropped its end.
+struct Wire {
+  BlockingQueue<proto::SchedulerMessage> to_worker;
+  BlockingQueue<proto::WorkerMessage> from_worker;
+  std::atomic<bool> closed_by_worker{false};
+
+  void Send(const proto::SchedulerMessage& message) { to_worker.Push(message); }
+  // Ends the stream from the scheduler's side.
+  void Hangup() {
+    to_worker.Close();
+    from_worker.Close();
+  }
+  // The next message other than a heartbeat (kept in `heartbeats`).
+  std::optional<proto::WorkerMessage> Next(
+      absl::Duration timeout = absl::Seconds(10)) {
+    absl::Time deadline = absl::Now() + timeout;
+    while (absl::Now() < deadline) {
+      std::optional<proto::WorkerMessage> m =
+          from_worker.Pop(deadline - absl::Now());
+      if (!m.has_value()) return std::nullopt;
+      if (m->has_heartbeat()) {
+        heartbeats.push_back(m->heartbeat());
+        continue;
+      }
+      return m;
+    }
+    return std::nullopt;
+  }
+  std::optional<proto::Heartbeat> NextHeartbeat(
+      absl::Duration timeout = absl::Seconds(10)) {
+    absl::Time deadline = absl::Now() + timeout;
+    while (absl::Now() < deadline) {
+      std::optional<proto::WorkerMessage> m =
+          from_worker.Pop(deadline - absl::Now());
+      if (!m.has_value()) return std::nullopt;
+      if (m->has_heartbeat()) return m->heartbeat();
+      others.push_back(*m);
+    }
+    return std::nullopt;
+  }
+  std::vector<proto::Heartbeat> heartbeats;
+  std::vector<proto::WorkerMessage> others;
+};
+
+class FakeStream : public WorkerStream {
+ public:
+  explicit FakeStream(std::shared_ptr<Wire> wire) : wire_(std::move(wire)) {}
+  bool Read(proto::SchedulerMessage* message) override {
+    std::optional<proto::SchedulerMessage> m = wire_->to_worker.Pop();
+    if (!m.has_value()) return false;
+    *message = *std::move(m);
+    return true;
+  }
+  bool Write(const proto::WorkerMessage& message) override {
+    return wire_->from_worker.Push(message);
+  }
+  void Close() override {
+    wire_->closed_by_worker = true;
+    wire_->to_worker.Close();
+  }
+
+ private:
+  std::shared_ptr<Wire> wire_;
+};
+
+class FakeConnector : public WorkerConnector {
+ public:
+  absl::StatusOr<std::unique_ptr<WorkerStream>> Connect() override {
+    absl::MutexLock lock(&mu_);
+    attempts_.push_back(absl::Now());
+    if (failures_ > 0) {
+      --failures_;
+      return absl::UnavailableError("connection refused");
+    }
+    auto wire = std::make_shared<Wire>();
+    wires.Push(wire);
+    return std::unique_ptr<WorkerStream>(new FakeStream(wire));
+  }
+  void FailNext(int n) {
+    absl::MutexLock lock(&mu_);
+    failures_ = n;
+  }
+  std::vector<absl::Time> attempts() const {
+    absl::MutexLock lock(&mu_);
+    return attempts_;
+  }
+  // Streams as the agent opens them.
+  BlockingQueue<std::shared_ptr<Wire>> wires;
+
+ private:
+  mutable absl::Mutex mu_;
+  int failures_ ABSL_GUARDED_BY(mu_) = 0;
+  std::vector<absl::Time> attempts_ ABSL_GUARDED_BY(mu_);
+};
+
+// Runs each job until the test releases it or it is cancelled. Jobs named
+// fail-* fail.
+class FakeRunner : public JobRunner {
+ public:
+  absl::StatusOr<proto::StageOutput> Run(
+      const proto::StageJob& job, EventSink& events,
+      const executor::Cancellation& cancel) override {
+    {
+      absl::MutexLock lock(&mu_);
+      ++running_;
+      max_running_ = std::max(max_running_, running_);
+    }
+    proto::BuildEvent started;
+    started.set_kind(proto::BuildEvent::STEP_STARTED);
+    started.set_text(job.job_id());
+    events.Emit(started);
+    absl::MutexLock lock(&mu_);
+    auto done = [&]() ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_) {
+      return released_.count(job.job_id()) > 0 || cancel.IsCancelled();
+    };
+    while (!done())
+      mu_.AwaitWithTimeout(absl::Condition(&done), absl::Milliseconds(5));
+    --running_;
+    if (cancel.IsCancelled()) {
+      cancelled_.push_back(job.job_id());
+      return absl::CancelledError("cancelled");
+    }
+    if (absl::StartsWith(job.job_id(), "fail")) {
+      return absl::InvalidArgumentError("Dockerfile:2: RUN false: exit code 1");
+    }
+    proto::StageOutput output;
+    output.set_final_key(absl::StrCat("key-of-", job.job_id()));
+    return output;
+  }
+  void Release(const std::string& id) {
+    absl::MutexLock lock(&mu_);
+    released_.insert(id);
+  }
+  bool WaitRunning(int n) {
+    absl::MutexLock lock(&mu_);
+    auto reached = [&]() ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_) {
+      return running_ == n;
+    };
+    return mu_.AwaitWithTimeout(absl::Condition(&reached), absl::Seconds(10));
+  }
+  int max_running() const {
+    absl::MutexLock lock(&mu_);
+    return max_running_;
+  }
+  std::vector<std::string> cancelled() const {
+    absl::MutexLock lock(&mu_);
+    return cancelled_;
+  }
+
+ private:
+  mutable absl::Mutex mu_;
+  int running_ ABSL_GUARDED_BY(mu_) = 0;
+  int max_running_ ABSL_GUARDED_BY(mu_) = 0;
+  std::set<std::string> released_ ABSL_GUARDED_BY(mu_);
+  std::vector<std::string> cancelled_ ABSL_GUARDED_BY(mu_);
+};
+
+proto::SchedulerMessage Registered(int64_t interval_ms) {
+  proto::SchedulerMessage m;
+  m.mutable_registered()->set_worker_id("w1");
+  m.mutable_registered()->set_heartbeat_interval_ms(interval_ms);
+  return m;
+}
+
+proto::SchedulerMessage Assign(const std::string& id) {
+  proto::SchedulerMessage m;
+  m.mutable_assign()->set_job_id(id);
+  return m;
+}
+
+class AgentTest : public ::testing::Test {
+ protected:
+  void StartAgent(AgentOptions options = {}) {
+    if (options.worker_id.empty()) options.worker_id = "w1";
+    agent_ = std::make_unique<Agent>(options, &connector_, &runner_, [this] {
+      absl::MutexLock lock(&summary_mu_);
+      return summary_;
+    });
+    thread_ = std::thread([this] {
+      run_status_ = agent_->Run();
+      run_finished_.Notify();
+    });
+  }
+  // The next stream, registered with `interval_ms` heartbeats.
+  std::shared_ptr<Wire> Connected(int64_t interval_ms = 60000) {
+    std::optional<std::shared_ptr<Wire>> wire =
+        connector_.wires.Pop(absl::Seconds(10));
+    EXPECT_TRUE(wire.has_value());
+    if (!wire.has_value()) return std::make_shared<Wire>();
+    std::optional<proto::WorkerMessage> hello = (*wire)->Next();
+    EXPECT_TRUE(hello.has_value() && hello->has_register_());
+    if (hello.has_value()) last_register_ = hello->register_();
+    (*wire)->Send(Registered(interval_ms));
+    return *wire;
+  }
+  // Waits for Run to return, at most `timeout`.
+  bool Joined(absl::Duration timeout = absl::Seconds(10)) {
+    if (!run_finished_.WaitForNotificationWithTimeout(timeout)) return false;
+    thread_.join();
+    return true;
+  }
+  void TearDown() override {
+    if (agent_) agent_->Stop();
+    if (thread_.joinable()) thread_.join();
+  }
+
+  FakeConnector connector_;
+  FakeRunner runner_;
+  absl::Mutex summary_mu_;
+  snapshot::StoreSummary summary_ ABSL_GUARDED_BY(summary_mu_);
+  std::unique_ptr<Agent> agent_;
+  std::thread thread_;
+  absl::Notification run_finished_;
+  std::optional<absl::Status> run_status_;
+  proto::RegisterWorker last_register_;
+};
+
+TEST_F(AgentTest, RegistersRunsJobsConcurrentlyAndReportsResults) {
+  {
+    absl::MutexLock lock(&summary_mu_);
+    summary_.bytes = 42;
+    summary_.diff_ids = {"sha256:aa", "sha256:bb"};
+  }
+  AgentOptions options;
+  options.slots = 2;
+  StartAgent(options);
+  std::shared_ptr<Wire> wire = Connected();
+  EXPECT_EQ(last_register_.worker_id(), "w1");
+  EXPECT_EQ(last_register_.slots(), 2);
+  EXPECT_EQ(last_register_.cached_bytes(), 42);
+  EXPECT_THAT(last_register_.layers(), ElementsAre("sha256:aa", "sha256:bb"));
+
+  wire->Send(Assign("a"));
+  wire->Send(Assign("b"));
+  ASSERT_TRUE(runner_.WaitRunning(2));
+  EXPECT_EQ(agent_->running(), 2);
+  runner_.Release("a");
+  std::vector<proto::WorkerMessage> messages;
+  while (messages.empty() || !messages.back().has_result()) {
+    std::optional<proto::WorkerMessage> m = wire->Next();
+    ASSERT_TRUE(m.has_value());
+    messages.push_back(*m);
+  }
+  int events = 0;
+  for (const proto::WorkerMessage& m : messages) {
+    if (m.has_event()) {
+      ++events;
+      EXPECT_EQ(m.event().event().text(), m.event().job_id());
+    }
+  }
+  EXPECT_EQ(events, 2);
+  EXPECT_EQ(messages.back().result().job_id(), "a");
+  EXPECT_TRUE(messages.back().result().ok());
+  EXPECT_EQ(messages.back().result().output().final_key(), "key-of-a");
+
+  wire->Send(Assign("fail-c"));
+  runner_.Release("fail-c");
+  std::optional<proto::WorkerMessage> m;
+  do {
+    m = wire->Next();
+    ASSERT_TRUE(m.has_value());
+  } while (!m->has_result());
+  EXPECT_EQ(m->result().job_id(), "fail-c");
+  EXPECT_FALSE(m->result().ok());
+  EXPECT_EQ(m->result().error_code(),
+            static_cast<int>(absl::StatusCode::kInvalidArgument));
+  EXPECT_EQ(m->result().error(), "Dockerfile:2: RUN false: exit code 1");
+  EXPECT_EQ(runner_.max_running(), 2);
+
+  agent_->Stop();
+  ASSERT_TRUE(Joined());
+  EXPECT_TRUE(run_status_->ok());
+  EXPECT_THAT(runner_.cancelled(), ElementsAre("b"));
+}
+
+TEST_F(AgentTest, HeartbeatsAtTheRegisteredIntervalWithLayerChanges) {
+  {
+    absl::MutexLock lock(&summary_mu_);
+    summary_.bytes = 1;
+    summary_.diff_ids = {"sha256:aa"};
+  }
+  AgentOptions options;
+  options.heartbeat = absl::Seconds(60);
+  StartAgent(options);
+  std::shared_ptr<Wire> wire = Connected(/*interval_ms=*/40);
+  wire->Send(Assign("a"));
+  ASSERT_TRUE(runner_.WaitRunning(1));
+  const absl::Time start = absl::Now();
+  std::optional<proto::Heartbeat> beat;
+  // Skip a beat that may predate the job.
+  for (int i = 0; i < 2; ++i) beat = wire->NextHeartbeat(absl::Seconds(5));
+  ASSERT_TRUE(beat.has_value());
+  EXPECT_THAT(beat->running_jobs(), ElementsAre("a"));
+  EXPECT_FALSE(beat->draining());
+  {
+    absl::MutexLock lock(&summary_mu_);
+    summary_.bytes = 7;
+    summary_.diff_ids = {"sha256:bb"};
+  }
+  // A later beat reports the change once.
+  bool seen = false;
+  for (int i = 0; i < 10 && !seen; ++i) {
+    beat = wire->NextHeartbeat(absl::Seconds(5));
+    ASSERT_TRUE(beat.has_value());
+    if (beat->layers_added_size() > 0) {
+      seen = true;
+      EXPECT_THAT(beat->layers_added(), ElementsAre("sha256:bb"));
+      EXPECT_THAT(beat->layers_removed(), ElementsAre("sha256:aa"));
+      EXPECT_EQ(beat->cached_bytes(), 7);
+    }
+  }
+  EXPECT_TRUE(seen);
+  beat = wire->NextHeartbeat(absl::Seconds(5));
+  ASSERT_TRUE(beat.has_value());
+  EXPECT_THAT(beat->layers_added(), IsEmpty());
+  // Several beats came at about the interval (not the 60 s default).
+  EXPECT_LT(absl::Now() - start, absl::Seconds(5));
+  runner_.Release("a");
+}
+
+TEST_F(AgentTest, CancelStopsOnlyThatJob) {
+  AgentOptions options;
+  options.slots = 2;
+  StartAgent(options);
+  std::shared_ptr<Wire> wire = Connected();
+  wire->Send(Assign("a"));
+  wire->Send(Assign("b"));
+  ASSERT_TRUE(runner_.WaitRunning(2));
+  proto::SchedulerMessage cancel;
+  cancel.mutable_cancel()->set_job_id("a");
+  wire->Send(cancel);
+  std::optional<proto::WorkerMessage> m;
+  do {
+    m = wire->Next();
+    ASSERT_TRUE(m.has_value());
+  } while (!m->has_result());
+  EXPECT_EQ(m->result().job_id(), "a");
+  EXPECT_EQ(m->result().error_code(),
+            static_cast<int>(absl::StatusCode::kCancelled));
+  ASSERT_TRUE(runner_.WaitRunning(1));
+  EXPECT_THAT(runner_.cancelled(), ElementsAre("a"));
+}
+
+TEST_F(AgentTest, ReconnectsWithBackoffAndAbandonsJobsOfALostStream) {
+  connector_.FailNext(3);
+  AgentOptions options;
+  options.min_backoff = absl::Milliseconds(40);
+  options.max_backoff = absl::Seconds(5);
+  StartAgent(options);
+  std::shared_ptr<Wire> wire = Connected();
+  std::vector<absl::Time> attempts = connector_.attempts();
+  ASSERT_EQ(attempts.size(), 4u);
+  // 40, 80, 160 ms apart: each wait doubles.
+  for (size_t i = 1; i < attempts.size(); ++i) {
+    absl::Duration gap = attempts[i] - attempts[i - 1];
+    absl::Duration want = absl::Milliseconds(40) * (1 << (i - 1));
+    EXPECT_GE(gap, want * 0.9) << i;
+    EXPECT_LT(gap, want + absl::Milliseconds(500)) << i;
+  }
+
+  wire->Send(Assign("a"));
+  ASSERT_TRUE(runner_.WaitRunning(1));
+  wire->Hangup();
+  std::shared_ptr<Wire> second = Connected();
+  EXPECT_EQ(last_register_.worker_id(), "w1");
+  EXPECT_THAT(runner_.cancelled(), ElementsAre("a"));
+  EXPECT_EQ(agent_->running(), 0);
+  // Registered again: the next drop waits only the minimum.
+  attempts = connector_.attempts();
+  ASSERT_EQ(attempts.size(), 5u);
+  EXPECT_LT(attempts[4] - attempts[3],
+            absl::Milliseconds(40) + absl::Seconds(1));
+}
+
+TEST_F(AgentTest, DrainTellsTheSchedulerFinishesJobsAndEnds) {
+  StartAgent();
+  std::shared_ptr<Wire> wire = Connected(/*interval_ms=*/60000);
+  wire->Send(Assign("a"));
+  ASSERT_TRUE(runner_.WaitRunning(1));
+  agent_->Drain();
+  std::optional<proto::Heartbeat> beat = wire->NextHeartbeat(absl::Seconds(5));
+  ASSERT_TRUE(beat.has_value());
+  EXPECT_TRUE(beat->draining());
+  EXPECT_THAT(beat->running_jobs(), ElementsAre("a"));
+  // An assignment that crossed the drain still runs.
+  wire->Send(Assign("b"));
+  ASSERT_TRUE(runner_.WaitRunning(2));
+  EXPECT_FALSE(wire->closed_by_worker);
+  runner_.Release("a");
+  runner_.Release("b");
+  std::set<std::string> results;
+  while (results.size() < 2) {
+    std::optional<proto::WorkerMessage> m = wire->Next();
+    ASSERT_TRUE(m.has_value());
+    if (m->has_result()) {
+      EXPECT_TRUE(m->result().ok());
+      results.insert(m->result().job_id());
+    }
+  }
+  ASSERT_TRUE(Joined());
+  EXPECT_TRUE(run_status_->ok());
+  EXPECT_TRUE(wire->closed_by_worker);
+  EXPECT_THAT(runner_.cancelled(), IsEmpty());
+  EXPECT_EQ(connector_.attempts().size(), 1u);
+}
+
+TEST_F(AgentTest, DrainWhileIdleEndsAfterTelling) {
+  StartAgent();
+  std::shared_ptr<Wire> wire = Connected(/*interval_ms=*/60000);
+  agent_->Drain();
+  std::optional<proto::Heartbeat> beat = wire->NextHeartbeat(absl::Seconds(5));
+  ASSERT_TRUE(beat.has_value());
+  EXPECT_TRUE(beat->draining());
+  ASSERT_TRUE(Joined());
+  EXPECT_TRUE(wire->closed_by_worker);
+}
+
+TEST_F(AgentTest, StopDuringBackoffReturnsPromptly) {
+  connector_.FailNext(1000);
+  AgentOptions options;
+  options.min_backoff = absl::Seconds(30);
+  StartAgent(options);
+  while (connector_.attempts().empty()) absl::SleepFor(absl::Milliseconds(5));
+  const absl::Time start = absl::Now();
+  agent_->Stop();
+  ASSERT_TRUE(Joined());
+  EXPECT_LT(absl::Now() - start, absl::Seconds(2));
+  EXPECT_EQ(connector_.attempts().size(), 1u);
+}
+
+TEST(DefaultWorkerIdTest, IsHostnameDashPid) {
+  char host[256] = {};
+  ASSERT_EQ(gethostname(host, sizeof(host) - 1), 0);
+  EXPECT_EQ(DefaultWorkerId(), absl::StrCat(host, "-", getpid()));
+}
+
+}  // namespace
+}  // namespace farm::worker

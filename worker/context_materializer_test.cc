@@ -1,0 +1,131 @@
+#include "worker/context_materializer.h"
+
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "cache/memory_cache.h"
+#include "common/digest.h"
+#include "common/fs.h"
+#include "gmock/gmock.h"
+#include "gtest/gtest.h"
+
+namespace farm::worker {
+namespace {
+
+using ::testing::HasSubstr;
+
+class MaterializeTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    absl::StatusOr<std::string> dir = MakeTempDir("materialize");
+    ASSERT_TRUE(dir.ok());
+    dir_ = *dir;
+  }
+  void TearDown() override {
+    // Read-only directories first become writable again.
+    chmod(JoinPath(dir_, "ro").c_str(), 0755);
+    RemoveAll(dir_).IgnoreError();
+  }
+
+  proto::ContextEntry* File(const std::string& path, const std::string& data,
+                            uint32_t mode = 0644, int64_t mtime = 1000) {
+    EXPECT_TRUE(cache::PutBlob(*cache_.blobs(), data).ok());
+    proto::ContextEntry* entry = manifest_.add_entries();
+    entry->set_path(path);
+    entry->set_type(proto::ContextEntry::FILE);
+    entry->set_mode(mode);
+    entry->set_size(data.size());
+    entry->set_digest(Digest::Of(data).ToString());
+    entry->set_mtime_unix_nanos(mtime * 1000000000 + 5);
+    return entry;
+  }
+  void Dir(const std::string& path, uint32_t mode = 0755) {
+    proto::ContextEntry* entry = manifest_.add_entries();
+    entry->set_path(path);
+    entry->set_type(proto::ContextEntry::DIRECTORY);
+    entry->set_mode(mode);
+    entry->set_mtime_unix_nanos(int64_t{2000} * 1000000000);
+  }
+  void Link(const std::string& path, const std::string& target) {
+    proto::ContextEntry* entry = manifest_.add_entries();
+    entry->set_path(path);
+    entry->set_type(proto::ContextEntry::SYMLINK);
+    entry->set_link_target(target);
+  }
+  absl::Status Materialize() {
+    const std::string out = JoinPath(dir_, "out");
+    EXPECT_TRUE(MakeDirs(out).ok());
+    return MaterializeContext(manifest_, *cache_.blobs(), out);
+  }
+
+  std::string dir_;
+  cache::MemoryCache cache_;
+  proto::ContextManifest manifest_;
+};
+
+TEST_F(MaterializeTest, WritesFilesDirectoriesAndSymlinksWithModesAndTimes) {
+  Dir("ro", 0555);
+  File("ro/inner.txt", "inner\n", 0600);
+  File("top.sh", "#!/bin/sh\n", 04755, 1234);
+  Link("link", "../outside");
+  File("implied/parent/f", "f");
+  ASSERT_TRUE(Materialize().ok());
+  const std::string out = JoinPath(dir_, "out");
+  EXPECT_EQ(*ReadFile(JoinPath(out, "ro/inner.txt")), "inner\n");
+  struct stat st;
+  ASSERT_EQ(lstat(JoinPath(out, "ro").c_str(), &st), 0);
+  EXPECT_EQ(st.st_mode & 07777, 0555u);
+  EXPECT_EQ(st.st_mtim.tv_sec, 2000);
+  ASSERT_EQ(lstat(JoinPath(out, "top.sh").c_str(), &st), 0);
+  EXPECT_EQ(st.st_mode & 07777, 04755u);
+  EXPECT_EQ(st.st_mtim.tv_sec, 1234);
+  EXPECT_EQ(st.st_mtim.tv_nsec, 5);
+  ASSERT_EQ(lstat(JoinPath(out, "ro/inner.txt").c_str(), &st), 0);
+  EXPECT_EQ(st.st_mode & 07777, 0600u);
+  char target[64] = {};
+  ASSERT_GT(readlink(JoinPath(out, "link").c_str(), target, sizeof(target)), 0);
+  EXPECT_STREQ(target, "../outside");
+  EXPECT_EQ(*ReadFile(JoinPath(out, "implied/parent/f")), "f");
+}
+
+TEST_F(MaterializeTest, ManyFilesInParallel) {
+  for (int i = 0; i < 50; ++i)
+    File("many/f" + std::to_string(i), std::to_string(i));
+  ASSERT_TRUE(Materialize().ok());
+  for (int i = 0; i < 50; ++i) {
+    EXPECT_EQ(*ReadFile(JoinPath(dir_, "out/many/f" + std::to_string(i))),
+              std::to_string(i));
+  }
+}
+
+TEST_F(MaterializeTest, RefusesPathsThatLeaveTheDirectory) {
+  for (const char* bad : {"../x", "/abs", "a/../../x", "./a", "a//b"}) {
+    manifest_.Clear();
+    File(bad, "x");
+    absl::Status status = MaterializeContext(manifest_, *cache_.blobs(),
+                                             JoinPath(dir_, "out-unsafe"));
+    EXPECT_EQ(status.code(), absl::StatusCode::kInvalidArgument) << bad;
+    EXPECT_THAT(status.message(), HasSubstr("unsafe path")) << bad;
+  }
+  EXPECT_FALSE(PathExists(JoinPath(dir_, "x")));
+}
+
+TEST_F(MaterializeTest, RefusesWritingThroughASymlink) {
+  Link("escape", "/tmp");
+  File("escape/evil", "x");
+  absl::Status status = Materialize();
+  EXPECT_EQ(status.code(), absl::StatusCode::kInvalidArgument);
+  EXPECT_THAT(status.message(), HasSubstr("\"escape\""));
+  EXPECT_FALSE(PathExists("/tmp/evil"));
+}
+
+TEST_F(MaterializeTest, MissingBlobIsNotFoundNamingThePath) {
+  proto::ContextEntry* entry = File("gone.txt", "data");
+  entry->set_digest(Digest::Of("other data").ToString());
+  absl::Status status = Materialize();
+  EXPECT_EQ(status.code(), absl::StatusCode::kNotFound);
+  EXPECT_THAT(status.message(), HasSubstr("gone.txt"));
+}
+
+}  // namespace
+}  // namespace farm::worker

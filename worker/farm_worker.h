@@ -1,0 +1,68 @@
+// FarmWorker: everything one worker runs, wired together over one channel
+// to the scheduler (which serves the WorkerService and the CacheService):
+// the remote CAS and action cache, the snapshot store, runc, the stage
+// runner and the agent. farm-worker runs one per process; the embedded farm
+// runs one inside `farm` over an in-process channel.
+#ifndef FARM_WORKER_FARM_WORKER_H_
+#define FARM_WORKER_FARM_WORKER_H_
+
+#include <grpcpp/channel.h>
+
+#include <cstdint>
+#include <memory>
+#include <string>
+#include <thread>
+
+#include "absl/status/statusor.h"
+#include "absl/time/time.h"
+#include "worker/agent.h"
+
+namespace farm::worker {
+
+struct FarmWorkerOptions {
+  // The worker's own state: <root>/snapshots, executor, cache-mounts and
+  // scratch (emptied at start).
+  std::string root;
+  int slots = 1;
+  std::string worker_id;  // "" means <hostname>-<pid>
+  // Bytes of unused unpacked layers the snapshot store keeps; 0: no limit.
+  uint64_t snapshot_max_bytes = uint64_t{10} << 30;
+  std::string runc = "runc";
+  // Reconnect backoff of the agent.
+  absl::Duration min_backoff = absl::Milliseconds(200);
+  absl::Duration max_backoff = absl::Seconds(30);
+};
+
+class FarmWorker {
+ public:
+  // Opens the worker's state under options.root (kInvalidArgument for a
+  // relative root; the snapshot store's and executor's errors otherwise).
+  // Nothing is contacted until Run or Start.
+  static absl::StatusOr<std::unique_ptr<FarmWorker>> Create(
+      std::shared_ptr<grpc::Channel> channel, FarmWorkerOptions options);
+  // Stops and joins a thread Start made.
+  ~FarmWorker();
+
+  // Serves the scheduler until Stop, or until a Drain has finished the
+  // running jobs (farm-worker's main loop).
+  absl::Status Run();
+  // Run on a thread of its own (the embedded farm).
+  void Start();
+  // See Agent::Drain and Agent::Stop. Stop also joins Start's thread.
+  void Drain();
+  void Stop();
+
+  const std::string& worker_id() const { return agent_->worker_id(); }
+
+ private:
+  struct Parts;
+  explicit FarmWorker(std::unique_ptr<Parts> parts);
+
+  std::unique_ptr<Parts> parts_;
+  Agent* agent_;
+  std::thread thread_;
+};
+
+}  // namespace farm::worker
+
+#endif  // FARM_WORKER_FARM_WORKER_H_

@@ -1,0 +1,84 @@
+#include "worker/grpc_worker_stream.h"
+
+#include <grpcpp/client_context.h>
+#include <grpcpp/create_channel.h>
+#include <grpcpp/security/credentials.h>
+#include <grpcpp/support/channel_arguments.h>
+
+#include <thread>
+
+#include "absl/synchronization/mutex.h"
+#include "absl/synchronization/notification.h"
+
+namespace farm::worker {
+namespace {
+
+class GrpcWorkerStream : public WorkerStream {
+ public:
+  GrpcWorkerStream(proto::WorkerService::Stub* stub, absl::Duration grace)
+      : grace_(grace) {
+    stream_ = stub->Connect(&context_);
+  }
+
+  ~GrpcWorkerStream() override {
+    context_.TryCancel();
+    ended_.Notify();
+    if (closer_.joinable()) closer_.join();
+    stream_->Finish().ok();  // after every Read has returned
+  }
+
+  bool Read(proto::SchedulerMessage* message) override {
+    return stream_->Read(message);
+  }
+
+  bool Write(const proto::WorkerMessage& message) override {
+    absl::MutexLock lock(&mu_);
+    if (closed_) return false;
+    return stream_->Write(message);
+  }
+
+  void Close() override {
+    absl::MutexLock lock(&mu_);
+    if (closed_) return;
+    closed_ = true;
+    stream_->WritesDone();
+    closer_ = std::thread([this] {
+      if (!ended_.WaitForNotificationWithTimeout(grace_)) context_.TryCancel();
+    });
+  }
+
+ private:
+  absl::Duration grace_;
+  grpc::ClientContext context_;
+  std::unique_ptr<
+      grpc::ClientReaderWriter<proto::WorkerMessage, proto::SchedulerMessage>>
+      stream_;
+  absl::Mutex mu_;
+  bool closed_ ABSL_GUARDED_BY(mu_) = false;
+  absl::Notification ended_;
+  std::thread closer_;
+};
+
+}  // namespace
+
+GrpcWorkerConnector::GrpcWorkerConnector(std::shared_ptr<grpc::Channel> channel)
+    : channel_(std::move(channel)),
+      stub_(proto::WorkerService::NewStub(channel_)) {}
+
+absl::StatusOr<std::unique_ptr<WorkerStream>> GrpcWorkerConnector::Connect() {
+  return std::unique_ptr<WorkerStream>(
+      new GrpcWorkerStream(stub_.get(), close_grace));
+}
+
+std::shared_ptr<grpc::Channel> DialScheduler(const std::string& address) {
+  grpc::ChannelArguments args;
+  args.SetMaxReceiveMessageSize(-1);
+  args.SetMaxSendMessageSize(-1);
+  args.SetInt(GRPC_ARG_KEEPALIVE_TIME_MS, 300000);
+  args.SetInt(GRPC_ARG_KEEPALIVE_TIMEOUT_MS, 20000);
+  args.SetInt(GRPC_ARG_KEEPALIVE_PERMIT_WITHOUT_CALLS, 1);
+  return grpc::CreateCustomChannel(address, grpc::InsecureChannelCredentials(),
+                                   args);
+}
+
+}  // namespace farm::worker

@@ -1,0 +1,41 @@
+// GrpcWorkerConnector: opens WorkerService.Connect streams to the scheduler
+// over a gRPC channel (TCP for farm-worker, in-process for the embedded
+// farm).
+#ifndef FARM_WORKER_GRPC_WORKER_STREAM_H_
+#define FARM_WORKER_GRPC_WORKER_STREAM_H_
+
+#include <grpcpp/channel.h>
+
+#include <memory>
+#include <string>
+
+#include "absl/time/time.h"
+#include "proto/worker.grpc.pb.h"
+#include "worker/worker_stream.h"
+
+namespace farm::worker {
+
+class GrpcWorkerConnector : public WorkerConnector {
+ public:
+  explicit GrpcWorkerConnector(std::shared_ptr<grpc::Channel> channel);
+
+  // The stream's Close half-closes it (what was written is delivered) and
+  // cancels the call if the scheduler has not ended it within `grace`.
+  absl::StatusOr<std::unique_ptr<WorkerStream>> Connect() override;
+
+  absl::Duration close_grace = absl::Seconds(2);
+
+ private:
+  std::shared_ptr<grpc::Channel> channel_;
+  std::unique_ptr<proto::WorkerService::Stub> stub_;
+};
+
+// A channel to a scheduler at `address` for farm-worker: keepalive pings
+// every 5 minutes (as often as a gRPC server allows by default) so a
+// vanished scheduler host is noticed, and no message size limit (jobs carry
+// whole context manifests).
+std::shared_ptr<grpc::Channel> DialScheduler(const std::string& address);
+
+}  // namespace farm::worker
+
+#endif  // FARM_WORKER_GRPC_WORKER_STREAM_H_
