@@ -12,6 +12,7 @@
 #include "common/grpc_status.h"
 #include "proto/build.grpc.pb.h"
 #include "proto/cache.grpc.pb.h"
+#include "google/protobuf/util/json_util.h"
 #include "proto/worker.grpc.pb.h"
 
 namespace farm::client {
@@ -140,6 +141,29 @@ int RunBuildsCommand(const std::vector<std::string>& args,
                     build.client().empty() ? "-" : build.client()});
   }
   std::cout << FormatTable(rows);
+  return 0;
+}
+
+int RunStatsCommand(const std::vector<std::string>& args,
+                    const FarmEndpoint& endpoint) {
+  absl::StatusOr<std::shared_ptr<grpc::Channel>> channel =
+      OpenFarmChannel(endpoint);
+  if (!channel.ok()) return Fail(channel.status());
+  auto stub = proto::WorkerService::NewStub(*channel);
+  grpc::ClientContext context;
+  proto::SchedulerStats stats;
+  absl::Status status = FromGrpcStatus(
+      stub->Stats(&context, proto::SchedulerStatsRequest(), &stats));
+  if (!status.ok()) return Fail(status);
+  std::string json;
+  google::protobuf::util::JsonPrintOptions options;
+  options.add_whitespace = true;
+  options.always_print_primitive_fields = true;
+  options.preserve_proto_field_names = true;
+  if (!google::protobuf::util::MessageToJsonString(stats, &json, options).ok()) {
+    return Fail(absl::InternalError("could not print the stats"));
+  }
+  std::cout << json;
   return 0;
 }
 

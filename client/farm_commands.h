@@ -16,6 +16,10 @@ int RunWorkersCommand(const std::vector<std::string>& args,
                       const FarmEndpoint& endpoint);
 int RunBuildsCommand(const std::vector<std::string>& args,
                      const FarmEndpoint& endpoint);
+// The scheduler's counters as JSON (builds, jobs dispatched, deduplicated,
+// retried, cancelled, workers lost, runs per stage key, ...).
+int RunStatsCommand(const std::vector<std::string>& args,
+                    const FarmEndpoint& endpoint);
 
 }  // namespace farm::client
 

@@ -1,15 +1,22 @@
 // The farm command line: global flags, then one subcommand.
+#include <unistd.h>
+
 #include <cstdlib>
 #include <iostream>
+#include <thread>
 #include <string>
 #include <vector>
 
 #include "client/build/build_command.h"
+#include "client/embedded_farm.h"
 #include "client/farm_channel.h"
 #include "client/farm_commands.h"
 #include "client/image_commands.h"
 #include "client/plan_command.h"
 #include "client/registry_commands.h"
+#include "client/run_command.h"
+#include "common/logging.h"
+#include "worker/farm_worker.h"
 
 namespace {
 
@@ -19,6 +26,7 @@ constexpr char kUsage[] =
     "commands:\n"
     "  build     build an image from a Dockerfile\n"
     "  plan      print the stages a build of a Dockerfile would run\n"
+    "  run       run a built image in the foreground\n"
     "  images    list images          rmi      remove images\n"
     "  tag       tag an image         inspect  show an image's details\n"
     "  history   show an image's steps\n"
@@ -31,7 +39,8 @@ constexpr char kUsage[] =
     "  logout    remove stored credentials\n"
     "  cache stats|prune   the layer cache\n"
     "  workers   list the farm's workers\n"
-    "  builds    list running and recent builds\n";
+    "  builds    list running and recent builds\n"
+    "  stats     the scheduler's counters, as JSON\n";
 
 // Takes `--root`/`--remote` (with a value, either form) out of `args`.
 // Only the words before `stop` are searched.
@@ -70,14 +79,40 @@ void TakeGlobalFlags(std::vector<std::string>& args, size_t stop,
   }
 }
 
+// The embedded farm's one worker: its state under ROOT/worker, a slot per
+// core so independent stages still run side by side.
+absl::StatusOr<std::shared_ptr<void>> StartEmbeddedWorker(
+    std::shared_ptr<grpc::Channel> channel, const std::string& root) {
+  farm::worker::FarmWorkerOptions options;
+  std::string base = root;
+  if (base.empty() || base[0] != '/') {
+    char cwd[4096];
+    if (getcwd(cwd, sizeof(cwd)) != nullptr) base = std::string(cwd) + "/" + base;
+  }
+  options.root = base + "/worker";
+  options.worker_id = "embedded";
+  options.slots = std::max(2u, std::thread::hardware_concurrency());
+  absl::StatusOr<std::unique_ptr<farm::worker::FarmWorker>> worker =
+      farm::worker::FarmWorker::Create(std::move(channel), options);
+  if (!worker.ok()) return worker.status();
+  std::shared_ptr<farm::worker::FarmWorker> shared = std::move(*worker);
+  shared->Start();
+  // Destroying the handle stops the worker.
+  return std::shared_ptr<void>(shared.get(),
+                               [shared](void*) mutable { shared->Stop(); });
+}
+
 int Dispatch(const std::string& command, std::vector<std::string> rest,
              const farm::client::FarmEndpoint& endpoint) {
   using namespace farm::client;
   if (command == "plan") return RunPlanCommand(rest);
   if (command == "build") {
+    // Only builds need the embedded farm's worker.
+    SetEmbeddedWorkerStarter(StartEmbeddedWorker);
     if (!endpoint.remote.empty()) rest.insert(rest.begin(), {"--remote", endpoint.remote});
     return build::RunBuildCommand(rest, endpoint.root, OpenFarmChannel);
   }
+  if (command == "run") return RunRunCommand(rest, endpoint);
   if (command == "load") return RunLoadCommand(rest, endpoint);
   if (command == "save") return RunSaveCommand(rest, endpoint);
   if (command == "images") return RunImagesCommand(rest, endpoint);
@@ -88,6 +123,7 @@ int Dispatch(const std::string& command, std::vector<std::string> rest,
   if (command == "cache") return RunCacheCommand(rest, endpoint);
   if (command == "workers") return RunWorkersCommand(rest, endpoint);
   if (command == "builds") return RunBuildsCommand(rest, endpoint);
+  if (command == "stats") return RunStatsCommand(rest, endpoint);
   if (command == "pull") return RunPullCommand(rest, endpoint);
   if (command == "push") return RunPushCommand(rest, endpoint);
   if (command == "login") return RunLoginCommand(rest);
@@ -115,6 +151,10 @@ int Dispatch(const std::string& command, std::vector<std::string> rest,
 }  // namespace
 
 int main(int argc, char** argv) {
+  // The embedded farm's own logs stay quiet unless asked for.
+  if (getenv("FARM_LOG_LEVEL") == nullptr) {
+    farm::SetMinLogLevel(farm::LogLevel::kWarning);
+  }
   std::vector<std::string> args(argv + 1, argv + argc);
   farm::client::FarmEndpoint endpoint;
   if (const char* remote = getenv("FARM_REMOTE")) endpoint.remote = remote;

@@ -2,6 +2,9 @@
 
 #include <fcntl.h>
 #include <signal.h>
+
+#include <atomic>
+#include <chrono>
 #include <sys/file.h>
 #include <sys/random.h>
 #include <unistd.h>
@@ -118,36 +121,44 @@ class RunStore {
 };
 
 // While alive, SIGTERM and SIGHUP cancel the run; SIGINT is left to runc,
-// which passes it to the container, unless it comes a third time.
+// which passes it to the container, unless it comes a third time. Handlers
+// rather than a blocked mask: the farm's gRPC threads exist already and
+// would otherwise take the signal and kill the process, leaving the
+// container behind.
+std::atomic<int> pending_signal{0};
+std::atomic<int> interrupts{0};
+
+void OnRunSignal(int signal) {
+  if (signal == SIGINT && interrupts.fetch_add(1) + 1 < 3) return;
+  pending_signal.store(signal);
+}
+
 class SignalWatch {
  public:
   explicit SignalWatch(executor::Cancellation* cancel) {
-    sigemptyset(&signals_);
-    sigaddset(&signals_, SIGTERM);
-    sigaddset(&signals_, SIGHUP);
-    sigaddset(&signals_, SIGINT);
-    pthread_sigmask(SIG_BLOCK, &signals_, &previous_);
+    struct sigaction action = {};
+    action.sa_handler = OnRunSignal;
+    sigemptyset(&action.sa_mask);
+    for (int signal : {SIGTERM, SIGHUP, SIGINT}) {
+      sigaction(signal, &action, &previous_[signal]);
+    }
     thread_ = std::thread([this, cancel] {
-      int interrupts = 0;
-      struct timespec tick = {0, 100 * 1000 * 1000};
       while (!done_) {
-        int signal = sigtimedwait(&signals_, nullptr, &tick);
-        if (signal == SIGTERM || signal == SIGHUP ||
-            (signal == SIGINT && ++interrupts >= 3)) {
-          cancel->Cancel();
-        }
+        if (pending_signal.exchange(0) != 0) cancel->Cancel();
+        std::this_thread::sleep_for(std::chrono::milliseconds(50));
       }
     });
   }
   ~SignalWatch() {
     done_ = true;
     thread_.join();
-    pthread_sigmask(SIG_SETMASK, &previous_, nullptr);
+    for (int signal : {SIGTERM, SIGHUP, SIGINT}) {
+      sigaction(signal, &previous_[signal], nullptr);
+    }
   }
 
  private:
-  sigset_t signals_;
-  sigset_t previous_;
+  struct sigaction previous_[NSIG];
   std::atomic<bool> done_{false};
   std::thread thread_;
 };
@@ -284,8 +295,9 @@ absl::StatusOr<int> RunImage(const RunOptions& options,
     exit = executor->Run(workspace->rootfs(), spec, output, cancel);
   }
   absl::Status released = workspace->Release();
-  if (!released.ok())
+  if (!released.ok()) {
     FARM_LOG(WARNING) << "removing the container: " << released;
+  }
   if (!exit.ok()) return exit.status();
   return exit->code;
 }

@@ -78,6 +78,15 @@ void BuildSession::Emit(proto::BuildEvent event) {
     it = step_numbers_.emplace(key, step_numbers_.size() + 1).first;
   }
   event.set_step(it->second);
+  // Workers name the instruction when a step starts; later events of the
+  // step carry it too, so each event stands on its own.
+  if (event.kind() == proto::BuildEvent::STEP_LOG) {
+    // A log event's text is the line itself.
+  } else if (event.text().empty()) {
+    event.set_text(step_texts_[key]);
+  } else if (step_texts_[key].empty()) {
+    step_texts_[key] = event.text();
+  }
   if (event.timestamp_unix_nanos() == 0) {
     event.set_timestamp_unix_nanos(absl::ToUnixNanos(deps_.clock->Now()));
   }

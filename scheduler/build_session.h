@@ -124,6 +124,7 @@ class BuildSession : public BuildListener {
   proto::BuildSummary summary_ ABSL_GUARDED_BY(mu_);
   // Steps are numbered in the order they start.
   std::map<std::pair<int, int>, int> step_numbers_;
+  std::map<std::pair<int, int>, std::string> step_texts_;
   int64_t uploaded_bytes_ = 0;
 };
 

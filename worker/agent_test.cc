@@ -6,6 +6,7 @@
 #include <unistd.h>
 
 #include <atomic>
+#include <functional>
 #include <set>
 #include <thread>
 
@@ -35,33 +36,33 @@ struct Wire {
     to_worker.Close();
     from_worker.Close();
   }
-  // The next message other than a heartbeat (kept in `heartbeats`).
-  std::optional<proto::WorkerMessage> Next(
-      absl::Duration timeout = absl::Seconds(10)) {
+  // The next message `wanted` accepts; the others are set aside.
+  std::optional<proto::WorkerMessage> Until(
+      const std::function<bool(const proto::WorkerMessage&)>& wanted,
+      absl::Duration timeout) {
     absl::Time deadline = absl::Now() + timeout;
-    while (absl::Now() < deadline) {
-      std::optional<proto::WorkerMessage> m =
-          from_worker.Pop(deadline - absl::Now());
-      if (!m.has_value()) return std::nullopt;
+    while (std::optional<proto::WorkerMessage> m =
+               from_worker.Pop(deadline - absl::Now())) {
+      if (wanted(*m)) return m;
       if (m->has_heartbeat()) {
         heartbeats.push_back(m->heartbeat());
-        continue;
+      } else {
+        others.push_back(*m);
       }
-      return m;
     }
     return std::nullopt;
   }
+  // The next message other than a heartbeat.
+  std::optional<proto::WorkerMessage> Next(
+      absl::Duration timeout = absl::Seconds(10)) {
+    return Until([](const auto& m) { return !m.has_heartbeat(); }, timeout);
+  }
   std::optional<proto::Heartbeat> NextHeartbeat(
       absl::Duration timeout = absl::Seconds(10)) {
-    absl::Time deadline = absl::Now() + timeout;
-    while (absl::Now() < deadline) {
-      std::optional<proto::WorkerMessage> m =
-          from_worker.Pop(deadline - absl::Now());
-      if (!m.has_value()) return std::nullopt;
-      if (m->has_heartbeat()) return m->heartbeat();
-      others.push_back(*m);
-    }
-    return std::nullopt;
+    std::optional<proto::WorkerMessage> m =
+        Until([](const auto& m) { return m.has_heartbeat(); }, timeout);
+    if (!m.has_value()) return std::nullopt;
+    return m->heartbeat();
   }
   std::vector<proto::Heartbeat> heartbeats;
   std::vector<proto::WorkerMessage> others;

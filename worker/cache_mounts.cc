@@ -70,7 +70,7 @@ absl::StatusOr<CacheMounts::Lease> CacheMounts::Acquire(
     }
     if (sharing == "shared") {
       ++use.shared;
-    } else if (sharing == "locked" || use.shared == 0 && !use.exclusive) {
+    } else if (sharing == "locked" || (use.shared == 0 && !use.exclusive)) {
       use.exclusive = true;
       lease.exclusive_ = true;
     } else {

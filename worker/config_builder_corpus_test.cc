@@ -9,12 +9,12 @@
 
 #include "absl/strings/ascii.h"
 #include "absl/strings/str_cat.h"
-#include "absl/strings/str_split.h"
 #include "common/fs.h"
 #include "dockerfile/dockerfile.h"
 #include "gtest/gtest.h"
 #include "nlohmann/json.hpp"
 #include "planner/planner.h"
+#include "worker/compat_case.h"
 #include "worker/config_builder.h"
 
 namespace farm::worker {
@@ -32,11 +32,6 @@ constexpr char kBusyboxConfig[] =
     R"("created_by":"tests/fixtures/make_busybox_image.sh"}],)"
     R"("rootfs":{"type":"layers","diff_ids":["sha256:)"
     R"(e6336896f6bf8a18c4c0a5e946e3ed0fc3d47160009e5cf0891d0ef485e26abe"]}})";
-
-constexpr const char* kConfigFields[] = {
-    "User",         "Env",     "Entrypoint", "Cmd",        "WorkingDir",
-    "ExposedPorts", "Volumes", "Labels",     "StopSignal", "Healthcheck",
-    "Shell",        "OnBuild", "ArgsEscaped"};
 
 class BusyboxResolver : public planner::BaseImageResolver {
  public:
@@ -57,42 +52,6 @@ std::string CaseDir(const std::string& name) {
                       name);
 }
 
-// Absent, null, "", [], {} and false all read as null, as in expected.json.
-Json Normalise(const Json& value) {
-  if (value.is_null() ||
-      (value.is_string() && value.get<std::string>().empty()) ||
-      (value.is_array() && value.empty()) ||
-      (value.is_object() && value.empty()) ||
-      (value.is_boolean() && !value.get<bool>())) {
-    return nullptr;
-  }
-  return value;
-}
-
-// The expected.json form of a config.
-Json Flatten(const std::string& config_json) {
-  Json config = Json::parse(config_json);
-  Json out = Json::object();
-  for (const char* key : {"architecture", "os", "variant", "author"}) {
-    out[key] = Normalise(config.value(key, Json()));
-  }
-  Json inner = config.value("config", Json::object());
-  for (const char* key : kConfigFields) {
-    out[key] = Normalise(inner.value(key, Json()));
-  }
-  return out;
-}
-
-Json History(const std::string& config_json) {
-  Json history = Json::array();
-  for (const Json& entry :
-       Json::parse(config_json).value("history", Json::array())) {
-    history.push_back({{"created_by", entry.value("created_by", "")},
-                       {"empty_layer", entry.value("empty_layer", false)}});
-  }
-  return history;
-}
-
 void RunCase(const std::string& name) {
   const std::string dir = CaseDir(name);
   absl::StatusOr<std::string> text = ReadFile(dir + "/Dockerfile");
@@ -104,18 +63,9 @@ void RunCase(const std::string& name) {
   BusyboxResolver resolver;
   planner::PlanOptions options;
   options.resolver = &resolver;
-  if (absl::StatusOr<std::string> args = ReadFile(dir + "/args"); args.ok()) {
-    std::vector<std::string> words = absl::StrSplit(
-        absl::StripAsciiWhitespace(*args), ' ', absl::SkipEmpty());
-    for (size_t i = 0; i + 1 < words.size(); i += 2) {
-      if (words[i] == "--target") options.target = words[i + 1];
-      if (words[i] == "--build-arg") {
-        std::pair<std::string, std::string> kv =
-            absl::StrSplit(words[i + 1], absl::MaxSplits('=', 1));
-        options.build_args[kv.first] = kv.second;
-      }
-    }
-  }
+  testing::CaseArgs args = testing::ReadCaseArgs(dir);
+  options.target = args.target;
+  options.build_args = args.build_args;
   absl::StatusOr<dockerfile::Dockerfile> df =
       dockerfile::ParseDockerfile(*text, "Dockerfile");
   ASSERT_TRUE(df.ok()) << df.status();
@@ -149,18 +99,19 @@ void RunCase(const std::string& name) {
     outputs[stage.index()] = builder->ToJson();
   }
   const std::string& result = outputs.at(plan->graph.target_index());
-  Json got = Flatten(result);
+  Json got = testing::CompatConfig(result);
   for (auto it = expected["config"].begin(); it != expected["config"].end();
        ++it) {
-    EXPECT_EQ(got[it.key()], Normalise(it.value()))
+    EXPECT_EQ(got[it.key()], testing::NullIfEmpty(it.value()))
         << name << ": config " << it.key();
   }
-  EXPECT_EQ(History(result).dump(1), expected["history"].dump(1)) << name;
+  EXPECT_EQ(testing::CompatHistory(result).dump(1), expected["history"].dump(1))
+      << name;
   size_t layers = expected["base_layers"].size() + expected["layers"].size();
   EXPECT_EQ(Json::parse(result)["rootfs"]["diff_ids"].size(), layers) << name;
 }
 
-class CaseTest : public testing::Test {
+class CaseTest : public ::testing::Test {
  public:
   explicit CaseTest(std::string name) : name_(std::move(name)) {}
   void TestBody() override { RunCase(name_); }
@@ -192,7 +143,7 @@ int main(int argc, char** argv) {
     }
     ++registered;
     testing::RegisterTest("CompatCorpus", test_name.c_str(), nullptr, nullptr,
-                          __FILE__, __LINE__, [name]() -> testing::Test* {
+                          __FILE__, __LINE__, [name]() -> ::testing::Test* {
                             return new farm::worker::CaseTest(name);
                           });
   }

@@ -3,15 +3,11 @@
 #include "absl/strings/str_cat.h"
 #include "cache/remote/remote_action_cache.h"
 #include "cache/remote/remote_blob_store.h"
-#include "common/fs.h"
 #include "common/logging.h"
 #include "common/status_macros.h"
 #include "image/layer/layer_writer.h"
-#include "worker/cache_mounts.h"
-#include "worker/executor/runc_executor.h"
 #include "worker/grpc_worker_stream.h"
-#include "worker/snapshot/snapshot_store.h"
-#include "worker/stage_runner.h"
+#include "worker/runner_stack.h"
 
 namespace farm::worker {
 
@@ -19,52 +15,24 @@ namespace farm::worker {
 struct FarmWorker::Parts {
   std::unique_ptr<cache::RemoteBlobStore> blobs;
   std::unique_ptr<cache::RemoteActionCache> actions;
-  std::unique_ptr<snapshot::SnapshotStore> snapshots;
-  std::unique_ptr<executor::RuncExecutor> executor;
-  std::unique_ptr<CacheMounts> cache_mounts;
-  std::unique_ptr<StageRunner> runner;
+  std::unique_ptr<RunnerStack> stack;
   std::unique_ptr<GrpcWorkerConnector> connector;
   std::unique_ptr<Agent> agent;
 };
 
 absl::StatusOr<std::unique_ptr<FarmWorker>> FarmWorker::Create(
     std::shared_ptr<grpc::Channel> channel, FarmWorkerOptions options) {
-  if (options.root.empty() || options.root[0] != '/') {
-    return absl::InvalidArgumentError(
-        absl::StrCat("worker root must be absolute: \"", options.root, "\""));
-  }
   auto parts = std::make_unique<Parts>();
   parts->blobs = std::make_unique<cache::RemoteBlobStore>(channel);
   parts->actions = std::make_unique<cache::RemoteActionCache>(channel);
-
-  snapshot::SnapshotStoreOptions snapshot_options;
-  snapshot_options.root = JoinPath(options.root, "snapshots");
-  snapshot_options.max_bytes = options.snapshot_max_bytes;
-  ASSIGN_OR_RETURN(parts->snapshots, snapshot::SnapshotStore::Open(
-                                         snapshot_options, parts->blobs.get()));
-  executor::RuncExecutor::Options executor_options;
-  executor_options.state_dir = JoinPath(options.root, "executor");
-  executor_options.runc = options.runc;
-  // Docker leaves empty /proc, /dev and /sys in the first RUN layer of a
-  // base that lacks them; so does farm (tests/compat run-bare-base).
-  executor_options.remove_system_stubs = false;
-  ASSIGN_OR_RETURN(parts->executor,
-                   executor::RuncExecutor::Create(executor_options));
-  parts->cache_mounts =
-      std::make_unique<CacheMounts>(JoinPath(options.root, "cache-mounts"));
-
-  StageRunnerEnv env;
-  env.blobs = parts->blobs.get();
-  env.actions = parts->actions.get();
-  env.snapshots = parts->snapshots.get();
-  env.executor = parts->executor.get();
-  env.cache_mounts = parts->cache_mounts.get();
-  env.scratch_dir = JoinPath(options.root, "scratch");
-  env.source_date_epoch = image::layer::SourceDateEpochFromEnv();
-  // What a crashed worker left behind is of no use to anyone.
-  RETURN_IF_ERROR(RemoveAll(env.scratch_dir));
-  RETURN_IF_ERROR(MakeDirs(env.scratch_dir, 0700));
-  parts->runner = std::make_unique<StageRunner>(std::move(env));
+  RunnerStackOptions stack_options;
+  stack_options.root = options.root;
+  stack_options.snapshot_max_bytes = options.snapshot_max_bytes;
+  stack_options.runc = options.runc;
+  stack_options.source_date_epoch = image::layer::SourceDateEpochFromEnv();
+  ASSIGN_OR_RETURN(parts->stack,
+                   RunnerStack::Create(stack_options, parts->blobs.get(),
+                                       parts->actions.get()));
 
   parts->connector = std::make_unique<GrpcWorkerConnector>(channel);
   AgentOptions agent_options;
@@ -72,9 +40,9 @@ absl::StatusOr<std::unique_ptr<FarmWorker>> FarmWorker::Create(
   agent_options.slots = options.slots;
   agent_options.min_backoff = options.min_backoff;
   agent_options.max_backoff = options.max_backoff;
-  snapshot::SnapshotStore* store = parts->snapshots.get();
+  snapshot::SnapshotStore* store = &parts->stack->snapshots();
   parts->agent = std::make_unique<Agent>(agent_options, parts->connector.get(),
-                                         parts->runner.get(),
+                                         &parts->stack->runner(),
                                          [store] { return store->Summary(); });
   return std::unique_ptr<FarmWorker>(new FarmWorker(std::move(parts)));
 }
@@ -90,7 +58,9 @@ void FarmWorker::Start() {
   if (thread_.joinable()) return;
   thread_ = std::thread([this] {
     absl::Status status = agent_->Run();
-    if (!status.ok()) FARM_LOG(ERROR) << "worker: " << status;
+    if (!status.ok()) {
+      FARM_LOG(ERROR) << "worker: " << status;
+    }
   });
 }
 

@@ -160,8 +160,9 @@ absl::StatusOr<bool> StageRun::Execute(int index) {
   ASSIGN_OR_RETURN(StepRecord step, builder_->Apply(instruction));
   ASSIGN_OR_RETURN(Digest key, Digest::Parse(job_.keys(index)));
   if (!job_.no_cache()) {
-    if (std::optional<proto::ActionResult> hit = Lookup(key)) {
-      RETURN_IF_ERROR(builder_->Restore(hit->config()));
+    std::optional<proto::ActionResult> hit = Lookup(key);
+    // A result whose config does not parse counts as a miss too.
+    if (hit.has_value() && builder_->Restore(hit->config()).ok()) {
       if (!hit->empty_layer()) chain_.push_back(hit->layer());
       return true;
     }

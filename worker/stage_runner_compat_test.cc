@@ -11,12 +11,11 @@
 #include <string>
 #include <vector>
 
-#include "absl/strings/ascii.h"
 #include "absl/strings/str_cat.h"
-#include "absl/strings/str_split.h"
 #include "common/fs.h"
 #include "gtest/gtest.h"
 #include "nlohmann/json.hpp"
+#include "worker/compat_case.h"
 #include "worker/stage_test_util.h"
 
 namespace farm::worker {
@@ -27,17 +26,6 @@ using Json = nlohmann::json;
 std::string& CompatDir() {
   static std::string dir;
   return dir;
-}
-
-Json Normalise(const Json& value) {
-  if (value.is_null() ||
-      (value.is_string() && value.get<std::string>().empty()) ||
-      (value.is_array() && value.empty()) ||
-      (value.is_object() && value.empty()) ||
-      (value.is_boolean() && !value.get<bool>())) {
-    return nullptr;
-  }
-  return value;
 }
 
 class CompatCase : public ::testing::Test {
@@ -68,7 +56,9 @@ class CompatCase : public ::testing::Test {
     ASSERT_TRUE(dockerfile.ok()) << dockerfile.status();
     build.dockerfile = *dockerfile;
     build.images["busybox:latest"] = *busybox;
-    ReadArgs(case_dir, build);
+    testing::CaseArgs args = testing::ReadCaseArgs(case_dir);
+    build.target = args.target;
+    build.build_args = args.build_args;
     absl::StatusOr<proto::ContextManifest> context =
         testing::PutContext(JoinPath(stage, "context"), (*worker)->blobs());
     ASSERT_TRUE(context.ok()) << context.status();
@@ -93,41 +83,20 @@ class CompatCase : public ::testing::Test {
   }
 
  private:
-  static void ReadArgs(const std::string& case_dir, testing::TestBuild& build) {
-    absl::StatusOr<std::string> args = ReadFile(JoinPath(case_dir, "args"));
-    if (!args.ok()) return;
-    std::vector<std::string> words = absl::StrSplit(
-        absl::StripAsciiWhitespace(*args), ' ', absl::SkipEmpty());
-    for (size_t i = 0; i + 1 < words.size(); i += 2) {
-      if (words[i] == "--target") build.target = words[i + 1];
-      if (words[i] == "--build-arg") {
-        std::pair<std::string, std::string> kv =
-            absl::StrSplit(words[i + 1], absl::MaxSplits('=', 1));
-        build.build_args[kv.first] = kv.second;
-      }
-    }
-  }
-
   void Compare(const std::string& case_dir, const proto::StageOutput& output,
                cache::BlobStore& blobs) {
     absl::StatusOr<std::string> text =
         ReadFile(JoinPath(case_dir, "expected.json"));
     ASSERT_TRUE(text.ok());
     Json expected = Json::parse(*text);
-    Json config = Json::parse(output.config());
-    Json inner = config.value("config", Json::object());
+    Json config = testing::CompatConfig(output.config());
     for (auto it = expected["config"].begin(); it != expected["config"].end();
          ++it) {
-      Json got = inner.contains(it.key()) ? inner[it.key()]
-                                          : config.value(it.key(), Json());
-      EXPECT_EQ(Normalise(got), Normalise(it.value())) << "config " << it.key();
+      EXPECT_EQ(config[it.key()], testing::NullIfEmpty(it.value()))
+          << "config " << it.key();
     }
-    Json history = Json::array();
-    for (const Json& h : config.value("history", Json::array())) {
-      history.push_back({{"created_by", h.value("created_by", "")},
-                         {"empty_layer", h.value("empty_layer", false)}});
-    }
-    EXPECT_EQ(history.dump(1), expected["history"].dump(1));
+    EXPECT_EQ(testing::CompatHistory(output.config()).dump(1),
+              expected["history"].dump(1));
 
     const size_t base = expected["base_layers"].size();
     const Json& layers = expected["layers"];

@@ -234,6 +234,25 @@ TEST_F(StageRunnerTest, MissingLayerBlobIsAMissAndRepaired) {
       worker_->blobs().Stat(*Digest::Parse(second->layers(1).digest())).ok());
 }
 
+TEST_F(StageRunnerTest, CorruptCachedConfigIsAMissAndRepaired) {
+  testing::TestBuild build = Build("FROM busybox:latest\nLABEL a=b\n");
+  absl::StatusOr<proto::StageJob> job = testing::MakeJob(build, 0, {});
+  ASSERT_TRUE(job.ok());
+  const Digest key = *Digest::Parse(job->keys(1));
+  proto::ActionResult bad;
+  bad.set_empty_layer(true);
+  bad.set_config("{not json");
+  ASSERT_TRUE(worker_->actions().Update(key, bad).ok());
+
+  testing::RecordingSink events;
+  absl::StatusOr<proto::StageOutput> output = RunTarget(build, events);
+  ASSERT_TRUE(output.ok()) << output.status();
+  EXPECT_THAT(events.Summary(), Contains("STEP_DONE 1"));
+  absl::StatusOr<proto::ActionResult> repaired = worker_->actions().Get(key);
+  ASSERT_TRUE(repaired.ok());
+  EXPECT_EQ(repaired->config(), output->config());
+}
+
 TEST_F(StageRunnerTest, FailingRunNamesLineInstructionExitCodeAndOutput) {
   testing::TestBuild build = Build(
       "FROM busybox:latest\nRUN echo before-failing && exit 3\nRUN true\n");

@@ -131,34 +131,16 @@ absl::StatusOr<std::unique_ptr<TestWorker>> TestWorker::Create(
   cache::RocksDbCache::Options cache_options;
   cache_options.root = JoinPath(dir, "cache");
   ASSIGN_OR_RETURN(worker->cache_, cache::RocksDbCache::Open(cache_options));
-  snapshot::SnapshotStoreOptions snapshot_options;
-  snapshot_options.root = JoinPath(dir, "snapshots");
-  ASSIGN_OR_RETURN(
-      worker->snapshots_,
-      snapshot::SnapshotStore::Open(snapshot_options, worker->cache_->blobs()));
-  executor::RuncExecutor::Options executor_options;
-  executor_options.state_dir = JoinPath(dir, "executor");
-  executor_options.remove_system_stubs = false;
-  ASSIGN_OR_RETURN(worker->executor_,
-                   executor::RuncExecutor::Create(executor_options));
-  worker->cache_mounts_ =
-      std::make_unique<CacheMounts>(JoinPath(dir, "cache-mounts"));
-  StageRunnerEnv env;
-  env.blobs = worker->cache_->blobs();
-  env.actions = worker->cache_->actions();
-  env.snapshots = worker->snapshots_.get();
-  env.executor = worker->executor_.get();
-  env.cache_mounts = worker->cache_mounts_.get();
-  env.scratch_dir = JoinPath(dir, "scratch");
-  worker->runner_ = std::make_unique<StageRunner>(env);
+  RunnerStackOptions options;
+  options.root = dir;
+  ASSIGN_OR_RETURN(worker->stack_,
+                   RunnerStack::Create(options, worker->cache_->blobs(),
+                                       worker->cache_->actions()));
   return worker;
 }
 
 TestWorker::~TestWorker() {
-  runner_.reset();
-  cache_mounts_.reset();
-  executor_.reset();
-  snapshots_.reset();
+  stack_.reset();
   cache_.reset();
 }
 

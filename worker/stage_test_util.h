@@ -16,9 +16,7 @@
 #include "cache/rocksdb_cache.h"
 #include "nlohmann/json.hpp"
 #include "proto/worker.pb.h"
-#include "worker/cache_mounts.h"
-#include "worker/executor/runc_executor.h"
-#include "worker/snapshot/snapshot_store.h"
+#include "worker/runner_stack.h"
 #include "worker/stage_events.h"
 #include "worker/stage_runner.h"
 
@@ -33,17 +31,14 @@ class TestWorker {
 
   cache::BlobStore& blobs() { return *cache_->blobs(); }
   cache::ActionCache& actions() { return *cache_->actions(); }
-  snapshot::SnapshotStore& snapshots() { return *snapshots_; }
-  StageRunner& runner() { return *runner_; }
+  snapshot::SnapshotStore& snapshots() { return stack_->snapshots(); }
+  StageRunner& runner() { return stack_->runner(); }
   const std::string& dir() const { return dir_; }
 
  private:
   std::string dir_;
   std::unique_ptr<cache::RocksDbCache> cache_;
-  std::unique_ptr<snapshot::SnapshotStore> snapshots_;
-  std::unique_ptr<executor::RuncExecutor> executor_;
-  std::unique_ptr<CacheMounts> cache_mounts_;
-  std::unique_ptr<StageRunner> runner_;
+  std::unique_ptr<RunnerStack> stack_;
 };
 
 // Collects events; thread-safe.

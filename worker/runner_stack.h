@@ -1,0 +1,57 @@
+// RunnerStack: the local half of a worker, under one root directory: the
+// snapshot store, runc, the cache-mount directories and the StageRunner
+// that drives them, over a CAS and an action cache given from outside
+// (remote ones in farm-worker, local ones in tests).
+#ifndef FARM_WORKER_RUNNER_STACK_H_
+#define FARM_WORKER_RUNNER_STACK_H_
+
+#include <cstdint>
+#include <memory>
+#include <optional>
+#include <string>
+
+#include "absl/status/statusor.h"
+#include "cache/action_cache.h"
+#include "cache/blob_store.h"
+#include "worker/cache_mounts.h"
+#include "worker/executor/runc_executor.h"
+#include "worker/snapshot/snapshot_store.h"
+#include "worker/stage_runner.h"
+
+namespace farm::worker {
+
+struct RunnerStackOptions {
+  // <root>/snapshots, executor, cache-mounts and scratch (emptied here).
+  std::string root;
+  // Bytes of unused unpacked layers to keep; 0: no limit.
+  uint64_t snapshot_max_bytes = 0;
+  std::string runc = "runc";
+  // SOURCE_DATE_EPOCH of the worker's environment.
+  std::optional<int64_t> source_date_epoch;
+};
+
+class RunnerStack {
+ public:
+  // `blobs` and `actions` are not owned and must outlive the stack.
+  // kInvalidArgument for a relative root; the store's and executor's
+  // errors otherwise.
+  static absl::StatusOr<std::unique_ptr<RunnerStack>> Create(
+      RunnerStackOptions options, cache::BlobStore* blobs,
+      cache::ActionCache* actions);
+
+  StageRunner& runner() { return *runner_; }
+  snapshot::SnapshotStore& snapshots() { return *snapshots_; }
+
+ private:
+  RunnerStack() = default;
+
+  // Destroyed bottom-up: the runner before what it uses.
+  std::unique_ptr<snapshot::SnapshotStore> snapshots_;
+  std::unique_ptr<executor::RuncExecutor> executor_;
+  std::unique_ptr<CacheMounts> cache_mounts_;
+  std::unique_ptr<StageRunner> runner_;
+};
+
+}  // namespace farm::worker
+
+#endif  // FARM_WORKER_RUNNER_STACK_H_
