@@ -22,6 +22,9 @@ struct SourceStat {
   int64_t size = 0;
   std::string digest;       // files, when the tree knows it ("" otherwise)
   std::string link_target;  // symlinks
+  // Files known to be a hard link of an earlier path of the tree ("" when
+  // not, or not known).
+  std::string hardlink_of;
 };
 
 class SourceTree {

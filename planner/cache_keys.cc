@@ -111,6 +111,7 @@ absl::StatusOr<Digest> SourcesDigest(const dockerfile::SourceTree& tree,
                             ? st.digest
                             : "");
           Field(hasher, st.link_target);
+          Field(hasher, st.hardlink_of);
           return absl::OkStatus();
         }));
   }

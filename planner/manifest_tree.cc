@@ -76,6 +76,7 @@ absl::StatusOr<dockerfile::SourceStat> ManifestTree::Lstat(
   st.size = entry->size();
   st.digest = entry->digest();
   st.link_target = entry->link_target();
+  st.hardlink_of = entry->hardlink_of();
   return st;
 }
 

@@ -164,6 +164,21 @@ TEST(PlannerTest, BuildArgsOverrideDefaultsAndEnvOverridesArgs) {
             "One or more build-args [NOPE] were not consumed");
 }
 
+TEST(PlannerTest, AnArgDeclaredAfterAnEnvShadowsItAsInBuildKit) {
+  PlanOptions options;
+  options.build_args = {{"X", "from-cli"}};
+  auto graph = PlanText(
+      "FROM alpine\nENV X=from-env\nRUN echo $X\nARG X\nRUN echo $X\n"
+      "LABEL x=$X\n",
+      options);
+  ASSERT_TRUE(graph.ok()) << graph.status();
+  const auto& stage = graph->stages(0);
+  EXPECT_EQ(stage.instructions(1).build_args_size(), 0);
+  EXPECT_EQ(stage.instructions(3).build_args().at("X"), "from-cli");
+  EXPECT_EQ(stage.instructions(4).text(), "LABEL x=\"from-cli\"");
+  EXPECT_TRUE(graph->warnings().empty());
+}
+
 TEST(PlannerTest, PlatformArgsAreGlobalAndDeclarable) {
   PlanOptions options;
   options.target_platform = {"linux", "arm64", "v8"};

@@ -16,6 +16,7 @@ void VariableScope::InheritEnv(const std::vector<std::string>& env) {
 }
 
 void VariableScope::SetEnv(const std::string& name, const std::string& value) {
+  current_[name] = {value, false};
   for (auto& [key, existing] : env_) {
     if (key == name) {
       existing = value;
@@ -27,17 +28,14 @@ void VariableScope::SetEnv(const std::string& name, const std::string& value) {
 
 void VariableScope::DeclareArg(const std::string& name,
                                std::optional<std::string> value) {
-  args_[name] = std::move(value);
+  if (value.has_value()) current_[name] = {*std::move(value), true};
 }
 
 std::optional<std::string> VariableScope::Lookup(
     absl::string_view name) const {
-  for (const auto& [key, value] : env_) {
-    if (key == name) return value;
-  }
-  auto it = args_.find(std::string(name));
-  if (it == args_.end()) return std::nullopt;
-  return it->second;
+  auto it = current_.find(name);
+  if (it == current_.end()) return std::nullopt;
+  return it->second.value;
 }
 
 dockerfile::VarLookup VariableScope::AsLookup() const {
@@ -45,17 +43,14 @@ dockerfile::VarLookup VariableScope::AsLookup() const {
 }
 
 bool VariableScope::IsVisibleArg(const std::string& name) const {
-  for (const auto& entry : env_) {
-    if (entry.first == name) return false;
-  }
-  auto it = args_.find(name);
-  return it != args_.end() && it->second.has_value();
+  auto it = current_.find(name);
+  return it != current_.end() && it->second.from_arg;
 }
 
 std::map<std::string, std::string> VariableScope::VisibleArgs() const {
   std::map<std::string, std::string> out;
-  for (const auto& [name, value] : args_) {
-    if (IsVisibleArg(name)) out[name] = *value;
+  for (const auto& [name, binding] : current_) {
+    if (binding.from_arg) out[name] = binding.value;
   }
   return out;
 }

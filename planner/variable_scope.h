@@ -1,6 +1,8 @@
 // The variables one stage's instructions see while the planner walks it.
-// ENV values (inherited from the base, then set by ENV) shadow ARG values of
-// the same name, as the Dockerfile reference says.
+// The last definition wins: an ENV after an ARG of the same name shadows
+// it (the Dockerfile reference's rule), and, as BuildKit does, an ARG with
+// a value declared after an ENV shadows the ENV for later expansions and
+// RUN. The image config's Env only ever holds ENV values.
 #ifndef FARM_PLANNER_VARIABLE_SCOPE_H_
 #define FARM_PLANNER_VARIABLE_SCOPE_H_
 
@@ -27,8 +29,8 @@ class VariableScope {
   // A lookup that stays valid as long as this scope lives.
   dockerfile::VarLookup AsLookup() const;
 
-  // Declared ARGs with a value that no ENV shadows: what RUN gets in its
-  // environment from the build args.
+  // ARG values that no later ENV shadows: what RUN gets in its environment
+  // from the build args.
   std::map<std::string, std::string> VisibleArgs() const;
   // True when `name` resolves to an ARG value rather than an ENV value.
   bool IsVisibleArg(const std::string& name) const;
@@ -36,8 +38,12 @@ class VariableScope {
   std::vector<std::string> EnvList() const;
 
  private:
-  std::vector<std::pair<std::string, std::string>> env_;
-  std::map<std::string, std::optional<std::string>> args_;
+  struct Binding {
+    std::string value;
+    bool from_arg = false;
+  };
+  std::vector<std::pair<std::string, std::string>> env_;  // ENV only
+  std::map<std::string, Binding, std::less<>> current_;  // what expands
 };
 
 }  // namespace farm::planner

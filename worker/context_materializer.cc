@@ -162,6 +162,10 @@ absl::Status MaterializeContext(const proto::ContextManifest& manifest,
                                 int parallelism) {
   TreeWriter tree(dir);
   std::vector<const proto::ContextEntry*> files;
+  // Hard links to files materialised here; a link whose first name is not
+  // part of this subset becomes a file of its own.
+  std::vector<const proto::ContextEntry*> links;
+  std::set<std::string> materialized_files;
   std::map<std::string, int64_t> dir_mtimes;
   for (const proto::ContextEntry& entry : manifest.entries()) {
     const std::string& rel = entry.path();
@@ -184,7 +188,13 @@ absl::Status MaterializeContext(const proto::ContextManifest& manifest,
         break;
       default:
         RETURN_IF_ERROR(tree.Claim(rel));
-        files.push_back(&entry);
+        if (!entry.hardlink_of().empty() &&
+            materialized_files.count(entry.hardlink_of())) {
+          links.push_back(&entry);
+        } else {
+          files.push_back(&entry);
+          materialized_files.insert(rel);
+        }
         break;
     }
   }
@@ -209,6 +219,13 @@ absl::Status MaterializeContext(const proto::ContextManifest& manifest,
   work();
   for (std::thread& thread : threads) thread.join();
   RETURN_IF_ERROR(first_error);
+  for (const proto::ContextEntry* entry : links) {
+    if (link(tree.Path(entry->hardlink_of()).c_str(),
+             tree.Path(entry->path()).c_str()) != 0) {
+      return ErrnoStatus(errno,
+                         absl::StrCat("context: hard link ", entry->path()));
+    }
+  }
   return tree.FinishDirectories(dir_mtimes);
 }
 

@@ -88,6 +88,22 @@ TEST_F(MaterializeTest, WritesFilesDirectoriesAndSymlinksWithModesAndTimes) {
   EXPECT_EQ(*ReadFile(JoinPath(out, "implied/parent/f")), "f");
 }
 
+TEST_F(MaterializeTest, HardLinkedFilesShareAnInode) {
+  File("a.txt", "shared");
+  File("b.txt", "shared")->set_hardlink_of("a.txt");
+  // Its first name is not in this subset: a file of its own.
+  File("c.txt", "other")->set_hardlink_of("not-here.txt");
+  ASSERT_TRUE(Materialize().ok());
+  struct stat a, b, c;
+  ASSERT_EQ(stat(JoinPath(dir_, "out/a.txt").c_str(), &a), 0);
+  ASSERT_EQ(stat(JoinPath(dir_, "out/b.txt").c_str(), &b), 0);
+  ASSERT_EQ(stat(JoinPath(dir_, "out/c.txt").c_str(), &c), 0);
+  EXPECT_EQ(a.st_ino, b.st_ino);
+  EXPECT_EQ(a.st_nlink, 2u);
+  EXPECT_EQ(c.st_nlink, 1u);
+  EXPECT_EQ(*ReadFile(JoinPath(dir_, "out/c.txt")), "other");
+}
+
 TEST_F(MaterializeTest, ManyFilesInParallel) {
   for (int i = 0; i < 50; ++i)
     File("many/f" + std::to_string(i), std::to_string(i));

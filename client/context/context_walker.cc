@@ -4,6 +4,7 @@
 #include <atomic>
 #include <climits>
 #include <cstdlib>
+#include <map>
 #include <thread>
 
 #include "absl/strings/str_cat.h"
@@ -56,6 +57,7 @@ absl::StatusOr<ContextSnapshot> WalkContext(
   snap.stats.special = counts.special;
 
   std::vector<HashJob> jobs;
+  std::map<std::pair<dev_t, ino_t>, std::string> first_name;
   auto* entries = snap.manifest.mutable_entries();
   entries->Reserve(scanned.size());
   for (const ScannedEntry& s : scanned) {
@@ -71,6 +73,12 @@ absl::StatusOr<ContextSnapshot> WalkContext(
     } else {
       ++snap.stats.files;
       e->set_size(s.st.st_size);
+      if (s.st.st_nlink > 1) {
+        // Later names of one inode point at its first name in the walk.
+        auto [it, first] = first_name.try_emplace(
+            std::make_pair(s.st.st_dev, s.st.st_ino), s.path);
+        if (!first) e->set_hardlink_of(it->second);
+      }
       std::string digest;
       if (options.stat_cache != nullptr &&
           options.stat_cache->Lookup(FileIdentity::FromStat(s.st), &digest)) {

@@ -61,6 +61,21 @@ TEST(ContextWalkerTest, DescribesEveryEntry) {
   EXPECT_EQ(snap->files_by_digest.at(file->digest())[0].path, "bin/run.sh");
 }
 
+TEST(ContextWalkerTest, HardLinksPointAtTheirFirstName) {
+  TempTree tree;
+  tree.Write("a/first.txt", "shared\n");
+  tree.Write("b.txt", "alone\n");
+  ASSERT_EQ(link((tree.root() + "/a/first.txt").c_str(),
+                 (tree.root() + "/z-second.txt").c_str()),
+            0);
+  absl::StatusOr<ContextSnapshot> snap = WalkContext(tree.root(), {});
+  ASSERT_TRUE(snap.ok()) << snap.status();
+  EXPECT_EQ(Find(*snap, "a/first.txt")->hardlink_of(), "");
+  EXPECT_EQ(Find(*snap, "z-second.txt")->hardlink_of(), "a/first.txt");
+  EXPECT_EQ(Find(*snap, "z-second.txt")->digest(), D("shared\n"));
+  EXPECT_EQ(Find(*snap, "b.txt")->hardlink_of(), "");
+}
+
 TEST(ContextWalkerTest, ResolvesTheContextPath) {
   TempTree tree;
   tree.Write("real/a", "a");
