@@ -55,7 +55,7 @@ struct FarmNode::Parts {
 FarmNode::FarmNode() : parts_(new Parts) {}
 
 FarmNode::~FarmNode() {
-  stopping_ = true;
+  stopping_.Notify();
   if (ticker_.joinable()) ticker_.join();
   services_.clear();  // sessions end before the stores they use
 }
@@ -86,15 +86,14 @@ absl::StatusOr<std::unique_ptr<FarmNode>> FarmNode::Open(
   }
   node->actions_ = std::make_unique<cache::BlobCheckingActionCache>(
       parts.raw_actions, node->blobs_);
-  ASSIGN_OR_RETURN(node->images_,
-                   ImageStore::Open(JoinPath(options.root, "images"),
-                                    node->blobs_));
+  ASSIGN_OR_RETURN(
+      node->images_,
+      ImageStore::Open(JoinPath(options.root, "images"), node->blobs_));
   if (parts.local != nullptr) {
     cache::RocksDbBlobStore* store = parts.local->blobs();
-    node->images_->OnImagesChanged(
-        [store](absl::flat_hash_set<Digest> pinned) {
-          store->SetPinned(std::move(pinned));
-        });
+    node->images_->OnImagesChanged([store](absl::flat_hash_set<Digest> pinned) {
+      store->SetPinned(std::move(pinned));
+    });
   }
   parts.admin =
       std::make_unique<ImageKeepingAdmin>(parts.raw_admin, node->images_.get());
@@ -132,8 +131,8 @@ absl::StatusOr<std::unique_ptr<FarmNode>> FarmNode::Open(
       node->images_.get(), node->blobs_, deps.spool_dir,
       [registry](const proto::PullImageRequest& request)
           -> absl::StatusOr<proto::PullImageResponse> {
-        ASSIGN_OR_RETURN(ImageInfo info,
-                         registry->Pull(request.reference(), request.platform()));
+        ASSIGN_OR_RETURN(ImageInfo info, registry->Pull(request.reference(),
+                                                        request.platform()));
         proto::PullImageResponse response;
         response.set_reference(request.reference());
         response.set_manifest_digest(info.record.manifest_digest);
@@ -148,8 +147,8 @@ absl::StatusOr<std::unique_ptr<FarmNode>> FarmNode::Open(
 
   FarmNode* raw = node.get();
   node->ticker_ = std::thread([raw] {
-    while (!raw->stopping_) {
-      absl::SleepFor(absl::Milliseconds(250));
+    while (!raw->stopping_.WaitForNotificationWithTimeout(
+        absl::Milliseconds(250))) {
       raw->core_->Tick();
     }
   });

@@ -5,13 +5,13 @@
 #ifndef FARM_SCHEDULER_FARM_NODE_H_
 #define FARM_SCHEDULER_FARM_NODE_H_
 
-#include <atomic>
 #include <memory>
 #include <string>
 #include <thread>
 #include <vector>
 
 #include "absl/status/statusor.h"
+#include "absl/synchronization/notification.h"
 #include "cache/action_cache.h"
 #include "cache/blob_store.h"
 #include "cache/cache_admin.h"
@@ -63,7 +63,8 @@ class FarmNode {
   std::unique_ptr<ImageResolver> resolver_;
   std::unique_ptr<SchedulerCore> core_;
   std::vector<std::unique_ptr<grpc::Service>> services_;
-  std::atomic<bool> stopping_{false};
+  // Set when the node closes; wakes the ticker at once.
+  absl::Notification stopping_;
   std::thread ticker_;
 };
 

@@ -10,13 +10,9 @@ namespace farm::scheduler {
 
 namespace {
 
-// Docker's media type for a gzip layer; other compressions keep their OCI
-// type, which Docker also reads.
-std::string LayerMediaType(const std::string& given) {
-  if (given.empty() || given == image::oci::kOciLayerTarGzip) {
-    return std::string(image::oci::kDockerLayerTarGzip);
-  }
-  return given;
+bool IsGzipLayer(const std::string& media_type) {
+  return media_type.empty() || media_type == image::oci::kOciLayerTarGzip ||
+         media_type == image::oci::kDockerLayerTarGzip;
 }
 
 }  // namespace
@@ -30,14 +26,27 @@ absl::StatusOr<AssembledImage> AssembleImage(const proto::StageOutput& output,
         "the image config lists ", config.diff_ids.size(),
         " layers but the build produced ", output.layers_size()));
   }
+  // Docker's media types, as `docker build` gives an image, when every layer
+  // is gzip; Docker schema 2 has no type for plain or zstd layers (a loaded
+  // docker-archive's base layers are plain tars), so those images are OCI.
+  bool all_gzip = true;
+  for (const proto::LayerRef& layer : output.layers()) {
+    all_gzip &= IsGzipLayer(layer.media_type());
+  }
   image::oci::Manifest manifest;
-  manifest.media_type = std::string(image::oci::kDockerManifest);
-  manifest.config.media_type = std::string(image::oci::kDockerConfig);
+  manifest.media_type = std::string(all_gzip ? image::oci::kDockerManifest
+                                             : image::oci::kOciManifest);
+  manifest.config.media_type = std::string(all_gzip ? image::oci::kDockerConfig
+                                                    : image::oci::kOciConfig);
   manifest.config.digest = Digest::Of(output.config());
   manifest.config.size = output.config().size();
   for (const proto::LayerRef& layer : output.layers()) {
     image::oci::Descriptor d;
-    d.media_type = LayerMediaType(layer.media_type());
+    d.media_type = layer.media_type();
+    if (all_gzip) d.media_type = std::string(image::oci::kDockerLayerTarGzip);
+    if (d.media_type.empty()) {
+      d.media_type = std::string(image::oci::kOciLayerTarGzip);
+    }
     ASSIGN_OR_RETURN(d.digest, Digest::Parse(layer.digest()));
     d.size = layer.size();
     manifest.layers.push_back(std::move(d));

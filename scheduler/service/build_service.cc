@@ -2,9 +2,8 @@
 
 #include <unistd.h>
 
-#include <atomic>
-
 #include "absl/strings/str_cat.h"
+#include "absl/synchronization/notification.h"
 #include "absl/time/clock.h"
 
 namespace farm::scheduler {
@@ -26,9 +25,8 @@ BuildService::~BuildService() {
 
 std::shared_ptr<BuildSession> BuildService::StartSession() {
   absl::MutexLock lock(&mu_);
-  std::string id = absl::StrCat(
-      "b", absl::ToUnixSeconds(absl::Now()) % 1000000, "-", getpid() % 10000,
-      "-", next_id_++);
+  std::string id = absl::StrCat("b", absl::ToUnixSeconds(absl::Now()) % 1000000,
+                                "-", getpid() % 10000, "-", next_id_++);
   auto session = std::make_shared<BuildSession>(id, deps_);
   sessions_[id] = session;
   order_.push_back(id);
@@ -79,11 +77,11 @@ grpc::Status BuildService::Build(
                         "attach");
   }
 
-  std::atomic<bool> client_done{false};
+  absl::Notification client_done;
   std::thread reader([&] {
     proto::BuildClientMessage message;
     while (stream->Read(&message)) session->FromClient(std::move(message));
-    client_done = true;
+    client_done.Notify();
   });
   bool delivered = session->Follow(
       after,
@@ -92,11 +90,10 @@ grpc::Status BuildService::Build(
       },
       [context] { return context->IsCancelled(); });
   // Give the client a moment to close its side, then stop the reader.
-  absl::Time deadline = absl::Now() + absl::Seconds(delivered ? 10 : 0);
-  while (!client_done && absl::Now() < deadline) {
-    absl::SleepFor(absl::Milliseconds(20));
+  if (!client_done.WaitForNotificationWithTimeout(
+          absl::Seconds(delivered ? 10 : 0))) {
+    context->TryCancel();
   }
-  if (!client_done) context->TryCancel();
   reader.join();
   if (!delivered && !session->finished()) {
     // The client went away: without a re-attach the session cancels itself
