@@ -37,3 +37,6 @@ if ((${#missing[@]} > 0)); then
 else
   echo "setup.sh: all ${#packages[@]} packages already installed"
 fi
+
+# helm has no Debian package; the chart test needs it.
+"$(dirname "$0")/get_helm.sh"
