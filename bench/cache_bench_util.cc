@@ -61,18 +61,6 @@ LoopbackCache::~LoopbackCache() {
   server_.server->Shutdown();
 }
 
-std::string RandomBytes(size_t size, uint64_t seed) {
-  std::mt19937_64 rng(seed);
-  std::string out(size, '\0');
-  size_t i = 0;
-  for (; i + 8 <= size; i += 8) {
-    uint64_t v = rng();
-    memcpy(&out[i], &v, 8);
-  }
-  for (; i < size; ++i) out[i] = static_cast<char>(rng());
-  return out;
-}
-
 uint64_t ProcessWriteBytes() {
   std::ifstream io("/proc/self/io");
   std::string key;

@@ -12,6 +12,7 @@
 #include "cache/rocksdb_cache.h"
 #include "cache/service/cache_service.h"
 #include "cache/service/grpc_server.h"
+#include "common/random_bytes.h"
 
 namespace farm::bench {
 
@@ -46,8 +47,6 @@ class LoopbackCache {
   std::unique_ptr<cache::RemoteBlobStore> remote_;
 };
 
-// Incompressible bytes, different for each seed.
-std::string RandomBytes(size_t size, uint64_t seed);
 // Bytes this process has written through write(2) and friends so far
 // (/proc/self/io wchar), RocksDB's background threads included.
 uint64_t ProcessWriteBytes();

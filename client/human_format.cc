@@ -8,15 +8,18 @@
 
 namespace farm::client {
 
-std::string HumanSize(int64_t bytes) {
+std::string HumanSize(int64_t bytes, int precision) {
   static const char* const kUnits[] = {"B", "kB", "MB", "GB", "TB", "PB"};
   double value = static_cast<double>(bytes);
+  // Rounding must not print "1000kB": step up where it would.
+  double limit = 1000 - 0.5 * std::pow(10.0, 3 - precision);
   int unit = 0;
-  while (value >= 1000 && unit < 5) {
+  while (value >= limit && unit < 5) {
     value /= 1000;
     ++unit;
   }
-  return absl::StrFormat("%.3g%s", value, kUnits[unit]);
+  if (unit == 0) return absl::StrCat(bytes, "B");
+  return absl::StrFormat("%.*g%s", precision, value, kUnits[unit]);
 }
 
 std::string HumanDuration(absl::Duration d) {
@@ -49,7 +52,8 @@ std::string FormatTable(const std::vector<std::vector<std::string>>& rows) {
     std::string line;
     for (size_t i = 0; i < row.size(); ++i) {
       line += row[i];
-      if (i + 1 < row.size()) line += std::string(widths[i] - row[i].size() + 3, ' ');
+      if (i + 1 < row.size())
+        line += std::string(widths[i] - row[i].size() + 3, ' ');
     }
     absl::StrAppend(&out, line, "\n");
   }

@@ -12,7 +12,9 @@
 
 namespace farm::client {
 
-std::string HumanSize(int64_t bytes);
+// `precision` significant digits: `docker images` shows 3, BuildKit's
+// progress 4. Bytes below 1kB print whole.
+std::string HumanSize(int64_t bytes, int precision = 3);
 // "Less than a second", "About a minute", "3 days", ...
 std::string HumanDuration(absl::Duration d);
 

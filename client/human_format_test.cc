@@ -7,6 +7,9 @@ namespace {
 
 TEST(HumanFormatTest, SizesLikeDocker) {
   EXPECT_EQ(HumanSize(0), "0B");
+  EXPECT_EQ(HumanSize(999999), "1MB");
+  EXPECT_EQ(HumanSize(12345, 4), "12.35kB");
+  EXPECT_EQ(HumanSize(999999, 4), "1MB");
   EXPECT_EQ(HumanSize(999), "999B");
   EXPECT_EQ(HumanSize(2150400), "2.15MB");
   EXPECT_EQ(HumanSize(123456), "123kB");

@@ -1,16 +1,12 @@
 #include "common/digest.h"
 
-#include <fcntl.h>
 #include <openssl/evp.h>
-#include <unistd.h>
-
-#include <cerrno>
-#include <cstring>
 
 #include "absl/strings/escaping.h"
 #include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
-#include "common/fs.h"
+#include "common/io.h"
+#include "common/status_macros.h"
 
 namespace farm {
 
@@ -79,21 +75,14 @@ Digest Sha256Hasher::Finish() {
 }
 
 absl::StatusOr<Digest> DigestFile(const std::string& path) {
-  int fd = open(path.c_str(), O_RDONLY | O_CLOEXEC);
-  if (fd < 0) return ErrnoStatus(errno, absl::StrCat("opening ", path));
-  ScopedFd closer(fd);
+  ASSIGN_OR_RETURN(std::unique_ptr<ByteReader> reader, OpenFileReader(path));
   Sha256Hasher hasher;
-  char buf[1 << 16];
+  std::string buf(1 << 16, '\0');
   while (true) {
-    ssize_t n = read(fd, buf, sizeof(buf));
-    if (n < 0) {
-      if (errno == EINTR) continue;
-      return ErrnoStatus(errno, absl::StrCat("reading ", path));
-    }
-    if (n == 0) break;
-    hasher.Update(buf, n);
+    ASSIGN_OR_RETURN(size_t n, reader->Read(buf.data(), buf.size()));
+    if (n == 0) return hasher.Finish();
+    hasher.Update(buf.data(), n);
   }
-  return hasher.Finish();
 }
 
 }  // namespace farm

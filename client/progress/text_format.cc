@@ -6,22 +6,11 @@
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"
 #include "absl/strings/str_split.h"
+#include "client/human_format.h"
 
 namespace farm::client::progress {
 
-std::string FormatBytes(int64_t bytes) {
-  static const char* const kUnits[] = {"B", "kB", "MB", "GB", "TB", "PB"};
-  double value = static_cast<double>(bytes);
-  int unit = 0;
-  // Rounding to 4 significant digits must not print "1000kB".
-  while (value >= 999.95 && unit < 5) {
-    value /= 1000;
-    ++unit;
-  }
-  if (unit == 0) return absl::StrCat(bytes, "B");
-  // Four significant digits, trailing zeros dropped, as Docker prints.
-  return absl::StrFormat("%.4g%s", value, kUnits[unit]);
-}
+std::string FormatBytes(int64_t bytes) { return HumanSize(bytes, 4); }
 
 std::string FormatSeconds(absl::Duration d) {
   if (d < absl::ZeroDuration()) d = absl::ZeroDuration();
