@@ -271,8 +271,8 @@ void BM_SaturatedFleetThroughCore(benchmark::State& state) {
   auto drain = [&](int worker) {
     while (std::optional<proto::SchedulerMessage> m =
                outboxes[worker]->Pop(absl::ZeroDuration())) {
-      if (m->has_job()) {
-        running.push_back({absl::StrCat("worker-", worker), m->job().job_id()});
+      if (m->has_assign()) {
+        running.push_back({absl::StrCat("worker-", worker), m->assign().job_id()});
       }
     }
   };

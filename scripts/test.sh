@@ -1,30 +1,34 @@
 #!/usr/bin/env bash
-# Runs farm's whole test suite: every Bazel test, then the checks that live
-# outside Bazel. Ends with one summary line; exits non-zero on any failure.
+# Runs farm's whole test suite: every Bazel test (unit tests, the parser
+# corpus, the Docker compatibility corpus, the distributed cluster, the
+# registry, the CLI and the helm chart), then a short parser fuzz run.
+# Ends with one summary line; exits non-zero on any failure.
 set -uo pipefail
 cd "$(dirname "$0")/.."
 
-./scripts/setup.sh
+./scripts/setup.sh || { echo "SUMMARY: FAIL: setup.sh failed"; exit 1; }
 
 log=$(mktemp)
 trap 'rm -f "$log"' EXIT
-failed_steps=()
+failed=()
 
 echo "== bazel test //..."
-bazel test //... 2>&1 | tee "$log"
-bazel_status=${PIPESTATUS[0]}
-((bazel_status == 0)) || failed_steps+=("bazel")
+start=$(date +%s)
+bazel test //... --build_tests_only 2>&1 | tee "$log"
+((PIPESTATUS[0] == 0)) || failed+=("bazel")
 bazel_line=$(grep -E '^Executed [0-9]+ out of [0-9]+ tests?' "$log" | tail -1)
+bazel_seconds=$(($(date +%s) - start))
 
-echo "== fuzz smoke (scripts/fuzz.sh 30)"
-if ./scripts/fuzz.sh 30; then fuzz_result="fuzz ok"; else
-  fuzz_result="fuzz FAILED"
-  failed_steps+=("fuzz")
+echo "== parser fuzz smoke (scripts/fuzz.sh 30)"
+if ./scripts/fuzz.sh 30; then fuzz="fuzz ok"; else
+  fuzz="fuzz FAILED"
+  failed+=("fuzz")
 fi
 
-if ((${#failed_steps[@]} == 0)); then
-  echo "SUMMARY: PASS: ${bazel_line:-no bazel summary}; ${fuzz_result}"
+detail="${bazel_line:-no bazel summary} (${bazel_seconds}s); ${fuzz}"
+if ((${#failed[@]} == 0)); then
+  echo "SUMMARY: PASS: ${detail}"
   exit 0
 fi
-echo "SUMMARY: FAIL (${failed_steps[*]}): ${bazel_line:-no bazel summary}; ${fuzz_result}"
+echo "SUMMARY: FAIL (${failed[*]}): ${detail}"
 exit 1
