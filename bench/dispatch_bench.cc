@@ -27,8 +27,8 @@
 namespace farm::scheduler {
 namespace {
 
-constexpr int kBaseImages = 50;     // distinct base images in the fleet
-constexpr int kLayersPerBase = 4;   // layers of each base image
+constexpr int kBaseImages = 50;      // distinct base images in the fleet
+constexpr int kLayersPerBase = 4;    // layers of each base image
 constexpr int kImagesPerWorker = 8;  // bases a worker has unpacked
 
 std::string Hex64(uint64_t seed) {
@@ -268,15 +268,17 @@ void BM_SaturatedFleetThroughCore(benchmark::State& state) {
   }
   // The job each worker runs, oldest first.
   std::deque<Running> running;
-  auto drain = [&](int worker) {
-    while (std::optional<proto::SchedulerMessage> m =
-               outboxes[worker]->Pop(absl::ZeroDuration())) {
-      if (m->has_assign()) {
-        running.push_back({absl::StrCat("worker-", worker), m->assign().job_id()});
-      }
+  // Takes the one message a worker's stream would send next. (Popping an
+  // empty queue waits, so the loop never asks for more than is there.)
+  auto take = [&](int worker) {
+    std::optional<proto::SchedulerMessage> m =
+        outboxes[worker]->Pop(absl::ZeroDuration());
+    if (m.has_value() && m->has_assign()) {
+      running.push_back(
+          {absl::StrCat("worker-", worker), m->assign().job_id()});
     }
   };
-  for (int i = 0; i < workers; ++i) drain(i);
+  for (int i = 0; i < workers; ++i) take(i);
   Latencies result_to_assign;
   std::vector<proto::StageJob> pending;
   for (auto _ : state) {
@@ -293,7 +295,7 @@ void BM_SaturatedFleetThroughCore(benchmark::State& state) {
     size_t before = running.size();
     auto start = std::chrono::steady_clock::now();
     core.FromWorker(finished.worker_id, message);
-    drain(worker);
+    take(worker);
     result_to_assign.Add(std::chrono::steady_clock::now() - start);
     if (running.size() != before + 1) {
       state.SkipWithError("a finished job did not hand out the next one");

@@ -189,6 +189,8 @@ std::vector<CoordinatorAction> BuildCoordinator::Advance() {
     if (s.output.has_value() || !needed.insert(index).second) continue;
     for (int dep : s.planned->depends_on()) todo.push_back(dep);
   }
+  bool running = false;
+  for (const auto& [index, s] : stages_) running |= s.state == State::kRunning;
   for (int index : needed) {
     StageState& s = stages_.at(index);
     if (!ReadyToRun(s)) continue;
@@ -198,6 +200,18 @@ std::vector<CoordinatorAction> BuildCoordinator::Advance() {
     dispatched_any_ = true;
     ++jobs_dispatched_;
     out.push_back(DispatchStage{index, *std::move(job)});
+    running = true;
+  }
+  if (!running) {
+    // Nothing runs and nothing can start: an input is missing. Fail rather
+    // than wait forever.
+    const StageState& target = stages_.at(target_);
+    return Fail(absl::InternalError(absl::StrCat(
+        "the build cannot make progress: stage ",
+        target.planned->name().empty() ? absl::StrCat(target_)
+                                       : target.planned->name(),
+        " waits for inputs nothing produces (", target.keys.size(), " of ",
+        target.planned->instructions_size(), " keys known)")));
   }
   return out;
 }

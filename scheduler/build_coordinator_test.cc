@@ -205,6 +205,27 @@ TEST(BuildCoordinatorTest, StageFailureAndCancelFinishTheBuild) {
   EXPECT_EQ(cancelled[0].status.code(), absl::StatusCode::kCancelled);
 }
 
+TEST(BuildCoordinatorTest, AddUrlNeedsItsFetchedDigest) {
+  const std::string add = "FROM busybox\nADD http://example.test/x.tgz /x\n";
+  // Without the fetched content the key cannot be known: fail, don't hang.
+  BuildCoordinator stuck(MakeSpec(add));
+  auto failed = Only<FinishBuild>(stuck.Start());
+  ASSERT_EQ(failed.size(), 1u);
+  EXPECT_EQ(failed[0].status.code(), absl::StatusCode::kInternal);
+  EXPECT_NE(failed[0].status.message().find("cannot make progress"),
+            std::string::npos);
+
+  BuildSpec spec = MakeSpec(add);
+  spec.url_digests["http://example.test/x.tgz"] = Digest::Of("archive");
+  BuildCoordinator coordinator(std::move(spec));
+  auto lookups = Only<LookupKeys>(coordinator.Start());
+  ASSERT_EQ(lookups.size(), 1u);
+  auto dispatched = Only<DispatchStage>(coordinator.OnLookup(Misses(lookups[0])));
+  ASSERT_EQ(dispatched.size(), 1u);
+  EXPECT_EQ(dispatched[0].job.url_blobs().at("http://example.test/x.tgz"),
+            Digest::Of("archive").ToString());
+}
+
 TEST(BuildCoordinatorTest, NoCacheSkipsLookups) {
   BuildSpec spec = MakeSpec();
   spec.request.set_no_cache(true);

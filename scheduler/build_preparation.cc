@@ -1,14 +1,33 @@
 #include "scheduler/build_preparation.h"
 
+#include <unistd.h>
+
 #include <set>
 
 #include "absl/strings/str_cat.h"
+#include "common/fs.h"
+#include "common/io.h"
 #include "common/status_macros.h"
 #include "dockerfile/dockerfile.h"
+#include "image/fetch/url_fetch.h"
 #include "planner/cache_keys.h"
 #include "scheduler/context_subset.h"
 
 namespace farm::scheduler {
+
+namespace {
+
+// Streams a file into the CAS under its known digest.
+absl::Status StoreFile(cache::BlobStore& blobs, const std::string& path,
+                       const Digest& digest) {
+  ASSIGN_OR_RETURN(std::unique_ptr<ByteReader> reader, OpenFileReader(path));
+  ASSIGN_OR_RETURN(std::unique_ptr<cache::BlobWriter> writer,
+                   blobs.Put(digest));
+  RETURN_IF_ERROR(Copy(*reader, *writer).status());
+  return writer->Commit();
+}
+
+}  // namespace
 
 absl::StatusOr<PreparedBuild> PrepareBuild(const proto::BuildRequest& request,
                                            ImageResolver& resolver) {
@@ -79,6 +98,38 @@ std::vector<Digest> NeededContextBlobs(const planner::PlannedBuild& plan,
     if (digest.ok()) out.push_back(*digest);
   }
   return out;
+}
+
+absl::StatusOr<std::map<std::string, Digest>> FetchUrlSources(
+    const planner::PlannedBuild& plan, const std::string& dockerfile_name,
+    cache::BlobStore& blobs, const std::string& spool_dir) {
+  std::map<std::string, Digest> fetched;
+  for (const proto::PlannedStage& stage : plan.graph.stages()) {
+    const auto& typed = plan.instructions.at(stage.index());
+    for (size_t i = 0; i < typed.size(); ++i) {
+      const auto* add = typed[i].As<dockerfile::AddInstruction>();
+      if (add == nullptr) continue;
+      for (const std::string& source : add->files.paths) {
+        if (!image::IsUrl(source) || fetched.count(source)) continue;
+        std::string context =
+            absl::StrCat(dockerfile_name, ":", stage.instructions(i).line(),
+                         ": ADD ", source);
+        RETURN_IF_ERROR(Annotate(MakeDirs(spool_dir), context));
+        std::string path =
+            JoinPath(spool_dir, absl::StrCat("url-", Digest::Of(source).hex()));
+        image::FetchOptions options;
+        options.checksum = add->checksum;
+        absl::StatusOr<image::FetchedFile> file =
+            image::FetchUrl(source, path, options);
+        if (!file.ok()) return Annotate(file.status(), context);
+        absl::Status stored = StoreFile(blobs, path, file->digest);
+        unlink(path.c_str());
+        RETURN_IF_ERROR(Annotate(stored, context));
+        fetched[source] = file->digest;
+      }
+    }
+  }
+  return fetched;
 }
 
 }  // namespace farm::scheduler

@@ -9,6 +9,7 @@
 #include <vector>
 
 #include "absl/status/statusor.h"
+#include "cache/blob_store.h"
 #include "common/digest.h"
 #include "proto/build.pb.h"
 #include "proto/context.pb.h"
@@ -34,6 +35,13 @@ absl::StatusOr<PreparedBuild> PrepareBuild(const proto::BuildRequest& request,
 // the coordinator reports them with their line.
 std::vector<Digest> NeededContextBlobs(const planner::PlannedBuild& plan,
                                        const proto::ContextManifest& context);
+
+// Downloads every `ADD <url>` source of the planned stages into the CAS
+// (verifying --checksum) and returns url → content digest, which the keys
+// and the jobs use. Errors name the Dockerfile line and the URL.
+absl::StatusOr<std::map<std::string, Digest>> FetchUrlSources(
+    const planner::PlannedBuild& plan, const std::string& dockerfile_name,
+    cache::BlobStore& blobs, const std::string& spool_dir);
 
 }  // namespace farm::scheduler
 

@@ -157,7 +157,7 @@ void BuildSession::Finish(const absl::Status& status,
   Send(std::move(message));
   deps_.core->UnregisterBuild(id_);
   absl::MutexLock lock(&mu_);
-  summary_.set_state(status.ok() ? "succeeded"
+  summary_.set_state(status.ok()                 ? "succeeded"
                      : absl::IsCancelled(status) ? "cancelled"
                                                  : "failed");
   summary_.set_error(std::string(status.message()));
@@ -292,16 +292,17 @@ absl::Status BuildSession::Drive(BuildCoordinator& coordinator,
                     : coordinator.OnStageFailed(job->stage, job->status);
     } else if (auto* event = std::get_if<JobEventInput>(&*input)) {
       Emit(event->event);
-    } else if (auto* message = std::get_if<proto::BuildClientMessage>(&*input)) {
+    } else if (auto* message =
+                   std::get_if<proto::BuildClientMessage>(&*input)) {
       if (message->has_cancel()) {
-        actions = coordinator.OnCancel(absl::StrCat(
-            "cancelled by the client", message->cancel().reason().empty()
-                                           ? ""
-                                           : ": " + message->cancel().reason()));
+        actions = coordinator.OnCancel(
+            absl::StrCat("cancelled by the client",
+                         message->cancel().reason().empty()
+                             ? ""
+                             : ": " + message->cancel().reason()));
       }
     }
-    Execute(coordinator, std::move(actions), &done, &status, out,
-            fully_cached);
+    Execute(coordinator, std::move(actions), &done, &status, out, fully_cached);
   }
   return status;
 }
@@ -387,6 +388,13 @@ void BuildSession::Run() {
   spec.request = request;
   spec.images = prepared->images;
   spec.platform = prepared->platform;
+  absl::StatusOr<std::map<std::string, Digest>> urls = FetchUrlSources(
+      prepared->plan, request.dockerfile_name(), *deps_.blobs, deps_.spool_dir);
+  if (!urls.ok()) {
+    Finish(urls.status(), result);
+    return;
+  }
+  spec.url_digests = *std::move(urls);
   absl::Status received = ReceiveContext(request, *prepared, &spec.context);
   if (!received.ok()) {
     Finish(received, result);

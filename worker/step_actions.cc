@@ -8,7 +8,7 @@
 #include "worker/executor/user.h"
 #include "worker/fileops/file_op.h"
 #include "worker/fileops/root_fs.h"
-#include "worker/fileops/url_fetch.h"
+#include "image/fetch/url_fetch.h"
 #include "worker/run_mounts.h"
 
 namespace farm::worker {
@@ -87,7 +87,7 @@ absl::Status CopyFiles(const StepInputs& in, const std::string& rootfs) {
   }
   int downloads = 0;
   for (const std::string& source : files->paths) {
-    if (!op.is_add() || !fileops::IsUrl(source)) continue;
+    if (!op.is_add() || !image::IsUrl(source)) continue;
     auto blob = in.job->url_blobs().find(source);
     if (blob == in.job->url_blobs().end()) continue;  // the op reports it
     const std::string path =

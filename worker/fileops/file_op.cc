@@ -17,7 +17,7 @@
 #include "worker/fileops/destination.h"
 #include "worker/fileops/new_file.h"
 #include "worker/fileops/tree_copier.h"
-#include "worker/fileops/url_fetch.h"
+#include "image/fetch/url_fetch.h"
 
 namespace farm::fileops {
 namespace {
@@ -48,15 +48,15 @@ class Runner {
 
   absl::Status Init() {
     for (const std::string& src : op_.sources) {
-      if (IsGitSource(src) || op_.keep_git_dir) {
+      if (image::IsGitSource(src) || op_.keep_git_dir) {
         return absl::UnimplementedError(absl::StrCat(
             op_.keyword, " ", src, ": git sources are not supported"));
       }
-      if (IsUrl(src) && !op_.is_add()) {
+      if (image::IsUrl(src) && !op_.is_add()) {
         return absl::InvalidArgumentError(absl::StrCat(
             "COPY ", src, ": a source can't be a URL for COPY; use ADD"));
       }
-      if (!IsUrl(src) && !op_.checksum.empty()) {
+      if (!image::IsUrl(src) && !op_.checksum.empty()) {
         return absl::InvalidArgumentError(
             absl::StrCat(op_.keyword, " ", src,
                          ": --checksum can only be used with HTTP(S) sources"));
@@ -80,7 +80,7 @@ class Runner {
   }
 
   absl::Status Source(const std::string& src) {
-    absl::Status s = IsUrl(src) ? Url(src) : Local(src);
+    absl::Status s = image::IsUrl(src) ? Url(src) : Local(src);
     return Annotate(s, absl::StrCat(op_.keyword, " ", src));
   }
 
@@ -237,7 +237,7 @@ class Runner {
     }
     ASSIGN_OR_RETURN(
         std::string target,
-        PrepareTarget(root_, dest_, false, UrlFileName(url), chown_));
+        PrepareTarget(root_, dest_, false, image::UrlFileName(url), chown_));
     ASSIGN_OR_RETURN(std::unique_ptr<ByteReader> in, OpenFileReader(file.path));
     NewFileMeta meta{0600, chmod_, chown_.value_or(Owner{}),
                      file.last_modified.has_value()

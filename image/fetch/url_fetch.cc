@@ -1,4 +1,4 @@
-#include "worker/fileops/url_fetch.h"
+#include "image/fetch/url_fetch.h"
 
 #include <curl/curl.h>
 #include <fcntl.h>
@@ -14,7 +14,7 @@
 #include "common/fs.h"
 #include "common/status_macros.h"
 
-namespace farm::fileops {
+namespace farm::image {
 namespace {
 
 constexpr absl::string_view kUnnamed = "__unnamed__";
@@ -199,4 +199,4 @@ absl::StatusOr<FetchedFile> FetchUrl(const std::string& url,
   return out;
 }
 
-}  // namespace farm::fileops
+}  // namespace farm::image

@@ -3,9 +3,9 @@
 // file is named after the last element of the URL path and gets mode 0600
 // and, when the server sends Last-Modified, that time as its mtime. The
 // scheduler uses it to fetch URLs into the CAS; the worker's file
-// operations take the downloaded file.
-#ifndef FARM_WORKER_FILEOPS_URL_FETCH_H_
-#define FARM_WORKER_FILEOPS_URL_FETCH_H_
+// operations take the downloaded file and use its naming rules.
+#ifndef FARM_IMAGE_FETCH_URL_FETCH_H_
+#define FARM_IMAGE_FETCH_URL_FETCH_H_
 
 #include <cstdint>
 #include <optional>
@@ -16,7 +16,7 @@
 #include "absl/time/time.h"
 #include "common/digest.h"
 
-namespace farm::fileops {
+namespace farm::image {
 
 // An http:// or https:// source of ADD.
 bool IsUrl(absl::string_view source);
@@ -58,6 +58,6 @@ absl::StatusOr<FetchedFile> FetchUrl(const std::string& url,
                                      const std::string& dest_path,
                                      const FetchOptions& options = {});
 
-}  // namespace farm::fileops
+}  // namespace farm::image
 
-#endif  // FARM_WORKER_FILEOPS_URL_FETCH_H_
+#endif  // FARM_IMAGE_FETCH_URL_FETCH_H_

@@ -3,7 +3,7 @@
 // one changed file is hashed alone (warm and changed include loading and
 // saving the cache, as `farm build` does); then the first upload of every blob
 // over gRPC on 127.0.0.1, and an unchanged rebuild that uploads nothing.
-// Run: bazel run -c opt //client/build:context_upload_bench
+// Run: bazel run -c opt //bench:context_upload_bench
 #include <cstdlib>
 #include <memory>
 #include <string>

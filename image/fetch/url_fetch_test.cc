@@ -1,4 +1,4 @@
-#include "worker/fileops/url_fetch.h"
+#include "image/fetch/url_fetch.h"
 
 #include <arpa/inet.h>
 #include <netinet/in.h>
@@ -19,7 +19,7 @@
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
 
-namespace farm::fileops {
+namespace farm::image {
 namespace {
 
 using ::testing::HasSubstr;
@@ -205,4 +205,4 @@ TEST(UrlNamesTest, FileNamesAndSourceKinds) {
 }
 
 }  // namespace
-}  // namespace farm::fileops
+}  // namespace farm::image
