@@ -3,6 +3,7 @@
 // one changed file is hashed alone (warm and changed include loading and
 // saving the cache, as `farm build` does); then the first upload of every blob
 // over gRPC on 127.0.0.1, and an unchanged rebuild that uploads nothing.
+// The cold walk's peer is coreutils' sha256sum over the same files.
 // Run: bazel run -c opt //bench:context_upload_bench
 #include <cstdlib>
 #include <memory>
@@ -65,6 +66,19 @@ void BM_WalkCold(benchmark::State& state) {
   }
 }
 BENCHMARK(BM_WalkCold)->Unit(benchmark::kMillisecond)->UseRealTime();
+
+// The peer for the cold walk: coreutils' sha256sum over the same files, one
+// process at a time, as `find | xargs` runs it.
+void BM_Sha256sumPeer(benchmark::State& state) {
+  const std::string command = absl::StrCat(
+      "find '", Tree(), "' -type f -print0 | xargs -0 sha256sum >/dev/null");
+  for (auto _ : state) {
+    if (std::system(command.c_str()) != 0) {
+      state.SkipWithError("sha256sum failed");
+    }
+  }
+}
+BENCHMARK(BM_Sha256sumPeer)->Unit(benchmark::kMillisecond)->UseRealTime();
 
 void BM_WalkWarm(benchmark::State& state) {
   std::string cache_path = Tree() + ".stat";

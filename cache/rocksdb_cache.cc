@@ -2,9 +2,11 @@
 
 #include <utility>
 
+#include "absl/strings/match.h"
 #include "cache/rocksdb_format.h"
 #include "cache/rocksdb_status.h"
 #include "common/fs.h"
+#include "common/logging.h"
 #include "common/status_macros.h"
 #include "rocksdb/options.h"
 
@@ -35,6 +37,33 @@ rocksdb::ColumnFamilyOptions ChunkFamilyOptions(
   return cf;
 }
 
+// RocksDB 7.8 starts a new write-ahead log at every open, but retires old
+// ones only when a flush moves the families' log numbers on. A cache that is
+// opened and closed without writes (a cached `farm build`, `farm images`)
+// keeps one more empty log each time, and every later open reads them all.
+// Past this many, one flushed marker write lets RocksDB retire them.
+constexpr int kMaxIdleWals = 4;
+constexpr char kWalMarker[] = "farm.retire-wals";
+
+absl::Status RetireIdleWals(rocksdb::DB* db,
+                            rocksdb::ColumnFamilyHandle* family,
+                            const std::string& root) {
+  ASSIGN_OR_RETURN(std::vector<std::string> names, ListDir(root));
+  int wals = 0;
+  for (const std::string& name : names) {
+    wals += absl::EndsWith(name, ".log") ? 1 : 0;
+  }
+  if (wals <= kMaxIdleWals) return absl::OkStatus();
+  rocksdb::WriteOptions write;
+  RETURN_IF_ERROR(FromRocksDb(db->Put(write, family, kWalMarker, ""),
+                              "writing the log marker"));
+  RETURN_IF_ERROR(FromRocksDb(db->Delete(write, family, kWalMarker),
+                              "deleting the log marker"));
+  rocksdb::FlushOptions flush;
+  flush.wait = true;
+  return FromRocksDb(db->Flush(flush, family), "flushing the log marker");
+}
+
 }  // namespace
 
 absl::StatusOr<std::unique_ptr<RocksDbCache>> RocksDbCache::Open(
@@ -50,6 +79,8 @@ absl::StatusOr<std::unique_ptr<RocksDbCache>> RocksDbCache::Open(
   // cost more than the whole of a cached `farm build`. One opens them on
   // the calling thread.
   db_options.max_file_opening_threads = 1;
+  // Every open starts a new info LOG; keep a few, not RocksDB's 1000.
+  db_options.keep_log_file_num = 4;
 
   rocksdb::ColumnFamilyOptions small;
   std::vector<rocksdb::ColumnFamilyDescriptor> families(kFamilyCount);
@@ -71,6 +102,12 @@ absl::StatusOr<std::unique_ptr<RocksDbCache>> RocksDbCache::Open(
   }
   RETURN_IF_ERROR(FromRocksDb(status, "opening cache " + options.root));
   cache->db_.reset(db);
+  absl::Status retired =
+      RetireIdleWals(db, cache->handles_[kDefault], options.root);
+  if (!retired.ok()) {
+    // Only costs time at later opens; the cache itself is fine.
+    FARM_LOG(WARNING) << "cache " << options.root << ": " << retired;
+  }
 
   RocksDbBlobStore::Options blob_options;
   blob_options.max_bytes = options.max_bytes;

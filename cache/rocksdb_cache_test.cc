@@ -303,5 +303,32 @@ TEST_F(RocksDbCacheTest, BudgetEvictionSkipsPinnedBlobs) {
             absl::StatusCode::kNotFound);
 }
 
+TEST_F(RocksDbCacheTest, OpensWithoutWritesDoNotPileUpLogs) {
+  std::string data = TestBytes(5'000, 7);
+  {
+    std::unique_ptr<RocksDbCache> cache = Open();
+    ASSERT_NE(cache, nullptr);
+    ASSERT_TRUE(PutBlob(*cache->blobs(), data).ok());
+  }
+  // Read-only sessions, as cached builds and `farm images` are.
+  for (int i = 0; i < 20; ++i) {
+    std::unique_ptr<RocksDbCache> cache = Open();
+    ASSERT_NE(cache, nullptr);
+    absl::StatusOr<std::string> read =
+        GetBlob(*cache->blobs(), Digest::Of(data));
+    ASSERT_TRUE(read.ok()) << read.status();
+    EXPECT_EQ(*read, data);
+  }
+  // RocksDB alone would keep 21 write-ahead logs and 20 old info logs.
+  EXPECT_LE(FilesEndingWith(".log").size(), 5u);
+  absl::StatusOr<std::vector<std::string>> names = ListDir(options_.root);
+  ASSERT_TRUE(names.ok()) << names.status();
+  int info_logs = 0;
+  for (const std::string& name : *names) {
+    info_logs += absl::StartsWith(name, "LOG") ? 1 : 0;
+  }
+  EXPECT_LE(info_logs, 5);
+}
+
 }  // namespace
 }  // namespace farm::cache

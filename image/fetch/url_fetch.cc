@@ -1,6 +1,5 @@
 #include "image/fetch/url_fetch.h"
 
-#include <curl/curl.h>
 #include <fcntl.h>
 #include <sys/stat.h>
 #include <unistd.h>
@@ -13,6 +12,7 @@
 #include "absl/strings/str_cat.h"
 #include "common/fs.h"
 #include "common/status_macros.h"
+#include "image/curl/libcurl.h"
 
 namespace farm::image {
 namespace {
@@ -76,11 +76,6 @@ absl::Status HttpError(long code, const std::string& url) {
   return absl::FailedPreconditionError(message);
 }
 
-void InitCurlOnce() {
-  static std::once_flag once;
-  std::call_once(once, [] { curl_global_init(CURL_GLOBAL_DEFAULT); });
-}
-
 }  // namespace
 
 bool IsUrl(absl::string_view source) {
@@ -129,7 +124,6 @@ absl::StatusOr<FetchedFile> FetchUrl(const std::string& url,
     }
     want = *d;
   }
-  InitCurlOnce();
   int fd =
       open(dest_path.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
   if (fd < 0) return ErrnoStatus(errno, absl::StrCat("creating ", dest_path));
@@ -139,30 +133,31 @@ absl::StatusOr<FetchedFile> FetchUrl(const std::string& url,
   sink.fd = fd;
   sink.max_bytes = options.max_bytes;
 
-  CURL* curl = curl_easy_init();
+  ASSIGN_OR_RETURN(const LibCurl* lib, LoadLibCurl());
+  CURL* curl = lib->easy_init();
   if (curl == nullptr) return absl::InternalError("curl_easy_init failed");
   char error[CURL_ERROR_SIZE] = {};
-  curl_easy_setopt(curl, CURLOPT_URL, url.c_str());
-  curl_easy_setopt(curl, CURLOPT_ERRORBUFFER, error);
-  curl_easy_setopt(curl, CURLOPT_FOLLOWLOCATION, 1L);
-  curl_easy_setopt(curl, CURLOPT_MAXREDIRS, options.max_redirects);
-  curl_easy_setopt(curl, CURLOPT_PROTOCOLS_STR, "http,https");
-  curl_easy_setopt(curl, CURLOPT_REDIR_PROTOCOLS_STR, "http,https");
-  curl_easy_setopt(curl, CURLOPT_NOSIGNAL, 1L);
-  curl_easy_setopt(curl, CURLOPT_FILETIME, 1L);
-  curl_easy_setopt(curl, CURLOPT_USERAGENT, "farm");
-  curl_easy_setopt(curl, CURLOPT_CONNECTTIMEOUT_MS, 30000L);
-  curl_easy_setopt(
+  lib->easy_setopt(curl, CURLOPT_URL, url.c_str());
+  lib->easy_setopt(curl, CURLOPT_ERRORBUFFER, error);
+  lib->easy_setopt(curl, CURLOPT_FOLLOWLOCATION, 1L);
+  lib->easy_setopt(curl, CURLOPT_MAXREDIRS, options.max_redirects);
+  lib->easy_setopt(curl, CURLOPT_PROTOCOLS_STR, "http,https");
+  lib->easy_setopt(curl, CURLOPT_REDIR_PROTOCOLS_STR, "http,https");
+  lib->easy_setopt(curl, CURLOPT_NOSIGNAL, 1L);
+  lib->easy_setopt(curl, CURLOPT_FILETIME, 1L);
+  lib->easy_setopt(curl, CURLOPT_USERAGENT, "farm");
+  lib->easy_setopt(curl, CURLOPT_CONNECTTIMEOUT_MS, 30000L);
+  lib->easy_setopt(
       curl, CURLOPT_TIMEOUT_MS,
       static_cast<long>(absl::ToInt64Milliseconds(options.timeout)));
-  curl_easy_setopt(curl, CURLOPT_WRITEFUNCTION, &Sink::Write);
-  curl_easy_setopt(curl, CURLOPT_WRITEDATA, &sink);
-  CURLcode rc = curl_easy_perform(curl);
+  lib->easy_setopt(curl, CURLOPT_WRITEFUNCTION, &Sink::Write);
+  lib->easy_setopt(curl, CURLOPT_WRITEDATA, &sink);
+  CURLcode rc = lib->easy_perform(curl);
   long code = 0;
   curl_off_t filetime = -1;
-  curl_easy_getinfo(curl, CURLINFO_RESPONSE_CODE, &code);
-  curl_easy_getinfo(curl, CURLINFO_FILETIME_T, &filetime);
-  curl_easy_cleanup(curl);
+  lib->easy_getinfo(curl, CURLINFO_RESPONSE_CODE, &code);
+  lib->easy_getinfo(curl, CURLINFO_FILETIME_T, &filetime);
+  lib->easy_cleanup(curl);
 
   absl::Status status;
   if (!sink.status.ok()) {
@@ -170,7 +165,7 @@ absl::StatusOr<FetchedFile> FetchUrl(const std::string& url,
   } else if (rc != CURLE_OK) {
     status = absl::UnavailableError(
         absl::StrCat("fetching ", url, ": ",
-                     error[0] != '\0' ? error : curl_easy_strerror(rc)));
+                     error[0] != '\0' ? error : lib->easy_strerror(rc)));
   } else if (code < 200 || code >= 300) {
     status = HttpError(code, url);
   }

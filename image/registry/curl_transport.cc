@@ -1,7 +1,5 @@
 #include "image/registry/curl_transport.h"
 
-#include <curl/curl.h>
-
 #include <cstring>
 #include <mutex>
 
@@ -10,17 +8,13 @@
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
 #include "common/status_macros.h"
+#include "image/curl/libcurl.h"
 
 namespace farm::image::registry {
 namespace {
 
 constexpr long kDownloadBuffer = 512 << 10;
 constexpr long kUploadBuffer = 2 << 20;  // libcurl's maximum
-
-void GlobalInit() {
-  static std::once_flag once;
-  std::call_once(once, [] { curl_global_init(CURL_GLOBAL_DEFAULT); });
-}
 
 // What the libcurl callbacks of one transfer share.
 struct Transfer {
@@ -56,7 +50,7 @@ size_t OnBody(char* data, size_t size, size_t n, void* user) {
   auto* t = static_cast<Transfer*>(user);
   size_t bytes = size * n;
   long code = 0;
-  curl_easy_getinfo(t->curl, CURLINFO_RESPONSE_CODE, &code);
+  LoadedLibCurl().easy_getinfo(t->curl, CURLINFO_RESPONSE_CODE, &code);
   if (t->sink != nullptr && code >= 200 && code < 300) {
     absl::Status s = t->sink->Write(absl::string_view(data, bytes));
     if (!s.ok()) {
@@ -126,13 +120,11 @@ int64_t BodySize(const HttpRequest& r) {
 }  // namespace
 
 CurlTransport::CurlTransport(CurlTransportOptions options)
-    : options_(std::move(options)) {
-  GlobalInit();
-}
+    : options_(std::move(options)) {}
 
 CurlTransport::~CurlTransport() {
   absl::MutexLock lock(&mu_);
-  for (void* h : idle_) curl_easy_cleanup(static_cast<CURL*>(h));
+  for (void* h : idle_) LoadedLibCurl().easy_cleanup(static_cast<CURL*>(h));
 }
 
 void* CurlTransport::Acquire() {
@@ -144,7 +136,7 @@ void* CurlTransport::Acquire() {
       return h;
     }
   }
-  return curl_easy_init();
+  return LoadedLibCurl().easy_init();
 }
 
 void CurlTransport::Release(void* handle) {
@@ -154,86 +146,90 @@ void CurlTransport::Release(void* handle) {
 
 absl::StatusOr<HttpResponse> CurlTransport::Send(const HttpRequest& request,
                                                  ByteWriter* sink) {
+  // Handles exist only once libcurl is loaded; load it on the first request.
+  RETURN_IF_ERROR(LoadLibCurl().status());
   CURL* curl = static_cast<CURL*>(Acquire());
   if (curl == nullptr) return absl::InternalError("curl_easy_init failed");
-  curl_easy_reset(curl);
+  LoadedLibCurl().easy_reset(curl);
   Transfer t;
   t.curl = curl;
   t.request = &request;
   t.sink = sink;
   char errbuf[CURL_ERROR_SIZE] = {0};
 
-  curl_easy_setopt(curl, CURLOPT_URL, request.url.c_str());
-  curl_easy_setopt(curl, CURLOPT_NOSIGNAL, 1L);
-  curl_easy_setopt(curl, CURLOPT_ERRORBUFFER, errbuf);
-  curl_easy_setopt(curl, CURLOPT_USERAGENT, options_.user_agent.c_str());
-  curl_easy_setopt(
+  LoadedLibCurl().easy_setopt(curl, CURLOPT_URL, request.url.c_str());
+  LoadedLibCurl().easy_setopt(curl, CURLOPT_NOSIGNAL, 1L);
+  LoadedLibCurl().easy_setopt(curl, CURLOPT_ERRORBUFFER, errbuf);
+  LoadedLibCurl().easy_setopt(curl, CURLOPT_USERAGENT,
+                              options_.user_agent.c_str());
+  LoadedLibCurl().easy_setopt(
       curl, CURLOPT_CONNECTTIMEOUT_MS,
       static_cast<long>(absl::ToInt64Milliseconds(options_.connect_timeout)));
-  curl_easy_setopt(curl, CURLOPT_LOW_SPEED_LIMIT, 1L);
-  curl_easy_setopt(
+  LoadedLibCurl().easy_setopt(curl, CURLOPT_LOW_SPEED_LIMIT, 1L);
+  LoadedLibCurl().easy_setopt(
       curl, CURLOPT_LOW_SPEED_TIME,
       static_cast<long>(absl::ToInt64Seconds(options_.stall_timeout)));
-  curl_easy_setopt(curl, CURLOPT_BUFFERSIZE, kDownloadBuffer);
-  curl_easy_setopt(curl, CURLOPT_UPLOAD_BUFFERSIZE, kUploadBuffer);
-  curl_easy_setopt(curl, CURLOPT_PROTOCOLS_STR, "http,https");
-  curl_easy_setopt(curl, CURLOPT_REDIR_PROTOCOLS_STR, "http,https");
+  LoadedLibCurl().easy_setopt(curl, CURLOPT_BUFFERSIZE, kDownloadBuffer);
+  LoadedLibCurl().easy_setopt(curl, CURLOPT_UPLOAD_BUFFERSIZE, kUploadBuffer);
+  LoadedLibCurl().easy_setopt(curl, CURLOPT_PROTOCOLS_STR, "http,https");
+  LoadedLibCurl().easy_setopt(curl, CURLOPT_REDIR_PROTOCOLS_STR, "http,https");
   if (request.follow_redirects) {
-    curl_easy_setopt(curl, CURLOPT_FOLLOWLOCATION, 1L);
-    curl_easy_setopt(curl, CURLOPT_MAXREDIRS, 10L);
+    LoadedLibCurl().easy_setopt(curl, CURLOPT_FOLLOWLOCATION, 1L);
+    LoadedLibCurl().easy_setopt(curl, CURLOPT_MAXREDIRS, 10L);
   }
   if (!request.verify_tls) {
-    curl_easy_setopt(curl, CURLOPT_SSL_VERIFYPEER, 0L);
-    curl_easy_setopt(curl, CURLOPT_SSL_VERIFYHOST, 0L);
+    LoadedLibCurl().easy_setopt(curl, CURLOPT_SSL_VERIFYPEER, 0L);
+    LoadedLibCurl().easy_setopt(curl, CURLOPT_SSL_VERIFYHOST, 0L);
   }
-  curl_easy_setopt(curl, CURLOPT_HEADERFUNCTION, OnHeader);
-  curl_easy_setopt(curl, CURLOPT_HEADERDATA, &t);
-  curl_easy_setopt(curl, CURLOPT_WRITEFUNCTION, OnBody);
-  curl_easy_setopt(curl, CURLOPT_WRITEDATA, &t);
+  LoadedLibCurl().easy_setopt(curl, CURLOPT_HEADERFUNCTION, OnHeader);
+  LoadedLibCurl().easy_setopt(curl, CURLOPT_HEADERDATA, &t);
+  LoadedLibCurl().easy_setopt(curl, CURLOPT_WRITEFUNCTION, OnBody);
+  LoadedLibCurl().easy_setopt(curl, CURLOPT_WRITEDATA, &t);
 
   const std::string& m = request.method;
   bool has_body = request.body_reader != nullptr || !request.body.empty() ||
                   m == "PUT" || m == "POST" || m == "PATCH";
   if (m == "HEAD") {
-    curl_easy_setopt(curl, CURLOPT_NOBODY, 1L);
+    LoadedLibCurl().easy_setopt(curl, CURLOPT_NOBODY, 1L);
   } else if (has_body) {
-    curl_easy_setopt(curl, CURLOPT_UPLOAD, 1L);
-    curl_easy_setopt(curl, CURLOPT_INFILESIZE_LARGE,
-                     static_cast<curl_off_t>(BodySize(request)));
-    curl_easy_setopt(curl, CURLOPT_READFUNCTION, OnRead);
-    curl_easy_setopt(curl, CURLOPT_READDATA, &t);
-    curl_easy_setopt(curl, CURLOPT_SEEKFUNCTION, OnSeek);
-    curl_easy_setopt(curl, CURLOPT_SEEKDATA, &t);
+    LoadedLibCurl().easy_setopt(curl, CURLOPT_UPLOAD, 1L);
+    LoadedLibCurl().easy_setopt(curl, CURLOPT_INFILESIZE_LARGE,
+                                static_cast<curl_off_t>(BodySize(request)));
+    LoadedLibCurl().easy_setopt(curl, CURLOPT_READFUNCTION, OnRead);
+    LoadedLibCurl().easy_setopt(curl, CURLOPT_READDATA, &t);
+    LoadedLibCurl().easy_setopt(curl, CURLOPT_SEEKFUNCTION, OnSeek);
+    LoadedLibCurl().easy_setopt(curl, CURLOPT_SEEKDATA, &t);
   }
   if (m != "GET" && m != "HEAD" && m != "PUT") {
-    curl_easy_setopt(curl, CURLOPT_CUSTOMREQUEST, m.c_str());
+    LoadedLibCurl().easy_setopt(curl, CURLOPT_CUSTOMREQUEST, m.c_str());
   }
 
   curl_slist* headers = nullptr;
   for (const auto& [name, value] : request.headers.fields()) {
-    headers =
-        curl_slist_append(headers, absl::StrCat(name, ": ", value).c_str());
+    headers = LoadedLibCurl().slist_append(
+        headers, absl::StrCat(name, ": ", value).c_str());
   }
   // No "Expect: 100-continue" round trip before bodies.
-  headers = curl_slist_append(headers, "Expect:");
-  curl_easy_setopt(curl, CURLOPT_HTTPHEADER, headers);
+  headers = LoadedLibCurl().slist_append(headers, "Expect:");
+  LoadedLibCurl().easy_setopt(curl, CURLOPT_HTTPHEADER, headers);
 
-  CURLcode rc = curl_easy_perform(curl);
-  curl_slist_free_all(headers);
+  CURLcode rc = LoadedLibCurl().easy_perform(curl);
+  LoadedLibCurl().slist_free_all(headers);
   long code = 0;
-  curl_easy_getinfo(curl, CURLINFO_RESPONSE_CODE, &code);
+  LoadedLibCurl().easy_getinfo(curl, CURLINFO_RESPONSE_CODE, &code);
   char* effective = nullptr;
-  curl_easy_getinfo(curl, CURLINFO_EFFECTIVE_URL, &effective);
+  LoadedLibCurl().easy_getinfo(curl, CURLINFO_EFFECTIVE_URL, &effective);
   if (effective != nullptr) t.response.url = effective;
   // Keep the handle (and its connections) only after a clean transfer.
   if (rc == CURLE_OK) {
     Release(curl);
   } else {
-    curl_easy_cleanup(curl);
+    LoadedLibCurl().easy_cleanup(curl);
   }
   if (!t.error.ok()) return t.error;
   if (rc != CURLE_OK) {
-    std::string detail = errbuf[0] != '\0' ? errbuf : curl_easy_strerror(rc);
+    std::string detail =
+        errbuf[0] != '\0' ? errbuf : LoadedLibCurl().easy_strerror(rc);
     return absl::UnavailableError(
         absl::StrCat(request.method, " ", request.url, ": ", detail));
   }

@@ -1,0 +1,94 @@
+"""Issue 4: a cold build of examples/multi-stage, empty caches on both sides
+with the busybox base image already loaded. Untimed before every run: farm
+gets a new --root and stat cache, `farm load`s the base and builds
+`FROM busybox:latest` + `RUN true` once, so that the base is unpacked as
+`docker load` unpacks it; Docker runs `docker builder prune --all` and removes
+the previous result. Both then sync the disks, and the build is timed from
+process start to exit. Target: farm no slower. farm is also timed from a new
+--root without that priming build, the base unpacked inside the timed build.
+
+    bazel run //bench:cold_build_bench [-- --runs N --no-docker]
+"""
+
+import os
+import shutil
+import sys
+
+import docker_peer
+import harness
+
+TAG = "bench/multi-stage-cold:latest"
+
+
+def fresh_farm(args, work, base, unpack_base):
+    """A farm root with nothing but the base image, and its environment."""
+    root = os.path.join(work, "farm")
+    cache_home = os.path.join(work, "cache-home")
+    shutil.rmtree(root, ignore_errors=True)
+    shutil.rmtree(cache_home, ignore_errors=True)
+    env = harness.farm_env(cache_home)
+    farm = [args.farm, "--root", root]
+    harness.run(farm + ["load", "-i", base], env=env)
+    if unpack_base:
+        prime = os.path.join(work, "prime")
+        os.makedirs(prime, exist_ok=True)
+        with open(os.path.join(prime, "Dockerfile"), "w") as f:
+            f.write("FROM busybox:latest\nRUN true\n")
+        harness.run(farm + ["build", "-q", "-t", "prime", prime], env=env)
+    return farm, env
+
+
+def main():
+    p = harness.parser(__doc__, runs=7, warmup=1)
+    p.add_argument("--context", default=harness.example("multi-stage"))
+    args = harness.parse(p)
+    farm_ms, unpacking_ms, docker_ms = (harness.Samples(), harness.Samples(),
+                                        harness.Samples())
+    title = "Cold build of examples/multi-stage (embedded farm)"
+    with harness.Run(args, "farm-bench-cold-", title) as run:
+        base = run.base_image()
+        peer = docker_peer.start_for(run, base)
+
+        def farm_step(i, unpack_base, samples):
+            farm, env = fresh_farm(args, run.work, base, unpack_base)
+            os.sync()
+            ms, _ = harness.timed(farm + ["build", "-q", "-t", TAG,
+                                          args.context], env=env)
+            if i >= 0:
+                samples.add(ms)
+
+        def docker_step(i):
+            peer.docker("rmi", "--force", TAG, check=False)
+            peer.prune()
+            os.sync()
+            ms, _ = harness.timed(peer.build_cmd(args.context, TAG, "-q"),
+                                  env=peer.env)
+            if i >= 0:
+                docker_ms.add(ms)
+
+        steps = [lambda i: farm_step(i, True, farm_ms),
+                 lambda i: farm_step(i, False, unpacking_ms)]
+        if peer is not None:
+            steps.append(docker_step)
+        harness.interleave(args.runs, steps, warmup=args.warmup)
+        report = run.report
+        ratio = harness.ratio(docker_ms.median(), farm_ms.median())
+        report.add("cold build, base unpacked (median)", farm_ms.describe(),
+                   docker_ms.describe(), "farm ≤ Docker",
+                   None if ratio is None else ratio >= 1)
+        if ratio is not None:
+            report.add("Docker's time ÷ farm's", f"{ratio:.2f}", "")
+        report.add("cold build, base unpacked during the build (median)",
+                   unpacking_ms.describe(), "")
+        report.note(f"{args.runs} timed runs per side after {args.warmup} "
+                    "warm-up run(s), alternating; the caches are emptied "
+                    "before every run.")
+        report.note("`docker load` unpacks the base into overlay2, so the "
+                    "first row gives farm's base the same head start; the "
+                    "last row is a new --root where the base layer is "
+                    "unpacked by the timed build itself.")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,109 @@
+"""Reading what the builds print: farm's `--progress json` (events with
+nanosecond timestamps, and the result) and BuildKit's `--progress plain`
+(steps, their times to 0.1 s, CACHED marks, bytes of context sent)."""
+
+import json
+import re
+
+
+def farm_json(text):
+    """(events, result) from `farm build --progress json` output."""
+    events, result = [], None
+    for line in text.splitlines():
+        try:
+            item = json.loads(line)
+        except ValueError:
+            continue
+        if item.get("type") == "event":
+            events.append(item)
+        elif item.get("type") == "result":
+            result = item
+    return events, result
+
+
+def farm_step_ms(events, text):
+    """Duration of the client step called `text`, or None if absent."""
+    step = None
+    for e in events:
+        if e["kind"] == "STEP_STARTED" and e.get("text") == text:
+            step = e["step"]
+        elif (e["kind"] == "STEP_DONE" and step is not None
+              and e["step"] == step):
+            return e.get("duration_nanos", 0) / 1e6
+    return None
+
+
+def farm_context_ms(events):
+    """From the start of the context walk until the farm has what the build
+    reads: the end of the upload, or, when nothing was asked for, the first
+    step the farm reports."""
+    start = end = None
+    transfer = None
+    for e in events:
+        text, at = e.get("text"), e.get("timestamp_unix_nanos")
+        if at is None:
+            continue
+        if e["kind"] == "STEP_STARTED" and text == "load build context":
+            start = at
+        elif e["kind"] == "STEP_STARTED" and text == "transferring context":
+            transfer = e["step"]
+        elif (e["kind"] == "STEP_DONE" and transfer is not None
+              and e["step"] == transfer):
+            end = at
+        elif end is None and transfer is None and e["step"] > 0:
+            end = at
+    if start is None or end is None:
+        return None
+    return (end - start) / 1e6
+
+
+_HEADER = re.compile(r"^#(\d+) \[([^\]]*)\] ?(.*)$")
+_DONE = re.compile(r"^#(\d+) DONE (\d+(?:\.\d+)?)s$")
+_CACHED = re.compile(r"^#(\d+) CACHED$")
+_TRANSFER = re.compile(
+    r"^#(\d+) transferring context: (\d+(?:\.\d+)?)([kMG]?B)")
+_UNITS = {"B": 1, "kB": 1e3, "MB": 1e6, "GB": 1e9}
+
+
+class BuildKitSteps:
+    """Steps of BuildKit's plain progress: name → seconds, cached, bytes."""
+
+    def __init__(self, text):
+        self.names = {}
+        self.seconds = {}
+        self.cached = set()
+        self.context_bytes = None
+        for line in text.splitlines():
+            line = line.rstrip()
+            m = _HEADER.match(line)
+            if m:
+                name = f"[{m.group(2)}] {m.group(3)}".strip()
+                self.names.setdefault(int(m.group(1)), name)
+                continue
+            m = _DONE.match(line)
+            if m:
+                self.seconds[int(m.group(1))] = float(m.group(2))
+                continue
+            m = _CACHED.match(line)
+            if m:
+                self.cached.add(int(m.group(1)))
+                continue
+            m = _TRANSFER.match(line)
+            if m:
+                # The last report of the transfer is its total.
+                self.context_bytes = int(
+                    float(m.group(2)) * _UNITS[m.group(3)])
+
+    def step_ms(self, name):
+        for number, step in self.names.items():
+            if step == name and number in self.seconds:
+                return self.seconds[number] * 1000.0
+        return None
+
+    def all_cached(self):
+        """True when every instruction step after FROM was CACHED (a FROM of
+        a local image is only resolved, and shows as DONE)."""
+        steps = [n for n, name in self.names.items()
+                 if not name.startswith("[internal]")
+                 and not name.split("] ", 1)[-1].startswith("FROM ")]
+        return bool(steps) and all(n in self.cached for n in steps)
