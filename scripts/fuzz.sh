@@ -11,10 +11,11 @@ root="$(cd "$(dirname "$0")/.." && pwd)"
 out="${FUZZ_DIR:-/tmp/farm-fuzz}"
 mkdir -p "$out/obj" "$out/corpus" "$out/artifacts"
 
-# Link against the same system Abseil libraries as the Bazel build.
-build_file=$(ls "$root"/third_party/system/BUILD* | head -n 1)
-absl_libs=$(sed -n '/name = "absl"/,/^)/p' "$build_file" |
-  grep -o '"-labsl_[a-z0-9_]*"' | tr -d '"' | tr '\n' ' ')
+# Link against Debian's Abseil, as shared libraries (the fuzzer does not
+# need the Bazel build's static link).
+absl_libs=$(pkg-config --libs absl_status absl_statusor absl_strings \
+  absl_str_format absl_synchronization absl_time absl_flat_hash_map \
+  absl_flat_hash_set absl_node_hash_map absl_btree absl_cord absl_hash)
 
 srcs=(
   arg_parsers ast_dump builder_flags directives dockerfile duration expand

@@ -20,6 +20,7 @@ packages=(
   # Runtime and real peers used by the tests.
   runc busybox-static docker-registry skopeo umoci apache2-utils
   ca-certificates curl python3 tar gzip zstd xz-utils bzip2 iproute2 procps
+  pkg-config
 )
 
 missing=()
