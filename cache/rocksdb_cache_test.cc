@@ -1,10 +1,12 @@
 #include "cache/rocksdb_cache.h"
 
 #include <dirent.h>
-
+#include <cstdlib>
+#include <random>
 #include <string>
 
 #include "absl/strings/match.h"
+#include "absl/strings/str_cat.h"
 #include "cache/rocksdb_format.h"
 #include "cache/testing/cache_conformance.h"
 #include "cache/testing/rocksdb_cache_under_test.h"
@@ -223,6 +225,22 @@ TEST_F(RocksDbCacheTest, ChunkLostInACrashIsDataLossThenMissing) {
   EXPECT_EQ(cache->blobs()->Stat(digest).status().code(),
             absl::StatusCode::kNotFound);
   EXPECT_EQ(cache->Stats()->corrupt_blobs, 1u);
+}
+
+TEST_F(RocksDbCacheTest, CommittedBlobsSurviveAProcessThatDies) {
+  // Another process stores a five-chunk blob and exits without closing the
+  // database, as a killed scheduler would.
+  const char* helper = getenv("PUT_AND_DIE");
+  ASSERT_NE(helper, nullptr);
+  std::string command = absl::StrCat(helper, " ", options_.root, " 20000 9");
+  ASSERT_EQ(system(command.c_str()), 0);
+  std::mt19937_64 rng(9);
+  std::string data(20000, '\0');
+  for (char& c : data) c = static_cast<char>(rng());
+  std::unique_ptr<RocksDbCache> cache = Open();
+  absl::StatusOr<std::string> read = GetBlob(*cache->blobs(), Digest::Of(data));
+  ASSERT_TRUE(read.ok()) << read.status();
+  EXPECT_EQ(*read, data);
 }
 
 TEST_F(RocksDbCacheTest, ReadsWriteAccessTimesOnlyPastTheGranularity) {

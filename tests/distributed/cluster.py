@@ -88,10 +88,26 @@ class Cluster:
         self.logs.append(path)
         return open(path, "ab")
 
-    def _start_scheduler(self):
+    def restart_scheduler(self):
+        """Kills the scheduler (kill -9) and starts it again on the same
+        address and root, as after a crash."""
+        self.scheduler.kill()
+        self.scheduler.wait()
+        port = self.address.rsplit(":", 1)[1]
+        deadline = time.time() + 20
+        while True:
+            try:
+                self._start_scheduler(port)
+                return
+            except RuntimeError:
+                if time.time() > deadline:
+                    raise
+                time.sleep(0.2)
+
+    def _start_scheduler(self, port="0"):
         log = self._log("scheduler")
         self.scheduler = subprocess.Popen(
-            [self.scheduler_bin, "--listen", "127.0.0.1:0", "--root",
+            [self.scheduler_bin, "--listen", f"127.0.0.1:{port}", "--root",
              os.path.join(self.dir, "scheduler"), "--lease-seconds",
              str(self.lease_seconds)],
             stdout=subprocess.PIPE, stderr=log)

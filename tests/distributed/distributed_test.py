@@ -212,6 +212,32 @@ RUN sleep 3 && echo drained > /drained
         self.assertEqual(runners, {worker}, run.output())
         self.assertEqual(proc.wait(timeout=30), 0)
 
+    def test_9_scheduler_restart_gives_a_clear_error_and_keeps_the_cache(self):
+        ctx = self.cluster.context("restart", """
+FROM busybox AS done-before
+RUN echo kept-in-cache > /kept
+FROM done-before
+RUN sleep 8 && echo interrupted > /interrupted
+""")
+        cached = self.cluster.context("restart-cached", """
+FROM busybox
+RUN echo kept-in-cache > /kept
+""")
+        self.assertBuilt(self.cluster.build(cached, "-t", "kept:1"))
+        run = self.cluster.start_build(ctx)
+        run.wait_for_event(lambda e: e["kind"] == "STEP_STARTED" and
+                           "interrupted" in e.get("text", ""))
+        self.cluster.restart_scheduler()
+        run.wait(timeout=120)
+        self.assertNotEqual(run.proc.returncode, 0)
+        self.assertRegex(run.output(), r"(?i)not known to this scheduler|restart")
+        # The workers come back, and what the cache held before is still there.
+        self.cluster.wait_workers(3)
+        again = self.cluster.build(cached, "-t", "kept:1")
+        self.assertBuilt(again)
+        self.assertEqual(again.result["jobs_dispatched"], 0)
+        self.assertTrue(steps(again, "kept-in-cache", "STEP_CACHED"))
+
 
 if __name__ == "__main__":
     unittest.main(verbosity=2)
