@@ -7,12 +7,13 @@
 #include "absl/strings/str_join.h"
 #include "absl/time/clock.h"
 #include "client/command_line.h"
+#include "client/farm_call.h"
 #include "client/human_format.h"
 #include "client/image_inspect.h"
 #include "common/grpc_status.h"
+#include "google/protobuf/util/json_util.h"
 #include "proto/build.grpc.pb.h"
 #include "proto/cache.grpc.pb.h"
-#include "google/protobuf/util/json_util.h"
 #include "proto/worker.grpc.pb.h"
 
 namespace farm::client {
@@ -57,8 +58,8 @@ int RunCacheCommand(const std::vector<std::string>& args,
         {"blobs", absl::StrCat(stats.blob_count())},
         {"bytes", absl::StrCat(HumanSize(stats.blob_bytes()), " (",
                                stats.blob_bytes(), ")")},
-        {"budget", stats.max_bytes() == 0 ? "none"
-                                          : HumanSize(stats.max_bytes())},
+        {"budget",
+         stats.max_bytes() == 0 ? "none" : HumanSize(stats.max_bytes())},
         {"action entries", absl::StrCat(stats.action_entries())},
         {"blob hits / misses",
          absl::StrCat(stats.blob_hits(), " / ", stats.blob_misses())},
@@ -95,14 +96,10 @@ int RunCacheCommand(const std::vector<std::string>& args,
 
 int RunWorkersCommand(const std::vector<std::string>& args,
                       const FarmEndpoint& endpoint) {
-  absl::StatusOr<std::shared_ptr<grpc::Channel>> channel =
-      OpenFarmChannel(endpoint);
-  if (!channel.ok()) return Fail(channel.status());
-  auto stub = proto::WorkerService::NewStub(*channel);
-  grpc::ClientContext context;
   proto::ListWorkersResponse response;
-  absl::Status status = FromGrpcStatus(
-      stub->ListWorkers(&context, proto::ListWorkersRequest(), &response));
+  absl::Status status = CallFarm<proto::WorkerService>(
+      endpoint, &proto::WorkerService::Stub::ListWorkers,
+      proto::ListWorkersRequest(), &response);
   if (!status.ok()) return Fail(status);
   std::vector<std::vector<std::string>> rows = {
       {"WORKER", "SLOTS", "RUNNING", "CACHED", "LAST HEARTBEAT", "STATE"}};
@@ -119,26 +116,21 @@ int RunWorkersCommand(const std::vector<std::string>& args,
 
 int RunBuildsCommand(const std::vector<std::string>& args,
                      const FarmEndpoint& endpoint) {
-  absl::StatusOr<std::shared_ptr<grpc::Channel>> channel =
-      OpenFarmChannel(endpoint);
-  if (!channel.ok()) return Fail(channel.status());
-  auto stub = proto::BuildService::NewStub(*channel);
-  grpc::ClientContext context;
   proto::ListBuildsResponse response;
-  absl::Status status = FromGrpcStatus(
-      stub->ListBuilds(&context, proto::ListBuildsRequest(), &response));
+  absl::Status status = CallFarm<proto::BuildService>(
+      endpoint, &proto::BuildService::Stub::ListBuilds,
+      proto::ListBuildsRequest(), &response);
   if (!status.ok()) return Fail(status);
   std::vector<std::vector<std::string>> rows = {
       {"BUILD", "STATE", "STARTED", "STAGES", "JOBS", "TAGS", "CLIENT"}};
   for (const auto& build : response.builds()) {
     std::vector<std::string> tags;
     for (const auto& tag : build.tags()) tags.push_back(FamiliarTag(tag));
-    rows.push_back({build.build_id(), build.state(),
-                    Ago(build.started_unix_nanos()),
-                    absl::StrCat(build.stages()),
-                    absl::StrCat(build.jobs_dispatched()),
-                    tags.empty() ? "-" : absl::StrJoin(tags, ","),
-                    build.client().empty() ? "-" : build.client()});
+    rows.push_back(
+        {build.build_id(), build.state(), Ago(build.started_unix_nanos()),
+         absl::StrCat(build.stages()), absl::StrCat(build.jobs_dispatched()),
+         tags.empty() ? "-" : absl::StrJoin(tags, ","),
+         build.client().empty() ? "-" : build.client()});
   }
   std::cout << FormatTable(rows);
   return 0;
@@ -146,21 +138,18 @@ int RunBuildsCommand(const std::vector<std::string>& args,
 
 int RunStatsCommand(const std::vector<std::string>& args,
                     const FarmEndpoint& endpoint) {
-  absl::StatusOr<std::shared_ptr<grpc::Channel>> channel =
-      OpenFarmChannel(endpoint);
-  if (!channel.ok()) return Fail(channel.status());
-  auto stub = proto::WorkerService::NewStub(*channel);
-  grpc::ClientContext context;
   proto::SchedulerStats stats;
-  absl::Status status = FromGrpcStatus(
-      stub->Stats(&context, proto::SchedulerStatsRequest(), &stats));
+  absl::Status status = CallFarm<proto::WorkerService>(
+      endpoint, &proto::WorkerService::Stub::Stats,
+      proto::SchedulerStatsRequest(), &stats);
   if (!status.ok()) return Fail(status);
   std::string json;
   google::protobuf::util::JsonPrintOptions options;
   options.add_whitespace = true;
   options.always_print_primitive_fields = true;
   options.preserve_proto_field_names = true;
-  if (!google::protobuf::util::MessageToJsonString(stats, &json, options).ok()) {
+  if (!google::protobuf::util::MessageToJsonString(stats, &json, options)
+           .ok()) {
     return Fail(absl::InternalError("could not print the stats"));
   }
   std::cout << json;

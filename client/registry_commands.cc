@@ -8,6 +8,7 @@
 #include "absl/strings/ascii.h"
 #include "absl/strings/str_cat.h"
 #include "client/command_line.h"
+#include "client/farm_call.h"
 #include "client/image_inspect.h"
 #include "common/grpc_status.h"
 #include "image/registry/credentials.h"
@@ -46,8 +47,8 @@ std::string ServerDomain(const std::vector<std::string>& positional) {
 
 std::string ReadLine(bool hide) {
   struct termios saved;
-  bool restore = hide && isatty(STDIN_FILENO) &&
-                 tcgetattr(STDIN_FILENO, &saved) == 0;
+  bool restore =
+      hide && isatty(STDIN_FILENO) && tcgetattr(STDIN_FILENO, &saved) == 0;
   if (restore) {
     struct termios quiet = saved;
     quiet.c_lflag &= ~ECHO;
@@ -75,17 +76,12 @@ int RunPullCommand(const std::vector<std::string>& args,
   absl::StatusOr<CommandLine> cli = CommandLine::Parse(args, spec);
   if (!cli.ok()) return Usage(kUsage, cli.status().message());
   if (cli->positional().size() != 1) return Usage(kUsage, "name one image");
-  absl::StatusOr<std::shared_ptr<grpc::Channel>> channel =
-      OpenFarmChannel(endpoint);
-  if (!channel.ok()) return Fail(channel.status());
-  auto stub = proto::ImageService::NewStub(*channel);
-  grpc::ClientContext context;
   proto::PullImageRequest request;
   request.set_reference(cli->positional()[0]);
   request.set_platform(cli->Get("platform"));
   proto::PullImageResponse response;
-  absl::Status status =
-      FromGrpcStatus(stub->PullImage(&context, request, &response));
+  absl::Status status = CallFarm<proto::ImageService>(
+      endpoint, &proto::ImageService::Stub::PullImage, request, &response);
   if (!status.ok()) return Fail(status);
   absl::StatusOr<image::registry::Reference> ref =
       image::registry::Reference::Parse(cli->positional()[0]);
@@ -102,20 +98,15 @@ int RunPushCommand(const std::vector<std::string>& args,
   absl::StatusOr<CommandLine> cli = CommandLine::Parse(args, FlagSpec());
   if (!cli.ok()) return Usage(kUsage, cli.status().message());
   if (cli->positional().size() != 1) return Usage(kUsage, "name one image");
-  absl::StatusOr<std::shared_ptr<grpc::Channel>> channel =
-      OpenFarmChannel(endpoint);
-  if (!channel.ok()) return Fail(channel.status());
-  auto stub = proto::ImageService::NewStub(*channel);
-  grpc::ClientContext context;
   proto::PushImageRequest request;
   request.set_reference(cli->positional()[0]);
   proto::PushImageResponse response;
-  absl::Status status =
-      FromGrpcStatus(stub->PushImage(&context, request, &response));
+  absl::Status status = CallFarm<proto::ImageService>(
+      endpoint, &proto::ImageService::Stub::PushImage, request, &response);
   if (!status.ok()) return Fail(status);
-  std::cout << cli->positional()[0] << ": digest: "
-            << response.manifest_digest() << " uploaded: " << response.size()
-            << " bytes\n";
+  std::cout << cli->positional()[0]
+            << ": digest: " << response.manifest_digest()
+            << " uploaded: " << response.size() << " bytes\n";
   return 0;
 }
 
