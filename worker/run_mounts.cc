@@ -94,13 +94,24 @@ absl::StatusOr<RunMounts> RunMounts::Prepare(
           MakeTargetDir(root, is_dir ? target : DirName(target));
       if (!made.ok()) return context(made);
     } else if (mount.type == "cache") {
-      if (!mount.from.empty()) {
-        return context(absl::UnimplementedError(
-            "cache mounts seeded from= another stage are not supported"));
-      }
       absl::StatusOr<CacheMounts::Lease> lease =
           inputs.caches->Acquire(mount, *inputs.cancel);
       if (!lease.ok()) return context(lease.status());
+      if (from != nullptr) {
+        // As BuildKit does, a cache that is still empty starts as a copy of
+        // the from= stage's or image's source directory.
+        absl::StatusOr<std::vector<std::string>> names = ListDir(lease->path());
+        if (!names.ok()) return context(names.status());
+        if (names->empty()) {
+          absl::StatusOr<const fileops::DirectoryTree*> tree =
+              inputs.sources->Source(*from);
+          if (!tree.ok()) return context(tree.status());
+          absl::StatusOr<std::string> seeded =
+              CopySource(**tree, CleanPath(absl::StrCat("/", mount.source)),
+                         lease->path());
+          if (!seeded.ok()) return context(seeded.status());
+        }
+      }
       out_mount.source = lease->path();
       out_mount.readonly = mount.read_only;
       out.leases_.push_back(*std::move(lease));

@@ -42,8 +42,9 @@ class RunMounts {
  public:
   // Errors name the mount: kNotFound for a bind source that does not exist
   // ("mount source \"/x\": not found"), kFailedPrecondition for a required
-  // secret or SSH agent, kUnimplemented for a cache seeded from=, the
-  // errors of the sources and of making targets otherwise.
+  // secret or SSH agent, the errors of the sources and of making targets
+  // otherwise. A cache mount with from= is seeded from that source the
+  // first time it is used (while empty).
   static absl::StatusOr<RunMounts> Prepare(
       const std::vector<dockerfile::Mount>& mounts,
       const RunMountInputs& inputs);

@@ -343,6 +343,27 @@ TEST_F(StageRunnerTest, MultiStageCopyFromAndRunMounts) {
   EXPECT_EQ(layer[0], File("/n", "0644", 0, 0, "xx\n"));
 }
 
+TEST_F(StageRunnerTest, CacheMountFromAStageStartsAsItsCopy) {
+  testing::TestBuild build = Build(
+      "FROM busybox:latest AS seed\n"
+      "RUN mkdir /deps && echo seeded > /deps/s.txt\n"
+      "FROM busybox:latest\n"
+      "RUN --mount=type=cache,id=seeded,from=seed,source=/deps,target=/c "
+      "cat /c/s.txt > /first && echo more > /c/more.txt\n"
+      "RUN --mount=type=cache,id=seeded,from=seed,source=/deps,target=/c "
+      "cat /c/more.txt > /second\n");
+  testing::RecordingSink events;
+  absl::StatusOr<proto::StageOutput> output = RunTarget(build, events);
+  ASSERT_TRUE(output.ok()) << output.status();
+  ASSERT_EQ(output->layers_size(), 3);
+  // The first use copies the seed; the second sees what the first added
+  // rather than a fresh copy.
+  EXPECT_EQ(Layer(*output, 1),
+            Json::array({Entry("/c", "dir", "0755", 0, 0),
+                         File("/first", "0644", 0, 0, "seeded\n")}));
+  EXPECT_EQ(Layer(*output, 2)[0], File("/second", "0644", 0, 0, "more\n"));
+}
+
 TEST_F(StageRunnerTest, CancelStopsARunningContainer) {
   testing::TestBuild build = Build("FROM busybox:latest\nRUN sleep 60\n");
   absl::StatusOr<proto::StageJob> job = testing::MakeJob(build, 0, {});
