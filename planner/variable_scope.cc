@@ -5,25 +5,14 @@
 namespace farm::planner {
 
 void VariableScope::InheritEnv(const std::vector<std::string>& env) {
-  for (const std::string& entry : env) {
-    size_t eq = entry.find('=');
-    if (eq == std::string::npos) {
-      SetEnv(entry, "");
-    } else {
-      SetEnv(entry.substr(0, eq), entry.substr(eq + 1));
-    }
-  }
+  env_.Inherit(env);
+  for (const auto& [key, value] : env_.entries())
+    current_[key] = {value, false};
 }
 
 void VariableScope::SetEnv(const std::string& name, const std::string& value) {
   current_[name] = {value, false};
-  for (auto& [key, existing] : env_) {
-    if (key == name) {
-      existing = value;
-      return;
-    }
-  }
-  env_.emplace_back(name, value);
+  env_.Set(name, value);
 }
 
 void VariableScope::DeclareArg(const std::string& name,
@@ -31,8 +20,7 @@ void VariableScope::DeclareArg(const std::string& name,
   if (value.has_value()) current_[name] = {*std::move(value), true};
 }
 
-std::optional<std::string> VariableScope::Lookup(
-    absl::string_view name) const {
+std::optional<std::string> VariableScope::Lookup(absl::string_view name) const {
   auto it = current_.find(name);
   if (it == current_.end()) return std::nullopt;
   return it->second.value;
@@ -55,11 +43,6 @@ std::map<std::string, std::string> VariableScope::VisibleArgs() const {
   return out;
 }
 
-std::vector<std::string> VariableScope::EnvList() const {
-  std::vector<std::string> out;
-  out.reserve(env_.size());
-  for (const auto& [key, value] : env_) out.push_back(absl::StrCat(key, "=", value));
-  return out;
-}
+std::vector<std::string> VariableScope::EnvList() const { return env_.List(); }
 
 }  // namespace farm::planner

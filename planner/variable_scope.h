@@ -13,6 +13,7 @@
 #include <vector>
 
 #include "dockerfile/shell_lexer.h"
+#include "planner/ordered_env.h"
 
 namespace farm::planner {
 
@@ -42,7 +43,7 @@ class VariableScope {
     std::string value;
     bool from_arg = false;
   };
-  std::vector<std::pair<std::string, std::string>> env_;  // ENV only
+  OrderedEnv env_;                                       // ENV only
   std::map<std::string, Binding, std::less<>> current_;  // what expands
 };
 

@@ -6,24 +6,11 @@
 namespace farm::worker {
 
 void BuildVars::InheritEnv(const std::vector<std::string>& env) {
-  for (const std::string& entry : env) {
-    size_t eq = entry.find('=');
-    if (eq == std::string::npos) {
-      SetEnv(entry, "");
-    } else {
-      SetEnv(entry.substr(0, eq), entry.substr(eq + 1));
-    }
-  }
+  env_.Inherit(env);
 }
 
 void BuildVars::SetEnv(const std::string& key, const std::string& value) {
-  for (auto& [name, existing] : env_) {
-    if (name == key) {
-      existing = value;
-      return;
-    }
-  }
-  env_.emplace_back(key, value);
+  env_.Set(key, value);
 }
 
 void BuildVars::DeclareArg(const std::string& name,
@@ -41,16 +28,13 @@ void BuildVars::DeclareArg(const std::string& name,
 }
 
 std::optional<std::string> BuildVars::Lookup(const std::string& key) const {
-  for (const auto& [name, value] : env_) {
-    if (name == key) return value;
-  }
-  return std::nullopt;
+  return env_.Get(key);
 }
 
 std::vector<std::string> BuildVars::Environment() const {
   std::vector<std::string> out;
   bool has_path = false;
-  for (const auto& [name, value] : env_) {
+  for (const auto& [name, value] : env_.entries()) {
     has_path |= name == "PATH";
     out.push_back(absl::StrCat(name, "=", value));
   }

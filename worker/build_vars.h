@@ -13,6 +13,8 @@
 #include <utility>
 #include <vector>
 
+#include "planner/ordered_env.h"
+
 namespace farm::worker {
 
 // Docker's PATH for Linux containers, used when an image sets none.
@@ -53,7 +55,7 @@ class BuildVars {
 
   std::map<std::string, std::string> build_args_;
   std::map<std::string, std::string> meta_args_;
-  std::vector<std::pair<std::string, std::string>> env_;
+  planner::OrderedEnv env_;
   std::vector<std::string> declared_;
 };
 
