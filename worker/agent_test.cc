@@ -126,16 +126,15 @@ class FakeRunner : public JobRunner {
   absl::StatusOr<proto::StageOutput> Run(
       const proto::StageJob& job, EventSink& events,
       const executor::Cancellation& cancel) override {
-    {
-      absl::MutexLock lock(&mu_);
-      ++running_;
-      max_running_ = std::max(max_running_, running_);
-    }
+    // The event goes out before the job counts as running, so a test that
+    // waits for N running jobs has seen all N events queued.
     proto::BuildEvent started;
     started.set_kind(proto::BuildEvent::STEP_STARTED);
     started.set_text(job.job_id());
     events.Emit(started);
     absl::MutexLock lock(&mu_);
+    ++running_;
+    max_running_ = std::max(max_running_, running_);
     auto done = [&]() ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_) {
       return released_.count(job.job_id()) > 0 || cancel.IsCancelled();
     };
