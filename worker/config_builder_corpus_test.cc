@@ -13,6 +13,7 @@
 #include "dockerfile/dockerfile.h"
 #include "gtest/gtest.h"
 #include "nlohmann/json.hpp"
+#include "planner/build_args.h"
 #include "planner/planner.h"
 #include "worker/compat_case.h"
 #include "worker/config_builder.h"
@@ -74,6 +75,9 @@ void RunCase(const std::string& name) {
 
   ConfigBuilderOptions builder_options;
   builder_options.build_args = options.build_args;
+  // As the worker does (job_plan.cc): the platform ARGs, then the global ones.
+  builder_options.meta_args =
+      planner::PlatformArgs(options.build_platform, options.target_platform);
   for (const auto& [key, value] : plan->graph.meta_args()) {
     builder_options.meta_args[key] = value;
   }
