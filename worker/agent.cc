@@ -253,7 +253,10 @@ void Agent::RunJob(std::shared_ptr<Session> session, std::string job_id,
   absl::MutexLock lock(&mu_);
   jobs_.erase(job_id);
   finished_threads_.push_back(serial);
-  if (draining_ && jobs_.empty() && stream_ != nullptr) stream_->Close();
+  // The last job of a drain: the heartbeat thread says so and then closes
+  // the stream, so a drain that began while this result was on its way
+  // still reaches the scheduler before the stream ends.
+  if (draining_ && jobs_.empty()) ++heartbeat_nudges_;
 }
 
 void Agent::CancelJob(const std::string& job_id) {

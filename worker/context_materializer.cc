@@ -48,74 +48,100 @@ bool IsSafeRelative(const std::string& path) {
   return true;
 }
 
-// Creates the entries' directories and symlinks in order and keeps track of
-// what each path is, so that no entry can be written through a symlink.
-class TreeWriter {
- public:
-  explicit TreeWriter(std::string dir) : dir_(std::move(dir)) {}
+std::string Parent(const std::string& rel) {
+  size_t slash = rel.rfind('/');
+  return slash == std::string::npos ? "" : rel.substr(0, slash);
+}
 
-  absl::Status MakeParents(const std::string& rel) {
-    std::string prefix;
-    std::vector<absl::string_view> parts = absl::StrSplit(rel, '/');
-    for (size_t i = 0; i + 1 < parts.size(); ++i) {
-      prefix = prefix.empty() ? std::string(parts[i])
-                              : absl::StrCat(prefix, "/", parts[i]);
-      RETURN_IF_ERROR(MakeDir(prefix, 0755, /*explicit_entry=*/false));
-    }
-    return absl::OkStatus();
+// One path of a manifest: its entry, or none for a directory that is there
+// only because entries below it are.
+struct Node {
+  const proto::ContextEntry* entry = nullptr;
+  bool IsDir() const {
+    return entry == nullptr || entry->type() == proto::ContextEntry::DIRECTORY;
   }
-
-  absl::Status MakeDir(const std::string& rel, uint32_t mode,
-                       bool explicit_entry) {
-    if (dirs_.count(rel)) {
-      if (explicit_entry) dir_modes_[rel] = mode;
-      return absl::OkStatus();
-    }
-    if (others_.count(rel)) return Blocked(rel);
-    if (mkdir(Path(rel).c_str(), 0755) != 0) {
-      return ErrnoStatus(errno, absl::StrCat("context: creating ", rel));
-    }
-    dirs_.insert(rel);
-    dir_modes_[rel] = explicit_entry ? mode : 0755;
-    return absl::OkStatus();
-  }
-
-  // Claims `rel` for a file or symlink.
-  absl::Status Claim(const std::string& rel) {
-    if (dirs_.count(rel) || !others_.insert(rel).second) return Blocked(rel);
-    return absl::OkStatus();
-  }
-
-  absl::Status Blocked(const std::string& rel) const {
-    return absl::InvalidArgumentError(
-        absl::StrCat("context entry \"", rel, "\" clashes with another entry"));
-  }
-
-  std::string Path(const std::string& rel) const {
-    return absl::StrCat(dir_, "/", rel);
-  }
-
-  // Directory modes last, deepest first, so read-only directories can
-  // still be filled.
-  absl::Status FinishDirectories(
-      const std::map<std::string, int64_t>& mtimes) const {
-    for (auto it = dirs_.rbegin(); it != dirs_.rend(); ++it) {
-      if (chmod(Path(*it).c_str(), dir_modes_.at(*it) & 07777) != 0) {
-        return ErrnoStatus(errno, absl::StrCat("context: chmod ", *it));
-      }
-      auto mtime = mtimes.find(*it);
-      if (mtime != mtimes.end())
-        RETURN_IF_ERROR(SetTimes(Path(*it), mtime->second));
-    }
-    return absl::OkStatus();
-  }
-
- private:
-  std::string dir_;
-  std::set<std::string> dirs_;
-  std::set<std::string> others_;
-  std::map<std::string, uint32_t> dir_modes_;
 };
+
+// A manifest as a tree: every path, parents before children (a path sorts
+// before anything below it), and which files take part in hard links.
+struct Tree {
+  std::map<std::string, Node> nodes;
+  // Files written as a link to an earlier file of this tree.
+  std::set<std::string> links;
+  // Files that are a link or that a link points to.
+  std::set<std::string> linked;
+
+  const Node* Find(const std::string& rel) const {
+    auto it = nodes.find(rel);
+    return it == nodes.end() ? nullptr : &it->second;
+  }
+};
+
+absl::Status Clash(const std::string& rel) {
+  return absl::InvalidArgumentError(
+      absl::StrCat("context entry \"", rel, "\" clashes with another entry"));
+}
+
+absl::StatusOr<Tree> BuildTree(const proto::ContextManifest& manifest) {
+  Tree tree;
+  for (const proto::ContextEntry& entry : manifest.entries()) {
+    const std::string& rel = entry.path();
+    if (!IsSafeRelative(rel)) {
+      return absl::InvalidArgumentError(
+          absl::StrCat("context entry with unsafe path \"", rel, "\""));
+    }
+    for (size_t slash = rel.find('/'); slash != std::string::npos;
+         slash = rel.find('/', slash + 1)) {
+      const std::string parent = rel.substr(0, slash);
+      if (!tree.nodes.try_emplace(parent).first->second.IsDir()) {
+        return Clash(parent);
+      }
+    }
+    auto [it, inserted] = tree.nodes.try_emplace(rel, Node{&entry});
+    if (!inserted) {
+      // Only a directory implied so far may be named afterwards.
+      if (it->second.entry != nullptr ||
+          entry.type() != proto::ContextEntry::DIRECTORY) {
+        return Clash(rel);
+      }
+      it->second.entry = &entry;
+    }
+  }
+  // A hard link whose first name is not part of this manifest (a subset of
+  // the context) becomes a file of its own.
+  for (const auto& [rel, node] : tree.nodes) {
+    if (node.IsDir() || node.entry->type() != proto::ContextEntry::FILE ||
+        node.entry->hardlink_of().empty()) {
+      continue;
+    }
+    const Node* first = tree.Find(node.entry->hardlink_of());
+    if (first != nullptr && !first->IsDir() &&
+        first->entry->type() == proto::ContextEntry::FILE &&
+        first->entry->hardlink_of().empty() &&
+        node.entry->hardlink_of() < rel) {
+      tree.links.insert(rel);
+      tree.linked.insert(rel);
+      tree.linked.insert(node.entry->hardlink_of());
+    }
+  }
+  return tree;
+}
+
+// Whether what `held` has at `rel` can stay as `wanted` wants it.
+bool Same(const Tree& held, const Tree& wanted, const std::string& rel,
+          const Node& had) {
+  const Node* want = wanted.Find(rel);
+  if (want == nullptr) return false;
+  if (had.IsDir() || want->IsDir()) return had.IsDir() && want->IsDir();
+  const proto::ContextEntry& a = *had.entry;
+  const proto::ContextEntry& b = *want->entry;
+  if (a.type() != b.type()) return false;
+  if (a.type() == proto::ContextEntry::SYMLINK) {
+    return a.link_target() == b.link_target();
+  }
+  return a.digest() == b.digest() && !held.linked.count(rel) &&
+         !wanted.linked.count(rel);
+}
 
 absl::Status FetchFile(const proto::ContextEntry& entry,
                        cache::BlobStore& blobs, const std::string& path) {
@@ -155,57 +181,17 @@ absl::Status FetchFile(const proto::ContextEntry& entry,
   return absl::OkStatus();
 }
 
-}  // namespace
-
-absl::Status MaterializeContext(const proto::ContextManifest& manifest,
-                                cache::BlobStore& blobs, const std::string& dir,
-                                int parallelism) {
-  TreeWriter tree(dir);
-  std::vector<const proto::ContextEntry*> files;
-  // Hard links to files materialised here; a link whose first name is not
-  // part of this subset becomes a file of its own.
-  std::vector<const proto::ContextEntry*> links;
-  std::set<std::string> materialized_files;
-  std::map<std::string, int64_t> dir_mtimes;
-  for (const proto::ContextEntry& entry : manifest.entries()) {
-    const std::string& rel = entry.path();
-    if (!IsSafeRelative(rel)) {
-      return absl::InvalidArgumentError(
-          absl::StrCat("context entry with unsafe path \"", rel, "\""));
-    }
-    RETURN_IF_ERROR(tree.MakeParents(rel));
-    switch (entry.type()) {
-      case proto::ContextEntry::DIRECTORY:
-        RETURN_IF_ERROR(tree.MakeDir(rel, entry.mode(), true));
-        dir_mtimes[rel] = entry.mtime_unix_nanos();
-        break;
-      case proto::ContextEntry::SYMLINK:
-        RETURN_IF_ERROR(tree.Claim(rel));
-        if (symlink(entry.link_target().c_str(), tree.Path(rel).c_str()) != 0) {
-          return ErrnoStatus(errno, absl::StrCat("context: symlink ", rel));
-        }
-        RETURN_IF_ERROR(SetTimes(tree.Path(rel), entry.mtime_unix_nanos()));
-        break;
-      default:
-        RETURN_IF_ERROR(tree.Claim(rel));
-        if (!entry.hardlink_of().empty() &&
-            materialized_files.count(entry.hardlink_of())) {
-          links.push_back(&entry);
-        } else {
-          files.push_back(&entry);
-          materialized_files.insert(rel);
-        }
-        break;
-    }
-  }
-
+// Runs `fetch` over `files`, `parallelism` at a time; the first error wins.
+absl::Status FetchAll(const std::vector<const proto::ContextEntry*>& files,
+                      cache::BlobStore& blobs, const std::string& dir,
+                      int parallelism) {
   std::atomic<size_t> next{0};
   absl::Mutex mu;
   absl::Status first_error;
   auto work = [&] {
     for (size_t i = next++; i < files.size(); i = next++) {
       absl::Status status =
-          FetchFile(*files[i], blobs, tree.Path(files[i]->path()));
+          FetchFile(*files[i], blobs, JoinPath(dir, files[i]->path()));
       if (!status.ok()) {
         absl::MutexLock lock(&mu);
         if (first_error.ok()) first_error = status;
@@ -218,15 +204,114 @@ absl::Status MaterializeContext(const proto::ContextManifest& manifest,
   for (int i = 1; i < count; ++i) threads.emplace_back(work);
   work();
   for (std::thread& thread : threads) thread.join();
-  RETURN_IF_ERROR(first_error);
+  return first_error;
+}
+
+absl::Status Remove(const std::string& dir, const std::string& rel,
+                    bool is_dir) {
+  const std::string path = JoinPath(dir, rel);
+  if (is_dir) return RemoveAll(path);
+  if (unlink(path.c_str()) != 0 && errno != ENOENT) {
+    return ErrnoStatus(errno, absl::StrCat("context: removing ", rel));
+  }
+  return absl::OkStatus();
+}
+
+}  // namespace
+
+absl::Status SyncContext(const proto::ContextManifest& held,
+                         const proto::ContextManifest& wanted,
+                         cache::BlobStore& blobs, const std::string& dir,
+                         int parallelism) {
+  ASSIGN_OR_RETURN(Tree want, BuildTree(wanted));
+  absl::StatusOr<Tree> had = BuildTree(held);
+  if (!had.ok()) {
+    return absl::InternalError(absl::StrCat(
+        "context: the directory's own record is unreadable: ",
+        had.status().message()));
+  }
+
+  // Remove, top down, what cannot stay; what lies below a removed
+  // directory goes with it.
+  std::set<std::string> kept;
+  for (const auto& [rel, node] : had->nodes) {
+    const std::string parent = Parent(rel);
+    const bool parent_kept = parent.empty() || kept.count(parent) > 0;
+    if (parent_kept && Same(*had, want, rel, node)) {
+      kept.insert(rel);
+    } else if (parent_kept) {
+      RETURN_IF_ERROR(Remove(dir, rel, node.IsDir()));
+    }
+  }
+
+  // Write, top down, what is not there yet.
+  std::vector<const proto::ContextEntry*> files;
+  std::vector<const proto::ContextEntry*> links;
+  std::vector<const proto::ContextEntry*> retouched;
+  for (const auto& [rel, node] : want.nodes) {
+    const std::string path = JoinPath(dir, rel);
+    if (kept.count(rel)) {
+      if (node.IsDir()) continue;
+      const proto::ContextEntry& before = *had->Find(rel)->entry;
+      if (before.mode() != node.entry->mode() ||
+          before.mtime_unix_nanos() != node.entry->mtime_unix_nanos()) {
+        retouched.push_back(node.entry);
+      }
+      continue;
+    }
+    if (node.IsDir()) {
+      if (mkdir(path.c_str(), 0755) != 0) {
+        return ErrnoStatus(errno, absl::StrCat("context: creating ", rel));
+      }
+    } else if (node.entry->type() == proto::ContextEntry::SYMLINK) {
+      if (symlink(node.entry->link_target().c_str(), path.c_str()) != 0) {
+        return ErrnoStatus(errno, absl::StrCat("context: symlink ", rel));
+      }
+      RETURN_IF_ERROR(SetTimes(path, node.entry->mtime_unix_nanos()));
+    } else if (want.links.count(rel)) {
+      links.push_back(node.entry);
+    } else {
+      files.push_back(node.entry);
+    }
+  }
+  RETURN_IF_ERROR(FetchAll(files, blobs, dir, parallelism));
   for (const proto::ContextEntry* entry : links) {
-    if (link(tree.Path(entry->hardlink_of()).c_str(),
-             tree.Path(entry->path()).c_str()) != 0) {
+    if (link(JoinPath(dir, entry->hardlink_of()).c_str(),
+             JoinPath(dir, entry->path()).c_str()) != 0) {
       return ErrnoStatus(errno,
                          absl::StrCat("context: hard link ", entry->path()));
     }
   }
-  return tree.FinishDirectories(dir_mtimes);
+  for (const proto::ContextEntry* entry : retouched) {
+    const std::string path = JoinPath(dir, entry->path());
+    if (entry->type() == proto::ContextEntry::FILE &&
+        chmod(path.c_str(), entry->mode() & 07777) != 0) {
+      return ErrnoStatus(errno, absl::StrCat("context: chmod ", entry->path()));
+    }
+    RETURN_IF_ERROR(SetTimes(path, entry->mtime_unix_nanos()));
+  }
+  // Directory modes and times last, deepest first: writing into a
+  // directory moves its mtime, and read-only ones must still be filled.
+  for (auto it = want.nodes.rbegin(); it != want.nodes.rend(); ++it) {
+    const auto& [rel, node] = *it;
+    if (!node.IsDir()) continue;
+    const std::string path = JoinPath(dir, rel);
+    uint32_t mode = node.entry != nullptr ? node.entry->mode() & 07777 : 0755;
+    if (chmod(path.c_str(), mode) != 0) {
+      return ErrnoStatus(errno, absl::StrCat("context: chmod ", rel));
+    }
+    if (node.entry != nullptr) {
+      RETURN_IF_ERROR(SetTimes(path, node.entry->mtime_unix_nanos()));
+    }
+  }
+  return absl::OkStatus();
+}
+
+absl::Status MaterializeContext(const proto::ContextManifest& manifest,
+                                cache::BlobStore& blobs, const std::string& dir,
+                                int parallelism) {
+  return SyncContext(proto::ContextManifest(), manifest, blobs, dir,
+                     parallelism);
 }
 
 }  // namespace farm::worker

@@ -1,7 +1,7 @@
-// MaterializeContext: writes the part of the build context a stage job
-// reads (job.context, whose file contents are CAS blobs) into a directory,
-// so COPY, ADD and RUN bind mounts select from it with the same rules the
-// scheduler applied to the manifest.
+// Writing a build context into a directory, so COPY, ADD and RUN bind
+// mounts select from it with the same rules the scheduler applied to the
+// manifest. The part of the context a stage job reads is job.context, whose
+// file contents are CAS blobs.
 #ifndef FARM_WORKER_CONTEXT_MATERIALIZER_H_
 #define FARM_WORKER_CONTEXT_MATERIALIZER_H_
 
@@ -13,14 +13,28 @@
 
 namespace farm::worker {
 
-// Creates every entry of `manifest` under the existing, empty directory
-// `dir`: directories, regular files fetched from `blobs` (up to
-// `parallelism` at once) and symlinks as stored, each with its mode and
-// mtime; owners stay root's (COPY makes context files 0:0 anyway). Nothing
-// is written outside `dir`: an entry path that is absolute, climbs with
-// "..", or leads through a file or symlink of the manifest is
-// kInvalidArgument. A missing blob is kNotFound, a corrupt one kDataLoss,
-// each naming the path.
+// Makes `dir` hold exactly the entries of `wanted`, given that it holds
+// those of `held` (what an earlier call wrote there; an empty manifest for
+// an empty directory): directories, regular files fetched from `blobs` (up
+// to `parallelism` at once) and symlinks as stored, each with its mode and
+// mtime; owners stay root's (COPY makes context files 0:0 anyway).
+//
+// What both manifests hold alike stays on disk untouched: a directory, a
+// symlink with the same target, a file with the same content that neither
+// manifest hard-links (its mode and mtime are set in place). Everything
+// else of `held` is removed and everything else of `wanted` written.
+//
+// Nothing is written outside `dir`: an entry path that is absolute, climbs
+// with "..", or leads through a file or symlink of the manifest is
+// kInvalidArgument, found before anything is touched. A missing blob is
+// kNotFound, a corrupt one kDataLoss, each naming the path. After an error
+// past validation `dir` holds an unknown mix; the caller discards it.
+absl::Status SyncContext(const proto::ContextManifest& held,
+                         const proto::ContextManifest& wanted,
+                         cache::BlobStore& blobs, const std::string& dir,
+                         int parallelism = 4);
+
+// SyncContext into the existing, empty directory `dir`.
 absl::Status MaterializeContext(const proto::ContextManifest& manifest,
                                 cache::BlobStore& blobs, const std::string& dir,
                                 int parallelism = 4);

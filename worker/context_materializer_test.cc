@@ -143,5 +143,107 @@ TEST_F(MaterializeTest, MissingBlobIsNotFoundNamingThePath) {
   EXPECT_THAT(status.message(), HasSubstr("gone.txt"));
 }
 
+ino_t Inode(const std::string& path) {
+  struct stat st;
+  if (lstat(path.c_str(), &st) != 0) return 0;
+  return st.st_ino;
+}
+
+TEST_F(MaterializeTest, SyncRewritesOnlyWhatChanged) {
+  File("same.txt", "same");
+  File("changed.txt", "before");
+  File("retouched.txt", "keep", 0644, 1000);
+  File("gone/deep/f", "gone");
+  Link("relinked", "old-target");
+  Link("same-link", "t");
+  File("was-file", "file");
+  Dir("was-dir");
+  File("was-dir/child", "child");
+  ASSERT_TRUE(Materialize().ok());
+  const proto::ContextManifest held = manifest_;
+  const std::string out = JoinPath(dir_, "out");
+  const ino_t same = Inode(JoinPath(out, "same.txt"));
+  const ino_t retouched = Inode(JoinPath(out, "retouched.txt"));
+  const ino_t same_link = Inode(JoinPath(out, "same-link"));
+
+  manifest_.Clear();
+  File("same.txt", "same");
+  File("changed.txt", "after");
+  File("retouched.txt", "keep", 0600, 3000);
+  Link("relinked", "new-target");
+  Link("same-link", "t");
+  Dir("was-file", 0700);
+  File("was-file/inside", "inside");
+  Link("was-dir", "same.txt");
+  File("new/f", "new");
+  ASSERT_TRUE(SyncContext(held, manifest_, *cache_.blobs(), out).ok());
+
+  EXPECT_EQ(Inode(JoinPath(out, "same.txt")), same);
+  EXPECT_EQ(Inode(JoinPath(out, "same-link")), same_link);
+  EXPECT_EQ(Inode(JoinPath(out, "retouched.txt")), retouched);
+  struct stat st;
+  ASSERT_EQ(lstat(JoinPath(out, "retouched.txt").c_str(), &st), 0);
+  EXPECT_EQ(st.st_mode & 07777, 0600u);
+  EXPECT_EQ(st.st_mtim.tv_sec, 3000);
+  EXPECT_EQ(*ReadFile(JoinPath(out, "changed.txt")), "after");
+  char target[64] = {};
+  ASSERT_GT(readlink(JoinPath(out, "relinked").c_str(), target,
+                     sizeof(target)),
+            0);
+  EXPECT_STREQ(target, "new-target");
+  EXPECT_EQ(*ReadFile(JoinPath(out, "was-file/inside")), "inside");
+  ASSERT_EQ(lstat(JoinPath(out, "was-file").c_str(), &st), 0);
+  EXPECT_EQ(st.st_mode & 07777, 0700u);
+  EXPECT_EQ(st.st_mtim.tv_sec, 2000);
+  ASSERT_EQ(lstat(JoinPath(out, "was-dir").c_str(), &st), 0);
+  EXPECT_TRUE(S_ISLNK(st.st_mode));
+  EXPECT_EQ(*ReadFile(JoinPath(out, "new/f")), "new");
+  EXPECT_FALSE(PathExists(JoinPath(out, "gone")));
+  EXPECT_THAT(*ListDir(out),
+              ::testing::ElementsAre("changed.txt", "new", "relinked",
+                                     "retouched.txt", "same-link", "same.txt",
+                                     "was-dir", "was-file"));
+}
+
+TEST_F(MaterializeTest, SyncRecreatesFilesThatJoinOrLeaveAHardLink) {
+  File("a.txt", "shared");
+  File("b.txt", "shared");
+  ASSERT_TRUE(Materialize().ok());
+  proto::ContextManifest held = manifest_;
+  const std::string out = JoinPath(dir_, "out");
+
+  manifest_.Clear();
+  File("a.txt", "shared");
+  File("b.txt", "shared")->set_hardlink_of("a.txt");
+  ASSERT_TRUE(SyncContext(held, manifest_, *cache_.blobs(), out).ok());
+  EXPECT_EQ(Inode(JoinPath(out, "a.txt")), Inode(JoinPath(out, "b.txt")));
+
+  held = manifest_;
+  manifest_.Clear();
+  File("a.txt", "shared");
+  File("b.txt", "shared");
+  ASSERT_TRUE(SyncContext(held, manifest_, *cache_.blobs(), out).ok());
+  EXPECT_NE(Inode(JoinPath(out, "a.txt")), Inode(JoinPath(out, "b.txt")));
+  struct stat st;
+  ASSERT_EQ(stat(JoinPath(out, "a.txt").c_str(), &st), 0);
+  EXPECT_EQ(st.st_nlink, 1u);
+}
+
+TEST_F(MaterializeTest, SyncRefusesABadManifestBeforeTouchingAnything) {
+  File("keep.txt", "keep");
+  ASSERT_TRUE(Materialize().ok());
+  const proto::ContextManifest held = manifest_;
+  manifest_.Clear();
+  File("other.txt", "x");
+  Link("escape", "/tmp");
+  File("escape/evil", "x");
+  const std::string out = JoinPath(dir_, "out");
+  absl::Status status = SyncContext(held, manifest_, *cache_.blobs(), out);
+  EXPECT_EQ(status.code(), absl::StatusCode::kInvalidArgument);
+  EXPECT_EQ(*ReadFile(JoinPath(out, "keep.txt")), "keep");
+  EXPECT_FALSE(PathExists(JoinPath(out, "other.txt")));
+  EXPECT_FALSE(PathExists("/tmp/evil"));
+}
+
 }  // namespace
 }  // namespace farm::worker

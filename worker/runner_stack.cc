@@ -29,6 +29,12 @@ absl::StatusOr<std::unique_ptr<RunnerStack>> RunnerStack::Create(
                    executor::RuncExecutor::Create(executor_options));
   stack->cache_mounts_ =
       std::make_unique<CacheMounts>(JoinPath(options.root, "cache-mounts"));
+  ContextMirrorsOptions mirror_options;
+  mirror_options.root = JoinPath(options.root, "contexts");
+  mirror_options.max_mirrors = options.context_mirrors;
+  mirror_options.max_bytes = options.context_mirror_max_bytes;
+  ASSIGN_OR_RETURN(stack->context_mirrors_,
+                   ContextMirrors::Open(std::move(mirror_options)));
 
   StageRunnerEnv env;
   env.blobs = blobs;
@@ -36,6 +42,7 @@ absl::StatusOr<std::unique_ptr<RunnerStack>> RunnerStack::Create(
   env.snapshots = stack->snapshots_.get();
   env.executor = stack->executor_.get();
   env.cache_mounts = stack->cache_mounts_.get();
+  env.context_mirrors = stack->context_mirrors_.get();
   env.scratch_dir = JoinPath(options.root, "scratch");
   env.source_date_epoch = options.source_date_epoch;
   // What a crashed worker left behind is of no use to anyone.

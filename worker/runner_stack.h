@@ -14,6 +14,7 @@
 #include "cache/action_cache.h"
 #include "cache/blob_store.h"
 #include "worker/cache_mounts.h"
+#include "worker/context_mirrors.h"
 #include "worker/executor/runc_executor.h"
 #include "worker/snapshot/snapshot_store.h"
 #include "worker/stage_runner.h"
@@ -21,11 +22,16 @@
 namespace farm::worker {
 
 struct RunnerStackOptions {
-  // <root>/snapshots, executor, cache-mounts and scratch (emptied here).
+  // <root>/snapshots, executor, cache-mounts, contexts and scratch (emptied
+  // here).
   std::string root;
   // Bytes of unused unpacked layers to keep; 0: no limit.
   uint64_t snapshot_max_bytes = 0;
   std::string runc = "runc";
+  // Build contexts kept between jobs under <root>/contexts: how many
+  // unleased ones, and their file bytes together.
+  int context_mirrors = 2;
+  uint64_t context_mirror_max_bytes = uint64_t{2} << 30;
   // SOURCE_DATE_EPOCH of the worker's environment.
   std::optional<int64_t> source_date_epoch;
 };
@@ -49,6 +55,7 @@ class RunnerStack {
   std::unique_ptr<snapshot::SnapshotStore> snapshots_;
   std::unique_ptr<executor::RuncExecutor> executor_;
   std::unique_ptr<CacheMounts> cache_mounts_;
+  std::unique_ptr<ContextMirrors> context_mirrors_;
   std::unique_ptr<StageRunner> runner_;
 };
 

@@ -10,9 +10,16 @@ namespace farm::worker {
 
 absl::StatusOr<const fileops::DirectoryTree*> SourceTrees::Context() {
   if (!context_.has_value()) {
-    const std::string dir = JoinPath(scratch_dir_, "context");
-    RETURN_IF_ERROR(MakeDirs(dir, 0755));
-    RETURN_IF_ERROR(MaterializeContext(job_.context(), *blobs_, dir));
+    std::string dir;
+    if (mirrors_ != nullptr) {
+      ASSIGN_OR_RETURN(context_lease_,
+                       mirrors_->Acquire(job_.context(), *blobs_));
+      dir = context_lease_->dir();
+    } else {
+      dir = JoinPath(scratch_dir_, "context");
+      RETURN_IF_ERROR(MakeDirs(dir, 0755));
+      RETURN_IF_ERROR(MaterializeContext(job_.context(), *blobs_, dir));
+    }
     ASSIGN_OR_RETURN(fileops::DirectoryTree tree,
                      fileops::DirectoryTree::Open(dir));
     context_.emplace(std::move(tree));

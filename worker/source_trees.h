@@ -14,6 +14,7 @@
 #include "cache/blob_store.h"
 #include "proto/plan.pb.h"
 #include "proto/worker.pb.h"
+#include "worker/context_mirrors.h"
 #include "worker/fileops/directory_tree.h"
 #include "worker/snapshot/snapshot_store.h"
 
@@ -23,13 +24,15 @@ namespace farm::worker {
 // it.
 class SourceTrees {
  public:
-  // `scratch_dir`: an existing directory of the job's own, where the
-  // context is written.
+  // The context comes from a lease on `mirrors`, or without them (null) is
+  // written into `scratch_dir`, an existing directory of the job's own.
   SourceTrees(const proto::StageJob& job, snapshot::SnapshotStore* snapshots,
-              cache::BlobStore* blobs, std::string scratch_dir)
+              cache::BlobStore* blobs, ContextMirrors* mirrors,
+              std::string scratch_dir)
       : job_(job),
         snapshots_(snapshots),
         blobs_(blobs),
+        mirrors_(mirrors),
         scratch_dir_(std::move(scratch_dir)) {}
 
   // The build context, written from job.context on first use.
@@ -47,7 +50,9 @@ class SourceTrees {
   const proto::StageJob& job_;
   snapshot::SnapshotStore* snapshots_;
   cache::BlobStore* blobs_;
+  ContextMirrors* mirrors_;
   std::string scratch_dir_;
+  std::unique_ptr<ContextMirrors::Lease> context_lease_;
   std::optional<fileops::DirectoryTree> context_;
   // Workspaces are released when the map goes, before the store.
   std::map<std::string, Mounted> sources_;

@@ -106,7 +106,8 @@ absl::Status StageRun::Start() {
   builder_.emplace(*std::move(builder));
   chain_ = std::move(base->layers);
   source_date_epoch_ = SourceDateEpoch(job_, env_.source_date_epoch);
-  sources_.emplace(job_, env_.snapshots, env_.blobs, scratch_);
+  sources_.emplace(job_, env_.snapshots, env_.blobs, env_.context_mirrors,
+                   scratch_);
   reporter_->Done(0, env_.clock->Now() - start);
   return absl::OkStatus();
 }

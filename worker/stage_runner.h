@@ -19,6 +19,7 @@
 #include "common/clock.h"
 #include "proto/worker.pb.h"
 #include "worker/cache_mounts.h"
+#include "worker/context_mirrors.h"
 #include "worker/executor/cancellation.h"
 #include "worker/executor/executor.h"
 #include "worker/job_runner.h"
@@ -34,6 +35,8 @@ struct StageRunnerEnv {
   snapshot::SnapshotStore* snapshots = nullptr;
   executor::Executor* executor = nullptr;
   CacheMounts* cache_mounts = nullptr;
+  // Build contexts kept between jobs; null: each job writes its own copy.
+  ContextMirrors* context_mirrors = nullptr;
   const Clock* clock = RealClock::Get();
   // Where jobs keep their temporary files (contexts, layers, downloads).
   std::string scratch_dir;
