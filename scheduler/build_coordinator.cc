@@ -316,6 +316,7 @@ absl::StatusOr<proto::StageJob> BuildCoordinator::MakeJob(const StageState& s) {
   for (const auto& [url, digest] : spec_.url_digests) {
     (*job.mutable_url_blobs())[url] = digest.ToString();
   }
+  *job.mutable_secrets() = spec_.request.secrets();
   job.add_build_ids(spec_.build_id);
   return job;
 }

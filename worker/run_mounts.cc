@@ -1,6 +1,7 @@
 #include "worker/run_mounts.h"
 
 #include <sys/stat.h>
+#include <unistd.h>
 
 #include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
@@ -38,6 +39,21 @@ absl::StatusOr<std::string> CopySource(const fileops::DirectoryTree& tree,
   return is_dir ? dir : JoinPath(dir, "file");
 }
 
+// The secret's value as a file of the job's own for a read-only bind
+// mount: mode 0400 and owner 0:0 unless the mount says otherwise.
+absl::StatusOr<std::string> WriteSecret(const std::string& value,
+                                        const dockerfile::Mount& mount,
+                                        const std::string& path) {
+  RETURN_IF_ERROR(WriteFile(path, value, 0600));
+  if (chown(path.c_str(), mount.uid.value_or(0), mount.gid.value_or(0)) != 0) {
+    return ErrnoStatus(errno, "setting the secret's owner");
+  }
+  if (chmod(path.c_str(), mount.mode.value_or(0400) & 07777) != 0) {
+    return ErrnoStatus(errno, "setting the secret's mode");
+  }
+  return path;
+}
+
 }  // namespace
 
 absl::StatusOr<RunMounts> RunMounts::Prepare(
@@ -47,8 +63,18 @@ absl::StatusOr<RunMounts> RunMounts::Prepare(
   ASSIGN_OR_RETURN(fileops::RootFs root, fileops::RootFs::Open(inputs.rootfs));
   size_t next_ref = 0;
   int copies = 0;
+  int secrets = 0;
   for (const dockerfile::Mount& mount : mounts) {
+    // As BuildKit: a secret's id defaults to its target's base name, its
+    // target (unless it is an environment variable) to /run/secrets/<id>.
+    const std::string secret_id =
+        !mount.id.empty()       ? mount.id
+        : !mount.source.empty() ? mount.source
+                                : BaseName(mount.target);
     std::string target = mount.target;
+    if (mount.type == "secret" && target.empty() && !mount.env.has_value()) {
+      target = absl::StrCat("/run/secrets/", BaseName(secret_id));
+    }
     if (!absl::StartsWith(target, "/")) {
       target = CleanPath(absl::StrCat("/", inputs.workdir, "/", target));
     }
@@ -124,7 +150,30 @@ absl::StatusOr<RunMounts> RunMounts::Prepare(
       }
       absl::Status made = MakeTargetDir(root, target);
       if (!made.ok()) return context(made);
+    } else if (mount.type == "secret" && inputs.secrets != nullptr &&
+               inputs.secrets->count(secret_id) > 0) {
+      const std::string& value = inputs.secrets->at(secret_id);
+      if (mount.env.has_value()) {
+        out.env_.push_back(absl::StrCat(*mount.env, "=", value));
+        if (mount.target.empty()) continue;
+      }
+      absl::StatusOr<std::string> file =
+          WriteSecret(value, mount,
+                      JoinPath(inputs.scratch_dir,
+                               absl::StrCat("secret-", secrets++)));
+      if (!file.ok()) return context(file.status());
+      out_mount.source = *file;
+      out_mount.readonly = true;
+      absl::Status made = MakeTargetDir(root, DirName(target));
+      if (!made.ok()) return context(made);
     } else if (mount.type == "secret" || mount.type == "ssh") {
+      if (mount.required && mount.type == "secret") {
+        return context(absl::FailedPreconditionError(absl::StrCat(
+            "secret \"", secret_id,
+            "\" is required but the build has none by that id (farm build "
+            "--secret id=",
+            secret_id, ",src=FILE)")));
+      }
       if (mount.required) {
         return context(absl::FailedPreconditionError(absl::StrCat(
             mount.type == "secret" ? "secret" : "SSH agent", " \"",

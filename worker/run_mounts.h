@@ -1,11 +1,12 @@
 // RunMounts: turns the --mount flags of one RUN into the mounts the
 // executor adds to its container: bind mounts of the build context or of a
 // stage or image (read-only, or a private copy for rw), persistent cache
-// directories, tmpfs; secrets and SSH agents, which farm does not forward,
-// fail when required and are left out otherwise, as BuildKit does for
-// missing optional ones. Target directories are made in the rootfs first,
-// so they remain in the layer as empty directories the way Docker leaves
-// them.
+// directories, tmpfs, and the build's secrets (a read-only file, by
+// default /run/secrets/<id>, or an environment variable). A secret the
+// build lacks, and any SSH agent (farm forwards none), fails when required
+// and is left out otherwise, as BuildKit does for missing optional ones.
+// Target directories are made in the rootfs first, so they remain in the
+// layer as empty directories the way Docker leaves them.
 #ifndef FARM_WORKER_RUN_MOUNTS_H_
 #define FARM_WORKER_RUN_MOUNTS_H_
 
@@ -14,6 +15,7 @@
 
 #include "absl/status/statusor.h"
 #include "dockerfile/mount.h"
+#include "google/protobuf/map.h"
 #include "proto/plan.pb.h"
 #include "worker/cache_mounts.h"
 #include "worker/executor/cancellation.h"
@@ -34,6 +36,8 @@ struct RunMountInputs {
   // instruction's sources).
   std::vector<proto::StageRef> from_refs;
   const executor::Cancellation* cancel = nullptr;
+  // The build's --secret values by id; null: none.
+  const google::protobuf::Map<std::string, std::string>* secrets = nullptr;
 };
 
 // Holds what the mounts need while the RUN runs (cache leases); release it
@@ -42,7 +46,8 @@ class RunMounts {
  public:
   // Errors name the mount: kNotFound for a bind source that does not exist
   // ("mount source \"/x\": not found"), kFailedPrecondition for a required
-  // secret or SSH agent, the errors of the sources and of making targets
+  // secret (one the build lacks) or SSH agent, the errors of the sources,
+  // of writing a secret's file and of making targets
   // otherwise. A cache mount with from= is seeded from that source the
   // first time it is used (while empty).
   static absl::StatusOr<RunMounts> Prepare(
@@ -50,9 +55,12 @@ class RunMounts {
       const RunMountInputs& inputs);
 
   const std::vector<executor::Mount>& mounts() const { return mounts_; }
+  // "K=V" for secrets mounted with env=, to add to the process's environment.
+  const std::vector<std::string>& env() const { return env_; }
 
  private:
   std::vector<executor::Mount> mounts_;
+  std::vector<std::string> env_;
   std::vector<CacheMounts::Lease> leases_;
 };
 

@@ -300,6 +300,27 @@ TEST_F(StageRunnerTest, UnknownUserAndRequiredSecretFailClearly) {
   EXPECT_TRUE(optional.ok()) << optional.status();
 }
 
+TEST_F(StageRunnerTest, SecretsAsFilesAndVariablesLeaveNoTrace) {
+  testing::TestBuild build = Build(
+      "FROM busybox:latest\n"
+      "RUN --mount=type=secret,id=token,mode=0440,uid=1000,gid=1000 "
+      "stat -c '%a %u:%g' /run/secrets/token > /meta && "
+      "cp /run/secrets/token /copied\n"
+      "RUN --mount=type=secret,id=token,env=TOKEN echo \"[$TOKEN]\" > /env "
+      "&& test ! -e /run/secrets/token\n");
+  build.secrets["token"] = "value-1";
+  testing::RecordingSink events;
+  absl::StatusOr<proto::StageOutput> output = RunTarget(build, events);
+  ASSERT_TRUE(output.ok()) << output.status();
+  EXPECT_EQ(Layer(*output, 1),
+            Json::array({File("/copied", "0440", 0, 0, "value-1"),
+                         File("/meta", "0644", 0, 0, "440 1000:1000\n"),
+                         Entry("/run", "dir", "0755", 0, 0),
+                         Entry("/run/secrets", "dir", "0755", 0, 0)}));
+  EXPECT_EQ(Layer(*output, 2),
+            Json::array({File("/env", "0644", 0, 0, "[value-1]\n")}));
+}
+
 TEST_F(StageRunnerTest, MultiStageCopyFromAndRunMounts) {
   testing::TestBuild build = Build(
       "FROM busybox:latest AS helper\n"

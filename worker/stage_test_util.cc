@@ -243,6 +243,7 @@ absl::StatusOr<proto::StageJob> MakeJob(
   }
   *job.mutable_context() = build.context;
   job.set_no_cache(build.no_cache);
+  job.mutable_secrets()->insert(build.secrets.begin(), build.secrets.end());
   job.set_attempt(1);
 
   auto source_layers = [&](const proto::StageRef& ref)

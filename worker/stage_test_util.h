@@ -71,6 +71,7 @@ struct TestBuild {
   std::map<std::string, proto::ImageContent> images;
   proto::ContextManifest context;
   bool no_cache = false;
+  std::map<std::string, std::string> secrets;  // --secret values by id
 };
 
 // Plans `build` and runs its stages in order with `runner`, each stage's

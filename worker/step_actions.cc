@@ -57,9 +57,11 @@ absl::Status RunCommand(const StepInputs& in, const std::string& rootfs) {
   mount_inputs.from_refs.assign(in.planned->sources().begin(),
                                 in.planned->sources().end());
   mount_inputs.cancel = in.cancel;
+  if (in.job != nullptr) mount_inputs.secrets = &in.job->secrets();
   ASSIGN_OR_RETURN(RunMounts mounts,
                    RunMounts::Prepare(run->mounts, mount_inputs));
   spec.mounts = mounts.mounts();
+  spec.env.insert(spec.env.end(), mounts.env().begin(), mounts.env().end());
 
   executor::LineRecorder tail(kFailedRunTailLines, in.output);
   ASSIGN_OR_RETURN(executor::ExitStatus exit,

@@ -8,6 +8,7 @@
 #include <climits>
 #include <cstdlib>
 #include <iostream>
+#include <map>
 #include <thread>
 
 #include "absl/strings/str_cat.h"
@@ -15,6 +16,7 @@
 #include "client/build/build_session.h"
 #include "client/build/grpc_build_stream.h"
 #include "client/build/interrupt_watcher.h"
+#include "client/build/secrets.h"
 #include "client/build_inputs.h"
 #include "client/context/context_blob_source.h"
 #include "client/context/context_walker.h"
@@ -115,6 +117,11 @@ absl::StatusOr<context::ContextSnapshot> BuildCommand::Walk(
 }
 
 int BuildCommand::Run() {
+  // Secrets first: one that cannot be read fails before anything is sent.
+  absl::StatusOr<std::map<std::string, std::string>> secrets =
+      ReadSecrets(options_.secrets, ProcessEnv());
+  if (!secrets.ok()) return Fail(secrets.status());
+
   // The Dockerfile.
   std::string definition = options_.file.empty() || options_.file == "-"
                                ? std::string("Dockerfile")
@@ -189,6 +196,7 @@ int BuildCommand::Run() {
   request.set_pull(options_.pull);
   request.set_push(options_.push);
   request.set_client(ClientName());
+  request.mutable_secrets()->insert(secrets->begin(), secrets->end());
   for (const std::string& p : ignore->patterns()) {
     request.add_ignore_patterns(p);
   }

@@ -11,7 +11,8 @@ absl::StatusOr<BuildOptions> ParseBuildOptions(
     const std::vector<std::string>& args, const std::string& env_remote) {
   FlagSpec spec;
   spec.with_value = {"tag",      "file",     "target", "build-arg",
-                     "platform", "progress", "remote", "output"};
+                     "platform", "progress", "remote", "output",
+                     "secret"};
   spec.boolean = {"no-cache", "pull", "push", "quiet", "help"};
   spec.aliases = {{"t", "tag"},
                   {"f", "file"},
@@ -47,6 +48,10 @@ absl::StatusOr<BuildOptions> ParseBuildOptions(
           "use dest=- with it");
     }
     options.outputs.push_back(std::move(output));
+  }
+  for (const std::string& text : cli.GetAll("secret")) {
+    ASSIGN_OR_RETURN(SecretSource secret, ParseSecretFlag(text));
+    options.secrets.push_back(std::move(secret));
   }
   if (options.push && options.tags.empty()) {
     return absl::InvalidArgumentError("--push needs at least one -t tag");

@@ -9,6 +9,7 @@
 
 #include "absl/status/statusor.h"
 #include "client/build/output_files.h"
+#include "client/build/secrets.h"
 #include "client/progress/printer_factory.h"
 
 namespace farm::client::build {
@@ -28,11 +29,13 @@ struct BuildOptions {
   progress::ProgressMode progress = progress::ProgressMode::kAuto;
   std::string remote;  // --remote, else $FARM_REMOTE; "" is embedded
   std::vector<OutputSpec> outputs;  // -o, --output
+  std::vector<SecretSource> secrets;  // --secret
 };
 
 // `args` are the words after "build"; `env_remote` is $FARM_REMOTE ("" if
 // unset). Errors are kInvalidArgument naming the flag: unknown flags,
-// missing values, a bad --progress or --output, not exactly one CONTEXT,
+// missing values, a bad --progress, --output or --secret, not exactly one
+// CONTEXT,
 // -q with an output on standard output, --push without a tag.
 absl::StatusOr<BuildOptions> ParseBuildOptions(
     const std::vector<std::string>& args, const std::string& env_remote);
@@ -41,8 +44,8 @@ inline constexpr char kBuildUsage[] =
     "usage: farm [--root DIR] build [-t REF]... [-f FILE] [--target STAGE]\n"
     "           [--build-arg K[=V]]... [--no-cache] [--pull] [--push]\n"
     "           [--platform P] [--progress auto|plain|tty|json] [-q]\n"
-    "           [--remote ADDR] [--output type=docker|oci,dest=FILE]... "
-    "CONTEXT\n";
+    "           [--secret id=ID[,src=FILE|,env=VAR]]... [--remote ADDR]\n"
+    "           [--output type=docker|oci,dest=FILE]... CONTEXT\n";
 
 }  // namespace farm::client::build
 

@@ -33,6 +33,9 @@ TEST(BuildOptionsTest, ReadsEveryFlag) {
                               "farm:7000",
                               "-o",
                               "type=oci,dest=out.tar",
+                              "--secret",
+                              "id=npm,src=/run/npmrc",
+                              "--secret=id=api,env=API_KEY",
                               "ctx"},
                              "ignored:1");
   ASSERT_TRUE(o.ok()) << o.status();
@@ -51,6 +54,10 @@ TEST(BuildOptionsTest, ReadsEveryFlag) {
   ASSERT_EQ(o->outputs.size(), 1u);
   EXPECT_EQ(o->outputs[0].format, "oci");
   EXPECT_EQ(o->outputs[0].dest, "out.tar");
+  ASSERT_EQ(o->secrets.size(), 2u);
+  EXPECT_EQ(o->secrets[0].id, "npm");
+  EXPECT_EQ(o->secrets[0].file, "/run/npmrc");
+  EXPECT_EQ(o->secrets[1].env, "API_KEY");
   EXPECT_EQ(o->context, "ctx");
 }
 
@@ -97,6 +104,10 @@ TEST(BuildOptionsTest, RejectsBadCommandLines) {
       {{"--push", "."}, "--push needs at least one -t tag"},
       {{"--build-arg", "=x", "."}, "--build-arg =x: the name is empty"},
       {{"-t", "", "."}, "-t: empty image name"},
+      {{"--secret", "src=f", "."},
+       "--secret src=f: the secret id is missing (id=...)"},
+      {{"--secret", "id=x,kind=file", "."},
+       "--secret id=x,kind=file: unexpected key \"kind\""},
   };
   for (const Case& c : cases) {
     auto o = ParseBuildOptions(c.args, "");

@@ -73,12 +73,14 @@ export DOCKER_BUILDKIT=1
 
 flatten() { python3 "$compat/flatten.py" --base "$work/busybox.tar" "$@"; }
 
-# Builds stage/context of one case; extra args as in cases/NAME/args.
+# Builds stage/context of one case; extra args as in cases/NAME/args, run
+# from inside the context so their relative paths (--secret src=) work.
 build() {
   local name=$1 stage=$2 log=$3
   shift 3
-  "$docker" build --no-cache --network=none --progress=plain "$@" \
-    -t "compat/$name" "$stage/context" >"$log" 2>&1
+  (cd "$stage/context" &&
+    "$docker" build --no-cache --network=none --progress=plain "$@" \
+      -t "compat/$name" "$stage/context") >"$log" 2>&1
 }
 
 record_case() {

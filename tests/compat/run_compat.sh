@@ -48,8 +48,10 @@ check_case() {
     echo "farm load of the busybox fixture failed: $(head -1 "$err")"
     return 1
   fi
-  run_farm --root "$dir/root" build "${args[@]}" -t "compat/$name" \
-    --output "type=docker,dest=$dir/out.tar" "$dir/stage/context"
+  # From inside the context, as record.sh builds, for relative paths in args.
+  (cd "$dir/stage/context" &&
+    run_farm --root "$dir/root" build "${args[@]}" -t "compat/$name" \
+      --output "type=docker,dest=$dir/out.tar" "$dir/stage/context")
   status=$?
   if [[ -f "$case_dir/docker_error.txt" ]]; then
     if ((status == 0)); then

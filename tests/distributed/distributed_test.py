@@ -1,10 +1,12 @@
 """Issue 5's integration tests: one farm-scheduler and three farm-workers,
 real processes on loopback, driven through `farm --remote`."""
 
+import json
 import os
 import signal
 import subprocess
 import sys
+import tarfile
 import tempfile
 import threading
 import time
@@ -238,6 +240,37 @@ RUN echo kept-in-cache > /kept
         self.assertEqual(again.result["jobs_dispatched"], 0)
         self.assertTrue(steps(again, "kept-in-cache", "STEP_CACHED"))
 
+
+    def test_10_secrets_reach_remote_runs_and_stay_out_of_the_image(self):
+        secret = os.path.join(self.cluster.dir, "token.txt")
+        with open(secret, "w") as f:
+            f.write("remote-s3cr3t")
+        ctx = self.cluster.context("secret", """
+FROM busybox
+RUN --mount=type=secret,id=tok,required=true test "$(cat /run/secrets/tok)" = remote-s3cr3t && echo checked > /checked
+""")
+        self.assertBuilt(self.cluster.build(
+            ctx, "-t", "secret:1", "--secret", f"id=tok,src={secret}"))
+        saved = os.path.join(self.cluster.dir, "secret.tar")
+        self.cluster.run("save", "-o", saved, "secret:1")
+        names, leaked = set(), False
+        with tarfile.open(saved) as archive:
+            manifest = json.load(archive.extractfile("manifest.json"))
+            for path in manifest[0]["Layers"]:
+                with tarfile.open(fileobj=archive.extractfile(path)) as layer:
+                    entries = [(e, layer.extractfile(e).read() if e.isfile()
+                                else b"") for e in layer.getmembers()]
+                for entry, data in entries:
+                    names.add(entry.name)
+                    leaked = leaked or b"remote-s3cr3t" in data
+        self.assertIn("checked", names)
+        self.assertNotIn("run/secrets/tok", names)
+        self.assertFalse(leaked)
+        # Without the flag, a required secret is a clear error.
+        missing = self.cluster.build(ctx, "--no-cache")
+        self.assertIsNotNone(missing.result, missing.output())
+        self.assertFalse(missing.result["ok"])
+        self.assertIn('secret "tok" is required', missing.result["error"])
 
 if __name__ == "__main__":
     unittest.main(verbosity=2)
