@@ -9,6 +9,7 @@
 #include "absl/strings/strip.h"
 #include "common/fs.h"
 #include "common/status_macros.h"
+#include "image/registry/credential_helper.h"
 #include "nlohmann/json.hpp"
 
 namespace farm::image::registry {
@@ -85,19 +86,42 @@ std::string CredentialKey(absl::string_view domain) {
 
 absl::StatusOr<std::optional<Credential>> ConfigFileCredentialStore::Get(
     const std::string& domain) {
-  std::lock_guard<std::mutex> lock(FileMutex());
-  ASSIGN_OR_RETURN(Json config, LoadConfig(path_));
-  if (!config.contains("auths") || !config["auths"].is_object()) {
-    return std::nullopt;
+  Json config;
+  {
+    std::lock_guard<std::mutex> lock(FileMutex());
+    ASSIGN_OR_RETURN(config, LoadConfig(path_));
   }
-  std::string want = HostOfKey(domain);
-  for (const auto& [key, entry] : config["auths"].items()) {
-    if (HostOfKey(key) != want || !entry.is_object()) continue;
-    absl::StatusOr<Credential> c = DecodeEntry(path_, key, entry);
-    if (c.ok()) return std::optional<Credential>(*c);
-    if (!absl::IsNotFound(c.status())) return c.status();
+  const std::string want = HostOfKey(domain);
+  if (config.contains("auths") && config["auths"].is_object()) {
+    for (const auto& [key, entry] : config["auths"].items()) {
+      if (HostOfKey(key) != want || !entry.is_object()) continue;
+      absl::StatusOr<Credential> c = DecodeEntry(path_, key, entry);
+      if (c.ok()) return std::optional<Credential>(*c);
+      if (!absl::IsNotFound(c.status())) return c.status();
+    }
   }
-  return std::nullopt;
+  // As Docker: without an inline credential, the registry's own helper,
+  // else the default one.
+  std::string helper;
+  if (config.contains("credHelpers") && config["credHelpers"].is_object()) {
+    for (const auto& [key, name] : config["credHelpers"].items()) {
+      if (HostOfKey(key) == want && name.is_string()) {
+        helper = name.get<std::string>();
+      }
+    }
+  }
+  if (helper.empty() && config.contains("credsStore") &&
+      config["credsStore"].is_string()) {
+    helper = config["credsStore"].get<std::string>();
+  }
+  if (helper.empty()) return std::nullopt;
+  absl::StatusOr<std::optional<Credential>> found =
+      RunCredentialHelper(helper, CredentialKey(want));
+  if (!found.ok()) {
+    return Annotate(found.status(),
+                    absl::StrCat("credential helper of ", path_));
+  }
+  return found;
 }
 
 absl::Status ConfigFileCredentialStore::Store(const std::string& domain,

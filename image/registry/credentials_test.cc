@@ -162,5 +162,95 @@ TEST(InsecureRegistriesTest, BadEntriesAndConfigFile) {
   ASSERT_TRUE(RemoveAll(dir).ok());
 }
 
+// A docker-credential-<name> program in a directory put first on PATH.
+class CredentialHelperTest : public CredentialsTest {
+ protected:
+  void SetUp() override {
+    CredentialsTest::SetUp();
+    const char* path = std::getenv("PATH");
+    old_path_ = path == nullptr ? "" : path;
+    setenv("PATH", (dir_ + ":" + old_path_).c_str(), 1);
+  }
+  void TearDown() override {
+    setenv("PATH", old_path_.c_str(), 1);
+    CredentialsTest::TearDown();
+  }
+  void Helper(const std::string& name, const std::string& body) {
+    const std::string path = dir_ + "/docker-credential-" + name;
+    ASSERT_TRUE(WriteFile(path, "#!/bin/sh\n" + body, 0755).ok());
+  }
+  std::string old_path_;
+};
+
+TEST_F(CredentialHelperTest, RunsTheRegistrysHelperElseTheDefaultOne) {
+  // Each helper answers with the server URL it read on stdin.
+  Helper("ecr", R"(test "$1" = get || exit 3
+read url
+printf '{"ServerURL":"%s","Username":"AWS","Secret":"ecr-%s"}\n' "$url" "$url"
+)");
+  Helper("store", R"(read url
+case "$url" in
+  *known*) printf '{"Username":"u","Secret":"from-store"}' ;;
+  *) echo "credentials not found in native keychain"; exit 1 ;;
+esac
+)");
+  std::string path = dir_ + "/config.json";
+  ASSERT_TRUE(WriteFile(path, R"({
+    "auths": {"inline.example": {"auth": "YTpi"}},
+    "credHelpers": {"123.ecr.example:5000": "ecr", "inline.example": "ecr"},
+    "credsStore": "store"
+  })")
+                  .ok());
+  ConfigFileCredentialStore store(path);
+  absl::StatusOr<std::optional<Credential>> ecr =
+      store.Get("123.ecr.example:5000");
+  ASSERT_TRUE(ecr.ok()) << ecr.status();
+  ASSERT_TRUE(ecr->has_value());
+  EXPECT_EQ((*ecr)->username, "AWS");
+  EXPECT_EQ((*ecr)->password, "ecr-123.ecr.example:5000");
+  // Docker Hub goes by Docker's key.
+  Helper("ecr", "read url; printf '{\"Username\":\"hub\",\"Secret\":\"%s\"}' \"$url\"\n");
+  ASSERT_TRUE(WriteFile(path, R"({"credHelpers": {"docker.io": "ecr"}})").ok());
+  EXPECT_EQ(store.Get("docker.io")->value().password,
+            "https://index.docker.io/v1/");
+  ASSERT_TRUE(WriteFile(path, R"({
+    "auths": {"inline.example": {"auth": "YTpi"}},
+    "credsStore": "store"
+  })")
+                  .ok());
+  // An inline credential wins; the default helper answers the rest.
+  EXPECT_EQ(store.Get("inline.example")->value().password, "b");
+  EXPECT_EQ(store.Get("known.example")->value().password, "from-store");
+  absl::StatusOr<std::optional<Credential>> unknown =
+      store.Get("other.example");
+  ASSERT_TRUE(unknown.ok()) << unknown.status();
+  EXPECT_FALSE(unknown->has_value());
+}
+
+TEST_F(CredentialHelperTest, BrokenOrMissingHelpers) {
+  std::string path = dir_ + "/config.json";
+  ConfigFileCredentialStore store(path);
+  Helper("broken", "echo 'keychain locked'; exit 2\n");
+  ASSERT_TRUE(WriteFile(path, R"({"credsStore": "broken"})").ok());
+  absl::StatusOr<std::optional<Credential>> broken = store.Get("h.example");
+  EXPECT_EQ(broken.status().code(), absl::StatusCode::kUnavailable);
+  EXPECT_THAT(broken.status().message(), HasSubstr("keychain locked"));
+  EXPECT_THAT(broken.status().message(), HasSubstr("docker-credential-broken"));
+
+  Helper("garbled", "echo not-json\n");
+  ASSERT_TRUE(WriteFile(path, R"({"credsStore": "garbled"})").ok());
+  EXPECT_EQ(store.Get("h.example").status().code(),
+            absl::StatusCode::kUnavailable);
+
+  Helper("token", "echo '{\"Username\":\"<token>\",\"Secret\":\"t\"}'\n");
+  ASSERT_TRUE(WriteFile(path, R"({"credsStore": "token"})").ok());
+  EXPECT_FALSE(store.Get("h.example")->has_value());
+
+  ASSERT_TRUE(WriteFile(path, R"({"credsStore": "not-installed"})").ok());
+  absl::StatusOr<std::optional<Credential>> missing = store.Get("h.example");
+  ASSERT_TRUE(missing.ok()) << missing.status();
+  EXPECT_FALSE(missing->has_value());
+}
+
 }  // namespace
 }  // namespace farm::image::registry

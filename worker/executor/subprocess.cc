@@ -10,6 +10,7 @@
 
 #include <cerrno>
 #include <chrono>
+#include <optional>
 #include <utility>
 
 #include "absl/strings/str_cat.h"
@@ -165,13 +166,29 @@ absl::StatusOr<Pipe> MakePipe() {
 
 absl::StatusOr<CommandResult> RunCommand(const std::vector<std::string>& argv,
                                          absl::Duration timeout,
-                                         size_t max_output) {
+                                         size_t max_output,
+                                         absl::string_view input) {
   ASSIGN_OR_RETURN(Pipe pipe, MakePipe());
   Subprocess::Stdio stdio;
   stdio.out = pipe.write.get();
   stdio.err = pipe.write.get();
+  std::optional<Pipe> in;
+  if (!input.empty()) {
+    if (input.size() > 65536) {
+      return absl::InvalidArgumentError("command input over 64 KiB");
+    }
+    ASSIGN_OR_RETURN(in, MakePipe());
+    // Fits the pipe's buffer, so it is written before the child reads.
+    if (write(in->write.get(), input.data(), input.size()) !=
+        static_cast<ssize_t>(input.size())) {
+      return ErrnoStatus(errno, "writing a command's input");
+    }
+    in->write = ScopedFd();
+    stdio.in = in->read.get();
+  }
   ASSIGN_OR_RETURN(Subprocess child, Subprocess::Spawn(argv, stdio));
   pipe.write = ScopedFd();
+  in.reset();
   fcntl(pipe.read.get(), F_SETFL, O_NONBLOCK);
 
   CommandResult result;

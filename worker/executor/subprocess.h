@@ -11,6 +11,7 @@
 
 #include "absl/status/status.h"
 #include "absl/status/statusor.h"
+#include "absl/strings/string_view.h"
 #include "absl/time/time.h"
 #include "common/fs.h"
 
@@ -68,13 +69,14 @@ struct CommandResult {
   std::string output;  // stdout and stderr interleaved
 };
 
-// Runs argv to completion with stdin from /dev/null, capturing its output
-// (at most `max_output` bytes are kept). The child is killed after
-// `timeout`, which yields kDeadlineExceeded.
+// Runs argv to completion with `input` on its stdin (/dev/null when
+// empty; at most a pipe's buffer, 64 KiB), capturing its output (at most
+// `max_output` bytes are kept). The child is killed after `timeout`, which
+// yields kDeadlineExceeded.
 absl::StatusOr<CommandResult> RunCommand(
     const std::vector<std::string>& argv,
     absl::Duration timeout = absl::Seconds(30),
-    size_t max_output = size_t{1} << 20);
+    size_t max_output = size_t{1} << 20, absl::string_view input = "");
 
 // A pipe whose two ends are close-on-exec.
 struct Pipe {
