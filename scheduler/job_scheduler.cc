@@ -79,7 +79,14 @@ void JobScheduler::Dispatch(std::vector<SchedulerAction>& out) {
     job.spec.set_attempt(job.attempts);
     worker->running.insert(job.id);
     stats_.set_jobs_dispatched(stats_.jobs_dispatched() + 1);
-    ++(*stats_.mutable_runs_by_stage_key())[job.dedup_key];
+    auto& runs = *stats_.mutable_runs_by_stage_key();
+    if (runs[job.dedup_key]++ == 0) {
+      stage_key_order_.push_back(job.dedup_key);
+      if (stage_key_order_.size() > kStageKeysKept) {
+        runs.erase(stage_key_order_.front());
+        stage_key_order_.pop_front();
+      }
+    }
     out.push_back(AssignJob{worker->id, job.spec});
   }
 }

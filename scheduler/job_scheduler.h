@@ -132,7 +132,13 @@ class JobScheduler {
   std::deque<std::string> queue_;                         // job ids
   std::map<std::string, WorkerState> workers_;
   proto::SchedulerStats stats_;
+  // Keys of stats_.runs_by_stage_key, oldest first: only the newest
+  // kStageKeysKept are kept, so a long-lived scheduler's stats stay small.
+  std::deque<std::string> stage_key_order_;
 };
+
+// How many stage keys SchedulerStats.runs_by_stage_key holds at most.
+inline constexpr size_t kStageKeysKept = 10000;
 
 }  // namespace farm::scheduler
 

@@ -1,5 +1,6 @@
 #include "scheduler/job_scheduler.h"
 
+#include "absl/strings/str_cat.h"
 #include "gtest/gtest.h"
 
 namespace farm::scheduler {
@@ -72,6 +73,30 @@ TEST(JobSchedulerTest, IdenticalJobsRunOnceForEveryWaiter) {
   EXPECT_EQ(s.stats().runs_by_stage_key().at("shared"), 1);
   // Once finished, the same key runs again for a later build.
   EXPECT_EQ(Only<AssignJob>(s.Submit({"b3", 0}, Job("shared"))).size(), 1u);
+}
+
+TEST(JobSchedulerTest, RunsPerStageKeyKeepOnlyTheNewestKeys) {
+  SimulatedClock clock;
+  JobScheduler s(&clock);
+  s.WorkerJoined(Worker("w1", 1));
+  const size_t total = kStageKeysKept + 5;
+  for (size_t i = 0; i < total; ++i) {
+    ASSERT_EQ(Only<AssignJob>(
+                  s.Submit({"b", 0}, Job(absl::StrCat("key-", i))))
+                  .size(),
+              1u);
+    ASSERT_EQ(Only<JobDone>(s.JobResultFrom(
+                                "w1", Ok(absl::StrCat("job-", i + 1))))
+                  .size(),
+              1u);
+  }
+  const auto& runs = s.stats().runs_by_stage_key();
+  EXPECT_EQ(runs.size(), kStageKeysKept);
+  EXPECT_EQ(runs.count("key-0"), 0u);
+  EXPECT_EQ(runs.count("key-4"), 0u);
+  EXPECT_EQ(runs.at("key-5"), 1);
+  EXPECT_EQ(runs.at(absl::StrCat("key-", total - 1)), 1);
+  EXPECT_EQ(s.stats().jobs_dispatched(), static_cast<int64_t>(total));
 }
 
 TEST(JobSchedulerTest, PrefersWorkersHoldingTheBaseLayers) {
