@@ -4,6 +4,7 @@
 #define FARM_CACHE_CACHE_ADMIN_H_
 
 #include <cstdint>
+#include <string>
 
 #include "absl/container/flat_hash_set.h"
 #include "absl/status/statusor.h"
@@ -49,6 +50,12 @@ class CacheAdmin {
   // Evicts as PruneOptions says, then drops action-cache entries whose layer
   // blob is no longer stored.
   virtual absl::StatusOr<PruneResult> Prune(const PruneOptions& options) = 0;
+  // Replaces the blobs `owner` (one scheduler's image store) pins: neither
+  // the byte budget nor Prune removes a blob that any owner pins. Pins
+  // outlive a restart of the cache and lapse when their owner has not
+  // renewed them for a day; an empty set drops the owner.
+  virtual absl::Status SetPins(const std::string& owner,
+                               absl::flat_hash_set<Digest> digests) = 0;
 };
 
 }  // namespace farm::cache

@@ -137,7 +137,11 @@ absl::Status MemoryBlobStore::Insert(const Digest& digest, Data data) {
   }
   index_.Insert(digest, data->size());
   blobs_.emplace(digest, std::move(data));
-  if (max_bytes_ != 0) EvictLocked(max_bytes_, {digest});
+  if (max_bytes_ != 0) {
+    absl::flat_hash_set<Digest> keep = pinned_;
+    keep.insert(digest);
+    EvictLocked(max_bytes_, keep);
+  }
   return absl::OkStatus();
 }
 
@@ -149,6 +153,11 @@ void MemoryBlobStore::RemoveCorrupt(const Digest& digest, const Data& seen) {
   blobs_.erase(it);
   index_.Erase(digest);
   CacheCounters::Add(counters_->corrupt_blobs);
+}
+
+void MemoryBlobStore::SetPinned(absl::flat_hash_set<Digest> pinned) {
+  absl::MutexLock lock(&mu_);
+  pinned_ = std::move(pinned);
 }
 
 PruneResult MemoryBlobStore::EvictTo(uint64_t target_bytes,

@@ -32,6 +32,9 @@ class MemoryBlobStore : public BlobStore {
   absl::Status Delete(const Digest& digest) override;
   absl::StatusOr<BlobInfo> Stat(const Digest& digest) override;
 
+  // Blobs the byte budget must never evict; replaces the previous set.
+  void SetPinned(absl::flat_hash_set<Digest> pinned);
+
   // Evicts least-recently-used blobs (not in `keep`) down to `target_bytes`.
   PruneResult EvictTo(uint64_t target_bytes,
                       const absl::flat_hash_set<Digest>& keep);
@@ -58,6 +61,7 @@ class MemoryBlobStore : public BlobStore {
   absl::Mutex mu_;
   LruIndex index_ ABSL_GUARDED_BY(mu_);
   absl::flat_hash_map<Digest, Data> blobs_ ABSL_GUARDED_BY(mu_);
+  absl::flat_hash_set<Digest> pinned_ ABSL_GUARDED_BY(mu_);
 };
 
 }  // namespace farm::cache

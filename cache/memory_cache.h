@@ -7,6 +7,8 @@
 #include "cache/cache_counters.h"
 #include "cache/memory_action_cache.h"
 #include "cache/memory_blob_store.h"
+#include "cache/pin_registry.h"
+#include "common/clock.h"
 
 namespace farm::cache {
 
@@ -14,18 +16,24 @@ class MemoryCache : public CacheAdmin {
  public:
   // `max_bytes` 0 means no budget.
   explicit MemoryCache(uint64_t max_bytes = 0)
-      : blobs_(max_bytes, &counters_), actions_(&counters_) {}
+      : blobs_(max_bytes, &counters_),
+        actions_(&counters_),
+        pins_(*PinRegistry::Open("", RealClock::Get())) {}
 
   MemoryBlobStore* blobs() { return &blobs_; }
   MemoryActionCache* actions() { return &actions_; }
 
   absl::StatusOr<CacheStats> Stats() override;
   absl::StatusOr<PruneResult> Prune(const PruneOptions& options) override;
+  // Held in memory only.
+  absl::Status SetPins(const std::string& owner,
+                       absl::flat_hash_set<Digest> digests) override;
 
  private:
   CacheCounters counters_;
   MemoryBlobStore blobs_;
   MemoryActionCache actions_;
+  std::unique_ptr<PinRegistry> pins_;
 };
 
 }  // namespace farm::cache

@@ -123,7 +123,20 @@ absl::StatusOr<std::unique_ptr<RocksDbCache>> RocksDbCache::Open(
   ASSIGN_OR_RETURN(cache->actions_,
                    RocksDbActionCache::Open(db, cache->handles_[kActions],
                                             &cache->counters_));
+  // RocksDB leaves a subdirectory of its own directory alone.
+  ASSIGN_OR_RETURN(cache->pins_,
+                   PinRegistry::Open(JoinPath(options.root, "farm-pins"),
+                                     options.clock));
+  cache->blobs_->SetPinned(cache->pins_->All());
   return cache;
+}
+
+absl::Status RocksDbCache::SetPins(const std::string& owner,
+                                   absl::flat_hash_set<Digest> digests) {
+  ASSIGN_OR_RETURN(absl::flat_hash_set<Digest> all,
+                   pins_->Set(owner, std::move(digests)));
+  blobs_->SetPinned(std::move(all));
+  return absl::OkStatus();
 }
 
 RocksDbCache::~RocksDbCache() {
@@ -145,8 +158,10 @@ absl::StatusOr<CacheStats> RocksDbCache::Stats() {
 }
 
 absl::StatusOr<PruneResult> RocksDbCache::Prune(const PruneOptions& options) {
+  absl::flat_hash_set<Digest> keep = pins_->All();
+  keep.insert(options.keep.begin(), options.keep.end());
   ASSIGN_OR_RETURN(PruneResult result,
-                   blobs_->EvictTo(options.target_bytes, options.keep));
+                   blobs_->EvictTo(options.target_bytes, keep));
   ASSIGN_OR_RETURN(
       result.actions_removed,
       actions_->RemoveIf([this](const proto::ActionResult& action) {

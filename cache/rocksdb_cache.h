@@ -11,6 +11,7 @@
 #include "absl/time/time.h"
 #include "cache/cache_admin.h"
 #include "cache/cache_counters.h"
+#include "cache/pin_registry.h"
 #include "cache/rocksdb_action_cache.h"
 #include "cache/rocksdb_blob_store.h"
 #include "common/clock.h"
@@ -53,6 +54,9 @@ class RocksDbCache : public CacheAdmin {
   // Evicts, drops dangling action results, then compacts the chunk data so
   // that the disk space comes back.
   absl::StatusOr<PruneResult> Prune(const PruneOptions& options) override;
+  // Kept under <root>/farm-pins.
+  absl::Status SetPins(const std::string& owner,
+                       absl::flat_hash_set<Digest> digests) override;
 
   // Writes memtables out, so tests can find the data in files.
   absl::Status FlushForTesting();
@@ -65,6 +69,7 @@ class RocksDbCache : public CacheAdmin {
   CacheCounters counters_;
   std::unique_ptr<RocksDbBlobStore> blobs_;
   std::unique_ptr<RocksDbActionCache> actions_;
+  std::unique_ptr<PinRegistry> pins_;
 };
 
 }  // namespace farm::cache

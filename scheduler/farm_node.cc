@@ -1,5 +1,10 @@
 #include "scheduler/farm_node.h"
 
+#include <unistd.h>
+
+#include "absl/strings/ascii.h"
+#include "absl/strings/str_cat.h"
+
 #include "absl/time/clock.h"
 #include "cache/blob_checking_action_cache.h"
 #include "cache/remote/channel.h"
@@ -9,6 +14,7 @@
 #include "cache/rocksdb_cache.h"
 #include "cache/service/cache_service.h"
 #include "common/fs.h"
+#include "common/logging.h"
 #include "common/status_macros.h"
 #include "scheduler/service/build_service.h"
 #include "scheduler/service/image_service.h"
@@ -33,11 +39,36 @@ class ImageKeepingAdmin : public cache::CacheAdmin {
     }
     return inner_->Prune(keeping);
   }
+  absl::Status SetPins(const std::string& owner,
+                       absl::flat_hash_set<Digest> digests) override {
+    return inner_->SetPins(owner, std::move(digests));
+  }
 
  private:
   cache::CacheAdmin* inner_;
   ImageStore* images_;
 };
+
+// The name this node pins its images' blobs under: made once and kept in
+// <root>/cache-owner, so a restarted scheduler renews its own pins rather
+// than adding an owner that a shared farm-cache would keep for a day.
+absl::StatusOr<std::string> CacheOwner(const std::string& root) {
+  const std::string path = JoinPath(root, "cache-owner");
+  if (PathExists(path)) {
+    ASSIGN_OR_RETURN(std::string text, ReadFile(path));
+    std::string owner(absl::StripAsciiWhitespace(text));
+    if (!owner.empty()) return owner;
+  }
+  char host[256] = {};
+  gethostname(host, sizeof(host) - 1);
+  const std::string owner = absl::StrCat("farm-scheduler ", host, " ", root,
+                                         " ", absl::ToUnixNanos(absl::Now()));
+  RETURN_IF_ERROR(WriteFileAtomic(path, owner + "\n", 0600));
+  return owner;
+}
+
+// Pins lapse after a day without renewal (cache/pin_registry.h).
+constexpr absl::Duration kPinRenewal = absl::Minutes(10);
 
 }  // namespace
 
@@ -89,12 +120,16 @@ absl::StatusOr<std::unique_ptr<FarmNode>> FarmNode::Open(
   ASSIGN_OR_RETURN(
       node->images_,
       ImageStore::Open(JoinPath(options.root, "images"), node->blobs_));
-  if (parts.local != nullptr) {
-    cache::RocksDbBlobStore* store = parts.local->blobs();
-    node->images_->OnImagesChanged([store](absl::flat_hash_set<Digest> pinned) {
-      store->SetPinned(std::move(pinned));
-    });
-  }
+  ASSIGN_OR_RETURN(std::string owner, CacheOwner(options.root));
+  cache::CacheAdmin* pins = parts.raw_admin;
+  node->pin_images_ = [pins, owner](absl::flat_hash_set<Digest> digests) {
+    absl::Status pinned = pins->SetPins(owner, std::move(digests));
+    if (!pinned.ok()) {
+      FARM_LOG(WARNING) << "pinning the stored images' blobs in the cache: "
+                        << pinned;
+    }
+  };
+  node->images_->OnImagesChanged(node->pin_images_);
   parts.admin =
       std::make_unique<ImageKeepingAdmin>(parts.raw_admin, node->images_.get());
   ASSIGN_OR_RETURN(image::registry::RegistryClientOptions registry_options,
@@ -147,9 +182,14 @@ absl::StatusOr<std::unique_ptr<FarmNode>> FarmNode::Open(
 
   FarmNode* raw = node.get();
   node->ticker_ = std::thread([raw] {
+    absl::Time renewed = absl::Now();
     while (!raw->stopping_.WaitForNotificationWithTimeout(
         absl::Milliseconds(250))) {
       raw->core_->Tick();
+      if (absl::Now() - renewed > kPinRenewal) {
+        raw->pin_images_(raw->images_->ReferencedBlobs());
+        renewed = absl::Now();
+      }
     }
   });
   return node;

@@ -5,6 +5,7 @@
 #ifndef FARM_SCHEDULER_FARM_NODE_H_
 #define FARM_SCHEDULER_FARM_NODE_H_
 
+#include <functional>
 #include <memory>
 #include <string>
 #include <thread>
@@ -63,6 +64,9 @@ class FarmNode {
   std::unique_ptr<ImageResolver> resolver_;
   std::unique_ptr<SchedulerCore> core_;
   std::vector<std::unique_ptr<grpc::Service>> services_;
+  // Pins the image store's blobs in the cache under this node's name;
+  // the ticker renews the pins so that they never lapse while it runs.
+  std::function<void(absl::flat_hash_set<Digest>)> pin_images_;
   // Set when the node closes; wakes the ticker at once.
   absl::Notification stopping_;
   std::thread ticker_;

@@ -34,4 +34,15 @@ absl::StatusOr<PruneResult> RemoteCacheAdmin::Prune(
   return FromProto(response);
 }
 
+absl::Status RemoteCacheAdmin::SetPins(const std::string& owner,
+                                       absl::flat_hash_set<Digest> digests) {
+  proto::SetPinsRequest request;
+  request.set_owner(owner);
+  for (const Digest& digest : digests) request.add_digests(digest.ToString());
+  proto::SetPinsResponse response;
+  grpc::ClientContext context;
+  SetTimeout(context, options_.timeout);
+  return FromGrpcStatus(stub_->SetPins(&context, request, &response));
+}
+
 }  // namespace farm::cache

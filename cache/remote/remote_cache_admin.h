@@ -22,6 +22,8 @@ class RemoteCacheAdmin : public CacheAdmin {
 
   absl::StatusOr<CacheStats> Stats() override;
   absl::StatusOr<PruneResult> Prune(const PruneOptions& options) override;
+  absl::Status SetPins(const std::string& owner,
+                       absl::flat_hash_set<Digest> digests) override;
 
  private:
   std::unique_ptr<proto::CacheService::Stub> stub_;

@@ -197,4 +197,16 @@ grpc::Status CacheService::Prune(grpc::ServerContext*,
   return grpc::Status::OK;
 }
 
+grpc::Status CacheService::SetPins(grpc::ServerContext*,
+                                   const proto::SetPinsRequest* request,
+                                   proto::SetPinsResponse*) {
+  absl::flat_hash_set<Digest> digests;
+  for (const std::string& text : request->digests()) {
+    absl::StatusOr<Digest> digest = Digest::Parse(text);
+    if (!digest.ok()) return ToGrpcStatus(digest.status());
+    digests.insert(*digest);
+  }
+  return ToGrpcStatus(admin_->SetPins(request->owner(), std::move(digests)));
+}
+
 }  // namespace farm::cache

@@ -64,6 +64,9 @@ class CacheService final : public proto::CacheService::Service {
   grpc::Status Prune(grpc::ServerContext* context,
                      const proto::PruneRequest* request,
                      proto::PruneResponse* response) override;
+  grpc::Status SetPins(grpc::ServerContext* context,
+                       const proto::SetPinsRequest* request,
+                       proto::SetPinsResponse* response) override;
 
  private:
   // One BatchRead entry; `budget` is what the response may still inline.

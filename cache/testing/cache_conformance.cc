@@ -486,5 +486,36 @@ TEST_P(CacheConformanceTest, ReopenKeepsBlobsActionsAndUseOrder) {
   }
 }
 
+TEST_P(CacheConformanceTest, PinsOfEveryOwnerOutlastTheBudgetAndPrune) {
+  Make(/*max_bytes=*/30'000);
+  std::vector<std::string> data;
+  for (uint32_t i = 0; i < 4; ++i) data.push_back(TestBytes(10'000, 300 + i));
+  for (int i = 0; i < 3; ++i) {
+    ASSERT_TRUE(PutBlob(blobs(), data[i]).ok());
+    clock_.Advance(absl::Hours(1));
+  }
+  ASSERT_TRUE(admin().SetPins("scheduler a", {Digest::Of(data[0])}).ok());
+  ASSERT_TRUE(admin().SetPins("scheduler b", {Digest::Of(data[1])}).ok());
+  // The budget evicts the least recently used blob that nobody pins.
+  ASSERT_TRUE(PutBlob(blobs(), data[3]).ok());
+  EXPECT_TRUE(blobs().Stat(Digest::Of(data[0])).ok());
+  EXPECT_TRUE(blobs().Stat(Digest::Of(data[1])).ok());
+  EXPECT_EQ(blobs().Stat(Digest::Of(data[2])).status().code(),
+            absl::StatusCode::kNotFound);
+  // Prune to nothing keeps them too.
+  PruneOptions all;
+  ASSERT_TRUE(admin().Prune(all).ok());
+  EXPECT_TRUE(blobs().Stat(Digest::Of(data[0])).ok());
+  EXPECT_EQ(blobs().Stat(Digest::Of(data[3])).status().code(),
+            absl::StatusCode::kNotFound);
+  // An owner that drops its pins lets its blobs go; the other's stay.
+  ASSERT_TRUE(admin().SetPins("scheduler a", {}).ok());
+  if (GetParam().persistent) ASSERT_TRUE(cache_->Reopen().ok());
+  ASSERT_TRUE(admin().Prune(all).ok());
+  EXPECT_EQ(blobs().Stat(Digest::Of(data[0])).status().code(),
+            absl::StatusCode::kNotFound);
+  EXPECT_TRUE(blobs().Stat(Digest::Of(data[1])).ok());
+}
+
 }  // namespace
 }  // namespace farm::cache::testing
