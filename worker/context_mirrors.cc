@@ -3,9 +3,11 @@
 #include <stdio.h>
 
 #include <algorithm>
+#include <cstdint>
 #include <utility>
 
 #include "absl/container/flat_hash_map.h"
+#include "absl/container/flat_hash_set.h"
 #include "absl/strings/match.h"
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
@@ -38,19 +40,26 @@ struct ContextMirrors::Lease::Mirror {
     }
   }
 
-  // File bytes of `manifest` this mirror already holds, plus one per file,
-  // so that empty files count.
-  uint64_t Score(const proto::ContextManifest& manifest) const {
-    uint64_t score = 0;
+  // What syncing this mirror to `wanted` (its entries by path) costs: the
+  // bytes of the files it must write, and a page's worth for each entry it
+  // must create or delete (inodes, which are what made this slow).
+  uint64_t SyncCost(const proto::ContextManifest& manifest,
+                    const absl::flat_hash_set<std::string>& wanted) const {
+    uint64_t cost = 0;
     for (const proto::ContextEntry& entry : manifest.entries()) {
       if (entry.type() != proto::ContextEntry::FILE) continue;
       auto it = files.find(entry.path());
-      if (it != files.end() && it->second == entry.digest()) {
-        score += 1 + static_cast<uint64_t>(std::max<int64_t>(entry.size(), 0));
+      if (it == files.end() || it->second != entry.digest()) {
+        cost += kEntryCost +
+                static_cast<uint64_t>(std::max<int64_t>(entry.size(), 0));
       }
     }
-    return score;
+    for (const proto::ContextEntry& entry : held.entries()) {
+      if (!wanted.contains(entry.path())) cost += kEntryCost;
+    }
+    return cost;
   }
+  static constexpr uint64_t kEntryCost = 4096;
 };
 
 ContextMirrors::Lease::~Lease() { owner_->Release(mirror_); }
@@ -126,24 +135,31 @@ int ContextMirrors::size() const {
 
 absl::StatusOr<std::unique_ptr<ContextMirrors::Lease>> ContextMirrors::Acquire(
     const proto::ContextManifest& manifest, cache::BlobStore& blobs) {
+  absl::flat_hash_set<std::string> wanted;
+  for (const proto::ContextEntry& entry : manifest.entries()) {
+    wanted.insert(entry.path());
+  }
   Mirror* mirror = nullptr;
   {
     absl::MutexLock lock(&mu_);
-    uint64_t best = 0;
-    int free = 0;
+    // The unleased mirror that is cheapest to sync, or a new one when that
+    // is cheaper still and there is room: a stage that reads one file of a
+    // context should not empty the mirror that holds all of it.
+    const Mirror empty;
+    uint64_t best = static_cast<int>(mirrors_.size()) < options_.max_mirrors
+                        ? empty.SyncCost(manifest, wanted)
+                        : UINT64_MAX;
     for (const std::unique_ptr<Mirror>& candidate : mirrors_) {
       if (candidate->leased) continue;
-      ++free;
-      uint64_t score = candidate->Score(manifest);
-      if (mirror == nullptr || score > best ||
-          (score == best && candidate->last_used > mirror->last_used)) {
+      uint64_t cost = candidate->SyncCost(manifest, wanted);
+      if (cost < best ||
+          (cost == best && (mirror == nullptr ||
+                            candidate->last_used > mirror->last_used))) {
         mirror = candidate.get();
-        best = score;
+        best = cost;
       }
     }
-    // An unrelated context gets a mirror of its own while there is room.
-    if (mirror == nullptr ||
-        (best == 0 && static_cast<int>(mirrors_.size()) < options_.max_mirrors)) {
+    if (mirror == nullptr) {
       auto fresh = std::make_unique<Mirror>();
       fresh->id = next_id_++;
       fresh->dir = JoinPath(options_.root, absl::StrCat(fresh->id));

@@ -82,12 +82,14 @@ TEST_F(ContextMirrorsTest, NextJobRewritesOnlyWhatChanged) {
   std::string dir;
   ino_t kept = 0;
   {
-    auto lease = Acquire(Manifest({{"a", "one"}, {"b", "two"}, {"c", "x"}}));
+    auto lease =
+        Acquire(Manifest({{"a", std::string(1000, 'a')}, {"b", "two"}, {"c", "x"}}));
     ASSERT_NE(lease, nullptr);
     dir = lease->dir();
     kept = Inode(JoinPath(dir, "a"));
   }
-  auto lease = Acquire(Manifest({{"a", "one"}, {"b", "TWO"}, {"d", "new"}}));
+  auto lease =
+      Acquire(Manifest({{"a", std::string(1000, 'a')}, {"b", "TWO"}, {"d", "new"}}));
   ASSERT_NE(lease, nullptr);
   EXPECT_EQ(lease->dir(), dir);
   EXPECT_EQ(Inode(JoinPath(dir, "a")), kept);
@@ -121,6 +123,29 @@ TEST_F(ContextMirrorsTest, LeasedMirrorsAreNotSharedAndUnrelatedContextsGetTheir
   other.reset();
   third.reset();
   EXPECT_EQ(mirrors_->size(), 2);
+}
+
+TEST_F(ContextMirrorsTest, AStageReadingAFewFilesLeavesTheFullMirrorAlone) {
+  Open(/*max_mirrors=*/2);
+  std::map<std::string, std::string> all;
+  for (int i = 0; i < 20; ++i) all["f" + std::to_string(i)] = "content";
+  all["package.json"] = "{}";
+  std::string full_dir;
+  {
+    auto full = Acquire(Manifest(all));
+    ASSERT_NE(full, nullptr);
+    full_dir = full->dir();
+  }
+  const ino_t kept = Inode(JoinPath(full_dir, "f3"));
+  {
+    auto few = Acquire(Manifest({{"package.json", "{}"}}));
+    ASSERT_NE(few, nullptr);
+    EXPECT_NE(few->dir(), full_dir);
+  }
+  auto again = Acquire(Manifest(all));
+  ASSERT_NE(again, nullptr);
+  EXPECT_EQ(again->dir(), full_dir);
+  EXPECT_EQ(Inode(JoinPath(full_dir, "f3")), kept);
 }
 
 TEST_F(ContextMirrorsTest, ByteBudgetRemovesTheLeastRecentlyUsed) {
