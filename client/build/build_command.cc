@@ -17,6 +17,7 @@
 #include "client/build/grpc_build_stream.h"
 #include "client/build/interrupt_watcher.h"
 #include "client/build/secrets.h"
+#include "client/build/stdin_context.h"
 #include "client/build_inputs.h"
 #include "client/context/context_blob_source.h"
 #include "client/context/context_walker.h"
@@ -98,7 +99,9 @@ absl::StatusOr<context::ContextSnapshot> BuildCommand::Walk(
     return ErrnoStatus(
         errno, absl::StrCat("unable to prepare context: ", options_.context));
   }
-  std::string cache_path = context::DefaultStatCachePath(resolved);
+  // A context unpacked from standard input is new each time.
+  std::string cache_path =
+      options_.stat_cache ? context::DefaultStatCachePath(resolved) : "";
   std::unique_ptr<context::StatCache> cache;
   context::WalkOptions walk;
   if (!cache_path.empty()) {
@@ -274,6 +277,33 @@ int RunBuildCommand(const std::vector<std::string>& args,
   if (options->help) {
     std::cout << kBuildUsage;
     return 0;
+  }
+  // `farm build -`: the context (or only a Dockerfile) on standard input.
+  std::unique_ptr<StdinContext> stdin_context;
+  if (options->context == "-") {
+    if (options->file == "-") {
+      std::cerr << "farm build: standard input cannot be both the context "
+                   "and the Dockerfile\n";
+      return kExitUsage;
+    }
+    absl::StatusOr<std::unique_ptr<StdinContext>> read =
+        StdinContext::Read(STDIN_FILENO);
+    if (!read.ok()) {
+      std::cerr << "farm build: " << read.status().message() << "\n";
+      return kExitFailed;
+    }
+    stdin_context = *std::move(read);
+    if (!stdin_context->is_archive() && !options->file.empty()) {
+      std::cerr << "farm build: -f names a file in the context, and standard "
+                   "input holds only a Dockerfile\n";
+      return kExitUsage;
+    }
+    options->context = stdin_context->dir();
+    // -f is a path inside the archive.
+    if (!options->file.empty() && options->file[0] != '/') {
+      options->file = JoinPath(stdin_context->dir(), options->file);
+    }
+    options->stat_cache = false;
   }
   return BuildCommand(*std::move(options), root, open).Run();
 }

@@ -30,6 +30,8 @@ struct BuildOptions {
   std::string remote;  // --remote, else $FARM_REMOTE; "" is embedded
   std::vector<OutputSpec> outputs;  // -o, --output
   std::vector<SecretSource> secrets;  // --secret
+  // Keep file hashes between builds of this context (off for `-`).
+  bool stat_cache = true;
 };
 
 // `args` are the words after "build"; `env_remote` is $FARM_REMOTE ("" if
@@ -45,7 +47,7 @@ inline constexpr char kBuildUsage[] =
     "           [--build-arg K[=V]]... [--no-cache] [--pull] [--push]\n"
     "           [--platform P] [--progress auto|plain|tty|json] [-q]\n"
     "           [--secret id=ID[,src=FILE|,env=VAR]]... [--remote ADDR]\n"
-    "           [--output type=docker|oci,dest=FILE]... CONTEXT\n";
+    "           [--output type=docker|oci,dest=FILE]... CONTEXT|-\n";
 
 }  // namespace farm::client::build
 
