@@ -3,19 +3,8 @@
 # load, images, tag, inspect, history, save (both formats, validated by
 # skopeo), a load/save round trip, rmi, image prune, cache stats and prune.
 set -uo pipefail
-
-farm="$(realpath "$1")"
-make_image="$(realpath "$2")"
-work="$(mktemp -d "${TEST_TMPDIR:-/tmp}/image-cmds.XXXXXX")"
-trap 'rm -rf "$work"' EXIT
-root="$work/root"
-failures=0
-check() {  # check NAME COMMAND...: runs, records a failure on non-zero
-  local name="$1"
-  shift
-  if "$@"; then echo "ok   $name"; else echo "FAIL $name"; failures=$((failures + 1)); fi
-}
-contains() { grep -qF -- "$2" <<<"$1"; }
+source "$(dirname "$0")/cli_checks.sh"
+cli_checks_init image-cmds "$1" "$2"
 
 "$make_image" "$work/busybox.tar"
 check "load prints the tag" \

@@ -2,18 +2,8 @@
 # `farm build -` on a real embedded farm: a Dockerfile on standard input, a
 # compressed context archive with -f inside it, and a hostile archive.
 set -uo pipefail
-
-farm="$(realpath "$1")"
-make_image="$(realpath "$2")"
-work="$(mktemp -d "${TEST_TMPDIR:-/tmp}/stdin-context.XXXXXX")"
-trap 'rm -rf "$work"' EXIT
-root="$work/root"
-failures=0
-check() {  # check NAME COMMAND...: runs, records a failure on non-zero
-  local name="$1"
-  shift
-  if "$@"; then echo "ok   $name"; else echo "FAIL $name"; failures=$((failures + 1)); fi
-}
+source "$(dirname "$0")/cli_checks.sh"
+cli_checks_init stdin-context "$1" "$2"
 file_in() {  # file_in IMAGE PATH: prints PATH from the image's filesystem
   "$farm" --root "$root" run --rm "$1" cat "$2"
 }
