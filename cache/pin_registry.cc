@@ -94,6 +94,14 @@ absl::StatusOr<absl::flat_hash_set<Digest>> PinRegistry::Set(
   }
   absl::MutexLock lock(&mu_);
   const absl::Time now = clock_->Now();
+  // The same set, renewed within the hour: nothing to write (an embedded
+  // farm pins on every start).
+  auto known = owners_.find(owner);
+  if (known != owners_.end() && known->second.digests == digests &&
+      now - known->second.renewed < lifetime_ / 24) {
+    ExpireLocked();
+    return AllLocked();
+  }
   if (!dir_.empty()) {
     if (digests.empty()) {
       std::remove(FileOf(owner).c_str());

@@ -27,7 +27,8 @@ class PinRegistry {
       absl::Duration lifetime = absl::Hours(24));
 
   // Replaces `owner`'s pins (an empty set removes the owner) and renews
-  // them. Returns every live owner's pins together.
+  // them; the same set again within a 24th of the lifetime is left as it
+  // is, unwritten. Returns every live owner's pins together.
   absl::StatusOr<absl::flat_hash_set<Digest>> Set(
       const std::string& owner, absl::flat_hash_set<Digest> digests);
   // Every live owner's pins together.

@@ -57,11 +57,24 @@ TEST_F(PinRegistryTest, SurviveAReopenAndLapseWithoutRenewal) {
   clock_.Advance(absl::Hours(5));  // "old" is 25 h old, "fresh" 5 h
   EXPECT_THAT(reopened->All(), UnorderedElementsAre(b_));
   EXPECT_EQ(ListDir(dir_)->size(), 1u);
-  // Renewal restarts the day.
+  // Renewal restarts the day (the same set within the hour is not news).
   clock_.Advance(absl::Hours(18));
   ASSERT_TRUE(reopened->Set("fresh", {b_}).ok());
   clock_.Advance(absl::Hours(18));
   EXPECT_THAT(Open()->All(), UnorderedElementsAre(b_));
+}
+
+TEST_F(PinRegistryTest, TheSameSetWithinTheHourIsNotRewritten) {
+  auto pins = Open();
+  ASSERT_TRUE(pins->Set("o", {a_}).ok());
+  const std::string file = JoinPath(dir_, (*ListDir(dir_))[0]);
+  const std::string first = *ReadFile(file);
+  clock_.Advance(absl::Minutes(30));
+  ASSERT_TRUE(pins->Set("o", {a_}).ok());
+  EXPECT_EQ(*ReadFile(file), first);
+  clock_.Advance(absl::Hours(1));
+  ASSERT_TRUE(pins->Set("o", {a_}).ok());
+  EXPECT_NE(*ReadFile(file), first);
 }
 
 TEST_F(PinRegistryTest, AGarbledFileIsDataLoss) {
