@@ -310,7 +310,10 @@ absl::Status BuildSession::Drive(BuildCoordinator& coordinator,
 absl::Status BuildSession::Deliver(const proto::BuildRequest& request,
                                    const proto::StageOutput& output,
                                    proto::BuildResult* result) {
-  ASSIGN_OR_RETURN(AssembledImage image, AssembleImage(output, *deps_.blobs));
+  const std::map<std::string, std::string> labels(request.labels().begin(),
+                                                  request.labels().end());
+  ASSIGN_OR_RETURN(AssembledImage image,
+                   AssembleImage(output, *deps_.blobs, labels));
   std::vector<std::string> tags(request.tags().begin(), request.tags().end());
   ASSIGN_OR_RETURN(ImageInfo info,
                    deps_.images->Add(image.manifest_digest, tags));

@@ -17,10 +17,17 @@ bool IsGzipLayer(const std::string& media_type) {
 
 }  // namespace
 
-absl::StatusOr<AssembledImage> AssembleImage(const proto::StageOutput& output,
-                                             cache::BlobStore& blobs) {
+absl::StatusOr<AssembledImage> AssembleImage(
+    const proto::StageOutput& output, cache::BlobStore& blobs,
+    const std::map<std::string, std::string>& labels) {
   ASSIGN_OR_RETURN(image::oci::ImageConfig config,
                    image::oci::ImageConfig::Parse(output.config()));
+  // The stage's bytes as they are, unless labels change them.
+  std::string config_json = output.config();
+  if (!labels.empty()) {
+    for (const auto& [key, value] : labels) config.config.labels[key] = value;
+    config_json = config.ToJson();
+  }
   if (config.diff_ids.size() != static_cast<size_t>(output.layers_size())) {
     return absl::InvalidArgumentError(absl::StrCat(
         "the image config lists ", config.diff_ids.size(),
@@ -38,8 +45,8 @@ absl::StatusOr<AssembledImage> AssembleImage(const proto::StageOutput& output,
                                              : image::oci::kOciManifest);
   manifest.config.media_type = std::string(all_gzip ? image::oci::kDockerConfig
                                                     : image::oci::kOciConfig);
-  manifest.config.digest = Digest::Of(output.config());
-  manifest.config.size = output.config().size();
+  manifest.config.digest = Digest::Of(config_json);
+  manifest.config.size = config_json.size();
   for (const proto::LayerRef& layer : output.layers()) {
     image::oci::Descriptor d;
     d.media_type = layer.media_type();
@@ -55,7 +62,7 @@ absl::StatusOr<AssembledImage> AssembleImage(const proto::StageOutput& output,
   image.manifest_json = manifest.ToJson();
   image.manifest_digest = Digest::Of(image.manifest_json);
   image.config_digest = manifest.config.digest;
-  RETURN_IF_ERROR(cache::PutBlob(blobs, output.config()));
+  RETURN_IF_ERROR(cache::PutBlob(blobs, config_json));
   RETURN_IF_ERROR(cache::PutBlob(blobs, image.manifest_json));
   return image;
 }

@@ -4,6 +4,9 @@
 #ifndef FARM_SCHEDULER_IMAGE_ASSEMBLER_H_
 #define FARM_SCHEDULER_IMAGE_ASSEMBLER_H_
 
+#include <map>
+#include <string>
+
 #include "absl/status/statusor.h"
 #include "cache/blob_store.h"
 #include "common/digest.h"
@@ -17,9 +20,12 @@ struct AssembledImage {
   std::string manifest_json;
 };
 
-// kInvalidArgument when the config does not list the output's layers.
-absl::StatusOr<AssembledImage> AssembleImage(const proto::StageOutput& output,
-                                             cache::BlobStore& blobs);
+// `labels` (docker build --label) are set on the config, over the
+// Dockerfile's own. kInvalidArgument when the config does not list the
+// output's layers.
+absl::StatusOr<AssembledImage> AssembleImage(
+    const proto::StageOutput& output, cache::BlobStore& blobs,
+    const std::map<std::string, std::string>& labels = {});
 
 }  // namespace farm::scheduler
 

@@ -200,6 +200,8 @@ int BuildCommand::Run() {
   request.set_push(options_.push);
   request.set_client(ClientName());
   request.mutable_secrets()->insert(secrets->begin(), secrets->end());
+  request.mutable_labels()->insert(options_.labels.begin(),
+                                   options_.labels.end());
   for (const std::string& p : ignore->patterns()) {
     request.add_ignore_patterns(p);
   }
@@ -257,6 +259,12 @@ int BuildCommand::Run() {
   if (!result.ok()) return Fail(result.status(), failed);
   if (result->ok() && outputs != nullptr) {
     if (absl::Status s = outputs->Commit(); !s.ok()) return Fail(s);
+  }
+  if (result->ok() && !options_.iidfile.empty()) {
+    if (absl::Status s = WriteFileAtomic(options_.iidfile, result->image_id());
+        !s.ok()) {
+      return Fail(Annotate(s, "--iidfile"));
+    }
   }
   printer_->OnResult(*result);
   return result->ok() ? 0 : failed;

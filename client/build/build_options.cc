@@ -12,7 +12,7 @@ absl::StatusOr<BuildOptions> ParseBuildOptions(
   FlagSpec spec;
   spec.with_value = {"tag",      "file",     "target", "build-arg",
                      "platform", "progress", "remote", "output",
-                     "secret"};
+                     "secret",   "label",    "iidfile"};
   spec.boolean = {"no-cache", "pull", "push", "quiet", "help"};
   spec.aliases = {{"t", "tag"},
                   {"f", "file"},
@@ -49,6 +49,17 @@ absl::StatusOr<BuildOptions> ParseBuildOptions(
     }
     options.outputs.push_back(std::move(output));
   }
+  // As Docker: "K=V", or "K" alone for an empty value.
+  for (const std::string& text : cli.GetAll("label")) {
+    const size_t eq = text.find('=');
+    const std::string key = text.substr(0, eq);
+    if (key.empty()) {
+      return absl::InvalidArgumentError(
+          absl::StrCat("--label ", text, ": the key is empty"));
+    }
+    options.labels[key] = eq == std::string::npos ? "" : text.substr(eq + 1);
+  }
+  options.iidfile = cli.Get("iidfile");
   for (const std::string& text : cli.GetAll("secret")) {
     ASSIGN_OR_RETURN(SecretSource secret, ParseSecretFlag(text));
     options.secrets.push_back(std::move(secret));

@@ -30,6 +30,8 @@ struct BuildOptions {
   std::string remote;  // --remote, else $FARM_REMOTE; "" is embedded
   std::vector<OutputSpec> outputs;  // -o, --output
   std::vector<SecretSource> secrets;  // --secret
+  std::map<std::string, std::string> labels;  // --label K[=V]
+  std::string iidfile;  // --iidfile: where the image id is written
   // Keep file hashes between builds of this context (off for `-`).
   bool stat_cache = true;
 };
@@ -46,7 +48,8 @@ inline constexpr char kBuildUsage[] =
     "usage: farm [--root DIR] build [-t REF]... [-f FILE] [--target STAGE]\n"
     "           [--build-arg K[=V]]... [--no-cache] [--pull] [--push]\n"
     "           [--platform P] [--progress auto|plain|tty|json] [-q]\n"
-    "           [--secret id=ID[,src=FILE|,env=VAR]]... [--remote ADDR]\n"
+    "           [--secret id=ID[,src=FILE|,env=VAR]]... [--label K=V]...\n"
+    "           [--iidfile FILE] [--remote ADDR]\n"
     "           [--output type=docker|oci,dest=FILE]... CONTEXT|-\n";
 
 }  // namespace farm::client::build

@@ -36,6 +36,11 @@ TEST(BuildOptionsTest, ReadsEveryFlag) {
                               "--secret",
                               "id=npm,src=/run/npmrc",
                               "--secret=id=api,env=API_KEY",
+                              "--label",
+                              "org.example.team=farm",
+                              "--label=empty",
+                              "--iidfile",
+                              "id.txt",
                               "ctx"},
                              "ignored:1");
   ASSERT_TRUE(o.ok()) << o.status();
@@ -58,6 +63,9 @@ TEST(BuildOptionsTest, ReadsEveryFlag) {
   EXPECT_EQ(o->secrets[0].id, "npm");
   EXPECT_EQ(o->secrets[0].file, "/run/npmrc");
   EXPECT_EQ(o->secrets[1].env, "API_KEY");
+  EXPECT_EQ(o->labels, (std::map<std::string, std::string>{
+                           {"empty", ""}, {"org.example.team", "farm"}}));
+  EXPECT_EQ(o->iidfile, "id.txt");
   EXPECT_EQ(o->context, "ctx");
 }
 
@@ -106,6 +114,7 @@ TEST(BuildOptionsTest, RejectsBadCommandLines) {
       {{"-t", "", "."}, "-t: empty image name"},
       {{"--secret", "src=f", "."},
        "--secret src=f: the secret id is missing (id=...)"},
+      {{"--label", "=v", "."}, "--label =v: the key is empty"},
       {{"--secret", "id=x,kind=file", "."},
        "--secret id=x,kind=file: unexpected key \"kind\""},
   };

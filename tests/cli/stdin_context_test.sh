@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # `farm build -` on a real embedded farm: a Dockerfile on standard input, a
-# compressed context archive with -f inside it, and a hostile archive.
+# compressed context archive with -f inside it, and a hostile archive; and
+# --iidfile.
 set -uo pipefail
 source "$(dirname "$0")/cli_checks.sh"
 cli_checks_init stdin-context "$1" "$2"
@@ -15,6 +16,8 @@ printf 'FROM busybox:latest\nRUN echo from-stdin > /made\n' >"$work/Dockerfile"
 check "a Dockerfile on stdin builds" \
   bash -c "'$farm' --root '$root' build -q -t stdin:1 - <'$work/Dockerfile' >/dev/null"
 check "its RUN ran" test "$(file_in stdin:1 /made)" = from-stdin
+check "--iidfile holds the image id" bash -c \
+  "'$farm' --root '$root' build -q --iidfile '$work/iid' -t stdin:1 - <'$work/Dockerfile' >'$work/id.out' && test \"\$(cat '$work/iid')\" = \"\$(cat '$work/id.out')\""
 
 mkdir -p "$work/ctx/sub"
 echo data >"$work/ctx/sub/file.txt"
