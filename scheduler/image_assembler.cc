@@ -22,12 +22,8 @@ absl::StatusOr<AssembledImage> AssembleImage(
     const std::map<std::string, std::string>& labels) {
   ASSIGN_OR_RETURN(image::oci::ImageConfig config,
                    image::oci::ImageConfig::Parse(output.config()));
-  // The stage's bytes as they are, unless labels change them.
-  std::string config_json = output.config();
-  if (!labels.empty()) {
-    for (const auto& [key, value] : labels) config.config.labels[key] = value;
-    config_json = config.ToJson();
-  }
+  ASSIGN_OR_RETURN(std::string config_json,
+                   image::oci::WithLabels(output.config(), labels));
   if (config.diff_ids.size() != static_cast<size_t>(output.layers_size())) {
     return absl::InvalidArgumentError(absl::StrCat(
         "the image config lists ", config.diff_ids.size(),

@@ -54,6 +54,11 @@ CaseArgs ReadCaseArgs(const std::string& case_dir) {
       absl::StrSplit(absl::StripAsciiWhitespace(*text), ' ', absl::SkipEmpty());
   for (size_t i = 0; i + 1 < words.size(); i += 2) {
     if (words[i] == "--target") out.target = words[i + 1];
+    if (words[i] == "--label") {
+      std::pair<std::string, std::string> kv =
+          absl::StrSplit(words[i + 1], absl::MaxSplits('=', 1));
+      out.labels[kv.first] = kv.second;
+    }
     if (words[i] == "--build-arg") {
       std::pair<std::string, std::string> kv =
           absl::StrSplit(words[i + 1], absl::MaxSplits('=', 1));

@@ -27,6 +27,7 @@ nlohmann::json CompatHistory(const std::string& config_json);
 struct CaseArgs {
   std::string target;
   std::map<std::string, std::string> build_args;
+  std::map<std::string, std::string> labels;  // --label K=V
 };
 CaseArgs ReadCaseArgs(const std::string& case_dir);
 

@@ -12,6 +12,7 @@
 #include "common/fs.h"
 #include "dockerfile/dockerfile.h"
 #include "gtest/gtest.h"
+#include "image/oci/config.h"
 #include "nlohmann/json.hpp"
 #include "planner/build_args.h"
 #include "planner/planner.h"
@@ -102,7 +103,11 @@ void RunCase(const std::string& name) {
     }
     outputs[stage.index()] = builder->ToJson();
   }
-  const std::string& result = outputs.at(plan->graph.target_index());
+  // --label is the scheduler's to apply, on the target's config.
+  absl::StatusOr<std::string> labelled = image::oci::WithLabels(
+      outputs.at(plan->graph.target_index()), args.labels);
+  ASSERT_TRUE(labelled.ok()) << labelled.status();
+  const std::string& result = *labelled;
   Json got = testing::CompatConfig(result);
   for (auto it = expected["config"].begin(); it != expected["config"].end();
        ++it) {

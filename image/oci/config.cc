@@ -151,4 +151,13 @@ std::string ImageConfig::ToJson() const {
   return CanonicalJson(j);
 }
 
+absl::StatusOr<std::string> WithLabels(
+    absl::string_view config_json,
+    const std::map<std::string, std::string>& labels) {
+  if (labels.empty()) return std::string(config_json);
+  ASSIGN_OR_RETURN(ImageConfig config, ImageConfig::Parse(config_json));
+  for (const auto& [key, value] : labels) config.config.labels[key] = value;
+  return config.ToJson();
+}
+
 }  // namespace farm::image::oci

@@ -76,6 +76,13 @@ struct ImageConfig {
   std::string ToJson() const;
 };
 
+// `config_json` with `labels` set over its own labels, as `docker build
+// --label` leaves them; the same bytes when `labels` is empty. Parse's
+// errors otherwise.
+absl::StatusOr<std::string> WithLabels(
+    absl::string_view config_json,
+    const std::map<std::string, std::string>& labels);
+
 }  // namespace farm::image::oci
 
 #endif  // FARM_IMAGE_OCI_CONFIG_H_
