@@ -146,5 +146,21 @@ TEST(Rfc3339Test, FormatsLikeGo) {
             "1970-01-01T00:00:01.5Z");
 }
 
+TEST(WithLabelsTest, SetsOverTheConfigsOwnAndKeepsBytesWithout) {
+  const std::string json =
+      R"({"architecture":"amd64","os":"linux","config":{"Labels":{"a":"1","b":"2"}},)"
+      R"("rootfs":{"type":"layers","diff_ids":[]}})";
+  absl::StatusOr<std::string> same = WithLabels(json, {});
+  ASSERT_TRUE(same.ok());
+  EXPECT_EQ(*same, json);
+  absl::StatusOr<std::string> labelled = WithLabels(json, {{"b", "x"}, {"c", ""}});
+  ASSERT_TRUE(labelled.ok()) << labelled.status();
+  absl::StatusOr<ImageConfig> config = ImageConfig::Parse(*labelled);
+  ASSERT_TRUE(config.ok());
+  EXPECT_EQ(config->config.labels,
+            (std::map<std::string, std::string>{{"a", "1"}, {"b", "x"}, {"c", ""}}));
+  EXPECT_FALSE(WithLabels("not json", {{"a", "b"}}).ok());
+}
+
 }  // namespace
 }  // namespace farm::image::oci
