@@ -1,10 +1,10 @@
 #include "client/build/stdin_context.h"
 
-#include <fcntl.h>
 #include <unistd.h>
 
 #include "absl/strings/str_cat.h"
 #include "common/fs.h"
+#include "common/io.h"
 #include "common/status_macros.h"
 #include "image/layer/layer_applier.h"
 #include "worker/fileops/archive.h"
@@ -12,31 +12,14 @@
 namespace farm::client::build {
 namespace {
 
-// Copies `fd` to its end into a new file `path`.
+// Copies `fd` to its end into a new file `path`; `fd` stays open.
 absl::Status Spool(int fd, const std::string& path) {
-  ScopedFd out(open(path.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC,
-                    0600));
-  if (out.get() < 0) return ErrnoStatus(errno, "creating " + path);
-  char buf[1 << 16];
-  while (true) {
-    ssize_t n = read(fd, buf, sizeof(buf));
-    if (n < 0 && errno == EINTR) continue;
-    if (n < 0) return ErrnoStatus(errno, "reading standard input");
-    if (n == 0) return absl::OkStatus();
-    for (ssize_t done = 0; done < n;) {
-      ssize_t w = write(out.get(), buf + done, n - done);
-      if (w < 0 && errno == EINTR) continue;
-      if (w < 0) return ErrnoStatus(errno, "writing " + path);
-      done += w;
-    }
-  }
-}
-
-absl::StatusOr<std::unique_ptr<ByteReader>> OpenReader(
-    const std::string& path) {
-  ScopedFd fd(open(path.c_str(), O_RDONLY | O_CLOEXEC));
-  if (fd.get() < 0) return ErrnoStatus(errno, "opening " + path);
-  return fileops::FdReader(std::move(fd));
+  ScopedFd copy(dup(fd));
+  if (copy.get() < 0) return ErrnoStatus(errno, "reading standard input");
+  std::unique_ptr<ByteReader> in = fileops::FdReader(std::move(copy));
+  ASSIGN_OR_RETURN(std::unique_ptr<ByteWriter> out, OpenFileWriter(path, 0600));
+  RETURN_IF_ERROR(Copy(*in, *out).status());
+  return out->Close();
 }
 
 }  // namespace
@@ -50,7 +33,7 @@ absl::StatusOr<std::unique_ptr<StdinContext>> StdinContext::Read(int fd) {
   RETURN_IF_ERROR(MakeDirs(dir, 0755));
   const std::string input = JoinPath(temp, "input");
   RETURN_IF_ERROR(Spool(fd, input));
-  ASSIGN_OR_RETURN(std::unique_ptr<ByteReader> sniff, OpenReader(input));
+  ASSIGN_OR_RETURN(std::unique_ptr<ByteReader> sniff, OpenFileReader(input));
   ASSIGN_OR_RETURN(context->is_archive_,
                    fileops::IsTarArchive(std::move(sniff)));
   if (!context->is_archive_) {
@@ -59,7 +42,7 @@ absl::StatusOr<std::unique_ptr<StdinContext>> StdinContext::Read(int fd) {
     }
     return context;
   }
-  ASSIGN_OR_RETURN(std::unique_ptr<ByteReader> file, OpenReader(input));
+  ASSIGN_OR_RETURN(std::unique_ptr<ByteReader> file, OpenFileReader(input));
   std::unique_ptr<ByteReader> plain = fileops::Decompressed(std::move(file));
   image::layer::ApplyOptions options;
   options.preserve_owners = false;
