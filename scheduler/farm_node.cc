@@ -4,7 +4,6 @@
 
 #include "absl/strings/ascii.h"
 #include "absl/strings/str_cat.h"
-
 #include "absl/time/clock.h"
 #include "cache/blob_checking_action_cache.h"
 #include "cache/remote/channel.h"
