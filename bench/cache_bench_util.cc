@@ -47,7 +47,7 @@ LoopbackCache::LoopbackCache() {
   actions_ = std::make_unique<cache::BlobCheckingActionCache>(
       local_.cache().actions(), local_.cache().blobs());
   service_ = std::make_unique<cache::CacheService>(
-      local_.cache().blobs(), actions_.get(), &local_.cache());
+      local_.cache().blobs(), actions_.get(), &local_.cache(), &open_);
   absl::StatusOr<cache::RunningServer> server =
       cache::StartGrpcServer("127.0.0.1:0", {service_.get()});
   Check(server.status(), "starting the bench server");

@@ -7,6 +7,7 @@
 #include <memory>
 #include <string>
 
+#include "auth/authenticator.h"
 #include "cache/blob_checking_action_cache.h"
 #include "cache/remote/remote_blob_store.h"
 #include "cache/rocksdb_cache.h"
@@ -42,6 +43,7 @@ class LoopbackCache {
  private:
   BenchCache local_;
   std::unique_ptr<cache::BlobCheckingActionCache> actions_;
+  auth::Authenticator open_{auth::AuthenticatorOptions()};
   std::unique_ptr<cache::CacheService> service_;
   cache::RunningServer server_;
   std::unique_ptr<cache::RemoteBlobStore> remote_;

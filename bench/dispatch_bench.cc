@@ -258,7 +258,7 @@ void BM_SaturatedFleetThroughCore(benchmark::State& state) {
   core.RegisterBuild("bench", &listener);
   std::vector<std::shared_ptr<WorkerOutbox>> outboxes;
   for (int i = 0; i < workers; ++i) {
-    outboxes.push_back(core.WorkerJoined(MakeWorker(i)));
+    outboxes.push_back(*core.WorkerJoined(MakeWorker(i)));
     outboxes.back()->Pop(absl::ZeroDuration());  // Registered
   }
   uint64_t next = 0;

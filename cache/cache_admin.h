@@ -5,6 +5,7 @@
 
 #include <cstdint>
 #include <string>
+#include <vector>
 
 #include "absl/container/flat_hash_set.h"
 #include "absl/status/statusor.h"
@@ -27,6 +28,7 @@ struct CacheStats {
   uint64_t action_entries = 0;
   uint64_t action_hits = 0;
   uint64_t action_misses = 0;
+  uint64_t action_conflicts = 0;  // see WriteOnceActionCache
 };
 
 struct PruneOptions {
@@ -56,6 +58,10 @@ class CacheAdmin {
   // renewed them for a day; an empty set drops the owner.
   virtual absl::Status SetPins(const std::string& owner,
                                absl::flat_hash_set<Digest> digests) = 0;
+  // Deletes the blobs (those not stored are skipped). A blob that an owner
+  // pins, or that a stored image needs, is refused with kFailedPrecondition
+  // naming it, and then nothing is deleted.
+  virtual absl::Status Delete(const std::vector<Digest>& digests) = 0;
 };
 
 }  // namespace farm::cache

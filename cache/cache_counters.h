@@ -19,6 +19,9 @@ struct CacheCounters {
   std::atomic<uint64_t> corrupt_blobs{0};
   std::atomic<uint64_t> action_hits{0};
   std::atomic<uint64_t> action_misses{0};
+  // Writes that a WriteOnceActionCache dropped: another layer for a key
+  // that already had one.
+  std::atomic<uint64_t> action_conflicts{0};
 
   static void Add(std::atomic<uint64_t>& counter, uint64_t n = 1) {
     counter.fetch_add(n, std::memory_order_relaxed);
@@ -32,6 +35,7 @@ struct CacheCounters {
     stats.corrupt_blobs = corrupt_blobs.load(std::memory_order_relaxed);
     stats.action_hits = action_hits.load(std::memory_order_relaxed);
     stats.action_misses = action_misses.load(std::memory_order_relaxed);
+    stats.action_conflicts = action_conflicts.load(std::memory_order_relaxed);
   }
 };
 

@@ -1,41 +1,40 @@
 // farm-cache: serves a node's RocksDB layer cache over gRPC.
 //   farm-cache --listen 0.0.0.0:7070 --root /var/lib/farm-cache --max-bytes N
+//              [--tls-cert FILE --tls-key FILE [--tls-client-ca FILE]]
+//              [--tokens FILE] [--insecure]
 // Stops cleanly on SIGTERM or SIGINT.
 #include <signal.h>
 
 #include <cstdint>
-#include <cstring>
+#include <iostream>
 #include <string>
 
 #include "absl/flags/flag.h"
 #include "absl/flags/parse.h"
+#include "auth/server_security.h"
 #include "cache/blob_checking_action_cache.h"
 #include "cache/rocksdb_cache.h"
 #include "cache/service/cache_service.h"
 #include "cache/service/grpc_server.h"
+#include "cache/write_once_action_cache.h"
+#include "common/command_flags.h"
 #include "common/logging.h"
 
 ABSL_FLAG(std::string, listen, "127.0.0.1:7070",
           "address to serve on; port 0 picks a free one");
 ABSL_FLAG(std::string, root, "/var/lib/farm-cache", "cache directory");
 ABSL_FLAG(uint64_t, max_bytes, 0, "blob byte budget; 0 means no limit");
-
-namespace {
-
-// Abseil flag names cannot hold '-': "--max-bytes=1" becomes "--max_bytes=1".
-void UnderscoreFlagNames(int argc, char** argv) {
-  for (int i = 1; i < argc; ++i) {
-    if (strncmp(argv[i], "--", 2) != 0) continue;
-    for (char* c = argv[i] + 2; *c != '\0' && *c != '='; ++c) {
-      if (*c == '-') *c = '_';
-    }
-  }
-}
-
-}  // namespace
+ABSL_FLAG(std::string, tls_cert, "", "server certificate (PEM); turns on TLS");
+ABSL_FLAG(std::string, tls_key, "", "server private key (PEM)");
+ABSL_FLAG(std::string, tls_client_ca, "",
+          "CA whose client certificates are identities (mTLS)");
+ABSL_FLAG(std::string, tokens, "",
+          "identities: one 'TOKEN TENANT ROLE' a line (re-read on change)");
+ABSL_FLAG(bool, insecure, false,
+          "allow a non-loopback address without TLS or identities");
 
 int main(int argc, char** argv) {
-  UnderscoreFlagNames(argc, argv);
+  farm::UnderscoreFlagNames(argc, argv);
   absl::ParseCommandLine(argc, argv);
 
   // Block the stop signals before gRPC starts threads, then wait for one.
@@ -44,6 +43,20 @@ int main(int argc, char** argv) {
   sigaddset(&stop, SIGTERM);
   sigaddset(&stop, SIGINT);
   pthread_sigmask(SIG_BLOCK, &stop, nullptr);
+
+  farm::auth::ServerSecurityFlags security_flags;
+  security_flags.tls_cert = absl::GetFlag(FLAGS_tls_cert);
+  security_flags.tls_key = absl::GetFlag(FLAGS_tls_key);
+  security_flags.tls_client_ca = absl::GetFlag(FLAGS_tls_client_ca);
+  security_flags.tokens = absl::GetFlag(FLAGS_tokens);
+  security_flags.insecure = absl::GetFlag(FLAGS_insecure);
+  absl::StatusOr<std::unique_ptr<farm::auth::ServerSecurity>> security =
+      farm::auth::ServerSecurity::Make(
+          "farm-cache", absl::GetFlag(FLAGS_listen), security_flags);
+  if (!security.ok()) {
+    std::cerr << "farm-cache: " << security.status().message() << "\n";
+    return 1;
+  }
 
   farm::cache::RocksDbCache::Options options;
   options.root = absl::GetFlag(FLAGS_root);
@@ -54,17 +67,21 @@ int main(int argc, char** argv) {
     FARM_LOG(ERROR) << cache.status();
     return 1;
   }
-  farm::cache::BlobCheckingActionCache actions((*cache)->actions(),
+  farm::cache::BlobCheckingActionCache checked((*cache)->actions(),
                                                (*cache)->blobs());
-  farm::cache::CacheService service((*cache)->blobs(), &actions, cache->get());
+  farm::cache::WriteOnceActionCache actions(&checked, (*cache)->counters());
+  farm::cache::CacheService service((*cache)->blobs(), &actions, cache->get(),
+                                    (*security)->authenticator());
   absl::StatusOr<farm::cache::RunningServer> server =
-      farm::cache::StartGrpcServer(absl::GetFlag(FLAGS_listen), {&service});
+      farm::cache::StartGrpcServer(absl::GetFlag(FLAGS_listen), {&service},
+                                   (*security)->credentials());
   if (!server.ok()) {
     FARM_LOG(ERROR) << server.status();
     return 1;
   }
-  FARM_LOG(INFO) << "farm-cache serving " << options.root << " on port "
-                 << server->port;
+  // Tests read the port at the end of this line.
+  FARM_LOG(INFO) << "farm-cache serving " << options.root << " ("
+                 << (*security)->Describe() << ") on port " << server->port;
 
   int signal = 0;
   sigwait(&stop, &signal);

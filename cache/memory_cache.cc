@@ -20,6 +20,10 @@ absl::Status MemoryCache::SetPins(const std::string& owner,
   return absl::OkStatus();
 }
 
+absl::Status MemoryCache::Delete(const std::vector<Digest>& digests) {
+  return DeleteUnpinned(blobs_, pins_->All(), digests);
+}
+
 absl::StatusOr<PruneResult> MemoryCache::Prune(const PruneOptions& options) {
   absl::flat_hash_set<Digest> keep = pins_->All();
   keep.insert(options.keep.begin(), options.keep.end());

@@ -22,12 +22,14 @@ class MemoryCache : public CacheAdmin {
 
   MemoryBlobStore* blobs() { return &blobs_; }
   MemoryActionCache* actions() { return &actions_; }
+  CacheCounters* counters() { return &counters_; }
 
   absl::StatusOr<CacheStats> Stats() override;
   absl::StatusOr<PruneResult> Prune(const PruneOptions& options) override;
   // Held in memory only.
   absl::Status SetPins(const std::string& owner,
                        absl::flat_hash_set<Digest> digests) override;
+  absl::Status Delete(const std::vector<Digest>& digests) override;
 
  private:
   CacheCounters counters_;

@@ -123,4 +123,18 @@ absl::StatusOr<absl::flat_hash_set<Digest>> PinRegistry::Set(
   return AllLocked();
 }
 
+absl::Status DeleteUnpinned(BlobStore& blobs,
+                            const absl::flat_hash_set<Digest>& pinned,
+                            const std::vector<Digest>& digests) {
+  for (const Digest& digest : digests) {
+    if (pinned.contains(digest)) {
+      return absl::FailedPreconditionError(
+          absl::StrCat("blob ", digest.ToString(),
+                       " is pinned by a stored image and cannot be deleted"));
+    }
+  }
+  for (const Digest& digest : digests) RETURN_IF_ERROR(blobs.Delete(digest));
+  return absl::OkStatus();
+}
+
 }  // namespace farm::cache

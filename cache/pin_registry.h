@@ -14,6 +14,7 @@
 #include "absl/synchronization/mutex.h"
 #include "absl/time/time.h"
 #include "common/clock.h"
+#include "cache/blob_store.h"
 #include "common/digest.h"
 
 namespace farm::cache {
@@ -51,6 +52,12 @@ class PinRegistry {
   absl::Mutex mu_;
   std::map<std::string, Owner> owners_ ABSL_GUARDED_BY(mu_);
 };
+
+// CacheAdmin::Delete over a local store: refuses if any of `digests` is in
+// `pinned`, else deletes each.
+absl::Status DeleteUnpinned(BlobStore& blobs,
+                            const absl::flat_hash_set<Digest>& pinned,
+                            const std::vector<Digest>& digests);
 
 }  // namespace farm::cache
 

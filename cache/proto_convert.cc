@@ -62,6 +62,7 @@ proto::CacheStats ToProto(const CacheStats& stats) {
   out.set_action_entries(stats.action_entries);
   out.set_action_hits(stats.action_hits);
   out.set_action_misses(stats.action_misses);
+  out.set_action_conflicts(stats.action_conflicts);
   return out;
 }
 
@@ -78,6 +79,7 @@ CacheStats FromProto(const proto::CacheStats& stats) {
   out.action_entries = stats.action_entries();
   out.action_hits = stats.action_hits();
   out.action_misses = stats.action_misses();
+  out.action_conflicts = stats.action_conflicts();
   return out;
 }
 

@@ -139,6 +139,10 @@ absl::Status RocksDbCache::SetPins(const std::string& owner,
   return absl::OkStatus();
 }
 
+absl::Status RocksDbCache::Delete(const std::vector<Digest>& digests) {
+  return DeleteUnpinned(*blobs_, pins_->All(), digests);
+}
+
 RocksDbCache::~RocksDbCache() {
   blobs_.reset();
   actions_.reset();

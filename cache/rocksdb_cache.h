@@ -49,6 +49,7 @@ class RocksDbCache : public CacheAdmin {
 
   RocksDbBlobStore* blobs() { return blobs_.get(); }
   RocksDbActionCache* actions() { return actions_.get(); }
+  CacheCounters* counters() { return &counters_; }
 
   absl::StatusOr<CacheStats> Stats() override;
   // Evicts, drops dangling action results, then compacts the chunk data so
@@ -57,6 +58,7 @@ class RocksDbCache : public CacheAdmin {
   // Kept under <root>/farm-pins.
   absl::Status SetPins(const std::string& owner,
                        absl::flat_hash_set<Digest> digests) override;
+  absl::Status Delete(const std::vector<Digest>& digests) override;
 
   // Writes memtables out, so tests can find the data in files.
   absl::Status FlushForTesting();

@@ -1,9 +1,13 @@
 #include "client/embedded_farm.h"
 
+#include <cstdlib>
+
 #include "absl/strings/str_cat.h"
+#include "absl/strings/str_split.h"
 #include "absl/time/clock.h"
 #include "cache/service/grpc_server.h"
 #include "common/status_macros.h"
+#include "scheduler/entitlements.h"
 #include "grpcpp/server_builder.h"
 
 namespace farm::client {
@@ -13,6 +17,15 @@ absl::StatusOr<std::unique_ptr<EmbeddedFarm>> EmbeddedFarm::Start(
   std::unique_ptr<EmbeddedFarm> farm(new EmbeddedFarm);
   scheduler::FarmNodeOptions options;
   options.root = root;
+  // One user on their own machine runs this farm: the scheduler's half of
+  // an entitlement is theirs to give, so `farm build --allow X` is enough.
+  options.entitlements = {scheduler::kSecurityInsecure,
+                          scheduler::kNetworkHost};
+  // ADD <url> reaches public addresses only, unless the user lists hosts.
+  if (const char* hosts = getenv("FARM_ALLOW_FETCH_HOSTS")) {
+    options.allowed_fetch_hosts =
+        absl::StrSplit(hosts, ',', absl::SkipWhitespace());
+  }
   absl::StatusOr<std::unique_ptr<scheduler::FarmNode>> node =
       scheduler::FarmNode::Open(options);
   if (!node.ok()) {

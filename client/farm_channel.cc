@@ -3,6 +3,9 @@
 #include "absl/synchronization/mutex.h"
 #include "cache/service/grpc_server.h"
 #include "client/embedded_farm.h"
+#include "auth/tls/token_interceptor.h"
+#include "client/farm_errors.h"
+#include "common/status_macros.h"
 #include "grpcpp/create_channel.h"
 #include "grpcpp/security/credentials.h"
 
@@ -15,6 +18,28 @@ EmbeddedFarm* embedded ABSL_GUARDED_BY(mu) = nullptr;
 std::string embedded_root ABSL_GUARDED_BY(mu);
 WorkerStarter* worker_starter ABSL_GUARDED_BY(mu) = nullptr;
 
+absl::StatusOr<std::shared_ptr<grpc::Channel>> OpenRemoteChannel(
+    const FarmEndpoint& endpoint) {
+  const auth::ClientSecurity& security = endpoint.security;
+  ASSIGN_OR_RETURN(std::shared_ptr<grpc::ChannelCredentials> credentials,
+                   auth::MakeChannelCredentials(security));
+  grpc::ChannelArguments args;
+  args.SetMaxReceiveMessageSize(cache::kMaxMessageBytes);
+  args.SetMaxSendMessageSize(cache::kMaxMessageBytes);
+  std::vector<
+      std::unique_ptr<grpc::experimental::ClientInterceptorFactoryInterface>>
+      interceptors;
+  // The explaining interceptor sees the status last, as the caller will.
+  RemoteFarm farm{endpoint.remote, endpoint.remote_source, security.tls(),
+                  !security.token.empty(), !security.tls_cert.empty()};
+  interceptors.push_back(MakeExplainingInterceptorFactory(std::move(farm)));
+  if (!security.token.empty()) {
+    interceptors.push_back(auth::MakeTokenInterceptorFactory(security.token));
+  }
+  return grpc::experimental::CreateCustomChannelWithInterceptors(
+      endpoint.remote, credentials, args, std::move(interceptors));
+}
+
 }  // namespace
 
 void SetEmbeddedWorkerStarter(WorkerStarter starter) {
@@ -25,13 +50,7 @@ void SetEmbeddedWorkerStarter(WorkerStarter starter) {
 
 absl::StatusOr<std::shared_ptr<grpc::Channel>> OpenFarmChannel(
     const FarmEndpoint& endpoint) {
-  if (!endpoint.remote.empty()) {
-    grpc::ChannelArguments args;
-    args.SetMaxReceiveMessageSize(cache::kMaxMessageBytes);
-    args.SetMaxSendMessageSize(cache::kMaxMessageBytes);
-    return grpc::CreateCustomChannel(
-        endpoint.remote, grpc::InsecureChannelCredentials(), args);
-  }
+  if (!endpoint.remote.empty()) return OpenRemoteChannel(endpoint);
   absl::MutexLock lock(&mu);
   if (embedded != nullptr) {
     if (embedded_root != endpoint.root) {

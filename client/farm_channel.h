@@ -7,6 +7,7 @@
 #include <string>
 
 #include "absl/status/statusor.h"
+#include "auth/tls/channel.h"
 #include "grpcpp/channel.h"
 
 namespace farm::client {
@@ -14,10 +15,16 @@ namespace farm::client {
 struct FarmEndpoint {
   std::string root = "/var/lib/farm";  // --root
   std::string remote;                  // --remote; "" means embedded
+  // How `remote` was given, for messages: "--remote" or "FARM_REMOTE".
+  std::string remote_source = "--remote";
+  // TLS files and token for `remote` (client/client_security.h).
+  auth::ClientSecurity security;
 };
 
 // A channel to the farm's services (Build, Image, Worker, Cache). Remote: a
-// plain-text channel to the address. Embedded: starts the scheduler, cache
+// channel to the address, over TLS and with a token as `security` says,
+// whose failures of access read as one sentence each (client/farm_errors.h);
+// errors name an unreadable TLS file. Embedded: starts the scheduler, cache
 // and one worker in this process under `root` (once per process) and
 // returns an in-process channel to them.
 absl::StatusOr<std::shared_ptr<grpc::Channel>> OpenFarmChannel(

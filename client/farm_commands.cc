@@ -1,6 +1,7 @@
 #include "client/farm_commands.h"
 
 #include <iostream>
+#include <set>
 
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
@@ -68,6 +69,7 @@ int RunCacheCommand(const std::vector<std::string>& args,
         {"evictions", absl::StrCat(stats.evictions(), " (",
                                    HumanSize(stats.evicted_bytes()), ")")},
         {"corrupt blobs removed", absl::StrCat(stats.corrupt_blobs())},
+        {"action writes dropped", absl::StrCat(stats.action_conflicts())},
     });
     return 0;
   }
@@ -121,8 +123,13 @@ int RunBuildsCommand(const std::vector<std::string>& args,
       endpoint, &proto::BuildService::Stub::ListBuilds,
       proto::ListBuildsRequest(), &response);
   if (!status.ok()) return Fail(status);
+  // An admin's listing spans tenants: then say whose each build is.
+  std::set<std::string> tenants;
+  for (const auto& build : response.builds()) tenants.insert(build.tenant());
+  const bool by_tenant = tenants.size() > 1;
   std::vector<std::vector<std::string>> rows = {
       {"BUILD", "STATE", "STARTED", "STAGES", "JOBS", "TAGS", "CLIENT"}};
+  if (by_tenant) rows[0].push_back("TENANT");
   for (const auto& build : response.builds()) {
     std::vector<std::string> tags;
     for (const auto& tag : build.tags()) tags.push_back(FamiliarTag(tag));
@@ -131,6 +138,7 @@ int RunBuildsCommand(const std::vector<std::string>& args,
          absl::StrCat(build.stages()), absl::StrCat(build.jobs_dispatched()),
          tags.empty() ? "-" : absl::StrJoin(tags, ","),
          build.client().empty() ? "-" : build.client()});
+    if (by_tenant) rows.back().push_back(build.tenant());
   }
   std::cout << FormatTable(rows);
   return 0;

@@ -3,6 +3,7 @@
 #include <unistd.h>
 
 #include <iostream>
+#include <set>
 
 #include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
@@ -174,20 +175,25 @@ int RunImagesCommand(const std::vector<std::string>& args,
     }
     return 0;
   }
+  // An admin's listing spans tenants: then say whose each image is.
+  std::set<std::string> tenants;
+  for (const auto& image : response.images()) tenants.insert(image.tenant());
+  const bool by_tenant = tenants.size() > 1;
   std::vector<std::vector<std::string>> rows = {
       {"REPOSITORY", "TAG", "IMAGE ID", "CREATED", "SIZE"}};
+  if (by_tenant) rows[0].insert(rows[0].begin(), "TENANT");
   absl::Time now = absl::Now();
   for (const auto& image : response.images()) {
     std::string created =
         HumanDuration(now - absl::FromUnixNanos(image.created_unix_nanos())) +
         " ago";
     std::string size = HumanSize(image.size());
-    if (image.tags().empty()) {
-      rows.push_back({"<none>", "<none>", id_of(image.image_id()), created, size});
-    }
-    for (const std::string& tag : image.tags()) {
-      auto [repo, name] = RepoAndTag(tag);
+    std::vector<std::pair<std::string, std::string>> names;
+    if (image.tags().empty()) names.push_back({"<none>", "<none>"});
+    for (const std::string& tag : image.tags()) names.push_back(RepoAndTag(tag));
+    for (const auto& [repo, name] : names) {
       rows.push_back({repo, name, id_of(image.image_id()), created, size});
+      if (by_tenant) rows.back().insert(rows.back().begin(), image.tenant());
     }
   }
   std::cout << FormatTable(rows);

@@ -8,6 +8,7 @@
 #include <vector>
 
 #include "client/build/build_command.h"
+#include "client/client_security.h"
 #include "client/embedded_farm.h"
 #include "client/farm_channel.h"
 #include "client/farm_commands.h"
@@ -16,12 +17,15 @@
 #include "client/registry_commands.h"
 #include "client/run_command.h"
 #include "common/logging.h"
+#include "image/registry/credentials.h"
 #include "worker/farm_worker.h"
 
 namespace {
 
 constexpr char kUsage[] =
-    "usage: farm [--root DIR] [--remote ADDR] COMMAND [ARGS...]\n"
+    "usage: farm [--root DIR] [--remote ADDR] [--tls-ca FILE]\n"
+    "            [--tls-cert FILE --tls-key FILE] [--token-file FILE]\n"
+    "            COMMAND [ARGS...]\n"
     "\n"
     "commands:\n"
     "  build     build an image from a Dockerfile\n"
@@ -35,23 +39,37 @@ constexpr char kUsage[] =
     "  image prune   remove unused images\n"
     "  pull      pull an image from a registry\n"
     "  push      push an image to a registry\n"
-    "  login     store credentials for a registry\n"
+    "  login     store credentials for a registry (or, with --remote, a\n"
+    "            token for a farm)\n"
     "  logout    remove stored credentials\n"
     "  cache stats|prune   the layer cache\n"
     "  workers   list the farm's workers\n"
     "  builds    list running and recent builds\n"
     "  stats     the scheduler's counters, as JSON\n";
 
-// Takes `--root`/`--remote` (with a value, either form) out of `args`.
-// Only the words before `stop` are searched.
+// The global flags, as given.
+struct GlobalFlags {
+  std::string root, remote;
+  farm::client::SecurityFlags security;
+};
+
+// Takes the global flags (with a value, either form) out of `args`. Only the
+// words before `stop` are searched.
 void TakeGlobalFlags(std::vector<std::string>& args, size_t stop,
-                     farm::client::FarmEndpoint& endpoint, bool* bad) {
+                     GlobalFlags& flags, bool* bad) {
+  const std::pair<const char*, std::string*> known[] = {
+      {"--root", &flags.root},
+      {"--remote", &flags.remote},
+      {"--tls-ca", &flags.security.tls_ca},
+      {"--tls-cert", &flags.security.tls_cert},
+      {"--tls-key", &flags.security.tls_key},
+      {"--token-file", &flags.security.token_file}};
   for (size_t i = 0; i < std::min(stop, args.size());) {
     const std::string& arg = args[i];
     std::string* target = nullptr;
     std::string value;
     size_t take = 0;
-    for (const char* name : {"--root", "--remote"}) {
+    for (const auto& [name, field] : known) {
       std::string flag = name;
       if (arg == flag) {
         if (i + 1 >= args.size()) {
@@ -65,7 +83,7 @@ void TakeGlobalFlags(std::vector<std::string>& args, size_t stop,
         take = 1;
       }
       if (take > 0) {
-        target = flag == "--root" ? &endpoint.root : &endpoint.remote;
+        target = field;
         break;
       }
     }
@@ -102,6 +120,27 @@ absl::StatusOr<std::shared_ptr<void>> StartEmbeddedWorker(
                                [shared](void*) mutable { shared->Stop(); });
 }
 
+// Where the commands go: the flags, else FARM_REMOTE / FARM_ROOT and the
+// security settings (client/client_security.h).
+absl::StatusOr<farm::client::FarmEndpoint> Endpoint(const GlobalFlags& flags) {
+  farm::client::FarmEndpoint endpoint;
+  if (const char* root = getenv("FARM_ROOT")) endpoint.root = root;
+  if (!flags.root.empty()) endpoint.root = flags.root;
+  if (!flags.remote.empty()) {
+    endpoint.remote = flags.remote;
+  } else if (const char* remote = getenv("FARM_REMOTE")) {
+    endpoint.remote = remote;
+    endpoint.remote_source = "FARM_REMOTE";
+  }
+  absl::StatusOr<farm::auth::ClientSecurity> security =
+      farm::client::ResolveClientSecurity(
+          flags.security, endpoint.remote,
+          farm::image::registry::FarmConfigPath(), getenv);
+  if (!security.ok()) return security.status();
+  endpoint.security = *std::move(security);
+  return endpoint;
+}
+
 int Dispatch(const std::string& command, std::vector<std::string> rest,
              const farm::client::FarmEndpoint& endpoint) {
   using namespace farm::client;
@@ -109,8 +148,7 @@ int Dispatch(const std::string& command, std::vector<std::string> rest,
   if (command == "build") {
     // Only builds need the embedded farm's worker.
     SetEmbeddedWorkerStarter(StartEmbeddedWorker);
-    if (!endpoint.remote.empty()) rest.insert(rest.begin(), {"--remote", endpoint.remote});
-    return build::RunBuildCommand(rest, endpoint.root, OpenFarmChannel);
+    return build::RunBuildCommand(rest, endpoint, OpenFarmChannel);
   }
   if (command == "run") return RunRunCommand(rest, endpoint);
   if (command == "load") return RunLoadCommand(rest, endpoint);
@@ -126,8 +164,8 @@ int Dispatch(const std::string& command, std::vector<std::string> rest,
   if (command == "stats") return RunStatsCommand(rest, endpoint);
   if (command == "pull") return RunPullCommand(rest, endpoint);
   if (command == "push") return RunPushCommand(rest, endpoint);
-  if (command == "login") return RunLoginCommand(rest);
-  if (command == "logout") return RunLogoutCommand(rest);
+  if (command == "login") return RunLoginCommand(rest, endpoint);
+  if (command == "logout") return RunLogoutCommand(rest, endpoint);
   if (command == "image") {
     if (!rest.empty() && rest[0] == "prune") {
       return RunImagePruneCommand({rest.begin() + 1, rest.end()}, endpoint);
@@ -156,16 +194,14 @@ int main(int argc, char** argv) {
     farm::SetMinLogLevel(farm::LogLevel::kWarning);
   }
   std::vector<std::string> args(argv + 1, argv + argc);
-  farm::client::FarmEndpoint endpoint;
-  if (const char* remote = getenv("FARM_REMOTE")) endpoint.remote = remote;
-  if (const char* root = getenv("FARM_ROOT")) endpoint.root = root;
+  GlobalFlags flags;
   bool bad = false;
   // Global flags come before the command...
   size_t command_at = 0;
   while (command_at < args.size() && args[command_at].rfind("-", 0) == 0) {
     command_at += args[command_at].find('=') == std::string::npos ? 2 : 1;
   }
-  TakeGlobalFlags(args, command_at, endpoint, &bad);
+  TakeGlobalFlags(args, command_at, flags, &bad);
   if (bad || args.empty() || args[0] == "--help" || args[0] == "-h" ||
       args[0] == "help") {
     std::cout << kUsage;
@@ -178,10 +214,17 @@ int main(int argc, char** argv) {
   std::string command = args[0];
   std::vector<std::string> rest(args.begin() + 1, args.end());
   // ...and every command but `run` also takes them among its own flags.
-  if (command != "run" && command != "build") {
-    TakeGlobalFlags(rest, rest.size(), endpoint, &bad);
+  if (command != "run") TakeGlobalFlags(rest, rest.size(), flags, &bad);
+  if (bad) {
+    std::cerr << "farm: a global flag is missing its value\n" << kUsage;
+    return 2;
   }
-  int status = Dispatch(command, std::move(rest), endpoint);
+  absl::StatusOr<farm::client::FarmEndpoint> endpoint = Endpoint(flags);
+  if (!endpoint.ok()) {
+    std::cerr << "Error: " << endpoint.status().message() << "\n";
+    return 1;
+  }
+  int status = Dispatch(command, std::move(rest), *endpoint);
   farm::client::CloseFarmChannels();
   return status;
 }

@@ -1,15 +1,14 @@
 #include "client/registry_commands.h"
 
-#include <termios.h>
-#include <unistd.h>
-
 #include <iostream>
 
 #include "absl/strings/ascii.h"
 #include "absl/strings/str_cat.h"
 #include "client/command_line.h"
 #include "client/farm_call.h"
+#include "client/farm_login.h"
 #include "client/image_inspect.h"
+#include "client/terminal_input.h"
 #include "common/grpc_status.h"
 #include "image/registry/credentials.h"
 #include "image/registry/reference.h"
@@ -43,27 +42,6 @@ std::string ServerDomain(const std::vector<std::string>& positional) {
     return "docker.io";
   }
   return server;
-}
-
-std::string ReadLine(bool hide) {
-  struct termios saved;
-  bool restore =
-      hide && isatty(STDIN_FILENO) && tcgetattr(STDIN_FILENO, &saved) == 0;
-  if (restore) {
-    struct termios quiet = saved;
-    quiet.c_lflag &= ~ECHO;
-    tcsetattr(STDIN_FILENO, TCSANOW, &quiet);
-  }
-  std::string line;
-  std::getline(std::cin, line);
-  if (restore) {
-    tcsetattr(STDIN_FILENO, TCSANOW, &saved);
-    std::cerr << "\n";
-  }
-  while (!line.empty() && (line.back() == '\r' || line.back() == '\n')) {
-    line.pop_back();
-  }
-  return line;
 }
 
 }  // namespace
@@ -110,7 +88,12 @@ int RunPushCommand(const std::vector<std::string>& args,
   return 0;
 }
 
-int RunLoginCommand(const std::vector<std::string>& args) {
+int RunLoginCommand(const std::vector<std::string>& args,
+                    const FarmEndpoint& endpoint) {
+  // `farm login --remote ADDR`: a token for a farm, not a registry login.
+  if (!endpoint.remote.empty() && endpoint.remote_source == "--remote") {
+    return RunFarmLoginCommand(args, endpoint);
+  }
   constexpr char kUsage[] =
       "farm login [-u USER] [-p PASS | --password-stdin] [SERVER]";
   FlagSpec spec;
@@ -125,17 +108,17 @@ int RunLoginCommand(const std::vector<std::string>& args) {
   credential.username = cli->Get("username");
   if (credential.username.empty()) {
     std::cerr << "Username: ";
-    credential.username = ReadLine(false);
+    credential.username = ReadInputLine(false);
   }
   if (cli->Has("password-stdin")) {
-    credential.password = ReadLine(false);
+    credential.password = ReadInputLine(false);
   } else if (cli->Has("password")) {
     std::cerr << "WARNING! Using --password via the CLI is insecure. Use "
                  "--password-stdin.\n";
     credential.password = cli->Get("password");
   } else {
     std::cerr << "Password: ";
-    credential.password = ReadLine(true);
+    credential.password = ReadInputLine(true);
   }
   if (credential.username.empty() || credential.password.empty()) {
     return Usage(kUsage, "a username and a password are needed");
@@ -154,7 +137,11 @@ int RunLoginCommand(const std::vector<std::string>& args) {
   return 0;
 }
 
-int RunLogoutCommand(const std::vector<std::string>& args) {
+int RunLogoutCommand(const std::vector<std::string>& args,
+                     const FarmEndpoint& endpoint) {
+  if (!endpoint.remote.empty() && endpoint.remote_source == "--remote") {
+    return RunFarmLogoutCommand(args, endpoint);
+  }
   absl::StatusOr<CommandLine> cli = CommandLine::Parse(args, FlagSpec());
   if (!cli.ok()) return Usage("farm logout [SERVER]", cli.status().message());
   std::string domain = ServerDomain(cli->positional());

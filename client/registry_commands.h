@@ -15,8 +15,12 @@ int RunPullCommand(const std::vector<std::string>& args,
                    const FarmEndpoint& endpoint);
 int RunPushCommand(const std::vector<std::string>& args,
                    const FarmEndpoint& endpoint);
-int RunLoginCommand(const std::vector<std::string>& args);
-int RunLogoutCommand(const std::vector<std::string>& args);
+// Registry logins; with an explicit --remote, a farm's token
+// (client/farm_login.h).
+int RunLoginCommand(const std::vector<std::string>& args,
+                    const FarmEndpoint& endpoint);
+int RunLogoutCommand(const std::vector<std::string>& args,
+                     const FarmEndpoint& endpoint);
 
 }  // namespace farm::client
 

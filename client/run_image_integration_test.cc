@@ -4,6 +4,7 @@
 #include <fcntl.h>
 #include <unistd.h>
 
+#include "auth/authenticator.h"
 #include "cache/memory_cache.h"
 #include "cache/service/cache_service.h"
 #include "cache/service/grpc_server.h"
@@ -81,8 +82,8 @@ class RunImageTest : public ::testing::Test {
     manifest.layers.push_back(descriptor);
     images_.manifest = manifest.ToJson();
 
-    service_ = std::make_unique<cache::CacheService>(cache_.blobs(),
-                                                     cache_.actions(), &cache_);
+    service_ = std::make_unique<cache::CacheService>(
+        cache_.blobs(), cache_.actions(), &cache_, &open_);
     absl::StatusOr<cache::RunningServer> server =
         cache::StartGrpcServer("127.0.0.1:0", {service_.get(), &images_});
     ASSERT_TRUE(server.ok()) << server.status();
@@ -120,6 +121,7 @@ class RunImageTest : public ::testing::Test {
   std::string dir_;
   cache::MemoryCache cache_;
   OneImageService images_;
+  auth::Authenticator open_{auth::AuthenticatorOptions()};
   std::unique_ptr<cache::CacheService> service_;
   cache::RunningServer server_;
   std::shared_ptr<grpc::Channel> channel_;

@@ -350,4 +350,17 @@ std::string FormatMount(const Mount& m) {
   return out;
 }
 
+std::string SecretId(const Mount& mount) {
+  if (!mount.id.empty()) return mount.id;
+  if (!mount.source.empty()) return mount.source;
+  // The base name, as common/fs.h's BaseName reads it.
+  absl::string_view target = mount.target;
+  while (target.size() > 1 && target.back() == '/') target.remove_suffix(1);
+  if (target.empty()) return ".";
+  if (target == "/") return "/";
+  size_t slash = target.rfind('/');
+  if (slash == absl::string_view::npos) return std::string(target);
+  return std::string(target.substr(slash + 1));
+}
+
 }  // namespace farm::dockerfile

@@ -32,6 +32,10 @@ struct Mount {
   bool operator==(const Mount& o) const;
 };
 
+// The id of a type=secret (or ssh) mount as BuildKit reads it: `id`, else
+// `source`, else the base name of `target`.
+std::string SecretId(const Mount& mount);
+
 // Expands one field value. Returns kInvalidArgument on a bad expansion.
 using WordExpander =
     std::function<absl::StatusOr<std::string>(absl::string_view word)>;

@@ -60,6 +60,16 @@ Digest ImageBaseKey(const std::string& manifest_digest,
   return hasher.Finish();
 }
 
+Digest NamespacedKey(const std::string& cache_namespace, const Digest& base) {
+  if (cache_namespace.empty()) return base;
+  Sha256Hasher hasher;
+  Field(hasher, kScheme);
+  Field(hasher, "namespace");
+  Field(hasher, cache_namespace);
+  Field(hasher, base.ToString());
+  return hasher.Finish();
+}
+
 Digest InstructionKey(const Digest& previous,
                       const proto::PlannedInstruction& instruction,
                       const std::vector<Digest>& sources) {

@@ -24,6 +24,10 @@ Digest ImageBaseKey(const std::string& manifest_digest,
                     const std::string& platform);
 // `FROM stage` takes that stage's final key as its base key.
 
+// A base key inside a cache namespace: the tenant whose action results are
+// kept apart from other tenants'. "" (results shared) leaves `base` as is.
+Digest NamespacedKey(const std::string& cache_namespace, const Digest& base);
+
 // Key of one instruction. `sources` is "" for instructions that read no
 // files, else what SourcesDigest / StageSourceDigest returned, in the order
 // of the instruction's references.

@@ -46,10 +46,15 @@ std::optional<Digest> BuildCoordinator::BaseKey(const StageState& s) const {
     if (!parent.keys.empty()) return parent.keys.back();
     return BaseKey(parent);
   }
-  if (IsScratch(stage)) return planner::ScratchKey(spec_.platform);
+  if (IsScratch(stage)) {
+    return planner::NamespacedKey(spec_.cache_namespace,
+                                  planner::ScratchKey(spec_.platform));
+  }
   auto it = spec_.images.find(stage.base());
   if (it == spec_.images.end()) return std::nullopt;
-  return planner::ImageBaseKey(it->second.manifest_digest(), spec_.platform);
+  return planner::NamespacedKey(
+      spec_.cache_namespace,
+      planner::ImageBaseKey(it->second.manifest_digest(), spec_.platform));
 }
 
 std::optional<proto::StageOutput> BuildCoordinator::BaseOutput(
@@ -97,6 +102,7 @@ absl::Status BuildCoordinator::ComputeKeys(StageState& s) {
     return SourceDigest(ref);
   };
   inputs.url_digests = spec_.url_digests;
+  inputs.secret_digests = spec_.secret_digests;
   inputs.dockerfile_name = spec_.request.dockerfile_name();
   ASSIGN_OR_RETURN(s.keys, ComputeStageKeys(inputs));
   s.keys_complete =
@@ -317,6 +323,7 @@ absl::StatusOr<proto::StageJob> BuildCoordinator::MakeJob(const StageState& s) {
     (*job.mutable_url_blobs())[url] = digest.ToString();
   }
   *job.mutable_secrets() = spec_.request.secrets();
+  job.set_tenant(spec_.tenant);
   job.add_build_ids(spec_.build_id);
   return job;
 }

@@ -33,6 +33,14 @@ struct BuildSpec {
   std::map<std::string, proto::ImageContent> images;
   std::map<std::string, Digest> url_digests;
   std::string platform = "linux/amd64";
+  // Whose build it is, and the namespace its action results are kept in
+  // ("" when tenants share them): every base key is namespaced, so every
+  // key of the build is too.
+  std::string tenant;
+  std::string cache_namespace;
+  // What each secret contributes to the keys of RUNs that mount it
+  // (scheduler/secret_digests.h).
+  std::map<std::string, Digest> secret_digests;
 };
 
 // Look these keys up in the action cache and report with OnLookup.
@@ -69,6 +77,13 @@ class BuildCoordinator {
   std::vector<CoordinatorAction> OnStageFailed(int stage,
                                                const absl::Status& status);
   std::vector<CoordinatorAction> OnCancel(const std::string& reason);
+
+  // What stage `stage` builds on (its base's layers and config), once known.
+  std::optional<proto::StageOutput> BaseOutputOf(int stage) const {
+    auto it = stages_.find(stage);
+    if (it == stages_.end()) return std::nullopt;
+    return BaseOutput(it->second);
+  }
 
   bool finished() const { return finished_; }
   int jobs_dispatched() const { return jobs_dispatched_; }

@@ -1,6 +1,13 @@
 #include "scheduler/build_coordinator.h"
 
+#include <algorithm>
+#include <set>
+#include <tuple>
+
+#include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
+#include "scheduler/entitlements.h"
+#include "scheduler/secret_digests.h"
 #include "gtest/gtest.h"
 
 namespace farm::scheduler {
@@ -235,6 +242,92 @@ TEST(BuildCoordinatorTest, NoCacheSkipsLookups) {
   auto dispatched = Only<DispatchStage>(start);
   ASSERT_EQ(dispatched.size(), 1u);
   EXPECT_TRUE(dispatched[0].job.no_cache());
+}
+
+// The keys a build's first lookup asks for.
+std::vector<Digest> FirstKeys(BuildSpec spec) {
+  BuildCoordinator coordinator(std::move(spec));
+  std::vector<LookupKeys> lookups = Only<LookupKeys>(coordinator.Start());
+  EXPECT_EQ(lookups.size(), 1u);
+  return lookups.empty() ? std::vector<Digest>() : lookups[0].keys;
+}
+
+TEST(BuildCoordinatorTest, TenantsKeysAreApartUnlessTheyShare) {
+  BuildSpec a = MakeSpec(), b = MakeSpec(), shared = MakeSpec();
+  a.cache_namespace = "team-a";
+  b.cache_namespace = "team-b";
+  std::vector<Digest> keys_a = FirstKeys(a), keys_b = FirstKeys(b);
+  ASSERT_EQ(keys_a.size(), keys_b.size());
+  for (const Digest& key : keys_a) {
+    EXPECT_EQ(std::count(keys_b.begin(), keys_b.end(), key), 0);
+  }
+  // The same namespace gives the same keys; "" is the shared cache.
+  b.cache_namespace = "team-a";
+  EXPECT_EQ(FirstKeys(b), keys_a);
+  EXPECT_NE(FirstKeys(shared), keys_a);
+}
+
+TEST(BuildCoordinatorTest, SecretsChangeTheKeysOfTheRunsThatMountThem) {
+  const std::string dockerfile =
+      "FROM busybox\n"
+      "RUN --mount=type=secret,id=token cat /run/secrets/token\n"
+      "RUN echo after\n";
+  BuildSpec without = MakeSpec(dockerfile);
+  BuildSpec with = MakeSpec(dockerfile), other = MakeSpec(dockerfile);
+  with.secret_digests["token"] = Digest::Of("hmac of one value");
+  other.secret_digests["token"] = Digest::Of("hmac of another value");
+  std::vector<Digest> k0 = FirstKeys(without), k1 = FirstKeys(with),
+                      k2 = FirstKeys(other);
+  ASSERT_EQ(k0.size(), 2u);
+  EXPECT_NE(k0[0], k1[0]);
+  EXPECT_NE(k1[0], k2[0]);
+  EXPECT_NE(k0[1], k1[1]);  // and every key after them
+  // A secret no RUN mounts changes nothing.
+  BuildSpec unused = MakeSpec();
+  unused.secret_digests["token"] = Digest::Of("hmac of one value");
+  EXPECT_EQ(FirstKeys(unused), FirstKeys(MakeSpec()));
+}
+
+TEST(SecretDigestsTest, KeyedHashesRevealNothingAndDifferPerTenantKey) {
+  google::protobuf::Map<std::string, std::string> secrets;
+  secrets["token"] = "hunter2";
+  std::map<std::string, Digest> a = SecretDigests("key of team-a", secrets);
+  std::map<std::string, Digest> b = SecretDigests("key of team-b", secrets);
+  ASSERT_EQ(a.size(), 1u);
+  EXPECT_NE(a["token"], b["token"]);
+  // Not the plain hash of the value, nor the marker of an absent secret.
+  EXPECT_NE(a["token"], Digest::Of("hunter2"));
+  EXPECT_NE(a["token"], AbsentSecretDigest("token"));
+  EXPECT_EQ(SecretDigests("key of team-a", secrets), a);  // deterministic
+  secrets["token"] = "hunter3";
+  EXPECT_NE(SecretDigests("key of team-a", secrets)["token"], a["token"]);
+}
+
+TEST(EntitlementsTest, BothTheSchedulerAndTheBuildMustAllow) {
+  BuildSpec spec = MakeSpec(
+      "FROM busybox\nRUN true\nRUN --security=insecure mount\n");
+  const std::set<std::string> insecure = {kSecurityInsecure};
+  EXPECT_TRUE(
+      CheckEntitlements(spec.plan, "Dockerfile", insecure, insecure).ok());
+  for (const auto& [granted, requested, missing] :
+       {std::make_tuple(std::set<std::string>{}, insecure,
+                        "--allow-entitlement"),
+        std::make_tuple(insecure, std::set<std::string>{}, "--allow "),
+        std::make_tuple(std::set<std::string>{}, std::set<std::string>{},
+                        "--allow-entitlement security.insecure and")}) {
+    absl::Status s =
+        CheckEntitlements(spec.plan, "Dockerfile", granted, requested);
+    EXPECT_EQ(s.code(), absl::StatusCode::kFailedPrecondition);
+    EXPECT_TRUE(absl::StartsWith(s.message(), "Dockerfile:3: RUN "
+                                              "--security=insecure needs"))
+        << s;
+    EXPECT_TRUE(absl::StrContains(s.message(), missing)) << s;
+  }
+  BuildSpec host = MakeSpec("FROM busybox\nRUN --network=host true\n");
+  EXPECT_TRUE(absl::StrContains(
+      CheckEntitlements(host.plan, "Dockerfile", {}, {}).message(),
+      "network.host"));
+  EXPECT_FALSE(ValidateEntitlement("root.everything").ok());
 }
 
 }  // namespace

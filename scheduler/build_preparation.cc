@@ -102,7 +102,8 @@ std::vector<Digest> NeededContextBlobs(const planner::PlannedBuild& plan,
 
 absl::StatusOr<std::map<std::string, Digest>> FetchUrlSources(
     const planner::PlannedBuild& plan, const std::string& dockerfile_name,
-    cache::BlobStore& blobs, const std::string& spool_dir) {
+    cache::BlobStore& blobs, const std::string& spool_dir,
+    const image::FetchPolicy* policy) {
   std::map<std::string, Digest> fetched;
   for (const proto::PlannedStage& stage : plan.graph.stages()) {
     const auto& typed = plan.instructions.at(stage.index());
@@ -119,6 +120,7 @@ absl::StatusOr<std::map<std::string, Digest>> FetchUrlSources(
             JoinPath(spool_dir, absl::StrCat("url-", Digest::Of(source).hex()));
         image::FetchOptions options;
         options.checksum = add->checksum;
+        options.policy = policy;
         absl::StatusOr<image::FetchedFile> file =
             image::FetchUrl(source, path, options);
         if (!file.ok()) return Annotate(file.status(), context);

@@ -11,6 +11,7 @@
 #include "absl/status/statusor.h"
 #include "cache/blob_store.h"
 #include "common/digest.h"
+#include "image/fetch/fetch_policy.h"
 #include "proto/build.pb.h"
 #include "proto/context.pb.h"
 #include "scheduler/build_coordinator.h"
@@ -39,9 +40,11 @@ std::vector<Digest> NeededContextBlobs(const planner::PlannedBuild& plan,
 // Downloads every `ADD <url>` source of the planned stages into the CAS
 // (verifying --checksum) and returns url → content digest, which the keys
 // and the jobs use. Errors name the Dockerfile line and the URL.
+// Only addresses `policy` allows are reached (null: public ones only).
 absl::StatusOr<std::map<std::string, Digest>> FetchUrlSources(
     const planner::PlannedBuild& plan, const std::string& dockerfile_name,
-    cache::BlobStore& blobs, const std::string& spool_dir);
+    cache::BlobStore& blobs, const std::string& spool_dir,
+    const image::FetchPolicy* policy);
 
 }  // namespace farm::scheduler
 

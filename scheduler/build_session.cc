@@ -9,7 +9,9 @@
 #include "common/logging.h"
 #include "common/status_macros.h"
 #include "scheduler/image_archives.h"
+#include "scheduler/entitlements.h"
 #include "scheduler/image_assembler.h"
+#include "scheduler/secret_digests.h"
 
 namespace farm::scheduler {
 
@@ -17,6 +19,7 @@ BuildSession::BuildSession(std::string build_id, SessionDeps deps)
     : id_(std::move(build_id)), deps_(std::move(deps)) {
   absl::MutexLock lock(&mu_);
   summary_.set_build_id(id_);
+  summary_.set_tenant(deps_.tenant);
   summary_.set_state("running");
   summary_.set_started_unix_nanos(absl::ToUnixNanos(deps_.clock->Now()));
 }
@@ -276,6 +279,21 @@ void BuildSession::Execute(BuildCoordinator& coordinator,
   }
 }
 
+absl::Status BuildSession::CheckResult(const BuildCoordinator& coordinator,
+                                       int stage,
+                                       const proto::StageOutput& output) {
+  if (deps_.verifier == nullptr) return absl::OkStatus();
+  std::optional<proto::StageOutput> base = coordinator.BaseOutputOf(stage);
+  absl::Status verified =
+      deps_.verifier->Verify(output, base.value_or(proto::StageOutput()));
+  if (verified.ok()) return verified;
+  FARM_LOG(WARNING) << "build " << id_ << ": refused the result of stage "
+                    << stage << ": " << verified;
+  return absl::DataLossError(
+      absl::StrCat("the result its worker reported for stage ", stage,
+                   " failed the scheduler's checks: ", verified.message()));
+}
+
 absl::Status BuildSession::Drive(BuildCoordinator& coordinator,
                                  proto::StageOutput* out, bool* fully_cached) {
   bool done = false;
@@ -287,9 +305,10 @@ absl::Status BuildSession::Drive(BuildCoordinator& coordinator,
     if (!input.has_value()) {
       actions = coordinator.OnCancel("the client went away");
     } else if (auto* job = std::get_if<JobDoneInput>(&*input)) {
-      actions = job->status.ok()
-                    ? coordinator.OnStageDone(job->stage, job->output)
-                    : coordinator.OnStageFailed(job->stage, job->status);
+      absl::Status status = job->status;
+      if (status.ok()) status = CheckResult(coordinator, job->stage, job->output);
+      actions = status.ok() ? coordinator.OnStageDone(job->stage, job->output)
+                            : coordinator.OnStageFailed(job->stage, status);
     } else if (auto* event = std::get_if<JobEventInput>(&*input)) {
       Emit(event->event);
     } else if (auto* message =
@@ -374,6 +393,15 @@ void BuildSession::Run() {
 
   absl::StatusOr<PreparedBuild> prepared =
       PrepareBuild(request, *deps_.resolver);
+  if (prepared.ok()) {
+    absl::Status entitled = CheckEntitlements(
+        prepared->plan,
+        request.dockerfile_name().empty() ? "Dockerfile"
+                                          : request.dockerfile_name(),
+        deps_.entitlements,
+        {request.entitlements().begin(), request.entitlements().end()});
+    if (!entitled.ok()) prepared = entitled;
+  }
   if (!prepared.ok()) {
     Finish(prepared.status(), {});
     return;
@@ -391,8 +419,12 @@ void BuildSession::Run() {
   spec.request = request;
   spec.images = prepared->images;
   spec.platform = prepared->platform;
-  absl::StatusOr<std::map<std::string, Digest>> urls = FetchUrlSources(
-      prepared->plan, request.dockerfile_name(), *deps_.blobs, deps_.spool_dir);
+  spec.tenant = deps_.tenant;
+  spec.cache_namespace = deps_.cache_namespace;
+  spec.secret_digests = SecretDigests(deps_.secrets_key, request.secrets());
+  absl::StatusOr<std::map<std::string, Digest>> urls =
+      FetchUrlSources(prepared->plan, request.dockerfile_name(), *deps_.blobs,
+                      deps_.spool_dir, deps_.fetch_policy);
   if (!urls.ok()) {
     Finish(urls.status(), result);
     return;

@@ -9,6 +9,7 @@
 
 #include <functional>
 #include <memory>
+#include <set>
 #include <string>
 #include <variant>
 #include <vector>
@@ -19,21 +20,37 @@
 #include "cache/blob_store.h"
 #include "common/blocking_queue.h"
 #include "common/clock.h"
+#include "image/fetch/fetch_policy.h"
 #include "proto/build.pb.h"
 #include "scheduler/build_coordinator.h"
 #include "scheduler/build_preparation.h"
 #include "scheduler/image_resolver.h"
 #include "scheduler/image_store.h"
+#include "scheduler/result_verifier.h"
 #include "scheduler/scheduler_core.h"
 
 namespace farm::scheduler {
 
+// What a session uses; BuildService makes one for each build, for the
+// tenant of the caller.
 struct SessionDeps {
   cache::BlobStore* blobs = nullptr;
   cache::ActionCache* actions = nullptr;
-  ImageStore* images = nullptr;
-  ImageResolver* resolver = nullptr;
   SchedulerCore* core = nullptr;
+  // The build's tenant: its images (tags, FROM resolution), the namespace
+  // of its action results ("" when tenants share them) and its key for
+  // secret digests.
+  std::string tenant;
+  ImageStore* images = nullptr;
+  std::shared_ptr<ImageResolver> resolver;
+  std::string cache_namespace;
+  std::string secrets_key;
+  // Entitlements the scheduler grants to builds that ask for them.
+  std::set<std::string> entitlements;
+  // Which hosts ADD <url> may reach; null: public addresses only.
+  const image::FetchPolicy* fetch_policy = nullptr;
+  // Checks each stage's result from its worker; null: none (tests).
+  ResultVerifier* verifier = nullptr;
   Clock* clock = RealClock::Get();
   std::string spool_dir;
   // How long a build outlives a client that went away without cancelling,
@@ -69,6 +86,7 @@ class BuildSession : public BuildListener {
               const std::function<bool()>& cancelled = [] { return false; });
 
   const std::string& id() const { return id_; }
+  const std::string& tenant() const { return deps_.tenant; }
   proto::BuildSummary Summary();
   bool finished();
 
@@ -100,6 +118,9 @@ class BuildSession : public BuildListener {
                               proto::ContextManifest* manifest);
   absl::Status Drive(BuildCoordinator& coordinator, proto::StageOutput* out,
                      bool* fully_cached);
+  // The worker's result for `stage`, checked (SessionDeps::verifier).
+  absl::Status CheckResult(const BuildCoordinator& coordinator, int stage,
+                           const proto::StageOutput& output);
   void Execute(BuildCoordinator& coordinator,
                std::vector<CoordinatorAction> actions, bool* done,
                absl::Status* status, proto::StageOutput* out,

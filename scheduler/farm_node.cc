@@ -6,6 +6,7 @@
 #include "absl/strings/str_cat.h"
 #include "absl/time/clock.h"
 #include "cache/blob_checking_action_cache.h"
+#include "cache/write_once_action_cache.h"
 #include "cache/remote/channel.h"
 #include "cache/remote/remote_action_cache.h"
 #include "cache/remote/remote_blob_store.h"
@@ -27,7 +28,7 @@ namespace {
 // still need.
 class ImageKeepingAdmin : public cache::CacheAdmin {
  public:
-  ImageKeepingAdmin(cache::CacheAdmin* inner, ImageStore* images)
+  ImageKeepingAdmin(cache::CacheAdmin* inner, ImageStores* images)
       : inner_(inner), images_(images) {}
   absl::StatusOr<cache::CacheStats> Stats() override { return inner_->Stats(); }
   absl::StatusOr<cache::PruneResult> Prune(
@@ -42,10 +43,21 @@ class ImageKeepingAdmin : public cache::CacheAdmin {
                        absl::flat_hash_set<Digest> digests) override {
     return inner_->SetPins(owner, std::move(digests));
   }
+  absl::Status Delete(const std::vector<Digest>& digests) override {
+    absl::flat_hash_set<Digest> needed = images_->ReferencedBlobs();
+    for (const Digest& digest : digests) {
+      if (needed.contains(digest)) {
+        return absl::FailedPreconditionError(
+            absl::StrCat("blob ", digest.ToString(),
+                         " belongs to a stored image and cannot be deleted"));
+      }
+    }
+    return inner_->Delete(digests);
+  }
 
  private:
   cache::CacheAdmin* inner_;
-  ImageStore* images_;
+  ImageStores* images_;
 };
 
 // The name this node pins its images' blobs under: made once and kept in
@@ -79,6 +91,10 @@ struct FarmNode::Parts {
   std::unique_ptr<cache::RemoteCacheAdmin> remote_admin;
   cache::ActionCache* raw_actions = nullptr;
   cache::CacheAdmin* raw_admin = nullptr;
+  // What the node serves to workers: first results are kept (a remote
+  // farm-cache keeps them itself).
+  std::unique_ptr<cache::WriteOnceActionCache> write_once;
+  cache::ActionCache* served_actions = nullptr;
   std::unique_ptr<ImageKeepingAdmin> admin;
 };
 
@@ -90,94 +106,142 @@ FarmNode::~FarmNode() {
   services_.clear();  // sessions end before the stores they use
 }
 
-absl::StatusOr<std::unique_ptr<FarmNode>> FarmNode::Open(
-    const FarmNodeOptions& options) {
-  std::unique_ptr<FarmNode> node(new FarmNode);
-  Parts& parts = *node->parts_;
-  RETURN_IF_ERROR(MakeDirs(options.root, 0711));
+absl::Status FarmNode::OpenCache(const FarmNodeOptions& options) {
+  Parts& parts = *parts_;
   if (options.cache_address.empty()) {
     cache::RocksDbCache::Options cache_options;
     cache_options.root = JoinPath(options.root, "cache");
     cache_options.max_bytes = options.cache_max_bytes;
     cache_options.clock = options.clock;
     ASSIGN_OR_RETURN(parts.local, cache::RocksDbCache::Open(cache_options));
-    node->blobs_ = parts.local->blobs();
+    blobs_ = parts.local->blobs();
     parts.raw_actions = parts.local->actions();
     parts.raw_admin = parts.local.get();
   } else {
-    std::shared_ptr<grpc::Channel> channel =
-        cache::DialCache(options.cache_address);
+    ASSIGN_OR_RETURN(
+        std::shared_ptr<grpc::Channel> channel,
+        cache::DialCache(options.cache_address, options.cache_security));
     parts.remote_blobs = std::make_unique<cache::RemoteBlobStore>(channel);
     parts.remote_actions = std::make_unique<cache::RemoteActionCache>(channel);
     parts.remote_admin = std::make_unique<cache::RemoteCacheAdmin>(channel);
-    node->blobs_ = parts.remote_blobs.get();
+    blobs_ = parts.remote_blobs.get();
     parts.raw_actions = parts.remote_actions.get();
     parts.raw_admin = parts.remote_admin.get();
   }
-  node->actions_ = std::make_unique<cache::BlobCheckingActionCache>(
-      parts.raw_actions, node->blobs_);
-  ASSIGN_OR_RETURN(
-      node->images_,
-      ImageStore::Open(JoinPath(options.root, "images"), node->blobs_));
+  actions_ = std::make_unique<cache::BlobCheckingActionCache>(
+      parts.raw_actions, blobs_);
+  parts.served_actions = actions_.get();
+  if (parts.local != nullptr) {
+    parts.write_once = std::make_unique<cache::WriteOnceActionCache>(
+        actions_.get(), parts.local->counters());
+    parts.served_actions = parts.write_once.get();
+  }
+  return absl::OkStatus();
+}
+
+absl::Status FarmNode::OpenImages(const FarmNodeOptions& options) {
+  Parts& parts = *parts_;
+  ASSIGN_OR_RETURN(images_,
+                   ImageStores::Open(JoinPath(options.root, "images"), blobs_,
+                                     auth::kDefaultTenant));
   ASSIGN_OR_RETURN(std::string owner, CacheOwner(options.root));
   cache::CacheAdmin* pins = parts.raw_admin;
-  node->pin_images_ = [pins, owner](absl::flat_hash_set<Digest> digests) {
+  pin_images_ = [pins, owner](absl::flat_hash_set<Digest> digests) {
     absl::Status pinned = pins->SetPins(owner, std::move(digests));
     if (!pinned.ok()) {
       FARM_LOG(WARNING) << "pinning the stored images' blobs in the cache: "
                         << pinned;
     }
   };
-  node->images_->OnImagesChanged(node->pin_images_);
+  images_->OnImagesChanged(pin_images_);
   parts.admin =
-      std::make_unique<ImageKeepingAdmin>(parts.raw_admin, node->images_.get());
+      std::make_unique<ImageKeepingAdmin>(parts.raw_admin, images_.get());
   ASSIGN_OR_RETURN(image::registry::RegistryClientOptions registry_options,
                    image::registry::DefaultRegistryClientOptions(
                        options.insecure_registries));
-  std::string spool_dir = JoinPath(options.root, "spool");
-  node->registry_ = std::make_unique<RegistryImages>(
-      node->images_.get(), node->blobs_, spool_dir,
+  registry_ = std::make_unique<RegistryImages>(
+      blobs_, spool_dir_,
       std::make_unique<image::registry::RegistryClient>(
           std::move(registry_options)));
-  node->resolver_ = std::make_unique<RegistryImageResolver>(
-      node->images_.get(), node->registry_.get());
-  node->core_ = std::make_unique<SchedulerCore>(options.clock, options.jobs);
+  ASSIGN_OR_RETURN(tenant_keys_,
+                   TenantKeys::Open(JoinPath(options.root, "tenant-keys")));
+  return absl::OkStatus();
+}
 
+absl::StatusOr<SessionDeps> FarmNode::SessionDepsFor(
+    const std::string& tenant) {
   SessionDeps deps;
-  deps.blobs = node->blobs_;
-  deps.actions = node->actions_.get();
-  deps.images = node->images_.get();
-  deps.resolver = node->resolver_.get();
-  deps.core = node->core_.get();
-  deps.clock = options.clock;
-  deps.spool_dir = spool_dir;
-  RegistryImages* registry = node->registry_.get();
-  deps.push = [registry](const std::string& tag) {
-    return registry->Push(tag).status();
+  deps.blobs = blobs_;
+  deps.actions = actions_.get();
+  deps.core = core_.get();
+  deps.clock = options_.clock;
+  deps.spool_dir = spool_dir_;
+  deps.client_grace = options_.client_grace;
+  deps.tenant = tenant;
+  deps.images = images_->ForTenant(tenant);
+  deps.resolver =
+      std::make_shared<RegistryImageResolver>(deps.images, registry_.get());
+  deps.cache_namespace = options_.share_cache_across_tenants ? "" : tenant;
+  ASSIGN_OR_RETURN(deps.secrets_key, tenant_keys_->KeyOf(tenant));
+  deps.entitlements = options_.entitlements;
+  deps.fetch_policy = fetch_policy_.get();
+  deps.verifier = verifier_.get();
+  RegistryImages* registry = registry_.get();
+  ImageStore* images = deps.images;
+  deps.push = [registry, images](const std::string& tag) {
+    return registry->Push(*images, tag).status();
   };
-  deps.client_grace = options.client_grace;
-  RETURN_IF_ERROR(RemoveAll(deps.spool_dir));
-  RETURN_IF_ERROR(MakeDirs(deps.spool_dir, 0700));
+  return deps;
+}
 
-  node->services_.push_back(std::make_unique<cache::CacheService>(
-      node->blobs_, node->actions_.get(), parts.admin.get()));
-  node->services_.push_back(std::make_unique<ImageService>(
-      node->images_.get(), node->blobs_, deps.spool_dir,
-      [registry](const proto::PullImageRequest& request)
+void FarmNode::MakeServices() {
+  const auth::Authenticator* auth = options_.authenticator;
+  RegistryImages* registry = registry_.get();
+  services_.push_back(std::make_unique<cache::CacheService>(
+      blobs_, parts_->served_actions, parts_->admin.get(), auth));
+  services_.push_back(std::make_unique<ImageService>(
+      images_.get(), blobs_, auth, spool_dir_,
+      [registry](ImageStore& images, const proto::PullImageRequest& request)
           -> absl::StatusOr<proto::PullImageResponse> {
-        ASSIGN_OR_RETURN(ImageInfo info, registry->Pull(request.reference(),
-                                                        request.platform()));
+        ASSIGN_OR_RETURN(ImageInfo info,
+                         registry->Pull(images, request.reference(),
+                                        request.platform()));
         proto::PullImageResponse response;
         response.set_reference(request.reference());
         response.set_manifest_digest(info.record.manifest_digest);
         response.set_image_id(info.record.config_digest);
         return response;
       },
-      [registry](const proto::PushImageRequest& request) {
-        return registry->Push(request.reference());
+      [registry](ImageStore& images, const proto::PushImageRequest& request) {
+        return registry->Push(images, request.reference());
       }));
-  node->services_.push_back(std::make_unique<WorkerService>(node->core_.get()));
-  node->services_.push_back(std::make_unique<BuildService>(deps));
+  services_.push_back(std::make_unique<WorkerService>(core_.get(), auth));
+  services_.push_back(std::make_unique<BuildService>(
+      [this](const std::string& tenant) { return SessionDepsFor(tenant); },
+      auth));
+}
+
+absl::StatusOr<std::unique_ptr<FarmNode>> FarmNode::Open(
+    FarmNodeOptions options) {
+  std::unique_ptr<FarmNode> node(new FarmNode);
+  if (options.authenticator == nullptr) {
+    node->open_authenticator_ =
+        std::make_unique<auth::Authenticator>(auth::AuthenticatorOptions());
+    options.authenticator = node->open_authenticator_.get();
+  }
+  node->options_ = options;
+  node->spool_dir_ = JoinPath(options.root, "spool");
+  RETURN_IF_ERROR(MakeDirs(options.root, 0711));
+  RETURN_IF_ERROR(node->OpenCache(options));
+  RETURN_IF_ERROR(node->OpenImages(options));
+  node->fetch_policy_ =
+      std::make_unique<image::FetchPolicy>(options.allowed_fetch_hosts);
+  node->verifier_ = std::make_unique<ResultVerifier>(node->blobs_);
+  node->core_ = std::make_unique<SchedulerCore>(options.clock, options.jobs,
+                                                options.max_slots_per_worker);
+  RETURN_IF_ERROR(RemoveAll(node->spool_dir_));
+  RETURN_IF_ERROR(MakeDirs(node->spool_dir_, 0700));
+  node->MakeServices();
 
   FarmNode* raw = node.get();
   node->ticker_ = std::thread([raw] {

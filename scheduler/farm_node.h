@@ -7,11 +7,15 @@
 
 #include <functional>
 #include <memory>
+#include <set>
 #include <string>
 #include <thread>
 #include <vector>
 
 #include "absl/status/statusor.h"
+#include "auth/authenticator.h"
+#include "auth/tls/channel.h"
+#include "image/fetch/fetch_policy.h"
 #include "absl/synchronization/notification.h"
 #include "cache/action_cache.h"
 #include "cache/blob_store.h"
@@ -22,7 +26,9 @@
 #include "scheduler/image_store.h"
 #include "scheduler/job_scheduler.h"
 #include "scheduler/registry_images.h"
+#include "scheduler/build_session.h"
 #include "scheduler/scheduler_core.h"
+#include "scheduler/tenant_keys.h"
 
 namespace farm::scheduler {
 
@@ -30,6 +36,19 @@ struct FarmNodeOptions {
   std::string root = "/var/lib/farm";
   // "host:port" of a farm-cache; "" keeps the cache in root/cache.
   std::string cache_address;
+  // How to reach that farm-cache: TLS files and a token (an admin's).
+  auth::ClientSecurity cache_security;
+  // Who may call the node's services; null: no identities, every caller is
+  // the admin of the default tenant (the embedded farm, loopback).
+  const auth::Authenticator* authenticator = nullptr;
+  // Action results are kept per tenant unless tenants share them
+  // (--share-cache-across-tenants); blobs are always shared.
+  bool share_cache_across_tenants = false;
+  // Entitlements granted to builds that ask (--allow-entitlement).
+  std::set<std::string> entitlements;
+  // Hosts ADD <url> may reach whatever they resolve to (--allow-fetch-host).
+  std::vector<std::string> allowed_fetch_hosts;
+  int max_slots_per_worker = 64;
   uint64_t cache_max_bytes = 0;  // 0: no budget
   JobSchedulerOptions jobs;
   absl::Duration client_grace = absl::Seconds(5);
@@ -41,7 +60,7 @@ struct FarmNodeOptions {
 class FarmNode {
  public:
   static absl::StatusOr<std::unique_ptr<FarmNode>> Open(
-      const FarmNodeOptions& options);
+      FarmNodeOptions options);
   ~FarmNode();
 
   // Cache, Image, Build and Worker services; owned by the node.
@@ -49,19 +68,32 @@ class FarmNode {
 
   cache::BlobStore* blobs() { return blobs_; }
   cache::ActionCache* actions() { return actions_.get(); }
-  ImageStore* images() { return images_.get(); }
+  // The default tenant's images (the embedded farm's, and tests').
+  ImageStore* images() { return images_->ForTenant(auth::kDefaultTenant); }
+  ImageStores* image_stores() { return images_.get(); }
   SchedulerCore* core() { return core_.get(); }
 
  private:
   struct Parts;
   FarmNode();
+  // The steps of Open.
+  absl::Status OpenCache(const FarmNodeOptions& options);
+  absl::Status OpenImages(const FarmNodeOptions& options);
+  void MakeServices();
+  // What a build of `tenant` uses.
+  absl::StatusOr<SessionDeps> SessionDepsFor(const std::string& tenant);
 
+  FarmNodeOptions options_;
+  std::string spool_dir_;
   std::unique_ptr<Parts> parts_;
   cache::BlobStore* blobs_ = nullptr;
   std::unique_ptr<cache::ActionCache> actions_;
-  std::unique_ptr<ImageStore> images_;
+  std::unique_ptr<ImageStores> images_;
   std::unique_ptr<RegistryImages> registry_;
-  std::unique_ptr<ImageResolver> resolver_;
+  std::unique_ptr<TenantKeys> tenant_keys_;
+  std::unique_ptr<image::FetchPolicy> fetch_policy_;
+  std::unique_ptr<ResultVerifier> verifier_;
+  std::unique_ptr<auth::Authenticator> open_authenticator_;
   std::unique_ptr<SchedulerCore> core_;
   std::vector<std::unique_ptr<grpc::Service>> services_;
   // Pins the image store's blobs in the cache under this node's name;

@@ -1,5 +1,6 @@
 // A scheduler node over a separate farm-cache: the blobs of its stored
 // images are pinned in that cache, so its byte budget never evicts them.
+#include "auth/authenticator.h"
 #include "scheduler/farm_node.h"
 
 #include <memory>
@@ -39,7 +40,7 @@ class FarmNodeTest : public ::testing::Test {
     ASSERT_TRUE(cache.ok()) << cache.status();
     cache_ = *std::move(cache);
     service_ = std::make_unique<cache::CacheService>(
-        cache_->blobs(), cache_->actions(), cache_.get());
+        cache_->blobs(), cache_->actions(), cache_.get(), &open_);
     absl::StatusOr<cache::RunningServer> server =
         cache::StartGrpcServer("127.0.0.1:0", {service_.get()});
     ASSERT_TRUE(server.ok()) << server.status();
@@ -102,6 +103,7 @@ class FarmNodeTest : public ::testing::Test {
   std::string dir_;
   SimulatedClock clock_{absl::FromUnixSeconds(1700000000)};
   std::unique_ptr<cache::RocksDbCache> cache_;
+  auth::Authenticator open_{auth::AuthenticatorOptions()};
   std::unique_ptr<cache::CacheService> service_;
   cache::RunningServer server_;
   std::unique_ptr<FarmNode> node_;

@@ -1,15 +1,27 @@
 #include "scheduler/image_store.h"
 
 #include <algorithm>
+#include <set>
 
 #include "absl/strings/ascii.h"
 #include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
 #include "common/fs.h"
+#include "common/logging.h"
 #include "common/status_macros.h"
 #include "image/registry/reference.h"
 
 namespace farm::scheduler {
+
+struct ImageCatalog {
+  ImageCatalog(ImageIndex index, cache::BlobStore* blobs)
+      : index(std::move(index)), blobs(blobs) {}
+  absl::Mutex mu;
+  ImageIndex index ABSL_GUARDED_BY(mu);
+  std::function<void(absl::flat_hash_set<Digest>)> listener
+      ABSL_GUARDED_BY(mu);
+  cache::BlobStore* const blobs;
+};
 
 namespace {
 
@@ -60,30 +72,92 @@ std::string ShortId(absl::string_view digest) {
   return std::string(hex.substr(0, 12));
 }
 
-absl::StatusOr<std::unique_ptr<ImageStore>> ImageStore::Open(
-    const std::string& dir, cache::BlobStore* blobs) {
+namespace {
+
+absl::StatusOr<std::shared_ptr<ImageCatalog>> OpenCatalog(
+    const std::string& dir, cache::BlobStore* blobs,
+    const std::string& default_tenant) {
   RETURN_IF_ERROR(MakeDirs(dir));
-  ASSIGN_OR_RETURN(ImageIndex index,
-                   ImageIndex::Load(JoinPath(dir, "images.json")));
-  return std::unique_ptr<ImageStore>(new ImageStore(std::move(index), blobs));
+  ASSIGN_OR_RETURN(ImageIndex index, ImageIndex::Load(
+                                         JoinPath(dir, "images.json"),
+                                         default_tenant));
+  return std::make_shared<ImageCatalog>(std::move(index), blobs);
 }
 
-absl::StatusOr<ImageInfo> ImageStore::Load(const ImageRecord& record) {
+// An image's record, blobs and `tenant`'s tags of it; the lock is held.
+absl::StatusOr<ImageInfo> LoadRecord(ImageCatalog& catalog,
+                                     const ImageRecord& record,
+                                     const std::string& tenant)
+    ABSL_EXCLUSIVE_LOCKS_REQUIRED(catalog.mu) {
+  cache::BlobStore* blobs = catalog.blobs;
   ImageInfo info;
   info.record = record;
-  info.tags = index_.TagsOf(record.manifest_digest);
+  info.tenant = tenant;
+  info.tags = catalog.index.TagsOf(tenant, record.manifest_digest);
   ASSIGN_OR_RETURN(Digest manifest_digest,
                    Digest::Parse(record.manifest_digest));
   ASSIGN_OR_RETURN(info.manifest_json,
-                   cache::GetBlob(*blobs_, manifest_digest, kMaxMetadataBytes));
+                   cache::GetBlob(*blobs, manifest_digest, kMaxMetadataBytes));
   ASSIGN_OR_RETURN(info.manifest,
                    image::oci::Manifest::Parse(info.manifest_json));
   ASSIGN_OR_RETURN(
       info.config_json,
-      cache::GetBlob(*blobs_, info.manifest.config.digest, kMaxMetadataBytes));
+      cache::GetBlob(*blobs, info.manifest.config.digest, kMaxMetadataBytes));
   ASSIGN_OR_RETURN(info.config,
                    image::oci::ImageConfig::Parse(info.config_json));
   return info;
+}
+
+absl::flat_hash_set<Digest> CatalogBlobs(ImageCatalog& catalog) {
+  absl::MutexLock lock(&catalog.mu);
+  absl::flat_hash_set<Digest> out;
+  for (const auto& [digest, record] : catalog.index.images()) {
+    absl::StatusOr<ImageInfo> info = LoadRecord(catalog, record, "");
+    if (!info.ok()) continue;
+    for (const Digest& blob : BlobsOf(*info)) out.insert(blob);
+  }
+  return out;
+}
+
+// Tells the catalog's listener about the current images; call without the
+// lock.
+void NotifyCatalog(ImageCatalog& catalog) {
+  std::function<void(absl::flat_hash_set<Digest>)> listener;
+  {
+    absl::MutexLock lock(&catalog.mu);
+    listener = catalog.listener;
+  }
+  if (listener) listener(CatalogBlobs(catalog));
+}
+
+void ListenToCatalog(
+    ImageCatalog& catalog,
+    std::function<void(absl::flat_hash_set<Digest>)> listener) {
+  {
+    absl::MutexLock lock(&catalog.mu);
+    catalog.listener = std::move(listener);
+  }
+  NotifyCatalog(catalog);
+}
+
+}  // namespace
+
+ImageStore::ImageStore(std::shared_ptr<ImageCatalog> catalog,
+                       std::string tenant)
+    : catalog_(std::move(catalog)), tenant_(std::move(tenant)) {}
+
+ImageStore::~ImageStore() = default;
+
+absl::StatusOr<std::unique_ptr<ImageStore>> ImageStore::Open(
+    const std::string& dir, cache::BlobStore* blobs) {
+  ASSIGN_OR_RETURN(std::shared_ptr<ImageCatalog> catalog,
+                   OpenCatalog(dir, blobs, "default"));
+  return std::unique_ptr<ImageStore>(
+      new ImageStore(std::move(catalog), "default"));
+}
+
+absl::StatusOr<ImageInfo> ImageStore::Load(const ImageRecord& record) {
+  return LoadRecord(*catalog_, record, tenant_);
 }
 
 absl::StatusOr<ImageInfo> ImageStore::DoAdd(
@@ -94,12 +168,14 @@ absl::StatusOr<ImageInfo> ImageStore::DoAdd(
     ASSIGN_OR_RETURN(std::string n, NormalizeTag(tag));
     normalized.push_back(n);
   }
-  absl::MutexLock lock(&mu_);
+  absl::MutexLock lock(&catalog_->mu);
+  ImageIndex& index = catalog_->index;
   ImageRecord record;
   record.manifest_digest = manifest_digest.ToString();
   ASSIGN_OR_RETURN(ImageInfo info, Load(record));
   std::vector<Digest> needed = BlobsOf(info);
-  ASSIGN_OR_RETURN(std::vector<Digest> missing, blobs_->FindMissing(needed));
+  ASSIGN_OR_RETURN(std::vector<Digest> missing,
+                   catalog_->blobs->FindMissing(needed));
   if (!missing.empty()) {
     return absl::NotFoundError(
         absl::StrCat("image ", record.manifest_digest, " is incomplete: blob ",
@@ -112,24 +188,35 @@ absl::StatusOr<ImageInfo> ImageStore::DoAdd(
     for (const auto& layer : info.manifest.layers) size += layer.size;
   }
   record.size = size;
-  index_.images()[record.manifest_digest] = record;
-  for (const std::string& tag : normalized) {
-    index_.tags()[tag] = record.manifest_digest;
+  auto existing = index.images().find(record.manifest_digest);
+  if (existing != index.images().end()) {
+    record.tenants = existing->second.tenants;
   }
-  RETURN_IF_ERROR(index_.Save());
+  record.tenants.insert(tenant_);
+  index.images()[record.manifest_digest] = record;
+  for (const std::string& tag : normalized) {
+    index.tags(tenant_)[tag] = record.manifest_digest;
+  }
+  RETURN_IF_ERROR(index.Save());
   info.record = record;
-  info.tags = index_.TagsOf(record.manifest_digest);
+  info.tags = index.TagsOf(tenant_, record.manifest_digest);
   return info;
 }
 
 absl::StatusOr<std::string> ImageStore::Find(absl::string_view reference) {
+  const ImageIndex& index = catalog_->index;
+  auto owned = [&](const std::string& digest) {
+    auto it = index.images().find(digest);
+    return it != index.images().end() && it->second.tenants.count(tenant_);
+  };
   absl::string_view hex = reference;
   bool prefixed = absl::StartsWith(hex, "sha256:");
   if (prefixed) hex.remove_prefix(7);
   // An image id, a manifest digest, or a unique prefix of an id.
   if (IsHex(hex) && (prefixed || hex.size() <= 64)) {
     std::vector<std::string> matches;
-    for (const auto& [digest, record] : index_.images()) {
+    for (const auto& [digest, record] : index.images()) {
+      if (!record.tenants.count(tenant_)) continue;
       absl::string_view id = absl::string_view(record.config_digest).substr(7);
       absl::string_view m = absl::string_view(digest).substr(7);
       if (absl::StartsWith(id, hex) || (hex.size() == 64 && m == hex)) {
@@ -148,25 +235,28 @@ absl::StatusOr<std::string> ImageStore::Find(absl::string_view reference) {
   if (!ref.ok()) return NoSuchImage(reference);
   if (ref->digest().has_value()) {
     std::string digest = ref->digest()->ToString();
-    if (index_.images().count(digest)) return digest;
+    if (owned(digest)) return digest;
     return NoSuchImage(reference);
   }
-  auto it = index_.tags().find(ref->String());
-  if (it == index_.tags().end()) return NoSuchImage(reference);
+  ImageIndex::Tags& tags = catalog_->index.tags(tenant_);
+  auto it = tags.find(ref->String());
+  if (it == tags.end()) return NoSuchImage(reference);
   return it->second;
 }
 
 absl::StatusOr<ImageInfo> ImageStore::Get(absl::string_view reference) {
-  absl::MutexLock lock(&mu_);
+  absl::MutexLock lock(&catalog_->mu);
   ASSIGN_OR_RETURN(std::string digest, Find(reference));
-  return Load(index_.images().at(digest));
+  return Load(catalog_->index.images().at(digest));
 }
 
 absl::StatusOr<std::vector<ImageInfo>> ImageStore::List(bool all) {
-  absl::MutexLock lock(&mu_);
+  absl::MutexLock lock(&catalog_->mu);
+  const ImageIndex& index = catalog_->index;
   std::vector<ImageInfo> out;
-  for (const auto& [digest, record] : index_.images()) {
-    if (!all && index_.TagsOf(digest).empty()) continue;
+  for (const auto& [digest, record] : index.images()) {
+    if (!record.tenants.count(tenant_)) continue;
+    if (!all && index.TagsOf(tenant_, digest).empty()) continue;
     ASSIGN_OR_RETURN(ImageInfo info, Load(record));
     out.push_back(std::move(info));
   }
@@ -180,23 +270,26 @@ absl::StatusOr<std::vector<ImageInfo>> ImageStore::List(bool all) {
 absl::Status ImageStore::Tag(absl::string_view source,
                              absl::string_view target) {
   ASSIGN_OR_RETURN(std::string tag, NormalizeTag(target));
-  absl::MutexLock lock(&mu_);
+  absl::MutexLock lock(&catalog_->mu);
   ASSIGN_OR_RETURN(std::string digest, Find(source));
-  index_.tags()[tag] = digest;
-  return index_.Save();
+  catalog_->index.tags(tenant_)[tag] = digest;
+  return catalog_->index.Save();
 }
 
 absl::StatusOr<RemoveResult> ImageStore::DoRemove(absl::string_view reference,
-                                                  bool force) {
-  absl::MutexLock lock(&mu_);
+                                                  bool force,
+                                                  Orphans* orphans) {
+  absl::MutexLock lock(&catalog_->mu);
+  ImageIndex& index = catalog_->index;
+  ImageIndex::Tags& own_tags = index.tags(tenant_);
   ASSIGN_OR_RETURN(std::string digest, Find(reference));
   RemoveResult result;
-  std::vector<std::string> tags = index_.TagsOf(digest);
+  std::vector<std::string> tags = index.TagsOf(tenant_, digest);
   absl::StatusOr<std::string> as_tag = NormalizeTag(reference);
-  bool by_tag = as_tag.ok() && index_.tags().count(*as_tag) &&
-                index_.tags().at(*as_tag) == digest;
+  bool by_tag = as_tag.ok() && own_tags.count(*as_tag) &&
+                own_tags.at(*as_tag) == digest;
   if (by_tag) {
-    index_.tags().erase(*as_tag);
+    own_tags.erase(*as_tag);
     result.untagged.push_back(FamiliarName(*as_tag));
   } else {
     if (tags.size() > 1 && !force) {
@@ -205,55 +298,76 @@ absl::StatusOr<RemoveResult> ImageStore::DoRemove(absl::string_view reference,
           " (must be forced) - image is referenced in multiple repositories"));
     }
     for (const std::string& tag : tags) {
-      index_.tags().erase(tag);
+      own_tags.erase(tag);
       result.untagged.push_back(FamiliarName(tag));
     }
   }
-  if (index_.TagsOf(digest).empty()) {
-    result.deleted.push_back(index_.images().at(digest).config_digest);
-    RETURN_IF_ERROR(DeleteImages({digest}).status());
+  if (index.TagsOf(tenant_, digest).empty()) {
+    result.deleted.push_back(index.images().at(digest).config_digest);
+    Release({digest}, orphans);
   }
-  RETURN_IF_ERROR(index_.Save());
+  RETURN_IF_ERROR(index.Save());
   return result;
 }
 
-absl::StatusOr<PruneImagesResult> ImageStore::DoPrune(bool all) {
-  absl::MutexLock lock(&mu_);
+absl::StatusOr<PruneImagesResult> ImageStore::DoPrune(bool all,
+                                                      Orphans* orphans) {
+  absl::MutexLock lock(&catalog_->mu);
+  ImageIndex& index = catalog_->index;
   PruneImagesResult result;
   std::vector<std::string> doomed;
-  for (const auto& [digest, record] : index_.images()) {
-    if (all || index_.TagsOf(digest).empty()) {
+  for (const auto& [digest, record] : index.images()) {
+    if (!record.tenants.count(tenant_)) continue;
+    if (all || index.TagsOf(tenant_, digest).empty()) {
       doomed.push_back(digest);
       result.deleted.push_back(record.config_digest);
     }
   }
-  if (all) index_.tags().clear();
-  ASSIGN_OR_RETURN(result.reclaimed_bytes, DeleteImages(doomed));
-  RETURN_IF_ERROR(index_.Save());
+  if (all) index.tags(tenant_).clear();
+  Release(doomed, orphans);
+  RETURN_IF_ERROR(index.Save());
   return result;
 }
 
-absl::StatusOr<int64_t> ImageStore::DeleteImages(
-    const std::vector<std::string>& digests) {
-  absl::flat_hash_set<Digest> candidates;
+void ImageStore::Release(const std::vector<std::string>& digests,
+                         Orphans* orphans) {
+  ImageIndex& index = catalog_->index;
   for (const std::string& digest : digests) {
-    absl::StatusOr<ImageInfo> info = Load(index_.images().at(digest));
+    ImageRecord& record = index.images().at(digest);
+    record.tenants.erase(tenant_);
+    if (!record.tenants.empty()) continue;  // another tenant still holds it
+    absl::StatusOr<ImageInfo> info = Load(record);
     if (info.ok()) {
-      for (const Digest& blob : BlobsOf(*info)) candidates.insert(blob);
+      for (const Digest& blob : BlobsOf(*info)) orphans->insert(blob);
     }
-    index_.images().erase(digest);
+    index.images().erase(digest);
   }
-  // Keep what the remaining images still need.
-  for (const auto& [digest, record] : index_.images()) {
+  // Keep what the remaining images, of any tenant, still need.
+  for (const auto& [digest, record] : index.images()) {
     absl::StatusOr<ImageInfo> info = Load(record);
     if (!info.ok()) continue;
-    for (const Digest& blob : BlobsOf(*info)) candidates.erase(blob);
+    for (const Digest& blob : BlobsOf(*info)) orphans->erase(blob);
+  }
+}
+
+int64_t ImageStore::DeleteOrphans(const Orphans& orphans) {
+  if (orphans.empty()) return 0;
+  absl::MutexLock lock(&catalog_->mu);
+  Orphans doomed = orphans;
+  for (const auto& [digest, record] : catalog_->index.images()) {
+    absl::StatusOr<ImageInfo> info = Load(record);
+    if (!info.ok()) continue;
+    for (const Digest& blob : BlobsOf(*info)) doomed.erase(blob);
   }
   int64_t reclaimed = 0;
-  for (const Digest& blob : candidates) {
-    absl::StatusOr<cache::BlobInfo> stat = blobs_->Stat(blob);
+  for (const Digest& blob : doomed) {
+    absl::StatusOr<cache::BlobInfo> stat = catalog_->blobs->Stat(blob);
     if (!stat.ok()) continue;
-    RETURN_IF_ERROR(blobs_->Delete(blob));
+    absl::Status deleted = catalog_->blobs->Delete(blob);
+    if (!deleted.ok()) {
+      FARM_LOG(INFO) << "keeping blob " << blob.ToString() << ": " << deleted;
+      continue;
+    }
     reclaimed += stat->size;
   }
   return reclaimed;
@@ -269,44 +383,67 @@ absl::StatusOr<ImageInfo> ImageStore::Add(const Digest& manifest_digest,
 
 absl::StatusOr<RemoveResult> ImageStore::Remove(absl::string_view reference,
                                                 bool force) {
-  absl::StatusOr<RemoveResult> removed = DoRemove(reference, force);
-  if (removed.ok()) NotifyChanged();
+  Orphans orphans;
+  absl::StatusOr<RemoveResult> removed = DoRemove(reference, force, &orphans);
+  if (!removed.ok()) return removed;
+  NotifyChanged();
+  DeleteOrphans(orphans);
   return removed;
 }
 
 absl::StatusOr<PruneImagesResult> ImageStore::Prune(bool all) {
-  absl::StatusOr<PruneImagesResult> pruned = DoPrune(all);
-  if (pruned.ok()) NotifyChanged();
+  Orphans orphans;
+  absl::StatusOr<PruneImagesResult> pruned = DoPrune(all, &orphans);
+  if (!pruned.ok()) return pruned;
+  NotifyChanged();
+  pruned->reclaimed_bytes = DeleteOrphans(orphans);
   return pruned;
 }
 
 void ImageStore::OnImagesChanged(
     std::function<void(absl::flat_hash_set<Digest>)> listener) {
-  {
-    absl::MutexLock lock(&mu_);
-    listener_ = std::move(listener);
-  }
-  NotifyChanged();
+  ListenToCatalog(*catalog_, std::move(listener));
 }
 
-void ImageStore::NotifyChanged() {
-  std::function<void(absl::flat_hash_set<Digest>)> listener;
-  {
-    absl::MutexLock lock(&mu_);
-    listener = listener_;
-  }
-  if (listener) listener(ReferencedBlobs());
-}
+void ImageStore::NotifyChanged() { NotifyCatalog(*catalog_); }
 
 absl::flat_hash_set<Digest> ImageStore::ReferencedBlobs() {
+  return CatalogBlobs(*catalog_);
+}
+
+ImageStores::ImageStores(std::shared_ptr<ImageCatalog> catalog)
+    : catalog_(std::move(catalog)) {}
+
+ImageStores::~ImageStores() = default;
+
+absl::StatusOr<std::unique_ptr<ImageStores>> ImageStores::Open(
+    const std::string& dir, cache::BlobStore* blobs,
+    const std::string& default_tenant) {
+  ASSIGN_OR_RETURN(std::shared_ptr<ImageCatalog> catalog,
+                   OpenCatalog(dir, blobs, default_tenant));
+  return std::unique_ptr<ImageStores>(new ImageStores(std::move(catalog)));
+}
+
+ImageStore* ImageStores::ForTenant(const std::string& tenant) {
   absl::MutexLock lock(&mu_);
-  absl::flat_hash_set<Digest> out;
-  for (const auto& [digest, record] : index_.images()) {
-    absl::StatusOr<ImageInfo> info = Load(record);
-    if (!info.ok()) continue;
-    for (const Digest& blob : BlobsOf(*info)) out.insert(blob);
-  }
-  return out;
+  std::unique_ptr<ImageStore>& store = stores_[tenant];
+  if (store == nullptr) store.reset(new ImageStore(catalog_, tenant));
+  return store.get();
+}
+
+std::vector<std::string> ImageStores::Tenants() {
+  absl::MutexLock lock(&catalog_->mu);
+  std::set<std::string> tenants = catalog_->index.tenants();
+  return {tenants.begin(), tenants.end()};
+}
+
+absl::flat_hash_set<Digest> ImageStores::ReferencedBlobs() {
+  return CatalogBlobs(*catalog_);
+}
+
+void ImageStores::OnImagesChanged(
+    std::function<void(absl::flat_hash_set<Digest>)> listener) {
+  ListenToCatalog(*catalog_, std::move(listener));
 }
 
 }  // namespace farm::scheduler

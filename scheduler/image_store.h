@@ -1,12 +1,16 @@
-// ImageStore: the farm's images. Manifests, configs and layers are blobs in
-// the shared CAS; which images exist and what they are tagged lives in an
-// ImageIndex. Names are resolved as Docker resolves them: a tag
-// ("busybox" is docker.io/library/busybox:latest), an image id or a unique
-// prefix of one, or a manifest digest.
+// ImageStore: one tenant's images. Manifests, configs and layers are blobs
+// in the shared CAS; which images exist, which tenants hold them and what
+// each tenant tagged them lives in one ImageIndex that ImageStores shares
+// between the tenants' stores. A tenant sees, resolves and changes only its
+// own images and tags; a blob is deleted only when no image of any tenant
+// needs it. Names are resolved as Docker resolves them: a tag ("busybox" is
+// docker.io/library/busybox:latest), an image id or a unique prefix of one,
+// or a manifest digest.
 #ifndef FARM_SCHEDULER_IMAGE_STORE_H_
 #define FARM_SCHEDULER_IMAGE_STORE_H_
 
 #include <functional>
+#include <map>
 #include <memory>
 #include <string>
 #include <vector>
@@ -23,6 +27,7 @@ namespace farm::scheduler {
 
 struct ImageInfo {
   ImageRecord record;
+  std::string tenant;             // whose view this is
   std::vector<std::string> tags;  // normalised
   std::string manifest_json;
   image::oci::Manifest manifest;
@@ -40,12 +45,19 @@ struct PruneImagesResult {
   int64_t reclaimed_bytes = 0;
 };
 
+// The index and lock that every tenant's ImageStore shares.
+struct ImageCatalog;
+
 // Thread-safe.
 class ImageStore {
  public:
-  // `blobs` must outlive the store.
+  // The store of tenant "default" over an index of its own in `dir` (tools
+  // and tests; a farm opens ImageStores). `blobs` must outlive the store.
   static absl::StatusOr<std::unique_ptr<ImageStore>> Open(
       const std::string& dir, cache::BlobStore* blobs);
+  ~ImageStore();
+
+  const std::string& tenant() const { return tenant_; }
 
   // Records an image whose manifest, config and layers are already in the
   // CAS, and points `tags` at it (moving them from other images). `size` is
@@ -65,40 +77,74 @@ class ImageStore {
   // Deletes images without tags (and, with `all`, every image), then the
   // blobs no remaining image needs.
   absl::StatusOr<PruneImagesResult> Prune(bool all);
-  // Every blob some image needs: what cache eviction must keep.
+  // Every blob an image of any tenant needs: what cache eviction must keep.
   absl::flat_hash_set<Digest> ReferencedBlobs();
-  // Called with ReferencedBlobs() whenever the set of images changes (and
-  // once now), so the cache can pin those blobs.
+  // Called with ReferencedBlobs() whenever the set of images of any tenant
+  // changes (and once now), so the cache can pin those blobs.
   void OnImagesChanged(
       std::function<void(absl::flat_hash_set<Digest>)> listener);
 
  private:
-  ImageStore(ImageIndex index, cache::BlobStore* blobs)
-      : index_(std::move(index)), blobs_(blobs) {}
+  friend class ImageStores;
+  ImageStore(std::shared_ptr<ImageCatalog> catalog, std::string tenant);
 
   absl::StatusOr<ImageInfo> DoAdd(const Digest& manifest_digest,
                                   const std::vector<std::string>& tags,
                                   int64_t size);
+  // Blobs that images let go of, to delete once the pins no longer hold
+  // them.
+  using Orphans = absl::flat_hash_set<Digest>;
   absl::StatusOr<RemoveResult> DoRemove(absl::string_view reference,
-                                        bool force);
-  absl::StatusOr<PruneImagesResult> DoPrune(bool all);
-  absl::StatusOr<ImageInfo> Load(const ImageRecord& record)
-      ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
-  // The manifest digest `reference` names, or kNotFound.
-  absl::StatusOr<std::string> Find(absl::string_view reference)
-      ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
-  // Deletes image records and then blobs that no remaining image needs.
-  absl::StatusOr<int64_t> DeleteImages(const std::vector<std::string>& digests)
-      ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
+                                        bool force, Orphans* orphans);
+  absl::StatusOr<PruneImagesResult> DoPrune(bool all, Orphans* orphans);
+  // Each of these runs with the catalog's lock held.
+  absl::StatusOr<ImageInfo> Load(const ImageRecord& record);
+  // The manifest digest of this tenant's image `reference` names, or
+  // kNotFound.
+  absl::StatusOr<std::string> Find(absl::string_view reference);
+  // This tenant lets go of the images; those no tenant holds any more are
+  // dropped, and their blobs that no remaining image needs are added to
+  // `orphans`.
+  void Release(const std::vector<std::string>& digests, Orphans* orphans);
+  // Deletes the orphans that still belong to no image (an image added
+  // meanwhile may need one again) and returns the bytes freed. Called after
+  // the pins were updated, so a cache that refuses to delete pinned blobs
+  // takes them; a blob another scheduler pins is kept.
+  int64_t DeleteOrphans(const Orphans& orphans);
 
-  // Tells the listener about the current images; call without mu_ held.
+  // Tells the listener about the current images; call without the lock.
   void NotifyChanged();
 
+  std::shared_ptr<ImageCatalog> catalog_;
+  const std::string tenant_;
+};
+
+// Every tenant's image store over one shared index. Thread-safe.
+class ImageStores {
+ public:
+  // `blobs` must outlive the stores. Images recorded before tenants existed
+  // belong to `default_tenant`, the tenant of a farm without identities.
+  static absl::StatusOr<std::unique_ptr<ImageStores>> Open(
+      const std::string& dir, cache::BlobStore* blobs,
+      const std::string& default_tenant);
+  ~ImageStores();
+
+  // The store of `tenant`, made on first use and owned by this object.
+  ImageStore* ForTenant(const std::string& tenant);
+  // Every tenant that holds an image or a tag, sorted.
+  std::vector<std::string> Tenants();
+  // As ImageStore's (they see every tenant).
+  absl::flat_hash_set<Digest> ReferencedBlobs();
+  void OnImagesChanged(
+      std::function<void(absl::flat_hash_set<Digest>)> listener);
+
+ private:
+  explicit ImageStores(std::shared_ptr<ImageCatalog> catalog);
+
+  std::shared_ptr<ImageCatalog> catalog_;
   absl::Mutex mu_;
-  ImageIndex index_ ABSL_GUARDED_BY(mu_);
-  std::function<void(absl::flat_hash_set<Digest>)> listener_
+  std::map<std::string, std::unique_ptr<ImageStore>> stores_
       ABSL_GUARDED_BY(mu_);
-  cache::BlobStore* blobs_;
 };
 
 // Normalises a user's image name for tagging: "app" →

@@ -1,14 +1,19 @@
 // farm-scheduler: serves the farm's Build, Worker, Image and Cache services.
 #include <csignal>
 #include <iostream>
+#include <set>
 #include <string>
 
 #include "absl/flags/flag.h"
 #include "absl/flags/parse.h"
 #include "absl/flags/usage.h"
 #include "absl/synchronization/notification.h"
+#include "auth/client_token.h"
+#include "auth/server_security.h"
 #include "cache/service/grpc_server.h"
+#include "common/command_flags.h"
 #include "common/logging.h"
+#include "scheduler/entitlements.h"
 #include "scheduler/farm_node.h"
 
 ABSL_FLAG(std::string, listen, "127.0.0.1:7700", "address to serve on");
@@ -17,47 +22,113 @@ ABSL_FLAG(std::string, cache, "",
           "address of a farm-cache; empty keeps the cache under --root");
 ABSL_FLAG(int64_t, cache_max_bytes, 0, "byte budget of the embedded cache");
 ABSL_FLAG(int64_t, lease_seconds, 10, "worker lease without heartbeats");
+ABSL_FLAG(std::string, tls_cert, "", "server certificate (PEM); turns on TLS");
+ABSL_FLAG(std::string, tls_key, "", "server private key (PEM)");
+ABSL_FLAG(std::string, tls_client_ca, "",
+          "CA whose client certificates are identities (mTLS)");
+ABSL_FLAG(std::string, tokens, "",
+          "identities: one 'TOKEN TENANT ROLE' a line (re-read on change)");
+ABSL_FLAG(bool, insecure, false,
+          "allow a non-loopback address without TLS or identities");
+ABSL_FLAG(std::string, cache_tls_ca, "", "CA of the farm-cache's certificate");
+ABSL_FLAG(std::string, cache_tls_cert, "",
+          "client certificate for the farm-cache");
+ABSL_FLAG(std::string, cache_tls_key, "", "its private key");
+ABSL_FLAG(std::string, cache_token_file, "",
+          "file holding a token for the farm-cache (an admin's)");
+ABSL_FLAG(bool, share_cache_across_tenants, false,
+          "share action results between tenants (blobs are always shared)");
+ABSL_FLAG(int32_t, max_slots_per_worker, 64,
+          "slots used of what a worker offers at most");
 
 namespace {
 absl::Notification* stop = nullptr;
 void OnSignal(int) {
   if (stop != nullptr && !stop->HasBeenNotified()) stop->Notify();
 }
-}  // namespace
 
-int main(int argc, char** argv) {
-  absl::SetProgramUsageMessage(
-      "farm-scheduler --listen ADDR --root DIR [--cache ADDR]");
-  // Accept --cache-max-bytes as well as --cache_max_bytes.
-  for (int i = 1; i < argc; ++i) {
-    std::string arg = argv[i];
-    if (arg.rfind("--cache-max-bytes", 0) == 0 ||
-        arg.rfind("--lease-seconds", 0) == 0) {
-      for (char* c = argv[i] + 2; *c != '\0' && *c != '='; ++c) {
-        if (*c == '-') *c = '_';
-      }
-    }
-  }
-  absl::ParseCommandLine(argc, argv);
+int Fail(const absl::Status& status) {
+  std::cerr << "farm-scheduler: " << status.message() << "\n";
+  return 1;
+}
+
+// The options a node gets from the flags (repeatable ones taken earlier).
+absl::StatusOr<farm::scheduler::FarmNodeOptions> NodeOptions(
+    const std::vector<std::string>& entitlements,
+    const std::vector<std::string>& fetch_hosts) {
   farm::scheduler::FarmNodeOptions options;
   options.root = absl::GetFlag(FLAGS_root);
   options.cache_address = absl::GetFlag(FLAGS_cache);
   options.cache_max_bytes = absl::GetFlag(FLAGS_cache_max_bytes);
   options.jobs.lease = absl::Seconds(absl::GetFlag(FLAGS_lease_seconds));
-  absl::StatusOr<std::unique_ptr<farm::scheduler::FarmNode>> node =
-      farm::scheduler::FarmNode::Open(options);
-  if (!node.ok()) {
-    std::cerr << "farm-scheduler: " << node.status().message() << "\n";
-    return 1;
+  options.cache_security.tls_ca = absl::GetFlag(FLAGS_cache_tls_ca);
+  options.cache_security.tls_cert = absl::GetFlag(FLAGS_cache_tls_cert);
+  options.cache_security.tls_key = absl::GetFlag(FLAGS_cache_tls_key);
+  if (!absl::GetFlag(FLAGS_cache_token_file).empty()) {
+    absl::StatusOr<std::string> token =
+        farm::auth::ReadTokenFile(absl::GetFlag(FLAGS_cache_token_file));
+    if (!token.ok()) return token.status();
+    options.cache_security.token = *token;
   }
+  options.share_cache_across_tenants =
+      absl::GetFlag(FLAGS_share_cache_across_tenants);
+  for (const std::string& name : entitlements) {
+    absl::Status valid = farm::scheduler::ValidateEntitlement(name);
+    if (!valid.ok()) return valid;
+    options.entitlements.insert(name);
+  }
+  options.allowed_fetch_hosts = fetch_hosts;
+  options.max_slots_per_worker = absl::GetFlag(FLAGS_max_slots_per_worker);
+  if (options.max_slots_per_worker < 1) {
+    return absl::InvalidArgumentError("--max-slots-per-worker must be >= 1");
+  }
+  return options;
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  absl::SetProgramUsageMessage(
+      "farm-scheduler --listen ADDR --root DIR [--cache ADDR]\n"
+      "  [--tls-cert FILE --tls-key FILE [--tls-client-ca FILE]]\n"
+      "  [--tokens FILE] [--insecure] [--share-cache-across-tenants]\n"
+      "  [--allow-entitlement security.insecure|network.host]...\n"
+      "  [--allow-fetch-host HOST]... [--max-slots-per-worker N]\n"
+      "  [--cache-tls-ca FILE] [--cache-tls-cert FILE --cache-tls-key FILE]\n"
+      "  [--cache-token-file FILE]");
+  // Repeatable flags first, then --dashed-names as Abseil's underscores.
+  std::vector<std::string> entitlements =
+      farm::TakeRepeatedFlag(&argc, argv, "allow-entitlement");
+  std::vector<std::string> fetch_hosts =
+      farm::TakeRepeatedFlag(&argc, argv, "allow-fetch-host");
+  farm::UnderscoreFlagNames(argc, argv);
+  absl::ParseCommandLine(argc, argv);
+
+  farm::auth::ServerSecurityFlags security_flags;
+  security_flags.tls_cert = absl::GetFlag(FLAGS_tls_cert);
+  security_flags.tls_key = absl::GetFlag(FLAGS_tls_key);
+  security_flags.tls_client_ca = absl::GetFlag(FLAGS_tls_client_ca);
+  security_flags.tokens = absl::GetFlag(FLAGS_tokens);
+  security_flags.insecure = absl::GetFlag(FLAGS_insecure);
+  absl::StatusOr<std::unique_ptr<farm::auth::ServerSecurity>> security =
+      farm::auth::ServerSecurity::Make(
+          "farm-scheduler", absl::GetFlag(FLAGS_listen), security_flags);
+  if (!security.ok()) return Fail(security.status());
+
+  absl::StatusOr<farm::scheduler::FarmNodeOptions> options =
+      NodeOptions(entitlements, fetch_hosts);
+  if (!options.ok()) return Fail(options.status());
+  options->authenticator = (*security)->authenticator();
+  absl::StatusOr<std::unique_ptr<farm::scheduler::FarmNode>> node =
+      farm::scheduler::FarmNode::Open(*options);
+  if (!node.ok()) return Fail(node.status());
   absl::StatusOr<farm::cache::RunningServer> server =
       farm::cache::StartGrpcServer(absl::GetFlag(FLAGS_listen),
-                                   (*node)->services());
-  if (!server.ok()) {
-    std::cerr << "farm-scheduler: " << server.status().message() << "\n";
-    return 1;
-  }
-  FARM_LOG(INFO) << "farm-scheduler listening on port " << server->port;
+                                   (*node)->services(),
+                                   (*security)->credentials());
+  if (!server.ok()) return Fail(server.status());
+  FARM_LOG(INFO) << "farm-scheduler listening on port " << server->port << " ("
+                 << (*security)->Describe() << ")";
   std::cout << "listening on port " << server->port << std::endl;
   absl::Notification done;
   stop = &done;

@@ -10,7 +10,8 @@
 
 namespace farm::scheduler {
 
-absl::StatusOr<ImageInfo> RegistryImages::Pull(const std::string& reference,
+absl::StatusOr<ImageInfo> RegistryImages::Pull(ImageStore& images,
+                                               const std::string& reference,
                                                const std::string& platform) {
   ASSIGN_OR_RETURN(image::registry::Reference ref,
                    image::registry::Reference::Parse(reference));
@@ -38,12 +39,12 @@ absl::StatusOr<ImageInfo> RegistryImages::Pull(const std::string& reference,
   if (!ref.tag().empty()) tags.push_back(ref.String());
   // A reference by digest names the index; the store records the
   // platform's manifest.
-  return images_->Add(pulled.image.descriptor.digest, tags);
+  return images.Add(pulled.image.descriptor.digest, tags);
 }
 
 absl::StatusOr<proto::PushImageResponse> RegistryImages::Push(
-    const std::string& reference) {
-  ASSIGN_OR_RETURN(ImageInfo info, images_->Get(reference));
+    ImageStore& images, const std::string& reference) {
+  ASSIGN_OR_RETURN(ImageInfo info, images.Get(reference));
   ASSIGN_OR_RETURN(image::registry::Reference ref,
                    image::registry::Reference::Parse(reference));
   std::string media_type = info.manifest.media_type;
@@ -67,7 +68,8 @@ absl::StatusOr<proto::ImageContent> RegistryImageResolver::Resolve(
     if (stored.ok()) return ImageContentOf(*stored, reference);
     if (!absl::IsNotFound(stored.status())) return stored.status();
   }
-  absl::StatusOr<ImageInfo> pulled = registry_->Pull(reference, platform);
+  absl::StatusOr<ImageInfo> pulled =
+      registry_->Pull(*images_, reference, platform);
   if (!pulled.ok()) {
     return Annotate(pulled.status(),
                     absl::StrCat("resolving base image \"", reference, "\""));

@@ -23,23 +23,23 @@ namespace farm::scheduler {
 class RegistryImages {
  public:
   // Nothing but `client` is owned.
-  RegistryImages(ImageStore* images, cache::BlobStore* blobs,
-                 std::string spool_dir,
+  RegistryImages(cache::BlobStore* blobs, std::string spool_dir,
                  std::unique_ptr<image::registry::RegistryClient> client)
-      : images_(images),
-        blobs_(blobs),
+      : blobs_(blobs),
         spool_dir_(std::move(spool_dir)),
         client_(std::move(client)) {}
 
-  // Pulls `reference` for `platform` ("" is linux/amd64) and tags it with
-  // the reference. Concurrent pulls of one reference run once.
-  absl::StatusOr<ImageInfo> Pull(const std::string& reference,
+  // Pulls `reference` for `platform` ("" is linux/amd64) into `images` (a
+  // tenant's store) and tags it with the reference. Concurrent pulls of one
+  // reference run one at a time, so the second finds the blobs stored.
+  absl::StatusOr<ImageInfo> Pull(ImageStore& images,
+                                 const std::string& reference,
                                  const std::string& platform);
-  // Pushes the stored image `reference` to the registry it names.
-  absl::StatusOr<proto::PushImageResponse> Push(const std::string& reference);
+  // Pushes the image `reference` of `images` to the registry it names.
+  absl::StatusOr<proto::PushImageResponse> Push(ImageStore& images,
+                                                const std::string& reference);
 
  private:
-  ImageStore* images_;
   cache::BlobStore* blobs_;
   std::string spool_dir_;
   std::unique_ptr<image::registry::RegistryClient> client_;

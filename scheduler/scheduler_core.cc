@@ -1,9 +1,16 @@
 #include "scheduler/scheduler_core.h"
 
+#include "absl/strings/str_cat.h"
+#include "common/logging.h"
+
 namespace farm::scheduler {
 
-SchedulerCore::SchedulerCore(Clock* clock, JobSchedulerOptions options)
-    : clock_(clock), options_(options), jobs_(clock, options) {}
+SchedulerCore::SchedulerCore(Clock* clock, JobSchedulerOptions options,
+                             int max_slots_per_worker)
+    : clock_(clock),
+      options_(options),
+      max_slots_per_worker_(max_slots_per_worker),
+      jobs_(clock, options) {}
 
 void SchedulerCore::RegisterBuild(const std::string& build_id,
                                   BuildListener* listener) {
@@ -24,11 +31,23 @@ void SchedulerCore::Submit(const std::string& build_id, int stage,
   Execute(jobs_.Submit({build_id, stage}, std::move(job)));
 }
 
-std::shared_ptr<WorkerOutbox> SchedulerCore::WorkerJoined(
-    const proto::RegisterWorker& reg) {
+absl::StatusOr<std::shared_ptr<WorkerOutbox>> SchedulerCore::WorkerJoined(
+    proto::RegisterWorker reg) {
   absl::MutexLock lock(&mu_);
-  auto previous = outboxes_.find(reg.worker_id());
-  if (previous != outboxes_.end()) previous->second->Close();
+  if (outboxes_.count(reg.worker_id())) {
+    return absl::AlreadyExistsError(absl::StrCat(
+        "a worker with id ", reg.worker_id(),
+        " is already connected; a second one with the same id is refused "
+        "until the first leaves or its lease of ",
+        absl::FormatDuration(options_.lease), " lapses"));
+  }
+  if (reg.slots() > max_slots_per_worker_) {
+    FARM_LOG(WARNING) << "worker " << reg.worker_id() << " offers "
+                      << reg.slots() << " slots; using "
+                      << max_slots_per_worker_
+                      << " (--max-slots-per-worker)";
+    reg.set_slots(max_slots_per_worker_);
+  }
   auto outbox = std::make_shared<WorkerOutbox>();
   outboxes_[reg.worker_id()] = outbox;
   proto::SchedulerMessage hello;

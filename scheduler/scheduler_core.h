@@ -10,6 +10,7 @@
 #include <string>
 #include <vector>
 
+#include "absl/status/statusor.h"
 #include "absl/synchronization/mutex.h"
 #include "common/blocking_queue.h"
 #include "common/clock.h"
@@ -32,7 +33,8 @@ using WorkerOutbox = BlockingQueue<proto::SchedulerMessage>;
 
 class SchedulerCore {
  public:
-  SchedulerCore(Clock* clock, JobSchedulerOptions options);
+  SchedulerCore(Clock* clock, JobSchedulerOptions options,
+                int max_slots_per_worker = 64);
 
   // Builds. `listener` must stay valid until UnregisterBuild.
   void RegisterBuild(const std::string& build_id, BuildListener* listener);
@@ -41,8 +43,12 @@ class SchedulerCore {
   void Submit(const std::string& build_id, int stage, proto::StageJob job);
 
   // Workers. The returned outbox carries what to send to the worker; it is
-  // closed when the worker is dropped.
-  std::shared_ptr<WorkerOutbox> WorkerJoined(const proto::RegisterWorker& reg);
+  // closed when the worker is dropped. kAlreadyExists while a worker of
+  // the same id is connected: a second registration never evicts a live
+  // worker (its lease must lapse first). Slots beyond
+  // max_slots_per_worker are not used.
+  absl::StatusOr<std::shared_ptr<WorkerOutbox>> WorkerJoined(
+      proto::RegisterWorker reg);
   void FromWorker(const std::string& worker_id,
                   const proto::WorkerMessage& message);
   // `outbox` says which connection ended: a worker that already reconnected
@@ -64,6 +70,7 @@ class SchedulerCore {
 
   Clock* clock_;
   JobSchedulerOptions options_;
+  const int max_slots_per_worker_;
   absl::Mutex mu_;
   JobScheduler jobs_ ABSL_GUARDED_BY(mu_);
   std::map<std::string, std::shared_ptr<WorkerOutbox>> outboxes_

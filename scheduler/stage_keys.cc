@@ -4,6 +4,7 @@
 #include "absl/strings/str_cat.h"
 #include "common/status_macros.h"
 #include "planner/cache_keys.h"
+#include "scheduler/secret_digests.h"
 
 namespace farm::scheduler {
 
@@ -43,6 +44,15 @@ absl::StatusOr<std::optional<std::vector<Digest>>> SourceDigests(
       ASSIGN_OR_RETURN(Digest d,
                        planner::SourcesDigest(*inputs.context, {path}, {}));
       out.push_back(d);
+    }
+    // Then one per secret mount, so that a layer made with a secret is
+    // never a hit for a build without it (or with another value).
+    for (const dockerfile::Mount& mount : run->mounts) {
+      if (mount.type != "secret") continue;
+      const std::string id = dockerfile::SecretId(mount);
+      auto it = inputs.secret_digests.find(id);
+      out.push_back(it != inputs.secret_digests.end() ? it->second
+                                                      : AbsentSecretDigest(id));
     }
   } else if (!paths.empty()) {
     ASSIGN_OR_RETURN(

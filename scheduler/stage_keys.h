@@ -32,6 +32,10 @@ struct StageKeyInputs {
   std::function<std::optional<Digest>(const proto::StageRef&)> source_digest;
   // ADD <url> sources fetched into the CAS: url → content digest.
   std::map<std::string, Digest> url_digests;
+  // What a RUN's secret mount adds to its key, by secret id: a keyed hash
+  // of the value (SecretDigests), or, for an id the build does not
+  // provide, AbsentSecretDigest.
+  std::map<std::string, Digest> secret_digests;
   std::string dockerfile_name = "Dockerfile";
 };
 

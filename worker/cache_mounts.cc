@@ -43,7 +43,8 @@ absl::StatusOr<std::string> CacheMounts::MakeDir(
 }
 
 absl::StatusOr<CacheMounts::Lease> CacheMounts::Acquire(
-    const dockerfile::Mount& mount, const executor::Cancellation& cancel) {
+    const std::string& tenant, const dockerfile::Mount& mount,
+    const executor::Cancellation& cancel) {
   const std::string id = mount.id.empty() ? mount.target : mount.id;
   const std::string sharing = mount.sharing.empty() ? "shared" : mount.sharing;
   if (sharing != "shared" && sharing != "private" && sharing != "locked") {
@@ -51,7 +52,10 @@ absl::StatusOr<CacheMounts::Lease> CacheMounts::Acquire(
         absl::StrCat("unknown cache mount sharing mode \"", sharing, "\""));
   }
   Lease lease;
-  lease.key_ = Digest::Of(id).hex().substr(0, 32);
+  // The tenant is part of the key: one tenant never sees another's cache.
+  lease.key_ =
+      Digest::Of(absl::StrCat(tenant.size(), ":", tenant, id)).hex().substr(
+          0, 32);
   std::string path = JoinPath(root_, lease.key_);
   {
     absl::MutexLock lock(&mu_);

@@ -1,7 +1,8 @@
 // CacheMounts: the persistent directories behind RUN --mount=type=cache.
 // They live on the worker (under <root>/cache-mounts), outlive jobs, never
 // reach a layer, and are shared by every job that names the same id
-// (default: the mount's target), with BuildKit's sharing modes.
+// (default: the mount's target) within one tenant, with BuildKit's sharing
+// modes.
 #ifndef FARM_WORKER_CACHE_MOUNTS_H_
 #define FARM_WORKER_CACHE_MOUNTS_H_
 
@@ -41,13 +42,15 @@ class CacheMounts {
     bool temporary_ = false;
   };
 
-  // The directory for `mount` (type=cache), made with its mode (default
+  // The directory of `tenant` for `mount` (type=cache; one tenant's
+  // directories are never another's), made with its mode (default
   // 0755) and uid/gid (default 0:0) the first time. sharing=shared lets any
   // number of RUNs use it at once; locked waits until no other RUN holds
   // it (kCancelled if `cancel` fires meanwhile); private uses it alone, or
   // a fresh empty directory, dropped afterwards, while it is busy.
   // kInvalidArgument for an unknown sharing mode.
-  absl::StatusOr<Lease> Acquire(const dockerfile::Mount& mount,
+  absl::StatusOr<Lease> Acquire(const std::string& tenant,
+                                const dockerfile::Mount& mount,
                                 const executor::Cancellation& cancel);
 
  private:

@@ -39,23 +39,35 @@ class CacheMountsTest : public ::testing::Test {
 
 TEST_F(CacheMountsTest, SharedMountsUseOneDirectoryKeyedById) {
   dockerfile::Mount a = Cache("/root/.cache");
-  absl::StatusOr<CacheMounts::Lease> first = mounts_->Acquire(a, cancel_);
+  absl::StatusOr<CacheMounts::Lease> first = mounts_->Acquire("t", a, cancel_);
   ASSERT_TRUE(first.ok()) << first.status();
-  absl::StatusOr<CacheMounts::Lease> second = mounts_->Acquire(a, cancel_);
+  absl::StatusOr<CacheMounts::Lease> second = mounts_->Acquire("t", a, cancel_);
   ASSERT_TRUE(second.ok());
   EXPECT_EQ(first->path(), second->path());
   ASSERT_TRUE(WriteFile(JoinPath(first->path(), "f"), "kept").ok());
 
   dockerfile::Mount by_id = Cache("/elsewhere");
   by_id.id = "/root/.cache";
-  absl::StatusOr<CacheMounts::Lease> same = mounts_->Acquire(by_id, cancel_);
+  absl::StatusOr<CacheMounts::Lease> same = mounts_->Acquire("t", by_id, cancel_);
   ASSERT_TRUE(same.ok());
   EXPECT_EQ(*ReadFile(JoinPath(same->path(), "f")), "kept");
 
   absl::StatusOr<CacheMounts::Lease> other =
-      mounts_->Acquire(Cache("/other"), cancel_);
+      mounts_->Acquire("t", Cache("/other"), cancel_);
   ASSERT_TRUE(other.ok());
   EXPECT_NE(other->path(), first->path());
+}
+
+TEST_F(CacheMountsTest, TenantsNeverShareADirectory) {
+  dockerfile::Mount a = Cache("/root/.cache");
+  absl::StatusOr<CacheMounts::Lease> mine = mounts_->Acquire("team-a", a, cancel_);
+  ASSERT_TRUE(mine.ok()) << mine.status();
+  ASSERT_TRUE(WriteFile(JoinPath(mine->path(), "f"), "a's").ok());
+  absl::StatusOr<CacheMounts::Lease> theirs =
+      mounts_->Acquire("team-b", a, cancel_);
+  ASSERT_TRUE(theirs.ok()) << theirs.status();
+  EXPECT_NE(mine->path(), theirs->path());
+  EXPECT_FALSE(PathExists(JoinPath(theirs->path(), "f")));
 }
 
 TEST_F(CacheMountsTest, ModeAndOwnerOnCreation) {
@@ -63,7 +75,7 @@ TEST_F(CacheMountsTest, ModeAndOwnerOnCreation) {
   mount.mode = 0700;
   mount.uid = 1000;
   mount.gid = 50;
-  absl::StatusOr<CacheMounts::Lease> lease = mounts_->Acquire(mount, cancel_);
+  absl::StatusOr<CacheMounts::Lease> lease = mounts_->Acquire("t", mount, cancel_);
   ASSERT_TRUE(lease.ok());
   struct stat st;
   ASSERT_EQ(stat(lease->path().c_str(), &st), 0);
@@ -74,12 +86,12 @@ TEST_F(CacheMountsTest, ModeAndOwnerOnCreation) {
 
 TEST_F(CacheMountsTest, PrivateGetsAFreshDirectoryWhileBusy) {
   absl::StatusOr<CacheMounts::Lease> first =
-      mounts_->Acquire(Cache("/p", "private"), cancel_);
+      mounts_->Acquire("t", Cache("/p", "private"), cancel_);
   ASSERT_TRUE(first.ok());
   std::string temporary;
   {
     absl::StatusOr<CacheMounts::Lease> second =
-        mounts_->Acquire(Cache("/p", "private"), cancel_);
+        mounts_->Acquire("t", Cache("/p", "private"), cancel_);
     ASSERT_TRUE(second.ok());
     EXPECT_NE(second->path(), first->path());
     temporary = second->path();
@@ -90,12 +102,12 @@ TEST_F(CacheMountsTest, PrivateGetsAFreshDirectoryWhileBusy) {
 
 TEST_F(CacheMountsTest, LockedWaitsForTheHolderOrCancellation) {
   absl::StatusOr<CacheMounts::Lease> holder =
-      mounts_->Acquire(Cache("/l", "locked"), cancel_);
+      mounts_->Acquire("t", Cache("/l", "locked"), cancel_);
   ASSERT_TRUE(holder.ok());
   std::atomic<bool> acquired{false};
   std::thread waiter([&] {
     absl::StatusOr<CacheMounts::Lease> lease =
-        mounts_->Acquire(Cache("/l", "locked"), cancel_);
+        mounts_->Acquire("t", Cache("/l", "locked"), cancel_);
     EXPECT_TRUE(lease.ok());
     acquired = true;
   });
@@ -106,7 +118,7 @@ TEST_F(CacheMountsTest, LockedWaitsForTheHolderOrCancellation) {
   EXPECT_TRUE(acquired);
 
   absl::StatusOr<CacheMounts::Lease> again =
-      mounts_->Acquire(Cache("/l", "locked"), cancel_);
+      mounts_->Acquire("t", Cache("/l", "locked"), cancel_);
   ASSERT_TRUE(again.ok());
   executor::Cancellation cancel;
   std::thread canceller([&] {
@@ -114,14 +126,14 @@ TEST_F(CacheMountsTest, LockedWaitsForTheHolderOrCancellation) {
     cancel.Cancel();
   });
   absl::StatusOr<CacheMounts::Lease> blocked =
-      mounts_->Acquire(Cache("/l", "locked"), cancel);
+      mounts_->Acquire("t", Cache("/l", "locked"), cancel);
   canceller.join();
   EXPECT_EQ(blocked.status().code(), absl::StatusCode::kCancelled);
 }
 
 TEST_F(CacheMountsTest, UnknownSharingIsInvalid) {
   absl::StatusOr<CacheMounts::Lease> lease =
-      mounts_->Acquire(Cache("/x", "sometimes"), cancel_);
+      mounts_->Acquire("t", Cache("/x", "sometimes"), cancel_);
   EXPECT_EQ(lease.status().code(), absl::StatusCode::kInvalidArgument);
   EXPECT_THAT(lease.status().message(), HasSubstr("sometimes"));
 }

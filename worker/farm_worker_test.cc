@@ -2,6 +2,7 @@
 // 127.0.0.1: a real CacheService over RocksDB and a scripted WorkerService.
 // Jobs run for real (runc, overlayfs), layers land in the scheduler's CAS,
 // and SIGTERM drains a busy worker before it exits 0.
+#include "auth/authenticator.h"
 #include "worker/farm_worker.h"
 
 #include <signal.h>
@@ -77,7 +78,7 @@ class FarmWorkerTest : public ::testing::Test {
     ASSERT_TRUE(cache.ok()) << cache.status();
     cache_ = *std::move(cache);
     cache_service_ = std::make_unique<cache::CacheService>(
-        cache_->blobs(), cache_->actions(), cache_.get());
+        cache_->blobs(), cache_->actions(), cache_.get(), &open_);
     absl::StatusOr<cache::RunningServer> server = cache::StartGrpcServer(
         "127.0.0.1:0", {cache_service_.get(), &workers_});
     ASSERT_TRUE(server.ok()) << server.status();
@@ -125,6 +126,7 @@ class FarmWorkerTest : public ::testing::Test {
 
   std::string dir_;
   std::unique_ptr<cache::RocksDbCache> cache_;
+  auth::Authenticator open_{auth::AuthenticatorOptions()};
   std::unique_ptr<cache::CacheService> cache_service_;
   ScriptedWorkerService workers_;
   cache::RunningServer server_;
@@ -140,7 +142,7 @@ TEST_F(FarmWorkerTest, RunsAJobOverGrpcAndDrains) {
   options.worker_id = "test-worker";
   options.slots = 2;
   absl::StatusOr<std::unique_ptr<FarmWorker>> worker =
-      FarmWorker::Create(DialScheduler(address_), options);
+      FarmWorker::Create(*DialScheduler(address_), options);
   ASSERT_TRUE(worker.ok()) << worker.status();
   (*worker)->Start();
 
@@ -219,7 +221,7 @@ TEST_F(FarmWorkerTest, RelativeRootIsRejected) {
   FarmWorkerOptions options;
   options.root = "relative/root";
   absl::StatusOr<std::unique_ptr<FarmWorker>> worker =
-      FarmWorker::Create(DialScheduler(address_), options);
+      FarmWorker::Create(*DialScheduler(address_), options);
   EXPECT_EQ(worker.status().code(), absl::StatusCode::kInvalidArgument);
   EXPECT_THAT(worker.status().message(), HasSubstr("relative/root"));
 }

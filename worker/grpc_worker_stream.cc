@@ -5,10 +5,13 @@
 #include <grpcpp/security/credentials.h>
 #include <grpcpp/support/channel_arguments.h>
 
+#include <atomic>
 #include <thread>
 
 #include "absl/synchronization/mutex.h"
 #include "absl/synchronization/notification.h"
+#include "common/grpc_status.h"
+#include "common/logging.h"
 
 namespace farm::worker {
 namespace {
@@ -21,14 +24,23 @@ class GrpcWorkerStream : public WorkerStream {
   }
 
   ~GrpcWorkerStream() override {
-    context_.TryCancel();
+    // A stream the scheduler ended has its status; cancelling would hide it.
+    if (!read_ended_) context_.TryCancel();
     ended_.Notify();
     if (closer_.joinable()) closer_.join();
-    stream_->Finish().ok();  // after every Read has returned
+    // After every Read has returned. Say why the scheduler ended the stream
+    // (a refused registration, say), unless this side ended it.
+    grpc::Status status = stream_->Finish();
+    if (!status.ok() && status.error_code() != grpc::StatusCode::CANCELLED) {
+      FARM_LOG(WARNING) << "the scheduler ended the connection: "
+                        << FromGrpcStatus(status);
+    }
   }
 
   bool Read(proto::SchedulerMessage* message) override {
-    return stream_->Read(message);
+    if (stream_->Read(message)) return true;
+    read_ended_ = true;
+    return false;
   }
 
   bool Write(const proto::WorkerMessage& message) override {
@@ -56,6 +68,7 @@ class GrpcWorkerStream : public WorkerStream {
   absl::Mutex mu_;
   bool closed_ ABSL_GUARDED_BY(mu_) = false;
   absl::Notification ended_;
+  std::atomic<bool> read_ended_{false};
   std::thread closer_;
 };
 
@@ -70,15 +83,15 @@ absl::StatusOr<std::unique_ptr<WorkerStream>> GrpcWorkerConnector::Connect() {
       new GrpcWorkerStream(stub_.get(), close_grace));
 }
 
-std::shared_ptr<grpc::Channel> DialScheduler(const std::string& address) {
+absl::StatusOr<std::shared_ptr<grpc::Channel>> DialScheduler(
+    const std::string& address, const auth::ClientSecurity& security) {
   grpc::ChannelArguments args;
   args.SetMaxReceiveMessageSize(-1);
   args.SetMaxSendMessageSize(-1);
   args.SetInt(GRPC_ARG_KEEPALIVE_TIME_MS, 300000);
   args.SetInt(GRPC_ARG_KEEPALIVE_TIMEOUT_MS, 20000);
   args.SetInt(GRPC_ARG_KEEPALIVE_PERMIT_WITHOUT_CALLS, 1);
-  return grpc::CreateCustomChannel(address, grpc::InsecureChannelCredentials(),
-                                   args);
+  return auth::DialFarm(address, security, args);
 }
 
 }  // namespace farm::worker

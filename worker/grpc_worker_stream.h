@@ -9,7 +9,9 @@
 #include <memory>
 #include <string>
 
+#include "absl/status/statusor.h"
 #include "absl/time/time.h"
+#include "auth/tls/channel.h"
 #include "proto/worker.grpc.pb.h"
 #include "worker/worker_stream.h"
 
@@ -33,8 +35,10 @@ class GrpcWorkerConnector : public WorkerConnector {
 // A channel to a scheduler at `address` for farm-worker: keepalive pings
 // every 5 minutes (as often as a gRPC server allows by default) so a
 // vanished scheduler host is noticed, and no message size limit (jobs carry
-// whole context manifests).
-std::shared_ptr<grpc::Channel> DialScheduler(const std::string& address);
+// whole context manifests); over TLS and with a token when `security` says
+// so. Errors name an unreadable TLS file.
+absl::StatusOr<std::shared_ptr<grpc::Channel>> DialScheduler(
+    const std::string& address, const auth::ClientSecurity& security = {});
 
 }  // namespace farm::worker
 

@@ -1,5 +1,7 @@
 // farm-worker --scheduler ADDR --root DIR [--slots N] [--id ID]
 //             [--cache-bytes N] [--runc PATH]
+//             [--tls-ca FILE [--tls-cert FILE --tls-key FILE]]
+//             [--token-file FILE]   (or FARM_TOKEN)
 // Connects to a farm scheduler and runs the stage jobs it assigns. SIGTERM
 // (or a first Ctrl-C) drains: running jobs finish, no new ones are taken,
 // and the process exits 0; a second SIGINT stops at once.
@@ -12,6 +14,7 @@
 
 #include "absl/strings/match.h"
 #include "absl/strings/numbers.h"
+#include "auth/client_token.h"
 #include "common/logging.h"
 #include "worker/farm_worker.h"
 #include "worker/grpc_worker_stream.h"
@@ -20,7 +23,9 @@ namespace {
 
 constexpr char kUsage[] =
     "usage: farm-worker --scheduler ADDR --root DIR [--slots N] [--id ID]\n"
-    "                   [--cache-bytes N] [--runc PATH]\n";
+    "                   [--cache-bytes N] [--runc PATH]\n"
+    "                   [--tls-ca FILE [--tls-cert FILE --tls-key FILE]]\n"
+    "                   [--token-file FILE]   (or FARM_TOKEN)\n";
 
 // Reads `--name value` or `--name=value`.
 bool FlagValue(int argc, char** argv, int* i, const char* name,
@@ -42,6 +47,8 @@ bool FlagValue(int argc, char** argv, int* i, const char* name,
 
 int main(int argc, char** argv) {
   std::string scheduler, slots = "1", cache_bytes, id, root, runc = "runc";
+  std::string token_file;
+  farm::auth::ClientSecurity security;
   for (int i = 1; i < argc; ++i) {
     if (std::string(argv[i]) == "--help" || std::string(argv[i]) == "-h") {
       fputs(kUsage, stdout);
@@ -52,7 +59,11 @@ int main(int argc, char** argv) {
         FlagValue(argc, argv, &i, "slots", &slots) ||
         FlagValue(argc, argv, &i, "id", &id) ||
         FlagValue(argc, argv, &i, "cache-bytes", &cache_bytes) ||
-        FlagValue(argc, argv, &i, "runc", &runc)) {
+        FlagValue(argc, argv, &i, "runc", &runc) ||
+        FlagValue(argc, argv, &i, "tls-ca", &security.tls_ca) ||
+        FlagValue(argc, argv, &i, "tls-cert", &security.tls_cert) ||
+        FlagValue(argc, argv, &i, "tls-key", &security.tls_key) ||
+        FlagValue(argc, argv, &i, "token-file", &token_file)) {
       continue;
     }
     fprintf(stderr, "farm-worker: unknown argument \"%s\"\n%s", argv[i],
@@ -71,16 +82,36 @@ int main(int argc, char** argv) {
     return 2;
   }
 
-  // Signals are taken by one thread with sigwait, never by a handler.
+  // Signals are taken by one thread with sigwait, never by a handler;
+  // block them before gRPC starts threads of its own.
   sigset_t signals;
   sigemptyset(&signals);
   sigaddset(&signals, SIGTERM);
   sigaddset(&signals, SIGINT);
   pthread_sigmask(SIG_BLOCK, &signals, nullptr);
 
+  if (!token_file.empty()) {
+    absl::StatusOr<std::string> token = farm::auth::ReadTokenFile(token_file);
+    if (!token.ok()) {
+      fprintf(stderr, "farm-worker: %s\n",
+              std::string(token.status().message()).c_str());
+      return 2;
+    }
+    security.token = *token;
+  } else if (const char* token = getenv("FARM_TOKEN")) {
+    security.token = token;
+  }
+  absl::StatusOr<std::shared_ptr<grpc::Channel>> channel =
+      farm::worker::DialScheduler(scheduler, security);
+  if (!channel.ok()) {
+    fprintf(stderr, "farm-worker: %s\n",
+            std::string(channel.status().message()).c_str());
+    return 2;
+  }
+
+
   absl::StatusOr<std::unique_ptr<farm::worker::FarmWorker>> worker =
-      farm::worker::FarmWorker::Create(farm::worker::DialScheduler(scheduler),
-                                       options);
+      farm::worker::FarmWorker::Create(*channel, options);
   if (!worker.ok()) {
     fprintf(stderr, "farm-worker: %s\n", worker.status().ToString().c_str());
     return 1;

@@ -67,10 +67,7 @@ absl::StatusOr<RunMounts> RunMounts::Prepare(
   for (const dockerfile::Mount& mount : mounts) {
     // As BuildKit: a secret's id defaults to its target's base name, its
     // target (unless it is an environment variable) to /run/secrets/<id>.
-    const std::string secret_id =
-        !mount.id.empty()       ? mount.id
-        : !mount.source.empty() ? mount.source
-                                : BaseName(mount.target);
+    const std::string secret_id = dockerfile::SecretId(mount);
     std::string target = mount.target;
     if (mount.type == "secret" && target.empty() && !mount.env.has_value()) {
       target = absl::StrCat("/run/secrets/", BaseName(secret_id));
@@ -121,7 +118,7 @@ absl::StatusOr<RunMounts> RunMounts::Prepare(
       if (!made.ok()) return context(made);
     } else if (mount.type == "cache") {
       absl::StatusOr<CacheMounts::Lease> lease =
-          inputs.caches->Acquire(mount, *inputs.cancel);
+          inputs.caches->Acquire(inputs.tenant, mount, *inputs.cancel);
       if (!lease.ok()) return context(lease.status());
       if (from != nullptr) {
         // As BuildKit does, a cache that is still empty starts as a copy of

@@ -36,6 +36,8 @@ struct RunMountInputs {
   // instruction's sources).
   std::vector<proto::StageRef> from_refs;
   const executor::Cancellation* cancel = nullptr;
+  // The builds' tenant, whose cache mounts the RUN uses.
+  std::string tenant;
   // The build's --secret values by id; null: none.
   const google::protobuf::Map<std::string, std::string>* secrets = nullptr;
 };

@@ -57,7 +57,10 @@ absl::Status RunCommand(const StepInputs& in, const std::string& rootfs) {
   mount_inputs.from_refs.assign(in.planned->sources().begin(),
                                 in.planned->sources().end());
   mount_inputs.cancel = in.cancel;
-  if (in.job != nullptr) mount_inputs.secrets = &in.job->secrets();
+  if (in.job != nullptr) {
+    mount_inputs.secrets = &in.job->secrets();
+    mount_inputs.tenant = in.job->tenant();
+  }
   ASSIGN_OR_RETURN(RunMounts mounts,
                    RunMounts::Prepare(run->mounts, mount_inputs));
   spec.mounts = mounts.mounts();

@@ -6,12 +6,25 @@
 
 namespace farm::cache {
 
-std::shared_ptr<grpc::Channel> DialCache(const std::string& target) {
+namespace {
+
+grpc::ChannelArguments CacheChannelArguments() {
   grpc::ChannelArguments args;
   args.SetMaxReceiveMessageSize(64 << 20);
   args.SetMaxSendMessageSize(64 << 20);
+  return args;
+}
+
+}  // namespace
+
+std::shared_ptr<grpc::Channel> DialCache(const std::string& target) {
   return grpc::CreateCustomChannel(target, grpc::InsecureChannelCredentials(),
-                                   args);
+                                   CacheChannelArguments());
+}
+
+absl::StatusOr<std::shared_ptr<grpc::Channel>> DialCache(
+    const std::string& target, const auth::ClientSecurity& security) {
+  return auth::DialFarm(target, security, CacheChannelArguments());
 }
 
 void SetTimeout(grpc::ClientContext& context, absl::Duration timeout) {

@@ -10,7 +10,9 @@
 #include <memory>
 #include <string>
 
+#include "absl/status/statusor.h"
 #include "absl/time/time.h"
+#include "auth/tls/channel.h"
 
 namespace farm::cache {
 
@@ -27,6 +29,10 @@ struct RemoteOptions {
 // An insecure channel to `target` ("host:port") that accepts the large
 // messages of batch reads. Connection happens lazily, on the first call.
 std::shared_ptr<grpc::Channel> DialCache(const std::string& target);
+// The same over TLS and with a token when `security` says so (a scheduler
+// talking to a farm-cache). Errors name an unreadable TLS file.
+absl::StatusOr<std::shared_ptr<grpc::Channel>> DialCache(
+    const std::string& target, const auth::ClientSecurity& security);
 
 // Sets a deadline `timeout` from now on a unary call.
 void SetTimeout(grpc::ClientContext& context, absl::Duration timeout);

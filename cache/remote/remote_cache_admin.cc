@@ -45,4 +45,13 @@ absl::Status RemoteCacheAdmin::SetPins(const std::string& owner,
   return FromGrpcStatus(stub_->SetPins(&context, request, &response));
 }
 
+absl::Status RemoteCacheAdmin::Delete(const std::vector<Digest>& digests) {
+  proto::DeleteRequest request;
+  for (const Digest& digest : digests) request.add_digests(digest.ToString());
+  proto::DeleteResponse response;
+  grpc::ClientContext context;
+  SetTimeout(context, options_.timeout);
+  return FromGrpcStatus(stub_->Delete(&context, request, &response));
+}
+
 }  // namespace farm::cache

@@ -24,6 +24,7 @@ class RemoteCacheAdmin : public CacheAdmin {
   absl::StatusOr<PruneResult> Prune(const PruneOptions& options) override;
   absl::Status SetPins(const std::string& owner,
                        absl::flat_hash_set<Digest> digests) override;
+  absl::Status Delete(const std::vector<Digest>& digests) override;
 
  private:
   std::unique_ptr<proto::CacheService::Stub> stub_;

@@ -4,6 +4,7 @@
 #include <memory>
 #include <string>
 
+#include "auth/authenticator.h"
 #include "cache/blob_checking_action_cache.h"
 #include "cache/memory_cache.h"
 #include "cache/remote/channel.h"
@@ -80,7 +81,7 @@ class RemoteCacheUnderTest : public CacheUnderTest {
     service_options.max_batch_bytes = 8192;
     service_options.stream_chunk_bytes = 4096;
     service_ = std::make_unique<CacheService>(cache->blobs(), checked_.get(),
-                                              cache, service_options);
+                                              cache, &open_, service_options);
     ASSIGN_OR_RETURN(server_, StartGrpcServer("127.0.0.1:0", {service_.get()}));
     auto channel = DialCache("127.0.0.1:" + std::to_string(server_.port));
     blobs_ = std::make_unique<RemoteBlobStore>(channel, SmallRemoteOptions());
@@ -101,6 +102,7 @@ class RemoteCacheUnderTest : public CacheUnderTest {
 
   std::unique_ptr<RocksDbCacheUnderTest> local_;
   std::unique_ptr<BlobCheckingActionCache> checked_;
+  auth::Authenticator open_{auth::AuthenticatorOptions()};
   std::unique_ptr<CacheService> service_;
   RunningServer server_;
   std::unique_ptr<RemoteBlobStore> blobs_;
@@ -212,7 +214,8 @@ TEST_F(RemoteCacheTest, ActionHitWithEvictedLayerIsAMissOverTheWire) {
 TEST(RemoteCacheUnreachableTest, CallsFailUnavailable) {
   // Bind a port, then free it, so nothing listens there.
   MemoryCache cache;
-  CacheService service(cache.blobs(), cache.actions(), &cache);
+  auth::Authenticator open{auth::AuthenticatorOptions()};
+  CacheService service(cache.blobs(), cache.actions(), &cache, &open);
   absl::StatusOr<RunningServer> server =
       StartGrpcServer("127.0.0.1:0", {&service});
   ASSERT_TRUE(server.ok()) << server.status();

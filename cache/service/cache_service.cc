@@ -7,18 +7,34 @@
 
 #include "absl/strings/str_cat.h"
 #include "cache/proto_convert.h"
+#include "auth/service/call_identity.h"
 #include "common/grpc_status.h"
 #include "common/status_macros.h"
 
 namespace farm::cache {
 
 CacheService::CacheService(BlobStore* blobs, ActionCache* actions,
-                           CacheAdmin* admin, Options options)
-    : blobs_(blobs), actions_(actions), admin_(admin), options_(options) {}
+                           CacheAdmin* admin,
+                           const auth::Authenticator* authenticator,
+                           Options options)
+    : blobs_(blobs),
+      actions_(actions),
+      admin_(admin),
+      authenticator_(authenticator),
+      options_(options) {}
 
-grpc::Status CacheService::FindMissing(grpc::ServerContext*,
+// Returns from the calling method unless the caller holds `permission`.
+#define FARM_AUTHORIZE(context, permission)                         \
+  do {                                                              \
+    absl::StatusOr<auth::Identity> caller = auth::AuthorizeCall(    \
+        *(context), *authenticator_, auth::Permission::permission); \
+    if (!caller.ok()) return ToGrpcStatus(caller.status());         \
+  } while (0)
+
+grpc::Status CacheService::FindMissing(grpc::ServerContext* context,
                                        const proto::FindMissingRequest* request,
                                        proto::FindMissingResponse* response) {
+  FARM_AUTHORIZE(context, kCacheRead);
   absl::StatusOr<std::vector<Digest>> digests =
       ParseDigestList(request->digests(), "digests");
   if (!digests.ok()) return ToGrpcStatus(digests.status());
@@ -55,9 +71,10 @@ void CacheService::ReadOne(const std::string& text, size_t& budget,
   *entry->mutable_status() = ToBlobStatus(status);
 }
 
-grpc::Status CacheService::BatchRead(grpc::ServerContext*,
+grpc::Status CacheService::BatchRead(grpc::ServerContext* context,
                                      const proto::BatchReadRequest* request,
                                      proto::BatchReadResponse* response) {
+  FARM_AUTHORIZE(context, kCacheRead);
   size_t budget = options_.max_batch_bytes;
   for (const std::string& text : request->digests()) {
     ReadOne(text, budget, response->add_entries());
@@ -65,9 +82,10 @@ grpc::Status CacheService::BatchRead(grpc::ServerContext*,
   return grpc::Status::OK;
 }
 
-grpc::Status CacheService::BatchUpdate(grpc::ServerContext*,
+grpc::Status CacheService::BatchUpdate(grpc::ServerContext* context,
                                        const proto::BatchUpdateRequest* request,
                                        proto::BatchUpdateResponse* response) {
+  FARM_AUTHORIZE(context, kCacheWrite);
   for (const proto::BatchUpdateRequest::Entry& entry : request->entries()) {
     absl::Status status = [&]() -> absl::Status {
       ASSIGN_OR_RETURN(Digest digest,
@@ -84,6 +102,7 @@ grpc::Status CacheService::BatchUpdate(grpc::ServerContext*,
 grpc::Status CacheService::Read(
     grpc::ServerContext* context, const proto::ReadRequest* request,
     grpc::ServerWriter<proto::ReadResponse>* writer) {
+  FARM_AUTHORIZE(context, kCacheRead);
   absl::StatusOr<Digest> digest = ParseDigestField(request->digest(), "digest");
   if (!digest.ok()) return ToGrpcStatus(digest.status());
   absl::StatusOr<std::unique_ptr<ByteReader>> reader = blobs_->Get(*digest);
@@ -105,6 +124,7 @@ grpc::Status CacheService::Write(
     grpc::ServerContext* context,
     grpc::ServerReader<proto::WriteRequest>* reader,
     proto::WriteResponse* response) {
+  FARM_AUTHORIZE(context, kCacheWrite);
   proto::WriteRequest message;
   if (!reader->Read(&message)) {
     return ToGrpcStatus(absl::InvalidArgumentError("empty Write stream"));
@@ -134,9 +154,10 @@ grpc::Status CacheService::Write(
   return grpc::Status::OK;
 }
 
-grpc::Status CacheService::Stat(grpc::ServerContext*,
+grpc::Status CacheService::Stat(grpc::ServerContext* context,
                                 const proto::StatRequest* request,
                                 proto::StatResponse* response) {
+  FARM_AUTHORIZE(context, kCacheRead);
   absl::StatusOr<Digest> digest = ParseDigestField(request->digest(), "digest");
   if (!digest.ok()) return ToGrpcStatus(digest.status());
   absl::StatusOr<BlobInfo> info = blobs_->Stat(*digest);
@@ -145,22 +166,20 @@ grpc::Status CacheService::Stat(grpc::ServerContext*,
   return grpc::Status::OK;
 }
 
-grpc::Status CacheService::Delete(grpc::ServerContext*,
+grpc::Status CacheService::Delete(grpc::ServerContext* context,
                                   const proto::DeleteRequest* request,
                                   proto::DeleteResponse*) {
+  FARM_AUTHORIZE(context, kAdminister);
   absl::StatusOr<std::vector<Digest>> digests =
       ParseDigestList(request->digests(), "digests");
   if (!digests.ok()) return ToGrpcStatus(digests.status());
-  for (const Digest& digest : *digests) {
-    absl::Status status = blobs_->Delete(digest);
-    if (!status.ok()) return ToGrpcStatus(status);
-  }
-  return grpc::Status::OK;
+  return ToGrpcStatus(admin_->Delete(*digests));
 }
 
 grpc::Status CacheService::GetActionResult(
-    grpc::ServerContext*, const proto::GetActionResultRequest* request,
+    grpc::ServerContext* context, const proto::GetActionResultRequest* request,
     proto::ActionResult* response) {
+  FARM_AUTHORIZE(context, kCacheRead);
   absl::StatusOr<Digest> key = ParseDigestField(request->key(), "key");
   if (!key.ok()) return ToGrpcStatus(key.status());
   absl::StatusOr<proto::ActionResult> result = actions_->Get(*key);
@@ -170,25 +189,28 @@ grpc::Status CacheService::GetActionResult(
 }
 
 grpc::Status CacheService::UpdateActionResult(
-    grpc::ServerContext*, const proto::UpdateActionResultRequest* request,
+    grpc::ServerContext* context, const proto::UpdateActionResultRequest* request,
     proto::UpdateActionResultResponse*) {
+  FARM_AUTHORIZE(context, kCacheWrite);
   absl::StatusOr<Digest> key = ParseDigestField(request->key(), "key");
   if (!key.ok()) return ToGrpcStatus(key.status());
   return ToGrpcStatus(actions_->Update(*key, request->result()));
 }
 
-grpc::Status CacheService::Stats(grpc::ServerContext*,
+grpc::Status CacheService::Stats(grpc::ServerContext* context,
                                  const proto::CacheStatsRequest*,
                                  proto::CacheStats* response) {
+  FARM_AUTHORIZE(context, kAdminister);
   absl::StatusOr<CacheStats> stats = admin_->Stats();
   if (!stats.ok()) return ToGrpcStatus(stats.status());
   *response = ToProto(*stats);
   return grpc::Status::OK;
 }
 
-grpc::Status CacheService::Prune(grpc::ServerContext*,
+grpc::Status CacheService::Prune(grpc::ServerContext* context,
                                  const proto::PruneRequest* request,
                                  proto::PruneResponse* response) {
+  FARM_AUTHORIZE(context, kAdminister);
   absl::StatusOr<PruneOptions> options = FromProto(*request);
   if (!options.ok()) return ToGrpcStatus(options.status());
   absl::StatusOr<PruneResult> result = admin_->Prune(*options);
@@ -197,9 +219,10 @@ grpc::Status CacheService::Prune(grpc::ServerContext*,
   return grpc::Status::OK;
 }
 
-grpc::Status CacheService::SetPins(grpc::ServerContext*,
+grpc::Status CacheService::SetPins(grpc::ServerContext* context,
                                    const proto::SetPinsRequest* request,
                                    proto::SetPinsResponse*) {
+  FARM_AUTHORIZE(context, kAdminister);
   absl::flat_hash_set<Digest> digests;
   for (const std::string& text : request->digests()) {
     absl::StatusOr<Digest> digest = Digest::Parse(text);

@@ -1,11 +1,14 @@
-// CacheService: the gRPC face of a node's layer cache. Each method converts
-// the request to domain values, calls the BlobStore / ActionCache /
-// CacheAdmin it was given, and converts the answer back; no logic lives here.
+// CacheService: the gRPC face of a node's layer cache. Each method checks
+// that the caller may (workers read and write, admins administer, clients
+// never touch the cache directly), converts the request to domain values,
+// calls the BlobStore / ActionCache / CacheAdmin it was given, and converts
+// the answer back; no logic lives here.
 #ifndef FARM_CACHE_SERVICE_CACHE_SERVICE_H_
 #define FARM_CACHE_SERVICE_CACHE_SERVICE_H_
 
 #include <cstddef>
 
+#include "auth/authenticator.h"
 #include "cache/action_cache.h"
 #include "cache/blob_store.h"
 #include "cache/cache_admin.h"
@@ -24,11 +27,13 @@ class CacheService final : public proto::CacheService::Service {
   };
 
   // Nothing is owned. `actions` should check layers (BlobCheckingActionCache)
-  // so that remote callers get the same misses as local ones.
+  // so that remote callers get the same misses as local ones, and keep
+  // first results (WriteOnceActionCache) so that no writer replaces one.
   CacheService(BlobStore* blobs, ActionCache* actions, CacheAdmin* admin,
-               Options options);
-  CacheService(BlobStore* blobs, ActionCache* actions, CacheAdmin* admin)
-      : CacheService(blobs, actions, admin, Options()) {}
+               const auth::Authenticator* authenticator, Options options);
+  CacheService(BlobStore* blobs, ActionCache* actions, CacheAdmin* admin,
+               const auth::Authenticator* authenticator)
+      : CacheService(blobs, actions, admin, authenticator, Options()) {}
 
   grpc::Status FindMissing(grpc::ServerContext* context,
                            const proto::FindMissingRequest* request,
@@ -76,6 +81,7 @@ class CacheService final : public proto::CacheService::Service {
   BlobStore* blobs_;
   ActionCache* actions_;
   CacheAdmin* admin_;
+  const auth::Authenticator* authenticator_;
   Options options_;
 };
 

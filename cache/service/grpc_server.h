@@ -4,6 +4,7 @@
 #ifndef FARM_CACHE_SERVICE_GRPC_SERVER_H_
 #define FARM_CACHE_SERVICE_GRPC_SERVER_H_
 
+#include <grpcpp/security/server_credentials.h>
 #include <grpcpp/server.h>
 
 #include <memory>
@@ -20,9 +21,11 @@ struct RunningServer {
 };
 
 // The services are not owned and must outlive the server. kUnavailable if
-// the address cannot be bound.
+// the address cannot be bound. Plaintext unless `credentials` say TLS
+// (auth/tls/server_credentials.h).
 absl::StatusOr<RunningServer> StartGrpcServer(
-    const std::string& address, const std::vector<grpc::Service*>& services);
+    const std::string& address, const std::vector<grpc::Service*>& services,
+    std::shared_ptr<grpc::ServerCredentials> credentials = nullptr);
 
 // Largest message either side accepts: a full batch plus headroom.
 inline constexpr int kMaxMessageBytes = 64 << 20;

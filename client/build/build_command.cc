@@ -59,9 +59,11 @@ std::string ClientName() {
 // up in a failed BuildResult for the printer.
 class BuildCommand {
  public:
-  BuildCommand(BuildOptions options, std::string root,
+  BuildCommand(BuildOptions options, FarmEndpoint endpoint,
                const ChannelOpener& open)
-      : options_(std::move(options)), root_(std::move(root)), open_(open) {
+      : options_(std::move(options)),
+        endpoint_(std::move(endpoint)),
+        open_(open) {
     progress::PrinterOptions printer_options;
     printer_options.show_workers = !options_.remote.empty();
     printer_ = progress::MakeProgressPrinter(
@@ -86,7 +88,7 @@ class BuildCommand {
       const dockerfile::IgnoreMatcher& ignore);
 
   const BuildOptions options_;
-  const std::string root_;
+  const FarmEndpoint endpoint_;
   const ChannelOpener& open_;
   std::unique_ptr<progress::ProgressPrinter> printer_;
   std::unique_ptr<progress::ClientSteps> steps_;
@@ -199,6 +201,9 @@ int BuildCommand::Run() {
   request.set_pull(options_.pull);
   request.set_push(options_.push);
   request.set_client(ClientName());
+  for (const std::string& entitlement : options_.entitlements) {
+    request.add_entitlements(entitlement);
+  }
   request.mutable_secrets()->insert(secrets->begin(), secrets->end());
   request.mutable_labels()->insert(options_.labels.begin(),
                                    options_.labels.end());
@@ -212,8 +217,7 @@ int BuildCommand::Run() {
   session_options.steps = steps_.get();
   session_options.outputs = outputs.get();
 
-  FarmEndpoint endpoint;
-  endpoint.root = root_;
+  FarmEndpoint endpoint = endpoint_;
   endpoint.remote = options_.remote;
   absl::StatusOr<std::shared_ptr<grpc::Channel>> channel = open_(endpoint);
   if (!channel.ok()) {
@@ -273,10 +277,8 @@ int BuildCommand::Run() {
 }  // namespace
 
 int RunBuildCommand(const std::vector<std::string>& args,
-                    const std::string& root, const ChannelOpener& open) {
-  const char* env_remote = getenv("FARM_REMOTE");
-  absl::StatusOr<BuildOptions> options =
-      ParseBuildOptions(args, env_remote != nullptr ? env_remote : "");
+                    const FarmEndpoint& endpoint, const ChannelOpener& open) {
+  absl::StatusOr<BuildOptions> options = ParseBuildOptions(args, endpoint.remote);
   if (!options.ok()) {
     std::cerr << "farm build: " << options.status().message() << "\n"
               << kBuildUsage;
@@ -313,7 +315,7 @@ int RunBuildCommand(const std::vector<std::string>& args,
     }
     options->stat_cache = false;
   }
-  return BuildCommand(*std::move(options), root, open).Run();
+  return BuildCommand(*std::move(options), endpoint, open).Run();
 }
 
 }  // namespace farm::client::build

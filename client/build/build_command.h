@@ -21,13 +21,14 @@ using ChannelOpener =
     std::function<absl::StatusOr<std::shared_ptr<grpc::Channel>>(
         const FarmEndpoint&)>;
 
-// `args` are the words after "build"; `root` is the global --root. Progress
+// `args` are the words after "build"; `endpoint` is the farm the global
+// flags name (--remote among `args` overrides its address). Progress
 // goes to stderr, -q's image id and `dest=-` archives to stdout. Returns
 // the exit status: 0 on success, 1 when the build fails (the error, naming
 // file:line and instruction when the Dockerfile is at fault, is printed),
 // 2 for a bad command line, 130 after Ctrl-C, 143 after SIGTERM.
 int RunBuildCommand(const std::vector<std::string>& args,
-                    const std::string& root, const ChannelOpener& open);
+                    const FarmEndpoint& endpoint, const ChannelOpener& open);
 
 }  // namespace farm::client::build
 

@@ -18,6 +18,13 @@
 namespace farm::client::build {
 namespace {
 
+// The endpoint of an embedded farm under `root`.
+FarmEndpoint Root(const std::string& root) {
+  FarmEndpoint endpoint;
+  endpoint.root = root;
+  return endpoint;
+}
+
 using namespace testing;  // NOLINT: the farm side's helpers
 
 class BuildCommandTest : public ::testing::Test {
@@ -40,7 +47,7 @@ class BuildCommandTest : public ::testing::Test {
           server.NewChannel());
     };
     ::testing::internal::CaptureStderr();
-    int code = RunBuildCommand(args, "/tmp/farm-root", open);
+    int code = RunBuildCommand(args, Root("/tmp/farm-root"), open);
     stderr_ = ::testing::internal::GetCapturedStderr();
     return code;
   }
@@ -129,8 +136,9 @@ TEST_F(BuildCommandTest, SecondRunHashesNothingAndNamesRemoteWorkers) {
   // Let the files age past the stat cache's racy window.
   absl::SleepFor(absl::Milliseconds(1100));
   ASSERT_EQ(Run({"--progress=plain"}, server), 0) << stderr_;
-  setenv("FARM_REMOTE", "farm.example:7000", 1);
-  ASSERT_EQ(Run({"--progress=plain"}, server), 0) << stderr_;
+  ASSERT_EQ(Run({"--progress=plain", "--remote", "farm.example:7000"}, server),
+            0)
+      << stderr_;
   EXPECT_EQ(endpoint_.remote, "farm.example:7000");
   EXPECT_TRUE(absl::StrContains(stderr_, "; hashed 0 (0B), 3 unchanged\n"))
       << stderr_;
@@ -191,14 +199,14 @@ TEST_F(BuildCommandTest, MissingContextAndBadFlags) {
   };
   ::testing::internal::CaptureStderr();
   int code =
-      RunBuildCommand({"--progress=plain", tree_.Path("nope")}, "/r", open);
+      RunBuildCommand({"--progress=plain", tree_.Path("nope")}, Root("/r"), open);
   std::string err = ::testing::internal::GetCapturedStderr();
   EXPECT_EQ(code, 1);
   EXPECT_TRUE(absl::StrContains(err, "ERROR: reading the Dockerfile: ")) << err;
   EXPECT_EQ(server.service().calls(), 0);
 
   ::testing::internal::CaptureStderr();
-  code = RunBuildCommand({"--frobnicate", "."}, "/r", open);
+  code = RunBuildCommand({"--frobnicate", "."}, Root("/r"), open);
   err = ::testing::internal::GetCapturedStderr();
   EXPECT_EQ(code, 2);
   EXPECT_TRUE(absl::StartsWith(
@@ -214,7 +222,8 @@ TEST_F(BuildCommandTest, UnreachableFarmIsReported) {
   };
   ::testing::internal::CaptureStderr();
   int code = RunBuildCommand(
-      {"--progress=plain", "--remote", "10.0.0.1:1", tree_.root()}, "/r", open);
+      {"--progress=plain", "--remote", "10.0.0.1:1", tree_.root()}, Root("/r"),
+      open);
   std::string err = ::testing::internal::GetCapturedStderr();
   EXPECT_EQ(code, 1);
   EXPECT_TRUE(absl::EndsWith(

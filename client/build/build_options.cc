@@ -12,7 +12,7 @@ absl::StatusOr<BuildOptions> ParseBuildOptions(
   FlagSpec spec;
   spec.with_value = {"tag",      "file",     "target", "build-arg",
                      "platform", "progress", "remote", "output",
-                     "secret",   "label",    "iidfile"};
+                     "secret",   "label",    "iidfile",  "allow"};
   spec.boolean = {"no-cache", "pull", "push", "quiet", "help"};
   spec.aliases = {{"t", "tag"},
                   {"f", "file"},
@@ -40,6 +40,14 @@ absl::StatusOr<BuildOptions> ParseBuildOptions(
   ASSIGN_OR_RETURN(options.progress,
                    progress::ParseProgressMode(cli.Get("progress", "auto")));
   options.remote = cli.Get("remote", env_remote);
+  for (const std::string& entitlement : cli.GetAll("allow")) {
+    if (entitlement != "security.insecure" && entitlement != "network.host") {
+      return absl::InvalidArgumentError(absl::StrCat(
+          "--allow ", entitlement,
+          ": unknown entitlement (known: security.insecure, network.host)"));
+    }
+    options.entitlements.push_back(entitlement);
+  }
   for (const std::string& text : cli.GetAll("output")) {
     ASSIGN_OR_RETURN(OutputSpec output, ParseOutputSpec(text));
     if (output.dest == "-" && options.quiet) {

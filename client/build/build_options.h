@@ -32,6 +32,9 @@ struct BuildOptions {
   std::vector<SecretSource> secrets;  // --secret
   std::map<std::string, std::string> labels;  // --label K[=V]
   std::string iidfile;  // --iidfile: where the image id is written
+  // --allow: entitlements the build asks for (security.insecure,
+  // network.host); the scheduler must also allow them.
+  std::vector<std::string> entitlements;
   // Keep file hashes between builds of this context (off for `-`).
   bool stat_cache = true;
 };
@@ -50,6 +53,7 @@ inline constexpr char kBuildUsage[] =
     "           [--platform P] [--progress auto|plain|tty|json] [-q]\n"
     "           [--secret id=ID[,src=FILE|,env=VAR]]... [--label K=V]...\n"
     "           [--iidfile FILE] [--remote ADDR]\n"
+    "           [--allow security.insecure|network.host]...\n"
     "           [--output type=docker|oci,dest=FILE]... CONTEXT|-\n";
 
 }  // namespace farm::client::build

@@ -1,106 +1,33 @@
 #include "image/fetch/url_fetch.h"
 
-#include <arpa/inet.h>
-#include <netinet/in.h>
-#include <sys/socket.h>
 #include <sys/stat.h>
-#include <unistd.h>
 
-#include <atomic>
-#include <map>
 #include <string>
-#include <thread>
-#include <utility>
-#include <vector>
 
 #include "absl/strings/str_cat.h"
-#include "absl/strings/str_split.h"
 #include "common/fs.h"
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
+#include "image/fetch/fetch_policy.h"
+#include "image/fetch/testing/test_http_server.h"
 
 namespace farm::image {
 namespace {
 
 using ::testing::HasSubstr;
 
-// A one-thread HTTP/1.1 server on 127.0.0.1:0 answering GETs from a table.
-class TestHttpServer {
- public:
-  struct Response {
-    int status = 200;
-    std::string body;
-    std::vector<std::pair<std::string, std::string>> headers;
-  };
-
-  explicit TestHttpServer(std::map<std::string, Response> routes)
-      : routes_(std::move(routes)) {
-    fd_ = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
-    sockaddr_in addr = {};
-    addr.sin_family = AF_INET;
-    addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-    EXPECT_EQ(bind(fd_, reinterpret_cast<sockaddr*>(&addr), sizeof(addr)), 0);
-    socklen_t len = sizeof(addr);
-    getsockname(fd_, reinterpret_cast<sockaddr*>(&addr), &len);
-    port_ = ntohs(addr.sin_port);
-    EXPECT_EQ(listen(fd_, 16), 0);
-    thread_ = std::thread([this] { Serve(); });
-  }
-  ~TestHttpServer() {
-    shutdown(fd_, SHUT_RDWR);  // wakes accept()
-    thread_.join();
-    close(fd_);
-  }
-
-  std::string Url(absl::string_view path) const {
-    return absl::StrCat("http://127.0.0.1:", port_, path);
-  }
-  int requests() const { return requests_; }
-
- private:
-  void Serve() {
-    while (true) {
-      int c = accept(fd_, nullptr, nullptr);
-      if (c < 0) return;
-      std::string request;
-      char buf[4096];
-      while (request.find("\r\n\r\n") == std::string::npos) {
-        ssize_t n = read(c, buf, sizeof(buf));
-        if (n <= 0) break;
-        request.append(buf, n);
-      }
-      ++requests_;
-      std::vector<std::string> first =
-          absl::StrSplit(request.substr(0, request.find("\r\n")), ' ');
-      Response r{404, "no such page", {}};
-      if (first.size() >= 2 && routes_.count(first[1])) r = routes_[first[1]];
-      std::string out = absl::StrCat("HTTP/1.1 ", r.status, " Status\r\n",
-                                     "Content-Length: ", r.body.size(),
-                                     "\r\nConnection: close\r\n");
-      for (const auto& [k, v] : r.headers)
-        absl::StrAppend(&out, k, ": ", v, "\r\n");
-      absl::StrAppend(&out, "\r\n", r.body);
-      for (size_t off = 0; off < out.size();) {
-        ssize_t n = write(c, out.data() + off, out.size() - off);
-        if (n <= 0) break;
-        off += n;
-      }
-      close(c);
-    }
-  }
-
-  std::map<std::string, Response> routes_;
-  int fd_ = -1;
-  int port_ = 0;
-  std::atomic<int> requests_{0};
-  std::thread thread_;
-};
-
 class UrlFetchTest : public ::testing::Test {
  protected:
   void SetUp() override { tmp_ = *MakeTempDir("url_fetch"); }
   void TearDown() override { ASSERT_TRUE(RemoveAll(tmp_).ok()); }
+  // Options under which the test servers, on 127.0.0.1, may be reached.
+  FetchOptions Loopback() const {
+    FetchOptions options;
+    options.policy = &loopback_;
+    return options;
+  }
   std::string tmp_;
+  const FetchPolicy loopback_{{"127.0.0.1"}};
 };
 
 TEST_F(UrlFetchTest, DownloadsFollowingRedirectsWithChecksumAndMtime) {
@@ -108,7 +35,7 @@ TEST_F(UrlFetchTest, DownloadsFollowingRedirectsWithChecksumAndMtime) {
       {{"/files/tool.tar.gz",
         {200, "payload", {{"Last-Modified", "Wed, 21 Oct 2015 07:28:00 GMT"}}}},
        {"/latest", {302, "", {{"Location", "/files/tool.tar.gz"}}}}});
-  FetchOptions options;
+  FetchOptions options = Loopback();
   options.checksum = Digest::Of("payload").ToString();
   std::string dest = tmp_ + "/download";
   absl::StatusOr<FetchedFile> f =
@@ -129,7 +56,7 @@ TEST_F(UrlFetchTest, DownloadsFollowingRedirectsWithChecksumAndMtime) {
 
 TEST_F(UrlFetchTest, ChecksumMismatchIsDataLossAndLeavesNoFile) {
   TestHttpServer server({{"/f", {200, "actual", {}}}});
-  FetchOptions options;
+  FetchOptions options = Loopback();
   options.checksum = Digest::Of("expected").ToString();
   std::string dest = tmp_ + "/f";
   absl::StatusOr<FetchedFile> f = FetchUrl(server.Url("/f"), dest, options);
@@ -157,7 +84,8 @@ TEST_F(UrlFetchTest, HttpErrorsNameTheUrlAndStatus) {
                {"/boom", absl::StatusCode::kUnavailable, "503"},
                {"/private", absl::StatusCode::kPermissionDenied, "403"}};
   for (const C& c : cases) {
-    absl::StatusOr<FetchedFile> f = FetchUrl(server.Url(c.path), dest);
+    absl::StatusOr<FetchedFile> f =
+        FetchUrl(server.Url(c.path), dest, Loopback());
     EXPECT_EQ(f.status().code(), c.code) << c.path;
     EXPECT_THAT(f.status().message(), HasSubstr(server.Url(c.path)));
     EXPECT_THAT(f.status().message(), HasSubstr("HTTP status " + c.status));
@@ -169,10 +97,10 @@ TEST_F(UrlFetchTest, RefusesWhatItCannotFetch) {
   int port;
   {
     TestHttpServer gone({});
-    port = std::stoi(gone.Url("").substr(strlen("http://127.0.0.1:")));
+    port = gone.port();
   }
   std::string url = absl::StrCat("http://127.0.0.1:", port, "/x");
-  absl::StatusOr<FetchedFile> f = FetchUrl(url, tmp_ + "/x");
+  absl::StatusOr<FetchedFile> f = FetchUrl(url, tmp_ + "/x", Loopback());
   EXPECT_EQ(f.status().code(), absl::StatusCode::kUnavailable);
   EXPECT_THAT(f.status().message(), HasSubstr(url));
 
@@ -180,7 +108,7 @@ TEST_F(UrlFetchTest, RefusesWhatItCannotFetch) {
   EXPECT_EQ(f.status().code(), absl::StatusCode::kInvalidArgument);
 
   TestHttpServer big({{"/big", {200, std::string(5000, 'b'), {}}}});
-  FetchOptions options;
+  FetchOptions options = Loopback();
   options.max_bytes = 1000;
   f = FetchUrl(big.Url("/big"), tmp_ + "/x", options);
   EXPECT_EQ(f.status().code(), absl::StatusCode::kResourceExhausted);

@@ -1,10 +1,13 @@
 #include "scheduler/service/build_service.h"
 
-#include <unistd.h>
+#include <openssl/rand.h>
 
+#include "absl/strings/escaping.h"
 #include "absl/strings/str_cat.h"
 #include "absl/synchronization/notification.h"
 #include "absl/time/clock.h"
+#include "auth/service/call_identity.h"
+#include "common/grpc_status.h"
 
 namespace farm::scheduler {
 
@@ -23,11 +26,22 @@ BuildService::~BuildService() {
   for (std::thread& thread : threads) thread.join();
 }
 
-std::shared_ptr<BuildSession> BuildService::StartSession() {
+std::string NewBuildId() {
+  unsigned char random[10];
+  if (RAND_bytes(random, sizeof(random)) != 1) {
+    // OpenSSL's generator only fails when it cannot seed; never hand out a
+    // predictable id.
+    abort();
+  }
+  return absl::StrCat(
+      "b", absl::BytesToHexString(absl::string_view(
+               reinterpret_cast<const char*>(random), sizeof(random))));
+}
+
+std::shared_ptr<BuildSession> BuildService::StartSession(SessionDeps deps) {
   absl::MutexLock lock(&mu_);
-  std::string id = absl::StrCat("b", absl::ToUnixSeconds(absl::Now()) % 1000000,
-                                "-", getpid() % 10000, "-", next_id_++);
-  auto session = std::make_shared<BuildSession>(id, deps_);
+  std::string id = NewBuildId();
+  auto session = std::make_shared<BuildSession>(id, std::move(deps));
   sessions_[id] = session;
   order_.push_back(id);
   while (order_.size() > kKeepSessions) {
@@ -50,6 +64,9 @@ grpc::Status BuildService::Build(
     grpc::ServerContext* context,
     grpc::ServerReaderWriter<proto::BuildServerMessage,
                              proto::BuildClientMessage>* stream) {
+  absl::StatusOr<auth::Identity> caller =
+      auth::AuthorizeCall(*context, *authenticator_, auth::Permission::kBuild);
+  if (!caller.ok()) return ToGrpcStatus(caller.status());
   proto::BuildClientMessage first;
   if (!stream->Read(&first)) {
     return grpc::Status(grpc::StatusCode::INVALID_ARGUMENT,
@@ -66,10 +83,19 @@ grpc::Status BuildService::Build(
                        " is not known to this scheduler (it may have "
                        "restarted); run the build again"));
     }
+    if (session->tenant() != caller->tenant &&
+        caller->role != auth::Role::kAdmin) {
+      return grpc::Status(
+          grpc::StatusCode::PERMISSION_DENIED,
+          absl::StrCat("build ", first.attach().build_id(),
+                       " belongs to another tenant than ", caller->tenant));
+    }
     after = first.attach().after_sequence();
     session->ClientAttached();
   } else if (first.has_request()) {
-    session = StartSession();
+    absl::StatusOr<SessionDeps> deps = deps_(caller->tenant);
+    if (!deps.ok()) return ToGrpcStatus(deps.status());
+    session = StartSession(*std::move(deps));
     session->FromClient(std::move(first));
   } else {
     return grpc::Status(grpc::StatusCode::INVALID_ARGUMENT,
@@ -103,15 +129,22 @@ grpc::Status BuildService::Build(
   return grpc::Status::OK;
 }
 
-grpc::Status BuildService::ListBuilds(grpc::ServerContext*,
+grpc::Status BuildService::ListBuilds(grpc::ServerContext* context,
                                       const proto::ListBuildsRequest*,
                                       proto::ListBuildsResponse* response) {
+  absl::StatusOr<auth::Identity> caller =
+      auth::AuthorizeCall(*context, *authenticator_, auth::Permission::kBuild);
+  if (!caller.ok()) return ToGrpcStatus(caller.status());
+  const bool everyone = caller->role == auth::Role::kAdmin;
   std::vector<std::shared_ptr<BuildSession>> sessions;
   {
     absl::MutexLock lock(&mu_);
     for (const std::string& id : order_) {
       auto it = sessions_.find(id);
-      if (it != sessions_.end()) sessions.push_back(it->second);
+      if (it == sessions_.end()) continue;
+      if (everyone || it->second->tenant() == caller->tenant) {
+        sessions.push_back(it->second);
+      }
     }
   }
   for (const auto& session : sessions) {

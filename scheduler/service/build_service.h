@@ -1,16 +1,19 @@
 // BuildService: the gRPC face of builds. Build streams start a
-// BuildSession (or re-attach to one) and relay messages both ways;
-// ListBuilds reports running and recent builds.
+// BuildSession for the caller's tenant (or re-attach to one of the tenant's
+// sessions) and relay messages both ways; ListBuilds reports running and
+// recent builds of the caller's tenant, or of every tenant to an admin.
 #ifndef FARM_SCHEDULER_SERVICE_BUILD_SERVICE_H_
 #define FARM_SCHEDULER_SERVICE_BUILD_SERVICE_H_
 
 #include <deque>
+#include <functional>
 #include <map>
 #include <memory>
 #include <string>
 #include <thread>
 
 #include "absl/synchronization/mutex.h"
+#include "auth/authenticator.h"
 #include "proto/build.grpc.pb.h"
 #include "scheduler/build_session.h"
 
@@ -18,7 +21,13 @@ namespace farm::scheduler {
 
 class BuildService final : public proto::BuildService::Service {
  public:
-  explicit BuildService(SessionDeps deps) : deps_(std::move(deps)) {}
+  // What a session of `tenant` uses (its image store, cache namespace...).
+  using DepsForTenant =
+      std::function<absl::StatusOr<SessionDeps>(const std::string& tenant)>;
+
+  // `authenticator` is not owned.
+  BuildService(DepsForTenant deps, const auth::Authenticator* authenticator)
+      : deps_(std::move(deps)), authenticator_(authenticator) {}
   // Waits for running sessions to end.
   ~BuildService() override;
 
@@ -31,17 +40,21 @@ class BuildService final : public proto::BuildService::Service {
                           proto::ListBuildsResponse* response) override;
 
  private:
-  std::shared_ptr<BuildSession> StartSession();
+  std::shared_ptr<BuildSession> StartSession(SessionDeps deps);
   std::shared_ptr<BuildSession> FindSession(const std::string& id);
 
-  SessionDeps deps_;
+  DepsForTenant deps_;
+  const auth::Authenticator* authenticator_;
   absl::Mutex mu_;
-  uint64_t next_id_ ABSL_GUARDED_BY(mu_) = 1;
   std::map<std::string, std::shared_ptr<BuildSession>> sessions_
       ABSL_GUARDED_BY(mu_);
   std::deque<std::string> order_ ABSL_GUARDED_BY(mu_);
   std::vector<std::thread> threads_ ABSL_GUARDED_BY(mu_);
 };
+
+// A new build id: random, so that one build's id says nothing about
+// another's and cannot be guessed.
+std::string NewBuildId();
 
 }  // namespace farm::scheduler
 

@@ -1,6 +1,7 @@
 #include "scheduler/service/image_service.h"
 
 #include "absl/time/time.h"
+#include "auth/service/call_identity.h"
 #include "common/grpc_status.h"
 #include "common/grpc_streams.h"
 #include "scheduler/image_archives.h"
@@ -14,24 +15,43 @@ proto::ImageSummary Summarize(const ImageInfo& info) {
   summary.set_manifest_digest(info.record.manifest_digest);
   summary.set_created_unix_nanos(absl::ToUnixNanos(info.record.created));
   summary.set_size(info.record.size);
+  summary.set_tenant(info.tenant);
   return summary;
 }
 
-grpc::Status ImageService::ListImages(grpc::ServerContext*,
+absl::StatusOr<ImageStore*> ImageService::StoreOf(
+    const grpc::ServerContext& context) {
+  absl::StatusOr<auth::Identity> caller =
+      auth::AuthorizeCall(context, *authenticator_, auth::Permission::kImages);
+  if (!caller.ok()) return caller.status();
+  return images_->ForTenant(caller->tenant);
+}
+
+grpc::Status ImageService::ListImages(grpc::ServerContext* context,
                                       const proto::ListImagesRequest* request,
                                       proto::ListImagesResponse* response) {
-  absl::StatusOr<std::vector<ImageInfo>> images = images_->List(request->all());
-  if (!images.ok()) return ToGrpcStatus(images.status());
-  for (const ImageInfo& info : *images) {
-    *response->add_images() = Summarize(info);
+  absl::StatusOr<auth::Identity> caller =
+      auth::AuthorizeCall(*context, *authenticator_, auth::Permission::kImages);
+  if (!caller.ok()) return ToGrpcStatus(caller.status());
+  std::vector<std::string> tenants = {caller->tenant};
+  if (caller->role == auth::Role::kAdmin) tenants = images_->Tenants();
+  for (const std::string& tenant : tenants) {
+    absl::StatusOr<std::vector<ImageInfo>> images =
+        images_->ForTenant(tenant)->List(request->all());
+    if (!images.ok()) return ToGrpcStatus(images.status());
+    for (const ImageInfo& info : *images) {
+      *response->add_images() = Summarize(info);
+    }
   }
   return grpc::Status::OK;
 }
 
 grpc::Status ImageService::InspectImage(
-    grpc::ServerContext*, const proto::InspectImageRequest* request,
+    grpc::ServerContext* context, const proto::InspectImageRequest* request,
     proto::InspectImageResponse* response) {
-  absl::StatusOr<ImageInfo> info = images_->Get(request->reference());
+  absl::StatusOr<ImageStore*> store = StoreOf(*context);
+  if (!store.ok()) return ToGrpcStatus(store.status());
+  absl::StatusOr<ImageInfo> info = (*store)->Get(request->reference());
   if (!info.ok()) return ToGrpcStatus(info.status());
   *response->mutable_summary() = Summarize(*info);
   response->set_config(info->config_json);
@@ -39,18 +59,22 @@ grpc::Status ImageService::InspectImage(
   return grpc::Status::OK;
 }
 
-grpc::Status ImageService::TagImage(grpc::ServerContext*,
+grpc::Status ImageService::TagImage(grpc::ServerContext* context,
                                     const proto::TagImageRequest* request,
                                     proto::TagImageResponse*) {
-  return ToGrpcStatus(images_->Tag(request->source(), request->target()));
+  absl::StatusOr<ImageStore*> store = StoreOf(*context);
+  if (!store.ok()) return ToGrpcStatus(store.status());
+  return ToGrpcStatus((*store)->Tag(request->source(), request->target()));
 }
 
 grpc::Status ImageService::RemoveImages(
-    grpc::ServerContext*, const proto::RemoveImagesRequest* request,
+    grpc::ServerContext* context, const proto::RemoveImagesRequest* request,
     proto::RemoveImagesResponse* response) {
+  absl::StatusOr<ImageStore*> store = StoreOf(*context);
+  if (!store.ok()) return ToGrpcStatus(store.status());
   for (const std::string& reference : request->references()) {
     absl::StatusOr<RemoveResult> removed =
-        images_->Remove(reference, /*force=*/false);
+        (*store)->Remove(reference, /*force=*/false);
     if (!removed.ok()) return ToGrpcStatus(removed.status());
     for (const std::string& tag : removed->untagged)
       response->add_untagged(tag);
@@ -59,10 +83,12 @@ grpc::Status ImageService::RemoveImages(
   return grpc::Status::OK;
 }
 
-grpc::Status ImageService::PruneImages(grpc::ServerContext*,
+grpc::Status ImageService::PruneImages(grpc::ServerContext* context,
                                        const proto::PruneImagesRequest* request,
                                        proto::PruneImagesResponse* response) {
-  absl::StatusOr<PruneImagesResult> pruned = images_->Prune(request->all());
+  absl::StatusOr<ImageStore*> store = StoreOf(*context);
+  if (!store.ok()) return ToGrpcStatus(store.status());
+  absl::StatusOr<PruneImagesResult> pruned = (*store)->Prune(request->all());
   if (!pruned.ok()) return ToGrpcStatus(pruned.status());
   for (const std::string& id : pruned->deleted) response->add_deleted(id);
   response->set_reclaimed_bytes(pruned->reclaimed_bytes);
@@ -70,19 +96,23 @@ grpc::Status ImageService::PruneImages(grpc::ServerContext*,
 }
 
 grpc::Status ImageService::LoadImages(
-    grpc::ServerContext*, grpc::ServerReader<proto::ArchiveChunk>* reader,
+    grpc::ServerContext* context, grpc::ServerReader<proto::ArchiveChunk>* reader,
     proto::LoadImagesResponse* response) {
+  absl::StatusOr<ImageStore*> store = StoreOf(*context);
+  if (!store.ok()) return ToGrpcStatus(store.status());
   MessageByteReader<proto::ArchiveChunk> archive(reader);
   absl::StatusOr<std::vector<std::string>> loaded =
-      scheduler::LoadImages(&archive, *images_, *blobs_, spool_dir_);
+      scheduler::LoadImages(&archive, **store, *blobs_, spool_dir_);
   if (!loaded.ok()) return ToGrpcStatus(loaded.status());
   for (const std::string& line : *loaded) response->add_loaded(line);
   return grpc::Status::OK;
 }
 
 grpc::Status ImageService::SaveImages(
-    grpc::ServerContext*, const proto::SaveImagesRequest* request,
+    grpc::ServerContext* context, const proto::SaveImagesRequest* request,
     grpc::ServerWriter<proto::ArchiveChunk>* writer) {
+  absl::StatusOr<ImageStore*> store = StoreOf(*context);
+  if (!store.ok()) return ToGrpcStatus(store.status());
   absl::StatusOr<image::archive::ArchiveFormat> format =
       ParseArchiveFormat(request->format());
   if (!format.ok()) return ToGrpcStatus(format.status());
@@ -90,32 +120,36 @@ grpc::Status ImageService::SaveImages(
   std::vector<std::string> refs(request->references().begin(),
                                 request->references().end());
   absl::Status saved =
-      scheduler::SaveImages(refs, *format, *images_, *blobs_, &out);
+      scheduler::SaveImages(refs, *format, **store, *blobs_, &out);
   if (saved.ok()) saved = out.Close();
   return ToGrpcStatus(saved);
 }
 
-grpc::Status ImageService::PullImage(grpc::ServerContext*,
+grpc::Status ImageService::PullImage(grpc::ServerContext* context,
                                      const proto::PullImageRequest* request,
                                      proto::PullImageResponse* response) {
+  absl::StatusOr<ImageStore*> store = StoreOf(*context);
+  if (!store.ok()) return ToGrpcStatus(store.status());
   if (!pull_) {
     return grpc::Status(grpc::StatusCode::FAILED_PRECONDITION,
                         "this farm has no registry access configured");
   }
-  absl::StatusOr<proto::PullImageResponse> pulled = pull_(*request);
+  absl::StatusOr<proto::PullImageResponse> pulled = pull_(**store, *request);
   if (!pulled.ok()) return ToGrpcStatus(pulled.status());
   *response = *pulled;
   return grpc::Status::OK;
 }
 
-grpc::Status ImageService::PushImage(grpc::ServerContext*,
+grpc::Status ImageService::PushImage(grpc::ServerContext* context,
                                      const proto::PushImageRequest* request,
                                      proto::PushImageResponse* response) {
+  absl::StatusOr<ImageStore*> store = StoreOf(*context);
+  if (!store.ok()) return ToGrpcStatus(store.status());
   if (!push_) {
     return grpc::Status(grpc::StatusCode::FAILED_PRECONDITION,
                         "this farm has no registry access configured");
   }
-  absl::StatusOr<proto::PushImageResponse> pushed = push_(*request);
+  absl::StatusOr<proto::PushImageResponse> pushed = push_(**store, *request);
   if (!pushed.ok()) return ToGrpcStatus(pushed.status());
   *response = *pushed;
   return grpc::Status::OK;

@@ -1,13 +1,15 @@
-// ImageService: the gRPC face of the farm's image store (`farm images`,
+// ImageService: the gRPC face of the farm's image stores (`farm images`,
 // `rmi`, `tag`, `inspect`, `history`, `load`, `save`, `image prune`, with
-// or without --remote). Each method converts, calls ImageStore or the
-// archive code, and converts back.
+// or without --remote). Each method authorizes the caller, takes the image
+// store of the caller's tenant, converts, calls ImageStore or the archive
+// code, and converts back. An admin's listing spans every tenant.
 #ifndef FARM_SCHEDULER_SERVICE_IMAGE_SERVICE_H_
 #define FARM_SCHEDULER_SERVICE_IMAGE_SERVICE_H_
 
 #include <functional>
 #include <string>
 
+#include "auth/authenticator.h"
 #include "cache/blob_store.h"
 #include "proto/image.grpc.pb.h"
 #include "scheduler/image_store.h"
@@ -16,18 +18,21 @@ namespace farm::scheduler {
 
 class ImageService final : public proto::ImageService::Service {
  public:
-  // Pull and push go through these when set (the registry step adds them).
+  // Pull and push go through these when set (the registry step adds them);
+  // the store is the caller's tenant's.
   using PullFn = std::function<absl::StatusOr<proto::PullImageResponse>(
-      const proto::PullImageRequest&)>;
+      ImageStore&, const proto::PullImageRequest&)>;
   using PushFn = std::function<absl::StatusOr<proto::PushImageResponse>(
-      const proto::PushImageRequest&)>;
+      ImageStore&, const proto::PushImageRequest&)>;
 
   // Nothing is owned. `spool_dir` holds blobs of a load in transit.
-  ImageService(ImageStore* images, cache::BlobStore* blobs,
+  ImageService(ImageStores* images, cache::BlobStore* blobs,
+               const auth::Authenticator* authenticator,
                std::string spool_dir, PullFn pull = nullptr,
                PushFn push = nullptr)
       : images_(images),
         blobs_(blobs),
+        authenticator_(authenticator),
         spool_dir_(std::move(spool_dir)),
         pull_(std::move(pull)),
         push_(std::move(push)) {}
@@ -61,8 +66,12 @@ class ImageService final : public proto::ImageService::Service {
                          proto::PushImageResponse* response) override;
 
  private:
-  ImageStore* images_;
+  // The caller's tenant's store, once the caller may use images.
+  absl::StatusOr<ImageStore*> StoreOf(const grpc::ServerContext& context);
+
+  ImageStores* images_;
   cache::BlobStore* blobs_;
+  const auth::Authenticator* authenticator_;
   std::string spool_dir_;
   PullFn pull_;
   PushFn push_;

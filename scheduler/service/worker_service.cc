@@ -2,6 +2,8 @@
 
 #include <thread>
 
+#include "auth/service/call_identity.h"
+#include "common/grpc_status.h"
 #include "common/logging.h"
 
 namespace farm::scheduler {
@@ -10,6 +12,9 @@ grpc::Status WorkerService::Connect(
     grpc::ServerContext* context,
     grpc::ServerReaderWriter<proto::SchedulerMessage, proto::WorkerMessage>*
         stream) {
+  absl::StatusOr<auth::Identity> caller =
+      auth::AuthorizeCall(*context, *authenticator_, auth::Permission::kWork);
+  if (!caller.ok()) return ToGrpcStatus(caller.status());
   proto::WorkerMessage first;
   if (!stream->Read(&first) || !first.has_register_()) {
     return grpc::Status(grpc::StatusCode::INVALID_ARGUMENT,
@@ -20,9 +25,17 @@ grpc::Status WorkerService::Connect(
     return grpc::Status(grpc::StatusCode::INVALID_ARGUMENT,
                         "a worker needs an id");
   }
-  std::shared_ptr<WorkerOutbox> outbox = core_->WorkerJoined(first.register_());
+  absl::StatusOr<std::shared_ptr<WorkerOutbox>> joined =
+      core_->WorkerJoined(first.register_());
+  if (!joined.ok()) {
+    FARM_LOG(WARNING) << "refused worker " << id << " (" << caller->source
+                      << "): " << joined.status().message();
+    return ToGrpcStatus(joined.status());
+  }
+  std::shared_ptr<WorkerOutbox> outbox = *std::move(joined);
   FARM_LOG(INFO) << "worker " << id << " joined with "
-                 << first.register_().slots() << " slots";
+                 << first.register_().slots() << " slots ("
+                 << caller->source << ")";
   std::thread writer([&] {
     while (std::optional<proto::SchedulerMessage> message = outbox->Pop()) {
       if (!stream->Write(*message)) break;
@@ -39,16 +52,22 @@ grpc::Status WorkerService::Connect(
   return grpc::Status::OK;
 }
 
-grpc::Status WorkerService::ListWorkers(grpc::ServerContext*,
+grpc::Status WorkerService::ListWorkers(grpc::ServerContext* context,
                                         const proto::ListWorkersRequest*,
                                         proto::ListWorkersResponse* response) {
+  absl::StatusOr<auth::Identity> caller = auth::AuthorizeCall(
+      *context, *authenticator_, auth::Permission::kAdminister);
+  if (!caller.ok()) return ToGrpcStatus(caller.status());
   *response = core_->ListWorkers();
   return grpc::Status::OK;
 }
 
-grpc::Status WorkerService::Stats(grpc::ServerContext*,
+grpc::Status WorkerService::Stats(grpc::ServerContext* context,
                                   const proto::SchedulerStatsRequest*,
                                   proto::SchedulerStats* response) {
+  absl::StatusOr<auth::Identity> caller = auth::AuthorizeCall(
+      *context, *authenticator_, auth::Permission::kAdminister);
+  if (!caller.ok()) return ToGrpcStatus(caller.status());
   *response = core_->Stats();
   return grpc::Status::OK;
 }

@@ -5,6 +5,7 @@
 #ifndef FARM_SCHEDULER_SERVICE_WORKER_SERVICE_H_
 #define FARM_SCHEDULER_SERVICE_WORKER_SERVICE_H_
 
+#include "auth/authenticator.h"
 #include "proto/worker.grpc.pb.h"
 #include "scheduler/scheduler_core.h"
 
@@ -12,7 +13,10 @@ namespace farm::scheduler {
 
 class WorkerService final : public proto::WorkerService::Service {
  public:
-  explicit WorkerService(SchedulerCore* core) : core_(core) {}
+  // Neither is owned. Only workers (and admins) connect; only admins list
+  // workers and read the stats.
+  WorkerService(SchedulerCore* core, const auth::Authenticator* authenticator)
+      : core_(core), authenticator_(authenticator) {}
 
   grpc::Status Connect(
       grpc::ServerContext* context,
@@ -27,6 +31,7 @@ class WorkerService final : public proto::WorkerService::Service {
 
  private:
   SchedulerCore* core_;
+  const auth::Authenticator* authenticator_;
 };
 
 }  // namespace farm::scheduler

@@ -50,16 +50,22 @@ class AddUrlTest(unittest.TestCase):
     def tearDownClass(cls):
         cls.server.shutdown()
 
-    def build(self, name, dockerfile):
+    def build(self, name, dockerfile, allow="127.0.0.1"):
+        """Builds with the embedded farm; `allow` lists the hosts ADD may
+        fetch from besides public addresses (FARM_ALLOW_FETCH_HOSTS)."""
         ctx = os.path.join(self.tmp, name)
         os.makedirs(ctx, exist_ok=True)
         with open(os.path.join(ctx, "Dockerfile"), "w") as f:
             f.write(dockerfile)
         out = os.path.join(self.tmp, f"{name}.tar")
+        env = dict(os.environ)
+        env.pop("FARM_ALLOW_FETCH_HOSTS", None)
+        if allow:
+            env["FARM_ALLOW_FETCH_HOSTS"] = allow
         proc = subprocess.run(
             [FARM, "--root", self.root, "build", "--progress", "plain",
              "--output", f"type=docker,dest={out}", ctx],
-            capture_output=True, text=True, timeout=300)
+            capture_output=True, text=True, timeout=300, env=env)
         return proc, out
 
     def added_file(self, archive, path):
@@ -96,6 +102,24 @@ class AddUrlTest(unittest.TestCase):
         self.assertEqual(proc.returncode, 1)
         self.assertIn("Dockerfile:3", proc.stderr)
         self.assertIn("/files/tool.txt", proc.stderr)
+
+    def test_loopback_is_refused_unless_allowed(self):
+        # The scheduler never fetches from its own host's loopback (or
+        # link-local, or private addresses) unless told it may.
+        for host in ("127.0.0.1", "localhost"):
+            url = self.base.replace("127.0.0.1", host) + "/files/tool.txt"
+            proc, _ = self.build(f"refused-{host}",
+                                 f"FROM busybox\nADD {url} /x\n", allow="")
+            self.assertEqual(proc.returncode, 1, proc.stderr)
+            self.assertIn("Dockerfile:2", proc.stderr)
+            self.assertIn("a loopback address", proc.stderr)
+            self.assertIn("FARM_ALLOW_FETCH_HOSTS", proc.stderr)
+        # Listing one name does not allow another that resolves alike.
+        url = self.base.replace("127.0.0.1", "localhost") + "/files/tool.txt"
+        proc, _ = self.build("refused-other-name",
+                             f"FROM busybox\nADD {url} /x\n")
+        self.assertEqual(proc.returncode, 1, proc.stderr)
+        self.assertIn("a loopback address", proc.stderr)
 
     def test_missing_url_fails(self):
         proc, _ = self.build(

@@ -1,5 +1,8 @@
 """A real farm on loopback for tests: one farm-scheduler and N farm-worker
-processes, each with its own root, driven through the `farm` CLI."""
+processes, each with its own root, driven through the `farm` CLI. With a
+PKI directory (tests/security/make_pki.sh) the farm runs as a company runs
+it: TLS, client certificates and tokens; workers use the worker token and
+the CLI the admin token unless told otherwise."""
 
 import json
 import os
@@ -67,11 +70,14 @@ class BuildRun:
 
 
 class Cluster:
-    def __init__(self, farm, scheduler, worker, workers=3, lease_seconds=3):
+    def __init__(self, farm, scheduler, worker, workers=3, lease_seconds=3,
+                 pki=None, scheduler_args=()):
         self.farm = farm
         self.scheduler_bin = scheduler
         self.worker_bin = worker
         self.lease_seconds = lease_seconds
+        self.pki = pki
+        self.scheduler_args = list(scheduler_args)
         self.dir = tempfile.mkdtemp(prefix="farm-cluster-",
                                     dir=os.environ.get("TEST_TMPDIR"))
         self.scheduler = None
@@ -104,12 +110,43 @@ class Cluster:
                     raise
                 time.sleep(0.2)
 
+    def pki_file(self, name):
+        return os.path.join(self.pki, name)
+
+    def token(self, who):
+        """The token of "a", "b", "worker" or "admin" (make_pki.sh)."""
+        with open(self.pki_file(f"token-{who}")) as f:
+            return f.read().strip()
+
+    def _security_args(self):
+        if not self.pki:
+            return []
+        return ["--tls-cert", self.pki_file("server.pem"),
+                "--tls-key", self.pki_file("server.key"),
+                "--tls-client-ca", self.pki_file("ca.pem"),
+                "--tokens", self.pki_file("tokens")]
+
+    def env(self, who="admin"):
+        """The environment of a `farm` command run as `who` (a token name,
+        or None for no credentials)."""
+        env = dict(os.environ)
+        for name in ("FARM_TOKEN", "FARM_TLS_CA", "FARM_TLS_CERT",
+                     "FARM_TLS_KEY", "FARM_REMOTE"):
+            env.pop(name, None)
+        env["FARM_CONFIG"] = os.path.join(self.dir, "client-config")
+        if self.pki:
+            env["FARM_TLS_CA"] = self.pki_file("ca.pem")
+            if who:
+                env["FARM_TOKEN"] = self.token(who)
+        return env
+
     def _start_scheduler(self, port="0"):
         log = self._log("scheduler")
         self.scheduler = subprocess.Popen(
             [self.scheduler_bin, "--listen", f"127.0.0.1:{port}", "--root",
              os.path.join(self.dir, "scheduler"), "--lease-seconds",
-             str(self.lease_seconds)],
+             str(self.lease_seconds), *self._security_args(),
+             *self.scheduler_args],
             stdout=subprocess.PIPE, stderr=log)
         line = self.scheduler.stdout.readline().decode()
         match = re.search(r"listening on port (\d+)", line)
@@ -117,12 +154,17 @@ class Cluster:
             raise RuntimeError(f"scheduler did not start: {line!r}")
         self.address = f"127.0.0.1:{match.group(1)}"
 
-    def start_worker(self, worker_id, slots=1):
+    def start_worker(self, worker_id, slots=1, token="worker", root=None):
         log = self._log(f"worker-{worker_id}")
-        root = os.path.join(self.dir, f"worker-{worker_id}")
+        root = root or os.path.join(self.dir, f"worker-{worker_id}")
+        security = []
+        if self.pki:
+            security = ["--tls-ca", self.pki_file("ca.pem")]
+            if token:
+                security += ["--token-file", self.pki_file(f"token-{token}")]
         proc = subprocess.Popen(
             [self.worker_bin, "--scheduler", self.address, "--root", root,
-             "--id", worker_id, "--slots", str(slots)],
+             "--id", worker_id, "--slots", str(slots), *security],
             stdout=log, stderr=log)
         self.workers[worker_id] = proc
         return proc
@@ -145,9 +187,10 @@ class Cluster:
         raise AssertionError(f"{count} workers did not register: "
                              f"{self.workers_listed()}")
 
-    def run(self, *args, check=True, timeout=120):
+    def run(self, *args, check=True, timeout=120, who="admin", input=None):
         proc = subprocess.run([self.farm, "--remote", self.address, *args],
-                              capture_output=True, timeout=timeout, text=True)
+                              capture_output=True, timeout=timeout, text=True,
+                              env=self.env(who), input=input)
         if check and proc.returncode != 0:
             raise AssertionError(f"farm {' '.join(args)} failed "
                                  f"({proc.returncode}):\n{proc.stdout}\n{proc.stderr}")
@@ -156,15 +199,15 @@ class Cluster:
     def stats(self):
         return json.loads(self.run("stats").stdout)
 
-    def start_build(self, context, *args):
+    def start_build(self, context, *args, who="admin"):
         proc = subprocess.Popen(
             [self.farm, "--remote", self.address, "build", "--progress", "json",
              *args, context],
-            stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+            stdout=subprocess.PIPE, stderr=subprocess.PIPE, env=self.env(who))
         return BuildRun(proc)
 
-    def build(self, context, *args, timeout=180):
-        run = self.start_build(context, *args)
+    def build(self, context, *args, timeout=180, who="admin"):
+        run = self.start_build(context, *args, who=who)
         run.wait(timeout=timeout)
         return run
 

@@ -1,5 +1,7 @@
 """Issue 5's integration tests: one farm-scheduler and three farm-workers,
-real processes on loopback, driven through `farm --remote`."""
+real processes on loopback, driven through `farm --remote`: once in
+plaintext on loopback (DistributedTest), and once as a shared farm runs,
+over TLS with tokens and client certificates (SecureDistributedTest)."""
 
 import json
 import os
@@ -15,8 +17,9 @@ import unittest
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 from cluster import Cluster  # noqa: E402
 
-FARM, SCHEDULER, WORKER, MAKE_IMAGE = (os.path.abspath(p) for p in sys.argv[1:5])
-del sys.argv[1:5]
+FARM, SCHEDULER, WORKER, MAKE_IMAGE, MAKE_PKI = (
+    os.path.abspath(p) for p in sys.argv[1:6])
+del sys.argv[1:6]
 
 
 def steps(run, text_part, kind):
@@ -25,9 +28,16 @@ def steps(run, text_part, kind):
 
 
 class DistributedTest(unittest.TestCase):
+    secure = False
+
     @classmethod
     def setUpClass(cls):
-        cls.cluster = Cluster(FARM, SCHEDULER, WORKER, workers=3)
+        pki = None
+        if cls.secure:
+            pki = tempfile.mkdtemp(prefix="farm-pki-",
+                                   dir=os.environ.get("TEST_TMPDIR"))
+            subprocess.run([MAKE_PKI, pki], check=True)
+        cls.cluster = Cluster(FARM, SCHEDULER, WORKER, workers=3, pki=pki)
         image = os.path.join(cls.cluster.dir, "busybox.tar")
         subprocess.run([MAKE_IMAGE, image], check=True)
         cls.cluster.run("load", "-i", image)
@@ -271,6 +281,12 @@ RUN --mount=type=secret,id=tok,required=true test "$(cat /run/secrets/tok)" = re
         self.assertIsNotNone(missing.result, missing.output())
         self.assertFalse(missing.result["ok"])
         self.assertIn('secret "tok" is required', missing.result["error"])
+
+class SecureDistributedTest(DistributedTest):
+    """Every scenario again, over TLS, with the workers' token and an admin
+    client."""
+    secure = True
+
 
 if __name__ == "__main__":
     unittest.main(verbosity=2)

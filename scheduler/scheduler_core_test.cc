@@ -1,0 +1,55 @@
+// Worker registration in the hub: a live worker is never evicted by a
+// second registration of its id, and slots are capped.
+#include "scheduler/scheduler_core.h"
+
+#include "gtest/gtest.h"
+
+namespace farm::scheduler {
+namespace {
+
+proto::RegisterWorker Worker(const std::string& id, int slots = 2) {
+  proto::RegisterWorker reg;
+  reg.set_worker_id(id);
+  reg.set_slots(slots);
+  return reg;
+}
+
+TEST(SchedulerCoreTest, ASecondRegistrationOfALiveIdIsRefused) {
+  SimulatedClock clock;
+  SchedulerCore core(&clock, JobSchedulerOptions{});
+  absl::StatusOr<std::shared_ptr<WorkerOutbox>> first =
+      core.WorkerJoined(Worker("w1"));
+  ASSERT_TRUE(first.ok()) << first.status();
+  absl::StatusOr<std::shared_ptr<WorkerOutbox>> impostor =
+      core.WorkerJoined(Worker("w1"));
+  EXPECT_EQ(impostor.status().code(), absl::StatusCode::kAlreadyExists);
+  EXPECT_NE(impostor.status().message().find("w1"), std::string::npos);
+  EXPECT_FALSE((*first)->closed());  // the live one keeps its stream
+  ASSERT_EQ(core.ListWorkers().workers_size(), 1);
+
+  // Once it has gone, its id may register again.
+  core.WorkerLost("w1", "its connection closed", first->get());
+  EXPECT_TRUE(core.WorkerJoined(Worker("w1")).ok());
+}
+
+TEST(SchedulerCoreTest, ALapsedLeaseFreesTheId) {
+  SimulatedClock clock;
+  JobSchedulerOptions options;
+  options.lease = absl::Seconds(10);
+  SchedulerCore core(&clock, options);
+  ASSERT_TRUE(core.WorkerJoined(Worker("w1")).ok());
+  clock.Advance(absl::Seconds(11));
+  core.Tick();
+  EXPECT_TRUE(core.WorkerJoined(Worker("w1")).ok());
+}
+
+TEST(SchedulerCoreTest, SlotsAreCapped) {
+  SimulatedClock clock;
+  SchedulerCore core(&clock, JobSchedulerOptions{}, /*max_slots_per_worker=*/8);
+  ASSERT_TRUE(core.WorkerJoined(Worker("greedy", 1'000'000)).ok());
+  ASSERT_EQ(core.ListWorkers().workers_size(), 1);
+  EXPECT_EQ(core.ListWorkers().workers(0).slots(), 8);
+}
+
+}  // namespace
+}  // namespace farm::scheduler
