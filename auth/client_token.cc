@@ -14,9 +14,9 @@ absl::StatusOr<std::string> ReadTokenFile(const std::string& path) {
   std::string token(absl::StripAsciiWhitespace(*text));
   if (token.empty() || token.size() > kMaxTokenLength ||
       !IsVisibleAscii(token)) {
-    return absl::InvalidArgumentError(absl::StrCat(
-        "the token file ", path, " must hold one token of 1 to ",
-        kMaxTokenLength, " visible ASCII characters"));
+    return absl::InvalidArgumentError(
+        absl::StrCat("the token file ", path, " must hold one token of 1 to ",
+                     kMaxTokenLength, " visible ASCII characters"));
   }
   return token;
 }

@@ -38,7 +38,8 @@ absl::StatusOr<std::unique_ptr<PinRegistry>> PinRegistry::Open(
         absl::StrSplit(text, '\n', absl::SkipEmpty());
     int64_t renewed = 0;
     if (lines.size() < 2 || !absl::SimpleAtoi(lines[1], &renewed)) {
-      return absl::DataLossError(absl::StrCat("pin file ", path, " is garbled"));
+      return absl::DataLossError(
+          absl::StrCat("pin file ", path, " is garbled"));
     }
     Owner owner;
     owner.renewed = absl::FromUnixSeconds(renewed);

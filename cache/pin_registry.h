@@ -13,8 +13,8 @@
 #include "absl/status/statusor.h"
 #include "absl/synchronization/mutex.h"
 #include "absl/time/time.h"
-#include "common/clock.h"
 #include "cache/blob_store.h"
+#include "common/clock.h"
 #include "common/digest.h"
 
 namespace farm::cache {

@@ -124,9 +124,9 @@ absl::StatusOr<std::unique_ptr<RocksDbCache>> RocksDbCache::Open(
                    RocksDbActionCache::Open(db, cache->handles_[kActions],
                                             &cache->counters_));
   // RocksDB leaves a subdirectory of its own directory alone.
-  ASSIGN_OR_RETURN(cache->pins_,
-                   PinRegistry::Open(JoinPath(options.root, "farm-pins"),
-                                     options.clock));
+  ASSIGN_OR_RETURN(
+      cache->pins_,
+      PinRegistry::Open(JoinPath(options.root, "farm-pins"), options.clock));
   cache->blobs_->SetPinned(cache->pins_->All());
   return cache;
 }

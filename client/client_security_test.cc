@@ -1,9 +1,10 @@
+#include "client/client_security.h"
+
 #include <sys/stat.h>
 
 #include <map>
 
 #include "absl/strings/match.h"
-#include "client/client_security.h"
 #include "client/farm_errors.h"
 #include "client/farm_logins.h"
 #include "common/fs.h"
@@ -61,8 +62,7 @@ TEST_F(ClientSecurityTest, MissingTokenFileIsAnError) {
   absl::StatusOr<auth::ClientSecurity> s =
       ResolveClientSecurity(flags, "sched:7700", config_, Env());
   EXPECT_FALSE(s.ok());
-  EXPECT_TRUE(absl::StrContains(s.status().message(), "nope"))
-      << s.status();
+  EXPECT_TRUE(absl::StrContains(s.status().message(), "nope")) << s.status();
 }
 
 TEST_F(ClientSecurityTest, LoginsKeepTheRestOfTheFileAndAreOwnerOnly) {

@@ -7,8 +7,8 @@
 #include "absl/time/clock.h"
 #include "cache/service/grpc_server.h"
 #include "common/status_macros.h"
-#include "scheduler/entitlements.h"
 #include "grpcpp/server_builder.h"
+#include "scheduler/entitlements.h"
 
 namespace farm::client {
 
@@ -29,7 +29,8 @@ absl::StatusOr<std::unique_ptr<EmbeddedFarm>> EmbeddedFarm::Start(
   absl::StatusOr<std::unique_ptr<scheduler::FarmNode>> node =
       scheduler::FarmNode::Open(options);
   if (!node.ok()) {
-    return Annotate(node.status(), absl::StrCat("opening the farm under ", root));
+    return Annotate(node.status(),
+                    absl::StrCat("opening the farm under ", root));
   }
   farm->node_ = *std::move(node);
   grpc::ServerBuilder builder;

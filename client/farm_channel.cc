@@ -1,9 +1,12 @@
 #include "client/farm_channel.h"
 
+#include <iostream>
+
 #include "absl/synchronization/mutex.h"
+#include "auth/listen_policy.h"
+#include "auth/tls/token_interceptor.h"
 #include "cache/service/grpc_server.h"
 #include "client/embedded_farm.h"
-#include "auth/tls/token_interceptor.h"
 #include "client/farm_errors.h"
 #include "common/status_macros.h"
 #include "grpcpp/create_channel.h"
@@ -34,6 +37,11 @@ absl::StatusOr<std::shared_ptr<grpc::Channel>> OpenRemoteChannel(
                   !security.token.empty(), !security.tls_cert.empty()};
   interceptors.push_back(MakeExplainingInterceptorFactory(std::move(farm)));
   if (!security.token.empty()) {
+    if (!security.tls() && !auth::IsLoopbackAddress(endpoint.remote)) {
+      std::cerr << "warning: sending a token in plaintext to "
+                << endpoint.remote
+                << "; set FARM_TLS_CA (or --tls-ca) to use TLS\n";
+    }
     interceptors.push_back(auth::MakeTokenInterceptorFactory(security.token));
   }
   return grpc::experimental::CreateCustomChannelWithInterceptors(

@@ -98,6 +98,28 @@ int RunCacheCommand(const std::vector<std::string>& args,
 
 int RunWorkersCommand(const std::vector<std::string>& args,
                       const FarmEndpoint& endpoint) {
+  // farm workers drain ID...: each finishes its jobs and leaves (admin).
+  if (!args.empty() && args[0] == "drain") {
+    if (args.size() < 2) {
+      std::cerr << "usage: farm workers drain WORKER...\n";
+      return 2;
+    }
+    for (size_t i = 1; i < args.size(); ++i) {
+      proto::DrainWorkerRequest request;
+      request.set_worker_id(args[i]);
+      proto::DrainWorkerResponse response;
+      absl::Status status = CallFarm<proto::WorkerService>(
+          endpoint, &proto::WorkerService::Stub::DrainWorker, request,
+          &response);
+      if (!status.ok()) return Fail(status);
+      std::cout << "draining " << args[i] << "\n";
+    }
+    return 0;
+  }
+  if (!args.empty()) {
+    std::cerr << "usage: farm workers [drain WORKER...]\n";
+    return 2;
+  }
   proto::ListWorkersResponse response;
   absl::Status status = CallFarm<proto::WorkerService>(
       endpoint, &proto::WorkerService::Stub::ListWorkers,

@@ -27,8 +27,8 @@ std::string Unreachable(const std::string& reason, const RemoteFarm& farm) {
         "certificate, and check that the certificate names ",
         farm.address, " and has not expired");
   }
-  const bool closed = Mentions(reason, {"socket closed", "connection reset",
-                                       "end of stream", "eof"});
+  const bool closed = Mentions(
+      reason, {"socket closed", "connection reset", "end of stream", "eof"});
   if (farm.certificate && closed) {
     return absl::StrCat(
         "the farm at ", farm.address,
@@ -50,7 +50,8 @@ std::string Unreachable(const std::string& reason, const RemoteFarm& farm) {
 class ExplainingInterceptor : public grpc::experimental::Interceptor {
  public:
   explicit ExplainingInterceptor(const RemoteFarm* farm) : farm_(farm) {}
-  void Intercept(grpc::experimental::InterceptorBatchMethods* methods) override {
+  void Intercept(
+      grpc::experimental::InterceptorBatchMethods* methods) override {
     if (methods->QueryInterceptionHookPoint(
             grpc::experimental::InterceptionHookPoints::POST_RECV_STATUS)) {
       grpc::Status* status = methods->GetRecvStatus();
@@ -97,16 +98,15 @@ grpc::Status ExplainFarmStatus(const grpc::Status& status,
     case grpc::StatusCode::PERMISSION_DENIED:
       return grpc::Status(
           status.error_code(),
-          absl::StrCat("the farm at ", farm.address, " refused this: ",
-                       reason,
+          absl::StrCat("the farm at ", farm.address, " refused this: ", reason,
                        "; use a token or certificate with the role and "
                        "tenant it needs (FARM_TOKEN, --token-file, "
                        "FARM_TLS_CERT)"));
     case grpc::StatusCode::UNAVAILABLE:
-      if (Mentions(reason, {"failed to connect", "connection refused",
-                            "dns resolution", "handshake", "ssl",
-                            "socket closed", "connection reset",
-                            "no route", "certificate"})) {
+      if (Mentions(reason,
+                   {"failed to connect", "connection refused", "dns resolution",
+                    "handshake", "ssl", "socket closed", "connection reset",
+                    "no route", "certificate"})) {
         return grpc::Status(status.error_code(), Unreachable(reason, farm));
       }
       return status;

@@ -56,8 +56,8 @@ int RunFarmLoginCommand(const std::vector<std::string>& args,
   }
   absl::Status checked = CheckToken(endpoint, token);
   if (!checked.ok()) return Fail(checked);
-  absl::Status stored = StoreFarmToken(image::registry::FarmConfigPath(),
-                                       endpoint.remote, token);
+  absl::Status stored =
+      StoreFarmToken(image::registry::FarmConfigPath(), endpoint.remote, token);
   if (!stored.ok()) return Fail(stored);
   std::cout << "Login Succeeded\n";
   return 0;

@@ -65,7 +65,8 @@ int RunLoadCommand(const std::vector<std::string>& args,
   std::unique_ptr<ByteReader> reader;
   if (input == "-") {
     if (isatty(STDIN_FILENO)) {
-      return Usage(kUsage, "requested load from stdin, but stdin is a terminal");
+      return Usage(kUsage,
+                   "requested load from stdin, but stdin is a terminal");
     }
     absl::StatusOr<std::unique_ptr<ByteReader>> in =
         OpenFileReader("/dev/stdin");
@@ -113,7 +114,8 @@ int RunSaveCommand(const std::vector<std::string>& args,
   spec.aliases = {{"o", "output"}};
   absl::StatusOr<CommandLine> cli = CommandLine::Parse(args, spec);
   if (!cli.ok()) return Usage(kUsage, cli.status().message());
-  if (cli->positional().empty()) return Usage(kUsage, "name at least one image");
+  if (cli->positional().empty())
+    return Usage(kUsage, "name at least one image");
   std::string output = cli->Get("output", "-");
   if (output == "-" && isatty(STDOUT_FILENO)) {
     return Usage(kUsage,
@@ -190,7 +192,8 @@ int RunImagesCommand(const std::vector<std::string>& args,
     std::string size = HumanSize(image.size());
     std::vector<std::pair<std::string, std::string>> names;
     if (image.tags().empty()) names.push_back({"<none>", "<none>"});
-    for (const std::string& tag : image.tags()) names.push_back(RepoAndTag(tag));
+    for (const std::string& tag : image.tags())
+      names.push_back(RepoAndTag(tag));
     for (const auto& [repo, name] : names) {
       rows.push_back({repo, name, id_of(image.image_id()), created, size});
       if (by_tenant) rows.back().insert(rows.back().begin(), image.tenant());

@@ -3,8 +3,8 @@
 
 #include <cstdlib>
 #include <iostream>
-#include <thread>
 #include <string>
+#include <thread>
 #include <vector>
 
 #include "client/build/build_command.h"
@@ -43,7 +43,7 @@ constexpr char kUsage[] =
     "            token for a farm)\n"
     "  logout    remove stored credentials\n"
     "  cache stats|prune   the layer cache\n"
-    "  workers   list the farm's workers\n"
+    "  workers   list the farm's workers (drain ID: let one finish, leave)\n"
     "  builds    list running and recent builds\n"
     "  stats     the scheduler's counters, as JSON\n";
 
@@ -105,7 +105,8 @@ absl::StatusOr<std::shared_ptr<void>> StartEmbeddedWorker(
   std::string base = root;
   if (base.empty() || base[0] != '/') {
     char cwd[4096];
-    if (getcwd(cwd, sizeof(cwd)) != nullptr) base = std::string(cwd) + "/" + base;
+    if (getcwd(cwd, sizeof(cwd)) != nullptr)
+      base = std::string(cwd) + "/" + base;
   }
   options.root = base + "/worker";
   options.worker_id = "embedded";

@@ -21,7 +21,8 @@ std::vector<std::string> TakeRepeatedFlag(int* argc, char** argv,
   const std::string flag = "--" + name;
   std::vector<std::string> values;
   auto add = [&values](const std::string& value) {
-    for (absl::string_view part : absl::StrSplit(value, ',', absl::SkipEmpty())) {
+    for (absl::string_view part :
+         absl::StrSplit(value, ',', absl::SkipEmpty())) {
       values.emplace_back(part);
     }
   };

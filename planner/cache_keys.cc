@@ -98,7 +98,8 @@ absl::StatusOr<Digest> SourcesDigest(const dockerfile::SourceTree& tree,
                    dockerfile::SelectSources(tree, paths));
   std::optional<dockerfile::IgnoreMatcher> exclude;
   if (!excludes.empty()) {
-    ASSIGN_OR_RETURN(exclude, dockerfile::IgnoreMatcher::FromPatterns(excludes));
+    ASSIGN_OR_RETURN(exclude,
+                     dockerfile::IgnoreMatcher::FromPatterns(excludes));
   }
   Sha256Hasher hasher;
   Field(hasher, kScheme);

@@ -6,9 +6,9 @@
 
 #include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
+#include "gtest/gtest.h"
 #include "scheduler/entitlements.h"
 #include "scheduler/secret_digests.h"
-#include "gtest/gtest.h"
 
 namespace farm::scheduler {
 namespace {
@@ -227,7 +227,8 @@ TEST(BuildCoordinatorTest, AddUrlNeedsItsFetchedDigest) {
   BuildCoordinator coordinator(std::move(spec));
   auto lookups = Only<LookupKeys>(coordinator.Start());
   ASSERT_EQ(lookups.size(), 1u);
-  auto dispatched = Only<DispatchStage>(coordinator.OnLookup(Misses(lookups[0])));
+  auto dispatched =
+      Only<DispatchStage>(coordinator.OnLookup(Misses(lookups[0])));
   ASSERT_EQ(dispatched.size(), 1u);
   EXPECT_EQ(dispatched[0].job.url_blobs().at("http://example.test/x.tgz"),
             Digest::Of("archive").ToString());
@@ -304,8 +305,8 @@ TEST(SecretDigestsTest, KeyedHashesRevealNothingAndDifferPerTenantKey) {
 }
 
 TEST(EntitlementsTest, BothTheSchedulerAndTheBuildMustAllow) {
-  BuildSpec spec = MakeSpec(
-      "FROM busybox\nRUN true\nRUN --security=insecure mount\n");
+  BuildSpec spec =
+      MakeSpec("FROM busybox\nRUN true\nRUN --security=insecure mount\n");
   const std::set<std::string> insecure = {kSecurityInsecure};
   EXPECT_TRUE(
       CheckEntitlements(spec.plan, "Dockerfile", insecure, insecure).ok());
@@ -318,8 +319,9 @@ TEST(EntitlementsTest, BothTheSchedulerAndTheBuildMustAllow) {
     absl::Status s =
         CheckEntitlements(spec.plan, "Dockerfile", granted, requested);
     EXPECT_EQ(s.code(), absl::StatusCode::kFailedPrecondition);
-    EXPECT_TRUE(absl::StartsWith(s.message(), "Dockerfile:3: RUN "
-                                              "--security=insecure needs"))
+    EXPECT_TRUE(absl::StartsWith(s.message(),
+                                 "Dockerfile:3: RUN "
+                                 "--security=insecure needs"))
         << s;
     EXPECT_TRUE(absl::StrContains(s.message(), missing)) << s;
   }

@@ -8,8 +8,8 @@
 #include "common/io.h"
 #include "common/logging.h"
 #include "common/status_macros.h"
-#include "scheduler/image_archives.h"
 #include "scheduler/entitlements.h"
+#include "scheduler/image_archives.h"
 #include "scheduler/image_assembler.h"
 #include "scheduler/secret_digests.h"
 
@@ -306,7 +306,8 @@ absl::Status BuildSession::Drive(BuildCoordinator& coordinator,
       actions = coordinator.OnCancel("the client went away");
     } else if (auto* job = std::get_if<JobDoneInput>(&*input)) {
       absl::Status status = job->status;
-      if (status.ok()) status = CheckResult(coordinator, job->stage, job->output);
+      if (status.ok())
+        status = CheckResult(coordinator, job->stage, job->output);
       actions = status.ok() ? coordinator.OnStageDone(job->stage, job->output)
                             : coordinator.OnStageFailed(job->stage, status);
     } else if (auto* event = std::get_if<JobEventInput>(&*input)) {

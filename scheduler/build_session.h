@@ -80,10 +80,10 @@ class BuildSession : public BuildListener {
   // Writes what the session says, from sequence `after` + 1 on, through
   // `write` until the result is out; false when `write` fails or
   // `cancelled` turns true first.
-  bool Follow(int64_t after,
-              const std::function<bool(const proto::BuildServerMessage&)>&
-                  write,
-              const std::function<bool()>& cancelled = [] { return false; });
+  bool Follow(
+      int64_t after,
+      const std::function<bool(const proto::BuildServerMessage&)>& write,
+      const std::function<bool()>& cancelled = [] { return false; });
 
   const std::string& id() const { return id_; }
   const std::string& tenant() const { return deps_.tenant; }

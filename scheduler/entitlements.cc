@@ -33,8 +33,8 @@ absl::Status ValidateEntitlement(const std::string& name) {
     return absl::OkStatus();
   }
   return absl::InvalidArgumentError(
-      absl::StrCat("unknown entitlement \"", name, "\" (known: ",
-                   kSecurityInsecure, ", ", kNetworkHost, ")"));
+      absl::StrCat("unknown entitlement \"", name,
+                   "\" (known: ", kSecurityInsecure, ", ", kNetworkHost, ")"));
 }
 
 absl::Status CheckEntitlements(const planner::PlannedBuild& plan,
@@ -49,8 +49,8 @@ absl::Status CheckEntitlements(const planner::PlannedBuild& plan,
       const std::string where =
           absl::StrCat(dockerfile_name, ":", stage.instructions(i).line());
       for (const auto& [wanted, flag, entitlement] :
-           {std::make_tuple(run->security == "insecure",
-                            "--security=insecure", kSecurityInsecure),
+           {std::make_tuple(run->security == "insecure", "--security=insecure",
+                            kSecurityInsecure),
             std::make_tuple(run->network == "host", "--network=host",
                             kNetworkHost)}) {
         if (!wanted) continue;

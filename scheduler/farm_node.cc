@@ -6,13 +6,13 @@
 #include "absl/strings/str_cat.h"
 #include "absl/time/clock.h"
 #include "cache/blob_checking_action_cache.h"
-#include "cache/write_once_action_cache.h"
 #include "cache/remote/channel.h"
 #include "cache/remote/remote_action_cache.h"
 #include "cache/remote/remote_blob_store.h"
 #include "cache/remote/remote_cache_admin.h"
 #include "cache/rocksdb_cache.h"
 #include "cache/service/cache_service.h"
+#include "cache/write_once_action_cache.h"
 #include "common/fs.h"
 #include "common/logging.h"
 #include "common/status_macros.h"
@@ -128,8 +128,8 @@ absl::Status FarmNode::OpenCache(const FarmNodeOptions& options) {
     parts.raw_actions = parts.remote_actions.get();
     parts.raw_admin = parts.remote_admin.get();
   }
-  actions_ = std::make_unique<cache::BlobCheckingActionCache>(
-      parts.raw_actions, blobs_);
+  actions_ = std::make_unique<cache::BlobCheckingActionCache>(parts.raw_actions,
+                                                              blobs_);
   parts.served_actions = actions_.get();
   if (parts.local != nullptr) {
     parts.write_once = std::make_unique<cache::WriteOnceActionCache>(
@@ -141,9 +141,8 @@ absl::Status FarmNode::OpenCache(const FarmNodeOptions& options) {
 
 absl::Status FarmNode::OpenImages(const FarmNodeOptions& options) {
   Parts& parts = *parts_;
-  ASSIGN_OR_RETURN(images_,
-                   ImageStores::Open(JoinPath(options.root, "images"), blobs_,
-                                     auth::kDefaultTenant));
+  ASSIGN_OR_RETURN(images_, ImageStores::Open(JoinPath(options.root, "images"),
+                                              blobs_, auth::kDefaultTenant));
   ASSIGN_OR_RETURN(std::string owner, CacheOwner(options.root));
   cache::CacheAdmin* pins = parts.raw_admin;
   pin_images_ = [pins, owner](absl::flat_hash_set<Digest> digests) {
@@ -203,9 +202,9 @@ void FarmNode::MakeServices() {
       images_.get(), blobs_, auth, spool_dir_,
       [registry](ImageStore& images, const proto::PullImageRequest& request)
           -> absl::StatusOr<proto::PullImageResponse> {
-        ASSIGN_OR_RETURN(ImageInfo info,
-                         registry->Pull(images, request.reference(),
-                                        request.platform()));
+        ASSIGN_OR_RETURN(
+            ImageInfo info,
+            registry->Pull(images, request.reference(), request.platform()));
         proto::PullImageResponse response;
         response.set_reference(request.reference());
         response.set_manifest_digest(info.record.manifest_digest);

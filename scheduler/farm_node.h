@@ -13,20 +13,20 @@
 #include <vector>
 
 #include "absl/status/statusor.h"
+#include "absl/synchronization/notification.h"
 #include "auth/authenticator.h"
 #include "auth/tls/channel.h"
-#include "image/fetch/fetch_policy.h"
-#include "absl/synchronization/notification.h"
 #include "cache/action_cache.h"
 #include "cache/blob_store.h"
 #include "cache/cache_admin.h"
 #include "common/clock.h"
 #include "grpcpp/impl/codegen/service_type.h"
+#include "image/fetch/fetch_policy.h"
+#include "scheduler/build_session.h"
 #include "scheduler/image_resolver.h"
 #include "scheduler/image_store.h"
 #include "scheduler/job_scheduler.h"
 #include "scheduler/registry_images.h"
-#include "scheduler/build_session.h"
 #include "scheduler/scheduler_core.h"
 #include "scheduler/tenant_keys.h"
 

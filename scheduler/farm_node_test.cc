@@ -1,11 +1,11 @@
 // A scheduler node over a separate farm-cache: the blobs of its stored
 // images are pinned in that cache, so its byte budget never evicts them.
-#include "auth/authenticator.h"
 #include "scheduler/farm_node.h"
 
 #include <memory>
 #include <string>
 
+#include "auth/authenticator.h"
 #include "cache/blob_store.h"
 #include "cache/rocksdb_cache.h"
 #include "cache/service/cache_service.h"

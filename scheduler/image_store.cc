@@ -18,8 +18,7 @@ struct ImageCatalog {
       : index(std::move(index)), blobs(blobs) {}
   absl::Mutex mu;
   ImageIndex index ABSL_GUARDED_BY(mu);
-  std::function<void(absl::flat_hash_set<Digest>)> listener
-      ABSL_GUARDED_BY(mu);
+  std::function<void(absl::flat_hash_set<Digest>)> listener ABSL_GUARDED_BY(mu);
   cache::BlobStore* const blobs;
 };
 
@@ -78,9 +77,9 @@ absl::StatusOr<std::shared_ptr<ImageCatalog>> OpenCatalog(
     const std::string& dir, cache::BlobStore* blobs,
     const std::string& default_tenant) {
   RETURN_IF_ERROR(MakeDirs(dir));
-  ASSIGN_OR_RETURN(ImageIndex index, ImageIndex::Load(
-                                         JoinPath(dir, "images.json"),
-                                         default_tenant));
+  ASSIGN_OR_RETURN(
+      ImageIndex index,
+      ImageIndex::Load(JoinPath(dir, "images.json"), default_tenant));
   return std::make_shared<ImageCatalog>(std::move(index), blobs);
 }
 
@@ -286,8 +285,8 @@ absl::StatusOr<RemoveResult> ImageStore::DoRemove(absl::string_view reference,
   RemoveResult result;
   std::vector<std::string> tags = index.TagsOf(tenant_, digest);
   absl::StatusOr<std::string> as_tag = NormalizeTag(reference);
-  bool by_tag = as_tag.ok() && own_tags.count(*as_tag) &&
-                own_tags.at(*as_tag) == digest;
+  bool by_tag =
+      as_tag.ok() && own_tags.count(*as_tag) && own_tags.at(*as_tag) == digest;
   if (by_tag) {
     own_tags.erase(*as_tag);
     result.untagged.push_back(FamiliarName(*as_tag));

@@ -94,8 +94,8 @@ class ImageStore {
   // Blobs that images let go of, to delete once the pins no longer hold
   // them.
   using Orphans = absl::flat_hash_set<Digest>;
-  absl::StatusOr<RemoveResult> DoRemove(absl::string_view reference,
-                                        bool force, Orphans* orphans);
+  absl::StatusOr<RemoveResult> DoRemove(absl::string_view reference, bool force,
+                                        Orphans* orphans);
   absl::StatusOr<PruneImagesResult> DoPrune(bool all, Orphans* orphans);
   // Each of these runs with the catalog's lock held.
   absl::StatusOr<ImageInfo> Load(const ImageRecord& record);

@@ -74,9 +74,8 @@ TEST_F(ImageStoresTest, ATenantSeesOnlyItsOwnImagesAndTags) {
   EXPECT_TRUE(b_->List(true)->empty());
   // Not by tag, id, short id or digest.
   const std::string id = a_->Get("app:1")->record.config_digest;
-  for (const std::string& ref :
-       {std::string("app:1"), id, id.substr(7, 12), app.ToString(),
-        "app@" + app.ToString()}) {
+  for (const std::string& ref : {std::string("app:1"), id, id.substr(7, 12),
+                                 app.ToString(), "app@" + app.ToString()}) {
     absl::StatusOr<ImageInfo> got = b_->Get(ref);
     EXPECT_EQ(got.status().code(), absl::StatusCode::kNotFound) << ref;
     EXPECT_TRUE(a_->Get(ref).ok()) << ref;

@@ -40,30 +40,29 @@ void ResultVerifier::Remember(const std::string& key) {
 }
 
 absl::Status ResultVerifier::VerifyLayer(const proto::LayerRef& layer) {
-  const std::string key = absl::StrCat(layer.digest(), " ", layer.diff_id(),
-                                       " ", layer.size());
+  const std::string key =
+      absl::StrCat(layer.digest(), " ", layer.diff_id(), " ", layer.size());
   if (Known(key)) return absl::OkStatus();
   ASSIGN_OR_RETURN(Digest digest, Digest::Parse(layer.digest()));
   ASSIGN_OR_RETURN(Digest diff_id, Digest::Parse(layer.diff_id()));
   ASSIGN_OR_RETURN(cache::BlobInfo info, blobs_->Stat(digest));
   if (static_cast<int64_t>(info.size) != layer.size()) {
-    return absl::DataLossError(absl::StrCat(
-        "layer ", layer.digest(), " was reported as ", layer.size(),
-        " bytes but the cache holds ", info.size));
+    return absl::DataLossError(
+        absl::StrCat("layer ", layer.digest(), " was reported as ",
+                     layer.size(), " bytes but the cache holds ", info.size));
   }
   ASSIGN_OR_RETURN(std::unique_ptr<ByteReader> blob, blobs_->Get(digest));
   image::compress::DecompressingReader tar(std::move(blob));
   absl::StatusOr<Digest> actual = DigestOf(tar);
   if (!actual.ok()) {
-    return absl::DataLossError(absl::StrCat("layer ", layer.digest(),
-                                            " does not decompress: ",
-                                            actual.status().message()));
+    return absl::DataLossError(
+        absl::StrCat("layer ", layer.digest(),
+                     " does not decompress: ", actual.status().message()));
   }
   if (*actual != diff_id) {
-    return absl::DataLossError(
-        absl::StrCat("layer ", layer.digest(), " was reported with diff_id ",
-                     layer.diff_id(), " but its content is ",
-                     actual->ToString()));
+    return absl::DataLossError(absl::StrCat(
+        "layer ", layer.digest(), " was reported with diff_id ",
+        layer.diff_id(), " but its content is ", actual->ToString()));
   }
   Remember(key);
   return absl::OkStatus();
@@ -74,9 +73,9 @@ absl::Status ResultVerifier::Verify(const proto::StageOutput& output,
   ASSIGN_OR_RETURN(image::oci::ImageConfig config,
                    image::oci::ImageConfig::Parse(output.config()));
   if (static_cast<int>(config.diff_ids.size()) != output.layers_size()) {
-    return absl::DataLossError(absl::StrCat(
-        "the stage's config lists ", config.diff_ids.size(),
-        " layers but the worker reported ", output.layers_size()));
+    return absl::DataLossError(
+        absl::StrCat("the stage's config lists ", config.diff_ids.size(),
+                     " layers but the worker reported ", output.layers_size()));
   }
   if (output.layers_size() < base.layers_size()) {
     return absl::DataLossError(absl::StrCat(
@@ -86,10 +85,10 @@ absl::Status ResultVerifier::Verify(const proto::StageOutput& output,
   for (int i = 0; i < output.layers_size(); ++i) {
     const proto::LayerRef& layer = output.layers(i);
     if (config.diff_ids[i].ToString() != layer.diff_id()) {
-      return absl::DataLossError(absl::StrCat(
-          "layer ", i + 1, " of the stage's config is ",
-          config.diff_ids[i].ToString(), " but the worker reported ",
-          layer.diff_id()));
+      return absl::DataLossError(
+          absl::StrCat("layer ", i + 1, " of the stage's config is ",
+                       config.diff_ids[i].ToString(),
+                       " but the worker reported ", layer.diff_id()));
     }
     if (i < base.layers_size()) {
       if (layer.digest() != base.layers(i).digest() ||

@@ -76,7 +76,9 @@ TEST_F(ResultVerifierTest, LiesAreRefusedNamingWhat) {
        },
        ""},
       {"changed base",
-       [&](proto::StageOutput& o) { o = Output({made, made}); },
+       [&](proto::StageOutput& o) {
+         o = Output({made, made});
+       },
        "changed base layer 1"},
   };
   for (const Case& c : cases) {

@@ -44,8 +44,7 @@ absl::StatusOr<std::shared_ptr<WorkerOutbox>> SchedulerCore::WorkerJoined(
   if (reg.slots() > max_slots_per_worker_) {
     FARM_LOG(WARNING) << "worker " << reg.worker_id() << " offers "
                       << reg.slots() << " slots; using "
-                      << max_slots_per_worker_
-                      << " (--max-slots-per-worker)";
+                      << max_slots_per_worker_ << " (--max-slots-per-worker)";
     reg.set_slots(max_slots_per_worker_);
   }
   auto outbox = std::make_shared<WorkerOutbox>();
@@ -93,6 +92,19 @@ void SchedulerCore::WorkerLost(const std::string& worker_id,
     outboxes_.erase(outbox);
   }
   Execute(jobs_.WorkerLost(worker_id, reason));
+}
+
+absl::Status SchedulerCore::DrainWorker(const std::string& worker_id) {
+  absl::MutexLock lock(&mu_);
+  auto outbox = outboxes_.find(worker_id);
+  if (outbox == outboxes_.end()) {
+    return absl::NotFoundError(
+        absl::StrCat("no worker ", worker_id, " is connected"));
+  }
+  proto::SchedulerMessage message;
+  message.mutable_drain()->set_reason("an admin asked");
+  outbox->second->Push(std::move(message));
+  return absl::OkStatus();
 }
 
 void SchedulerCore::Tick() {

@@ -55,6 +55,8 @@ class SchedulerCore {
   // on a new stream is not lost.
   void WorkerLost(const std::string& worker_id, const std::string& reason,
                   const WorkerOutbox* outbox = nullptr);
+  // Asks a connected worker to drain; kNotFound for an unknown id.
+  absl::Status DrainWorker(const std::string& worker_id);
   // Expires leases; call about once a second.
   void Tick();
 

@@ -27,8 +27,8 @@ std::map<std::string, Digest> SecretDigests(
     unsigned char mac[EVP_MAX_MD_SIZE];
     unsigned int length = 0;
     HMAC(EVP_sha256(), tenant_key.data(), static_cast<int>(tenant_key.size()),
-         reinterpret_cast<const unsigned char*>(message.data()),
-         message.size(), mac, &length);
+         reinterpret_cast<const unsigned char*>(message.data()), message.size(),
+         mac, &length);
     out[id] = Digest::FromRawSha256(
         std::string(reinterpret_cast<const char*>(mac), length));
   }

@@ -20,7 +20,9 @@ packages=(
   # Runtime and real peers used by the tests.
   runc busybox-static docker-registry skopeo umoci apache2-utils
   ca-certificates curl python3 tar gzip zstd xz-utils bzip2 iproute2 procps
-  pkg-config
+  pkg-config openssl
+  # The security test plays a hostile client with raw gRPC calls.
+  python3-grpcio python3-protobuf
 )
 
 missing=()

@@ -139,6 +139,10 @@ bool Agent::Serve(std::unique_ptr<WorkerStream> stream) {
         StartJob(session, message.assign());
       } else if (message.has_cancel()) {
         CancelJob(message.cancel().job_id());
+      } else if (message.has_drain()) {
+        FARM_LOG(INFO) << "the scheduler asked to drain: "
+                       << message.drain().reason();
+        Drain();
       }
     }
     {

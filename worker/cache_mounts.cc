@@ -53,9 +53,9 @@ absl::StatusOr<CacheMounts::Lease> CacheMounts::Acquire(
   }
   Lease lease;
   // The tenant is part of the key: one tenant never sees another's cache.
-  lease.key_ =
-      Digest::Of(absl::StrCat(tenant.size(), ":", tenant, id)).hex().substr(
-          0, 32);
+  lease.key_ = Digest::Of(absl::StrCat(tenant.size(), ":", tenant, id))
+                   .hex()
+                   .substr(0, 32);
   std::string path = JoinPath(root_, lease.key_);
   {
     absl::MutexLock lock(&mu_);

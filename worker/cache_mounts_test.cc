@@ -48,7 +48,8 @@ TEST_F(CacheMountsTest, SharedMountsUseOneDirectoryKeyedById) {
 
   dockerfile::Mount by_id = Cache("/elsewhere");
   by_id.id = "/root/.cache";
-  absl::StatusOr<CacheMounts::Lease> same = mounts_->Acquire("t", by_id, cancel_);
+  absl::StatusOr<CacheMounts::Lease> same =
+      mounts_->Acquire("t", by_id, cancel_);
   ASSERT_TRUE(same.ok());
   EXPECT_EQ(*ReadFile(JoinPath(same->path(), "f")), "kept");
 
@@ -60,7 +61,8 @@ TEST_F(CacheMountsTest, SharedMountsUseOneDirectoryKeyedById) {
 
 TEST_F(CacheMountsTest, TenantsNeverShareADirectory) {
   dockerfile::Mount a = Cache("/root/.cache");
-  absl::StatusOr<CacheMounts::Lease> mine = mounts_->Acquire("team-a", a, cancel_);
+  absl::StatusOr<CacheMounts::Lease> mine =
+      mounts_->Acquire("team-a", a, cancel_);
   ASSERT_TRUE(mine.ok()) << mine.status();
   ASSERT_TRUE(WriteFile(JoinPath(mine->path(), "f"), "a's").ok());
   absl::StatusOr<CacheMounts::Lease> theirs =
@@ -75,7 +77,8 @@ TEST_F(CacheMountsTest, ModeAndOwnerOnCreation) {
   mount.mode = 0700;
   mount.uid = 1000;
   mount.gid = 50;
-  absl::StatusOr<CacheMounts::Lease> lease = mounts_->Acquire("t", mount, cancel_);
+  absl::StatusOr<CacheMounts::Lease> lease =
+      mounts_->Acquire("t", mount, cancel_);
   ASSERT_TRUE(lease.ok());
   struct stat st;
   ASSERT_EQ(stat(lease->path().c_str(), &st), 0);

@@ -2,7 +2,6 @@
 // 127.0.0.1: a real CacheService over RocksDB and a scripted WorkerService.
 // Jobs run for real (runc, overlayfs), layers land in the scheduler's CAS,
 // and SIGTERM drains a busy worker before it exits 0.
-#include "auth/authenticator.h"
 #include "worker/farm_worker.h"
 
 #include <signal.h>
@@ -13,6 +12,7 @@
 
 #include "absl/strings/str_cat.h"
 #include "absl/synchronization/notification.h"
+#include "auth/authenticator.h"
 #include "cache/rocksdb_cache.h"
 #include "cache/service/cache_service.h"
 #include "cache/service/grpc_server.h"

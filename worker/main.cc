@@ -109,7 +109,6 @@ int main(int argc, char** argv) {
     return 2;
   }
 
-
   absl::StatusOr<std::unique_ptr<farm::worker::FarmWorker>> worker =
       farm::worker::FarmWorker::Create(*channel, options);
   if (!worker.ok()) {

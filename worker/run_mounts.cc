@@ -154,10 +154,9 @@ absl::StatusOr<RunMounts> RunMounts::Prepare(
         out.env_.push_back(absl::StrCat(*mount.env, "=", value));
         if (mount.target.empty()) continue;
       }
-      absl::StatusOr<std::string> file =
-          WriteSecret(value, mount,
-                      JoinPath(inputs.scratch_dir,
-                               absl::StrCat("secret-", secrets++)));
+      absl::StatusOr<std::string> file = WriteSecret(
+          value, mount,
+          JoinPath(inputs.scratch_dir, absl::StrCat("secret-", secrets++)));
       if (!file.ok()) return context(file.status());
       out_mount.source = *file;
       out_mount.readonly = true;

@@ -5,10 +5,10 @@
 #include "common/fs.h"
 #include "common/io.h"
 #include "common/status_macros.h"
+#include "image/fetch/url_fetch.h"
 #include "worker/executor/user.h"
 #include "worker/fileops/file_op.h"
 #include "worker/fileops/root_fs.h"
-#include "image/fetch/url_fetch.h"
 #include "worker/run_mounts.h"
 
 namespace farm::worker {

@@ -11,8 +11,8 @@ import tempfile
 import unittest
 
 HERE = os.path.dirname(os.path.abspath(__file__))
-FARM, SCHEDULER, WORKER, BUSYBOX = sys.argv[1:5]
-del sys.argv[1:5]
+FARM, SCHEDULER, WORKER, BUSYBOX, MAKE_PKI = sys.argv[1:6]
+del sys.argv[1:6]
 
 
 class BenchSmokeTest(unittest.TestCase):
@@ -33,7 +33,8 @@ class BenchSmokeTest(unittest.TestCase):
         proc = subprocess.run(
             [sys.executable, os.path.join(HERE, name + ".py"),
              "--farm", FARM, "--scheduler", SCHEDULER, "--worker", WORKER,
-             "--busybox-script", BUSYBOX, "--no-docker", "--runs", "1",
+             "--busybox-script", BUSYBOX, "--make-pki", MAKE_PKI,
+             "--no-docker", "--runs", "1",
              "--warmup", "1", "--workdir", workdir, *extra],
             capture_output=True, text=True, timeout=240)
         self.assertEqual(proc.returncode, 0, proc.stdout + proc.stderr)
@@ -61,9 +62,14 @@ class BenchSmokeTest(unittest.TestCase):
 
     def test_remote_rebuild(self):
         table = self.bench("remote_rebuild_bench", "--context", self.context)
-        self.assertRegex(self.row(table, "fully cached rebuild")[1], r"n=1\)$")
-        self.assertEqual(self.row(table, "farm's rebuild")[3], "< 100 ms")
+        for side in ("plaintext", "TLS + token"):
+            self.assertRegex(
+                self.row(table, f"fully cached rebuild, {side}")[1],
+                r"n=1\)$")
+            self.assertEqual(self.row(table, f"farm's rebuild, {side}")[3],
+                             "< 100 ms")
         self.assertIn("fully cached builds", table)
+        self.assertRegex(self.row(table, "TLS handshake")[1], r"ms$")
 
     def test_context_transfer(self):
         table = self.bench("context_transfer_bench", "--files", "60",

@@ -39,6 +39,9 @@ def parser(description, runs, warmup=0):
     p.add_argument("--busybox-script",
                    default=os.path.join(source_root(), "tests", "fixtures",
                                         "make_busybox_image.sh"))
+    p.add_argument("--make-pki",
+                   default=os.path.join(source_root(), "tests", "security",
+                                        "make_pki.sh"))
     p.add_argument("--runs", type=int, default=runs,
                    help="timed repetitions per side (default %(default)s)")
     p.add_argument("--warmup", type=int, default=warmup,
@@ -54,7 +57,7 @@ def parse(p):
     """Parses the command line; binary paths become absolute, since
     `bazel run` passes them relative to the runfiles."""
     args = p.parse_args()
-    for name in ("farm", "scheduler", "worker", "busybox_script"):
+    for name in ("farm", "scheduler", "worker", "busybox_script", "make_pki"):
         setattr(args, name, os.path.abspath(getattr(args, name)))
     return args
 

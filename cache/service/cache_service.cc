@@ -6,8 +6,8 @@
 #include <vector>
 
 #include "absl/strings/str_cat.h"
-#include "cache/proto_convert.h"
 #include "auth/service/call_identity.h"
+#include "cache/proto_convert.h"
 #include "common/grpc_status.h"
 #include "common/status_macros.h"
 
@@ -189,7 +189,8 @@ grpc::Status CacheService::GetActionResult(
 }
 
 grpc::Status CacheService::UpdateActionResult(
-    grpc::ServerContext* context, const proto::UpdateActionResultRequest* request,
+    grpc::ServerContext* context,
+    const proto::UpdateActionResultRequest* request,
     proto::UpdateActionResultResponse*) {
   FARM_AUTHORIZE(context, kCacheWrite);
   absl::StatusOr<Digest> key = ParseDigestField(request->key(), "key");

@@ -278,7 +278,8 @@ int BuildCommand::Run() {
 
 int RunBuildCommand(const std::vector<std::string>& args,
                     const FarmEndpoint& endpoint, const ChannelOpener& open) {
-  absl::StatusOr<BuildOptions> options = ParseBuildOptions(args, endpoint.remote);
+  absl::StatusOr<BuildOptions> options =
+      ParseBuildOptions(args, endpoint.remote);
   if (!options.ok()) {
     std::cerr << "farm build: " << options.status().message() << "\n"
               << kBuildUsage;

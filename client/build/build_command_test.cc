@@ -198,8 +198,8 @@ TEST_F(BuildCommandTest, MissingContextAndBadFlags) {
     return absl::StatusOr<std::shared_ptr<grpc::Channel>>(server.NewChannel());
   };
   ::testing::internal::CaptureStderr();
-  int code =
-      RunBuildCommand({"--progress=plain", tree_.Path("nope")}, Root("/r"), open);
+  int code = RunBuildCommand({"--progress=plain", tree_.Path("nope")},
+                             Root("/r"), open);
   std::string err = ::testing::internal::GetCapturedStderr();
   EXPECT_EQ(code, 1);
   EXPECT_TRUE(absl::StrContains(err, "ERROR: reading the Dockerfile: ")) << err;

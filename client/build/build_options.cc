@@ -10,9 +10,9 @@ namespace farm::client::build {
 absl::StatusOr<BuildOptions> ParseBuildOptions(
     const std::vector<std::string>& args, const std::string& env_remote) {
   FlagSpec spec;
-  spec.with_value = {"tag",      "file",     "target", "build-arg",
-                     "platform", "progress", "remote", "output",
-                     "secret",   "label",    "iidfile",  "allow"};
+  spec.with_value = {"tag",      "file",     "target",  "build-arg",
+                     "platform", "progress", "remote",  "output",
+                     "secret",   "label",    "iidfile", "allow"};
   spec.boolean = {"no-cache", "pull", "push", "quiet", "help"};
   spec.aliases = {{"t", "tag"},
                   {"f", "file"},

@@ -28,8 +28,8 @@ struct BuildOptions {
   std::string platform;  // --platform
   progress::ProgressMode progress = progress::ProgressMode::kAuto;
   std::string remote;  // --remote, else $FARM_REMOTE; "" is embedded
-  std::vector<OutputSpec> outputs;  // -o, --output
-  std::vector<SecretSource> secrets;  // --secret
+  std::vector<OutputSpec> outputs;            // -o, --output
+  std::vector<SecretSource> secrets;          // --secret
   std::map<std::string, std::string> labels;  // --label K[=V]
   std::string iidfile;  // --iidfile: where the image id is written
   // --allow: entitlements the build asks for (security.insecure,

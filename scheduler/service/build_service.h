@@ -31,10 +31,10 @@ class BuildService final : public proto::BuildService::Service {
   // Waits for running sessions to end.
   ~BuildService() override;
 
-  grpc::Status Build(grpc::ServerContext* context,
-                     grpc::ServerReaderWriter<proto::BuildServerMessage,
-                                              proto::BuildClientMessage>*
-                         stream) override;
+  grpc::Status Build(
+      grpc::ServerContext* context,
+      grpc::ServerReaderWriter<proto::BuildServerMessage,
+                               proto::BuildClientMessage>* stream) override;
   grpc::Status ListBuilds(grpc::ServerContext* context,
                           const proto::ListBuildsRequest* request,
                           proto::ListBuildsResponse* response) override;

@@ -96,7 +96,8 @@ grpc::Status ImageService::PruneImages(grpc::ServerContext* context,
 }
 
 grpc::Status ImageService::LoadImages(
-    grpc::ServerContext* context, grpc::ServerReader<proto::ArchiveChunk>* reader,
+    grpc::ServerContext* context,
+    grpc::ServerReader<proto::ArchiveChunk>* reader,
     proto::LoadImagesResponse* response) {
   absl::StatusOr<ImageStore*> store = StoreOf(*context);
   if (!store.ok()) return ToGrpcStatus(store.status());

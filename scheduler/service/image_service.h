@@ -27,9 +27,8 @@ class ImageService final : public proto::ImageService::Service {
 
   // Nothing is owned. `spool_dir` holds blobs of a load in transit.
   ImageService(ImageStores* images, cache::BlobStore* blobs,
-               const auth::Authenticator* authenticator,
-               std::string spool_dir, PullFn pull = nullptr,
-               PushFn push = nullptr)
+               const auth::Authenticator* authenticator, std::string spool_dir,
+               PullFn pull = nullptr, PushFn push = nullptr)
       : images_(images),
         blobs_(blobs),
         authenticator_(authenticator),

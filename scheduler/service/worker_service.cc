@@ -34,8 +34,8 @@ grpc::Status WorkerService::Connect(
   }
   std::shared_ptr<WorkerOutbox> outbox = *std::move(joined);
   FARM_LOG(INFO) << "worker " << id << " joined with "
-                 << first.register_().slots() << " slots ("
-                 << caller->source << ")";
+                 << first.register_().slots() << " slots (" << caller->source
+                 << ")";
   std::thread writer([&] {
     while (std::optional<proto::SchedulerMessage> message = outbox->Pop()) {
       if (!stream->Write(*message)) break;
@@ -70,6 +70,17 @@ grpc::Status WorkerService::Stats(grpc::ServerContext* context,
   if (!caller.ok()) return ToGrpcStatus(caller.status());
   *response = core_->Stats();
   return grpc::Status::OK;
+}
+
+grpc::Status WorkerService::DrainWorker(
+    grpc::ServerContext* context, const proto::DrainWorkerRequest* request,
+    proto::DrainWorkerResponse*) {
+  absl::StatusOr<auth::Identity> caller = auth::AuthorizeCall(
+      *context, *authenticator_, auth::Permission::kAdminister);
+  if (!caller.ok()) return ToGrpcStatus(caller.status());
+  FARM_LOG(INFO) << "draining worker " << request->worker_id() << " ("
+                 << caller->source << ")";
+  return ToGrpcStatus(core_->DrainWorker(request->worker_id()));
 }
 
 }  // namespace farm::scheduler

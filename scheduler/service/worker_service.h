@@ -25,6 +25,9 @@ class WorkerService final : public proto::WorkerService::Service {
   grpc::Status ListWorkers(grpc::ServerContext* context,
                            const proto::ListWorkersRequest* request,
                            proto::ListWorkersResponse* response) override;
+  grpc::Status DrainWorker(grpc::ServerContext* context,
+                           const proto::DrainWorkerRequest* request,
+                           proto::DrainWorkerResponse* response) override;
   grpc::Status Stats(grpc::ServerContext* context,
                      const proto::SchedulerStatsRequest* request,
                      proto::SchedulerStats* response) override;

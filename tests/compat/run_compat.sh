@@ -8,11 +8,18 @@
 # non-zero exit, no crash signal, a message on stderr, and no image tagged.
 # Prints one line per case and a summary; exits non-zero on any failure.
 # Set COMPAT_KEEP=1 to keep the work directory for a look afterwards.
+#
+# With COMPAT_REMOTE=tls the cases are built the way a shared farm builds
+# them instead: one farm-scheduler over TLS with tokens and client
+# certificates, one farm-worker with the worker token, and `farm --remote`
+# as tenant team-a (COMPAT_SCHEDULER, COMPAT_WORKER and COMPAT_MAKE_PKI name
+# the binaries and tests/security/make_pki.sh).
 set -uo pipefail
 
 farm=${1:?usage: run_compat.sh FARM_BINARY [CASE...]}
 shift
 farm=$(cd "$(dirname "$farm")" && pwd)/$(basename "$farm")
+remote=${COMPAT_REMOTE:-}
 # The real source folder, not Bazel's runfiles: case contexts hold symlinks,
 # spaces and non-ASCII names that runfiles cannot carry.
 compat=$(dirname "$(readlink -f "${BASH_SOURCE[0]}")")
@@ -26,9 +33,43 @@ if [[ -z "${COMPAT_KEEP:-}" ]]; then trap 'rm -rf "$work"' EXIT; fi
   exit 1
 }
 
-# Runs farm with a time limit; output to the files named in $out/$err.
+# Starts a scheduler and a worker over TLS with tokens; sets $address.
+start_remote_farm() {
+  local pki=$work/pki log=$work/scheduler.log port=""
+  "${COMPAT_MAKE_PKI:?}" "$pki" || return 1
+  "${COMPAT_SCHEDULER:?}" --listen 127.0.0.1:0 --root "$work/scheduler" \
+    --tls-cert "$pki/server.pem" --tls-key "$pki/server.key" \
+    --tls-client-ca "$pki/ca.pem" --tokens "$pki/tokens" \
+    >"$work/scheduler.port" 2>"$log" &
+  pids+=($!)
+  for _ in $(seq 100); do
+    port=$(sed -n 's/^listening on port \([0-9]*\)$/\1/p' "$work/scheduler.port")
+    [[ -n "$port" ]] && break
+    sleep 0.1
+  done
+  [[ -n "$port" ]] || { echo "compat: the scheduler did not start:"; cat "$log"; return 1; }
+  address=127.0.0.1:$port
+  "${COMPAT_WORKER:?}" --scheduler "$address" --root "$work/worker" --id compat \
+    --slots 2 --tls-ca "$pki/ca.pem" --token-file "$pki/token-worker" \
+    >"$work/worker.log" 2>&1 &
+  pids+=($!)
+  export FARM_TLS_CA=$pki/ca.pem
+  FARM_TOKEN=$(cat "$pki/token-a")
+  export FARM_TOKEN
+}
+
+pids=()
+if [[ -n "$remote" ]]; then
+  start_remote_farm || exit 1
+  trap 'kill "${pids[@]}" 2>/dev/null; wait; [[ -n "${COMPAT_KEEP:-}" ]] || rm -rf "$work"' EXIT
+fi
+
+# Runs farm with a time limit against the case's farm (its own root, or the
+# remote farm); output to the files named in $out/$err.
 run_farm() {
-  timeout --kill-after=10 "$timeout_s" "$farm" "$@" >"$out" 2>"$err"
+  local where=(--root "$dir/root")
+  if [[ -n "$remote" ]]; then where=(--remote "$address"); fi
+  timeout --kill-after=10 "$timeout_s" "$farm" "${where[@]}" "$@" >"$out" 2>"$err"
 }
 
 # Prints the reason a case failed and returns 1, or returns 0.
@@ -44,13 +85,13 @@ check_case() {
     echo "staging the context failed: $(tail -1 "$err")"
     return 1
   fi
-  if ! run_farm --root "$dir/root" load -i "$work/busybox.tar"; then
+  if ! run_farm load -i "$work/busybox.tar"; then
     echo "farm load of the busybox fixture failed: $(head -1 "$err")"
     return 1
   fi
   # From inside the context, as record.sh builds, for relative paths in args.
   (cd "$dir/stage/context" &&
-    run_farm --root "$dir/root" build "${args[@]}" -t "compat/$name" \
+    run_farm build "${args[@]}" -t "compat/$name" \
       --output "type=docker,dest=$dir/out.tar" "$dir/stage/context")
   status=$?
   if [[ -f "$case_dir/docker_error.txt" ]]; then
@@ -70,8 +111,7 @@ check_case() {
       echo "farm failed (exit $status) with nothing on stderr"
       return 1
     fi
-    if timeout 60 "$farm" --root "$dir/root" inspect "compat/$name" \
-      >/dev/null 2>&1; then
+    if (out=/dev/null err=/dev/null run_farm inspect "compat/$name"); then
       echo "farm failed but still tagged compat/$name"
       return 1
     fi

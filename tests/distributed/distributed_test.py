@@ -282,6 +282,32 @@ RUN --mount=type=secret,id=tok,required=true test "$(cat /run/secrets/tok)" = re
         self.assertFalse(missing.result["ok"])
         self.assertIn('secret "tok" is required', missing.result["error"])
 
+    def test_11_an_admin_drains_a_busy_worker(self):
+        ctx = self.cluster.context("drain-rpc", """
+FROM busybox
+RUN sleep 3 && echo drained-by-admin > /drained
+""")
+        run = self.cluster.start_build(ctx)
+        started = run.wait_for_event(
+            lambda e: e["kind"] == "STEP_STARTED" and "by-admin" in e["text"])
+        worker = started["worker"]
+        if self.secure:
+            refused = self.cluster.run("workers", "drain", worker, who="a",
+                                       check=False)
+            self.assertEqual(refused.returncode, 1)
+            self.assertIn("admin", refused.stderr)
+        self.cluster.run("workers", "drain", worker)
+        run.wait(timeout=120)
+        self.assertBuilt(run)
+        runners = {e["worker"] for e in steps(run, "by-admin", "STEP_STARTED")}
+        self.assertEqual(runners, {worker}, run.output())
+        self.assertEqual(self.cluster.workers[worker].wait(timeout=30), 0)
+        missing = self.cluster.run("workers", "drain", "no-such-worker",
+                                   check=False)
+        self.assertEqual(missing.returncode, 1)
+        self.assertIn("no worker no-such-worker", missing.stderr)
+
+
 class SecureDistributedTest(DistributedTest):
     """Every scenario again, over TLS, with the workers' token and an admin
     client."""
