@@ -64,8 +64,9 @@ absl::Status CheckListenSecurity(absl::string_view program,
   }
   return absl::FailedPreconditionError(absl::StrCat(
       program, ": refusing to listen on ", address,
-      " in plaintext with no identities: anyone who can reach it could run "
-      "builds as root on the workers. Add --tls-cert FILE --tls-key FILE, "
+      " in plaintext with no identities: anyone who can reach it could act "
+      "as an admin (run builds as root on the workers, or rewrite the "
+      "cache). Add --tls-cert FILE --tls-key FILE, "
       "and --tokens FILE or --tls-client-ca FILE; or pass --insecure to "
       "accept the risk."));
 }

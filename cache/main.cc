@@ -12,6 +12,7 @@
 #include "absl/flags/flag.h"
 #include "absl/flags/parse.h"
 #include "auth/server_security.h"
+#include "auth/server_security_flags.h"
 #include "cache/blob_checking_action_cache.h"
 #include "cache/rocksdb_cache.h"
 #include "cache/service/cache_service.h"
@@ -24,14 +25,6 @@ ABSL_FLAG(std::string, listen, "127.0.0.1:7070",
           "address to serve on; port 0 picks a free one");
 ABSL_FLAG(std::string, root, "/var/lib/farm-cache", "cache directory");
 ABSL_FLAG(uint64_t, max_bytes, 0, "blob byte budget; 0 means no limit");
-ABSL_FLAG(std::string, tls_cert, "", "server certificate (PEM); turns on TLS");
-ABSL_FLAG(std::string, tls_key, "", "server private key (PEM)");
-ABSL_FLAG(std::string, tls_client_ca, "",
-          "CA whose client certificates are identities (mTLS)");
-ABSL_FLAG(std::string, tokens, "",
-          "identities: one 'TOKEN TENANT ROLE' a line (re-read on change)");
-ABSL_FLAG(bool, insecure, false,
-          "allow a non-loopback address without TLS or identities");
 
 int main(int argc, char** argv) {
   farm::UnderscoreFlagNames(argc, argv);
@@ -44,17 +37,13 @@ int main(int argc, char** argv) {
   sigaddset(&stop, SIGINT);
   pthread_sigmask(SIG_BLOCK, &stop, nullptr);
 
-  farm::auth::ServerSecurityFlags security_flags;
-  security_flags.tls_cert = absl::GetFlag(FLAGS_tls_cert);
-  security_flags.tls_key = absl::GetFlag(FLAGS_tls_key);
-  security_flags.tls_client_ca = absl::GetFlag(FLAGS_tls_client_ca);
-  security_flags.tokens = absl::GetFlag(FLAGS_tokens);
-  security_flags.insecure = absl::GetFlag(FLAGS_insecure);
+  farm::auth::ServerSecurityFlags security_flags =
+      farm::auth::ServerSecurityFlagsFromCommandLine();
   absl::StatusOr<std::unique_ptr<farm::auth::ServerSecurity>> security =
       farm::auth::ServerSecurity::Make(
           "farm-cache", absl::GetFlag(FLAGS_listen), security_flags);
   if (!security.ok()) {
-    std::cerr << "farm-cache: " << security.status().message() << "\n";
+    std::cerr << security.status().message() << "\n";  // names farm-cache
     return 1;
   }
 

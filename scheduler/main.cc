@@ -7,9 +7,11 @@
 #include "absl/flags/flag.h"
 #include "absl/flags/parse.h"
 #include "absl/flags/usage.h"
+#include "absl/strings/match.h"
 #include "absl/synchronization/notification.h"
 #include "auth/client_token.h"
 #include "auth/server_security.h"
+#include "auth/server_security_flags.h"
 #include "cache/service/grpc_server.h"
 #include "common/command_flags.h"
 #include "common/logging.h"
@@ -22,14 +24,6 @@ ABSL_FLAG(std::string, cache, "",
           "address of a farm-cache; empty keeps the cache under --root");
 ABSL_FLAG(int64_t, cache_max_bytes, 0, "byte budget of the embedded cache");
 ABSL_FLAG(int64_t, lease_seconds, 10, "worker lease without heartbeats");
-ABSL_FLAG(std::string, tls_cert, "", "server certificate (PEM); turns on TLS");
-ABSL_FLAG(std::string, tls_key, "", "server private key (PEM)");
-ABSL_FLAG(std::string, tls_client_ca, "",
-          "CA whose client certificates are identities (mTLS)");
-ABSL_FLAG(std::string, tokens, "",
-          "identities: one 'TOKEN TENANT ROLE' a line (re-read on change)");
-ABSL_FLAG(bool, insecure, false,
-          "allow a non-loopback address without TLS or identities");
 ABSL_FLAG(std::string, cache_tls_ca, "", "CA of the farm-cache's certificate");
 ABSL_FLAG(std::string, cache_tls_cert, "",
           "client certificate for the farm-cache");
@@ -48,7 +42,11 @@ void OnSignal(int) {
 }
 
 int Fail(const absl::Status& status) {
-  std::cerr << "farm-scheduler: " << status.message() << "\n";
+  // Some messages already start with the program's name.
+  if (!absl::StartsWith(status.message(), "farm-scheduler")) {
+    std::cerr << "farm-scheduler: ";
+  }
+  std::cerr << status.message() << "\n";
   return 1;
 }
 
@@ -104,12 +102,8 @@ int main(int argc, char** argv) {
   farm::UnderscoreFlagNames(argc, argv);
   absl::ParseCommandLine(argc, argv);
 
-  farm::auth::ServerSecurityFlags security_flags;
-  security_flags.tls_cert = absl::GetFlag(FLAGS_tls_cert);
-  security_flags.tls_key = absl::GetFlag(FLAGS_tls_key);
-  security_flags.tls_client_ca = absl::GetFlag(FLAGS_tls_client_ca);
-  security_flags.tokens = absl::GetFlag(FLAGS_tokens);
-  security_flags.insecure = absl::GetFlag(FLAGS_insecure);
+  farm::auth::ServerSecurityFlags security_flags =
+      farm::auth::ServerSecurityFlagsFromCommandLine();
   absl::StatusOr<std::unique_ptr<farm::auth::ServerSecurity>> security =
       farm::auth::ServerSecurity::Make(
           "farm-scheduler", absl::GetFlag(FLAGS_listen), security_flags);
