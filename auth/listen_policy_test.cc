@@ -67,8 +67,9 @@ TEST(CheckListenSecurityTest, RefusesAnOpenPlaintextServer) {
   EXPECT_EQ(status.code(), absl::StatusCode::kFailedPrecondition);
   EXPECT_EQ(status.message(),
             "farm-scheduler: refusing to listen on 0.0.0.0:7700 in plaintext "
-            "with no identities: anyone who can reach it could run builds as "
-            "root on the workers. Add --tls-cert FILE --tls-key FILE, and "
+            "with no identities: anyone who can reach it could act as an "
+            "admin (run builds as root on the workers, or rewrite the cache). "
+            "Add --tls-cert FILE --tls-key FILE, and "
             "--tokens FILE or --tls-client-ca FILE; or pass --insecure to "
             "accept the risk.");
   status = CheckListenSecurity("farm-cache", "[::]:7701", false, false, false);
