@@ -34,8 +34,9 @@ absl::Status RunCommand(const StepInputs& in, const std::string& rootfs) {
   spec.env = in.builder->RunEnvironment();
   spec.cwd = in.builder->working_dir();
   spec.user = in.builder->user();
-  spec.network = run->network == "none" ? executor::NetworkMode::kNone
-                                        : executor::NetworkMode::kHost;
+  spec.network = run->network == "none"   ? executor::NetworkMode::kNone
+                 : run->network == "host" ? executor::NetworkMode::kHost
+                                          : executor::NetworkMode::kPrivate;
   spec.security = run->security == "insecure"
                       ? executor::SecurityMode::kInsecure
                       : executor::SecurityMode::kSandbox;

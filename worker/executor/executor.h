@@ -8,6 +8,7 @@
 #include <vector>
 
 #include "absl/status/statusor.h"
+#include "absl/time/time.h"
 #include "worker/executor/cancellation.h"
 #include "worker/executor/output.h"
 
@@ -18,8 +19,23 @@ namespace farm::executor {
 inline constexpr char kDefaultHostname[] = "buildkitsandbox";
 
 enum class NetworkMode {
-  kHost,  // share the worker's network (Docker's build default)
+  // A network namespace of its own with outbound access through a
+  // user-mode network stack, the host's loopback out of reach, and DNS from
+  // the host's resolv.conf: RUN's default, as Docker's bridge network.
+  kPrivate,
+  kHost,  // share the worker's network (RUN --network=host, entitled)
   kNone,  // a private network namespace holding only lo
+};
+
+// What one process may use; zero means no limit. A process that reaches a
+// limit is killed, and ExitStatus::killed_by says which limit.
+struct ResourceLimits {
+  uint64_t memory_bytes = 0;  // memory (and swap) of the container
+  int64_t pids = 0;           // processes and threads at once
+  double cpus = 0;            // CPU time, in cores (1.5: one and a half)
+  absl::Duration timeout = absl::ZeroDuration();  // wall time
+  // Bytes the process may add under ProcessSpec::writable_dir.
+  uint64_t disk_bytes = 0;
 };
 
 enum class SecurityMode {
@@ -53,8 +69,14 @@ struct ProcessSpec {
   // "uid:gid", "name:gid", "uid:group". "" is root.
   std::string user;
   std::string hostname = kDefaultHostname;
-  NetworkMode network = NetworkMode::kHost;
+  NetworkMode network = NetworkMode::kPrivate;
   SecurityMode security = SecurityMode::kSandbox;
+  // Docker's default seccomp profile in sandbox mode (never in insecure).
+  bool seccomp = true;
+  ResourceLimits limits;
+  // The directory that takes the process's writes (the overlay's upper
+  // dir), watched for limits.disk_bytes; "" when there is no budget.
+  std::string writable_dir;
   std::vector<Mount> mounts;
   // Sets noNewPrivileges in sandbox mode (the insecure mode never does).
   // BuildKit leaves it off so setuid programs such as sudo work in RUN.
@@ -71,7 +93,10 @@ struct ProcessSpec {
 struct ExitStatus {
   // The process's exit status, or 128 + N when signal N killed it.
   int code = 0;
-  bool success() const { return code == 0; }
+  // When the executor killed it for a limit, which: "memory limit 4 GiB
+  // reached", "time limit 2h reached"; "" otherwise.
+  std::string killed_by;
+  bool success() const { return code == 0 && killed_by.empty(); }
 };
 
 class Executor {

@@ -308,9 +308,14 @@ json BuildOciSpec(const ProcessSpec& spec, const SpecInputs& inputs) {
                                  {{"type", "ipc"}},
                                  {{"type", "uts"}},
                                  {{"type", "mount"}}});
-  // No network namespace means the host's network, Docker's build default.
-  if (spec.network == NetworkMode::kNone) {
+  // No network namespace means the host's network (RUN --network=host).
+  if (spec.network == NetworkMode::kNone ||
+      (spec.network == NetworkMode::kPrivate &&
+       inputs.network_namespace.empty())) {
     namespaces.push_back({{"type", "network"}});
+  } else if (spec.network == NetworkMode::kPrivate) {
+    namespaces.push_back(
+        {{"type", "network"}, {"path", inputs.network_namespace}});
   }
 
   json linux = {{"namespaces", namespaces}};
@@ -323,6 +328,12 @@ json BuildOciSpec(const ProcessSpec& spec, const SpecInputs& inputs) {
     linux["resources"] = {{"devices", SandboxDeviceRules()}};
     linux["maskedPaths"] = MaskedPaths();
     linux["readonlyPaths"] = ReadonlyPaths();
+    if (spec.seccomp && inputs.seccomp != nullptr) {
+      linux["seccomp"] = *inputs.seccomp;
+    }
+  }
+  if (!inputs.cgroups_path.empty()) {
+    linux["cgroupsPath"] = inputs.cgroups_path;
   }
   return {
       {"ociVersion", "1.0.2"},

@@ -46,6 +46,15 @@ struct SpecInputs {
   // RLIMIT_NOFILE, soft and hard: kOpenFilesLimit unless the worker cannot
   // raise its own hard limit that far (no CAP_SYS_RESOURCE).
   uint64_t open_files_limit = kOpenFilesLimit;
+  // NetworkMode::kPrivate: the network namespace the network sandbox made
+  // (a bind-mounted nsfs file) for the container to join; "" gives a fresh
+  // namespace with only lo.
+  std::string network_namespace;
+  // The linux.seccomp section (Docker's default profile for these
+  // capabilities and this architecture); null for none.
+  const nlohmann::json* seccomp = nullptr;
+  // The container's cgroup (linux.cgroupsPath); "" leaves it to runc.
+  std::string cgroups_path;
 };
 
 // kInvalidArgument when the spec cannot be run: no args, an env entry

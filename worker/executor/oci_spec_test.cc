@@ -176,6 +176,7 @@ TEST(OciSpecTest, SandboxMasksPathsAndRestrictsDevices) {
 
 TEST(OciSpecTest, NamespacesFollowTheNetworkMode) {
   ProcessSpec spec = Spec();
+  spec.network = NetworkMode::kHost;
   EXPECT_THAT(Namespaces(BuildOciSpec(spec, Inputs())),
               ElementsAre("pid", "ipc", "uts", "mount"));
   spec.network = NetworkMode::kNone;

@@ -151,7 +151,9 @@ TEST_F(SandboxTest, EtcFilesHostnameAndResolvConf) {
   EXPECT_EQ(Check("cat /etc/hosts"),
             absl::StripSuffix(HostsFileContent(kDefaultHostname), "\n"));
   EXPECT_EQ(Check("hostname"), "buildkitsandbox");
-  EXPECT_EQ(Check("cat /etc/resolv.conf"),
+  ProcessSpec host;
+  host.network = NetworkMode::kHost;
+  EXPECT_EQ(Check("cat /etc/resolv.conf", host),
             "nameserver 127.0.0.53\nnameserver 10.1.2.3\nsearch lan");
   // Read-only binds; the rootfs's own copies stay as they were.
   EXPECT_NE(Sh("echo x >> /etc/hosts").code(), 0);
@@ -181,7 +183,10 @@ TEST_F(SandboxTest, NetworkNoneHasOnlyLoopback) {
   // The host network shows the worker's interfaces.
   absl::StatusOr<std::vector<std::string>> host = ListDir("/sys/class/net");
   ASSERT_TRUE(host.ok());
-  EXPECT_EQ(Check("ls /sys/class/net"), absl::StrJoin(*host, "\n"));
+  ProcessSpec host_network;
+  host_network.network = NetworkMode::kHost;
+  EXPECT_EQ(Check("ls /sys/class/net", host_network),
+            absl::StrJoin(*host, "\n"));
 }
 
 TEST_F(SandboxTest, OpenFilesLimit) {
