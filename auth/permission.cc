@@ -41,6 +41,7 @@ const absl::flat_hash_map<std::string, Permission>& MethodTable() {
       {"/farm.proto.WorkerService/ListWorkers", P::kAdminister},
       {"/farm.proto.WorkerService/Stats", P::kAdminister},
       {"/farm.proto.WorkerService/DrainWorker", P::kAdminister},
+      {"/farm.proto.ImageService/ReadImageBlob", P::kImages},
       {"/farm.proto.ImageService/ListImages", P::kImages},
       {"/farm.proto.ImageService/InspectImage", P::kImages},
       {"/farm.proto.ImageService/TagImage", P::kImages},

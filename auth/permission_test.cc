@@ -124,7 +124,7 @@ TEST(PermissionForMethodTest, EveryFarmRpcHasAPermission) {
       ++methods;
     }
   }
-  EXPECT_EQ(methods, 27);
+  EXPECT_EQ(methods, 28);
 }
 
 }  // namespace

@@ -24,6 +24,9 @@ absl::StatusOr<std::vector<absl::string_view>> SplitLine(
     absl::string_view line) {
   std::vector<absl::string_view> fields =
       absl::StrSplit(line, absl::ByAnyChar(" \t"), absl::SkipEmpty());
+  // A comment may follow the three fields ("TOKEN team-a client # CI").
+  // Only after them: a token may itself hold a '#'.
+  if (fields.size() > 3 && absl::StartsWith(fields[3], "#")) fields.resize(3);
   if (fields.size() != 3) {
     return absl::InvalidArgumentError(
         absl::StrCat("expected TOKEN TENANT ROLE separated by spaces, found ",

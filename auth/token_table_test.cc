@@ -76,10 +76,24 @@ TEST(TokenTableTest, WrongFieldCountsNameTheLine) {
               HasSubstr("/etc/farm/tokens:2: expected TOKEN TENANT ROLE"));
   EXPECT_THAT(status.message(), HasSubstr("found 2 fields"));
 
-  status = ParseError(absl::StrCat(kTokenA, " team-a admin # the admins"));
+  status = ParseError(absl::StrCat(kTokenA, " team-a admin extra words"));
   EXPECT_EQ(status.code(), absl::StatusCode::kInvalidArgument);
   EXPECT_THAT(status.message(), HasSubstr(":1: "));
-  EXPECT_THAT(status.message(), HasSubstr("found 6 fields"));
+  EXPECT_THAT(status.message(), HasSubstr("found 5 fields"));
+}
+
+TEST(TokenTableTest, ACommentMayFollowTheFields) {
+  absl::StatusOr<TokenTable> table =
+      TokenTable::Parse(absl::StrCat(kTokenA, " team-a admin # the admins\n",
+                                     kTokenB, " team-b client #ci\n"),
+                        "tokens");
+  ASSERT_TRUE(table.ok()) << table.status();
+  EXPECT_EQ(table->size(), 2u);
+  EXPECT_EQ(table->Find(kTokenA)->role, Role::kAdmin);
+  // A '#' inside a token is part of it.
+  table = TokenTable::Parse("abc#defghijklmnopq team-a client", "tokens");
+  ASSERT_TRUE(table.ok()) << table.status();
+  EXPECT_TRUE(table->Find("abc#defghijklmnopq").has_value());
 }
 
 TEST(TokenTableTest, BadTenantsAndRolesAreRefused) {

@@ -27,9 +27,9 @@ absl::StatusOr<DockerfileSource> ReadDockerfile(const std::string& context,
   }
   absl::StatusOr<std::string> content = ReadFile(source.path);
   if (!content.ok()) {
-    return absl::Status(content.status().code(),
-                        absl::StrCat("reading the Dockerfile: ",
-                                     content.status().message()));
+    return absl::Status(
+        content.status().code(),
+        absl::StrCat("reading the Dockerfile: ", content.status().message()));
   }
   source.content = *std::move(content);
   return source;

@@ -12,8 +12,8 @@
 namespace farm::client {
 
 struct DockerfileSource {
-  std::string path;     // as found on disk ("-" for standard input)
-  std::string name;     // how errors name it: its base name
+  std::string path;  // as found on disk ("-" for standard input)
+  std::string name;  // how errors name it: its base name
   std::string content;
 };
 

@@ -45,8 +45,7 @@ absl::StatusOr<CommandLine> CommandLine::Parse(
       continue;
     }
     if (!spec.with_value.count(name)) {
-      return absl::InvalidArgumentError(
-          absl::StrCat("unknown flag: ", arg));
+      return absl::InvalidArgumentError(absl::StrCat("unknown flag: ", arg));
     }
     if (!has_value) {
       if (i + 1 >= args.size()) {

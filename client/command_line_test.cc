@@ -43,8 +43,7 @@ TEST(CommandLineTest, StopsAtPositionalWhenAsked) {
   auto cli = CommandLine::Parse({"--rm", "img", "ls", "-l"}, spec);
   ASSERT_TRUE(cli.ok()) << cli.status();
   EXPECT_TRUE(cli->Has("rm"));
-  EXPECT_EQ(cli->positional(),
-            (std::vector<std::string>{"img", "ls", "-l"}));
+  EXPECT_EQ(cli->positional(), (std::vector<std::string>{"img", "ls", "-l"}));
 }
 
 TEST(CommandLineTest, DoubleDashEndsFlags) {

@@ -16,8 +16,8 @@ using Json = nlohmann::ordered_json;
 absl::StatusOr<Json> ParseJson(const std::string& text, const char* what) {
   Json json = Json::parse(text, nullptr, false);
   if (json.is_discarded() || !json.is_object()) {
-    return absl::DataLossError(absl::StrCat("the image's ", what,
-                                            " is not a JSON object"));
+    return absl::DataLossError(
+        absl::StrCat("the image's ", what, " is not a JSON object"));
   }
   return json;
 }
@@ -122,8 +122,8 @@ absl::StatusOr<std::string> HistoryTable(
     }
     std::string by = step.value("created_by", "");
     if (!no_trunc && by.size() > 45) by = by.substr(0, 44) + "…";
-    rows.push_back({id, created, by, HumanSize(sizes[n]),
-                    step.value("comment", "")});
+    rows.push_back(
+        {id, created, by, HumanSize(sizes[n]), step.value("comment", "")});
   }
   return FormatTable(rows);
 }

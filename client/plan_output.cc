@@ -44,9 +44,9 @@ std::string PlanToJson(const proto::StageGraph& graph) {
 
 std::string PlanToText(const proto::StageGraph& graph) {
   std::map<int, std::string> names = StageNames(graph);
-  std::string out = absl::StrCat(graph.stages_size(),
-                                 graph.stages_size() == 1 ? " stage" : " stages",
-                                 " to run, in order:\n");
+  std::string out = absl::StrCat(
+      graph.stages_size(), graph.stages_size() == 1 ? " stage" : " stages",
+      " to run, in order:\n");
   for (const proto::PlannedStage& stage : graph.stages()) {
     std::vector<std::string> deps;
     for (int dep : stage.depends_on()) deps.push_back(names[dep]);

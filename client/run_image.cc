@@ -2,21 +2,19 @@
 
 #include <fcntl.h>
 #include <signal.h>
-
-#include <atomic>
-#include <chrono>
 #include <sys/file.h>
 #include <sys/random.h>
 #include <unistd.h>
 
 #include <atomic>
+#include <chrono>
 #include <thread>
 
 #include "absl/cleanup/cleanup.h"
 #include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
-#include "cache/remote/remote_blob_store.h"
 #include "client/command_line.h"
+#include "client/image_blob_store.h"
 #include "common/fs.h"
 #include "common/grpc_status.h"
 #include "common/logging.h"
@@ -277,7 +275,9 @@ absl::StatusOr<int> RunImage(const RunOptions& options,
   if (spec.tty && !HasEnv(spec.env, "TERM")) SetEnv(spec.env, "TERM", "xterm");
 
   const std::string run_dir = JoinPath(root, "run");
-  cache::RemoteBlobStore blobs(channel);
+  // The image's blobs through the farm's image service: a client may read
+  // those of its own images and nothing else of the CAS.
+  ImageBlobStore blobs(channel, options.image);
   ASSIGN_OR_RETURN(std::unique_ptr<RunStore> store,
                    RunStore::Open(run_dir, &blobs));
   ASSIGN_OR_RETURN(std::unique_ptr<snapshot::Workspace> workspace,

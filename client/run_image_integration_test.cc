@@ -40,8 +40,26 @@ class OneImageService : public proto::ImageService::Service {
     response->set_manifest(manifest);
     return grpc::Status::OK;
   }
+  // The image's blobs from the cache, as the farm's ImageService serves
+  // them (any blob of the image; this fake does not check which).
+  grpc::Status ReadImageBlob(
+      grpc::ServerContext*, const proto::ReadImageBlobRequest* request,
+      grpc::ServerWriter<proto::ArchiveChunk>* writer) override {
+    absl::StatusOr<Digest> digest = Digest::Parse(request->digest());
+    if (request->reference() != "busybox:latest" || !digest.ok()) {
+      return grpc::Status(grpc::StatusCode::NOT_FOUND, "not here");
+    }
+    absl::StatusOr<std::string> data =
+        cache::GetBlob(*blobs, *digest, 64 << 20);
+    if (!data.ok()) return grpc::Status(grpc::StatusCode::NOT_FOUND, "gone");
+    proto::ArchiveChunk chunk;
+    chunk.set_data(*data);
+    writer->Write(chunk);
+    return grpc::Status::OK;
+  }
   std::string config;
   std::string manifest;
+  cache::BlobStore* blobs = nullptr;
 };
 
 class RunImageTest : public ::testing::Test {
@@ -81,6 +99,7 @@ class RunImageTest : public ::testing::Test {
     descriptor.size = layer->size;
     manifest.layers.push_back(descriptor);
     images_.manifest = manifest.ToJson();
+    images_.blobs = cache_.blobs();
 
     service_ = std::make_unique<cache::CacheService>(
         cache_.blobs(), cache_.actions(), &cache_, &open_);

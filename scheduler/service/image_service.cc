@@ -1,5 +1,6 @@
 #include "scheduler/service/image_service.h"
 
+#include "absl/strings/str_cat.h"
 #include "absl/time/time.h"
 #include "auth/service/call_identity.h"
 #include "common/grpc_status.h"
@@ -154,6 +155,36 @@ grpc::Status ImageService::PushImage(grpc::ServerContext* context,
   if (!pushed.ok()) return ToGrpcStatus(pushed.status());
   *response = *pushed;
   return grpc::Status::OK;
+}
+
+grpc::Status ImageService::ReadImageBlob(
+    grpc::ServerContext* context, const proto::ReadImageBlobRequest* request,
+    grpc::ServerWriter<proto::ArchiveChunk>* writer) {
+  absl::StatusOr<ImageStore*> store = StoreOf(*context);
+  if (!store.ok()) return ToGrpcStatus(store.status());
+  absl::StatusOr<ImageInfo> info = (*store)->Get(request->reference());
+  if (!info.ok()) return ToGrpcStatus(info.status());
+  absl::StatusOr<Digest> digest = Digest::Parse(request->digest());
+  if (!digest.ok()) return ToGrpcStatus(digest.status());
+  // Only what the image is made of: a digest alone opens nothing.
+  bool part = digest->ToString() == info->record.manifest_digest ||
+              *digest == info->manifest.config.digest;
+  for (const auto& layer : info->manifest.layers) {
+    part = part || layer.digest == *digest;
+  }
+  if (!part) {
+    return grpc::Status(
+        grpc::StatusCode::NOT_FOUND,
+        absl::StrCat("blob ", request->digest(), " is not part of image ",
+                     request->reference()));
+  }
+  absl::StatusOr<std::unique_ptr<ByteReader>> blob = blobs_->Get(*digest);
+  if (!blob.ok()) return ToGrpcStatus(blob.status());
+  ChunkByteWriter<proto::ArchiveChunk> out(writer);
+  absl::StatusOr<uint64_t> copied = Copy(**blob, out);
+  absl::Status status = copied.status();
+  if (status.ok()) status = out.Close();
+  return ToGrpcStatus(status);
 }
 
 }  // namespace farm::scheduler

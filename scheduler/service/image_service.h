@@ -63,6 +63,9 @@ class ImageService final : public proto::ImageService::Service {
   grpc::Status PushImage(grpc::ServerContext* context,
                          const proto::PushImageRequest* request,
                          proto::PushImageResponse* response) override;
+  grpc::Status ReadImageBlob(
+      grpc::ServerContext* context, const proto::ReadImageBlobRequest* request,
+      grpc::ServerWriter<proto::ArchiveChunk>* writer) override;
 
  private:
   // The caller's tenant's store, once the caller may use images.

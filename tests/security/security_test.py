@@ -257,6 +257,48 @@ RUN echo still-served > /s
         self.assertIn("team-a", listed)
         self.assertIn("team-b", listed)
 
+    def test_farm_run_reads_only_the_tenants_own_images(self):
+        ran = self.farm("run", "--rm", "app-a:1", "cat", "/a", who="a")
+        self.assertEqual(ran.returncode, 0, ran.stderr)
+        self.assertEqual(ran.stdout.strip(), "made-by-a")
+        denied = self.farm("run", "--rm", "app-a:1", "cat", "/a", who="b")
+        self.assertNotEqual(denied.returncode, 0)
+        self.assertIn("No such image", denied.stderr)
+        # The blob service hands out only the blobs of the named image.
+        code, image = self.raw(
+            "a", "/farm.proto.ImageService/InspectImage",
+            image_pb2.InspectImageRequest(reference="app-a:1"),
+            image_pb2.InspectImageResponse)
+        self.assertEqual(code, grpc.StatusCode.OK, image)
+        layer = json.loads(image.manifest)["layers"][-1]["digest"]
+        channel = grpc.secure_channel(
+            self.cluster.address,
+            grpc.ssl_channel_credentials(root_certificates=self.ca))
+        read = channel.unary_stream(
+            "/farm.proto.ImageService/ReadImageBlob",
+            request_serializer=lambda m: m.SerializeToString(),
+            response_deserializer=image_pb2.ArchiveChunk.FromString)
+        def fetch(who, reference, digest):
+            metadata = [("authorization",
+                         f"Bearer {self.cluster.token(who)}")]
+            try:
+                data = b"".join(c.data for c in read(
+                    image_pb2.ReadImageBlobRequest(reference=reference,
+                                                   digest=digest),
+                    metadata=metadata, timeout=30))
+                return grpc.StatusCode.OK, data
+            except grpc.RpcError as e:
+                return e.code(), b""
+        code, data = fetch("a", "app-a:1", layer)
+        self.assertEqual(code, grpc.StatusCode.OK)
+        self.assertGreater(len(data), 0)
+        self.assertEqual(fetch("b", "app-a:1", layer)[0],
+                         grpc.StatusCode.NOT_FOUND)
+        other = "sha256:" + "0" * 64
+        self.assertEqual(fetch("a", "app-a:1", other)[0],
+                         grpc.StatusCode.NOT_FOUND)
+        channel.close()
+
     def test_tenant_b_cannot_see_or_attach_to_tenant_as_builds(self):
         build_id = self.a_build.output().split('"build_id":"')[1].split('"')[0]
         self.assertRegex(build_id, r"^b[0-9a-f]{20}$")
