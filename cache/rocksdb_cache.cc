@@ -68,7 +68,8 @@ absl::Status RetireIdleWals(rocksdb::DB* db,
 
 absl::StatusOr<std::unique_ptr<RocksDbCache>> RocksDbCache::Open(
     const Options& options) {
-  RETURN_IF_ERROR(MakeDirs(options.root));
+  // Blobs of every tenant's builds: for the cache's user only.
+  RETURN_IF_ERROR(MakeDirs(options.root, 0700));
   rocksdb::DBOptions db_options;
   db_options.create_if_missing = true;
   db_options.create_missing_column_families = true;

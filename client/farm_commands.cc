@@ -31,6 +31,16 @@ std::string Ago(int64_t unix_nanos) {
   return HumanDuration(absl::Now() - absl::FromUnixNanos(unix_nanos)) + " ago";
 }
 
+// The STATE column of `farm workers`.
+std::string WorkerState(const proto::WorkerSummary& worker) {
+  if (worker.draining()) return "draining";
+  if (worker.disk_full()) {
+    return absl::StrCat("disk full (", HumanSize(worker.disk_free_bytes()),
+                        " free)");
+  }
+  return "ready";
+}
+
 }  // namespace
 
 int RunCacheCommand(const std::vector<std::string>& args,
@@ -128,11 +138,10 @@ int RunWorkersCommand(const std::vector<std::string>& args,
   std::vector<std::vector<std::string>> rows = {
       {"WORKER", "SLOTS", "RUNNING", "CACHED", "LAST HEARTBEAT", "STATE"}};
   for (const auto& worker : response.workers()) {
-    rows.push_back({worker.worker_id(), absl::StrCat(worker.slots()),
-                    absl::StrCat(worker.running_jobs()),
-                    HumanSize(worker.cached_bytes()),
-                    Ago(worker.last_heartbeat_unix_nanos()),
-                    worker.draining() ? "draining" : "ready"});
+    rows.push_back(
+        {worker.worker_id(), absl::StrCat(worker.slots()),
+         absl::StrCat(worker.running_jobs()), HumanSize(worker.cached_bytes()),
+         Ago(worker.last_heartbeat_unix_nanos()), WorkerState(worker)});
   }
   std::cout << FormatTable(rows);
   return 0;

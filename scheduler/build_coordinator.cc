@@ -324,6 +324,9 @@ absl::StatusOr<proto::StageJob> BuildCoordinator::MakeJob(const StageState& s) {
   }
   *job.mutable_secrets() = spec_.request.secrets();
   job.set_tenant(spec_.tenant);
+  if (spec_.request.has_run_limits()) {
+    *job.mutable_run_limits() = spec_.request.run_limits();
+  }
   job.add_build_ids(spec_.build_id);
   return job;
 }

@@ -230,7 +230,9 @@ absl::StatusOr<std::unique_ptr<FarmNode>> FarmNode::Open(
   }
   node->options_ = options;
   node->spool_dir_ = JoinPath(options.root, "spool");
-  RETURN_IF_ERROR(MakeDirs(options.root, 0711));
+  // The scheduler's state (blobs, images, tenant keys) is no other local
+  // user's business; the embedded farm's worker lives under it too.
+  RETURN_IF_ERROR(MakeDirs(options.root, 0700));
   RETURN_IF_ERROR(node->OpenCache(options));
   RETURN_IF_ERROR(node->OpenImages(options));
   node->fetch_policy_ =

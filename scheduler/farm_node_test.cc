@@ -2,6 +2,8 @@
 // images are pinned in that cache, so its byte budget never evicts them.
 #include "scheduler/farm_node.h"
 
+#include <sys/stat.h>
+
 #include <memory>
 #include <string>
 
@@ -127,6 +129,15 @@ TEST_F(FarmNodeTest, ImagesBlobsArePinnedInASeparateCache) {
       ListDir(JoinPath(dir_, "farm-cache/farm-pins"));
   ASSERT_TRUE(pin_files.ok());
   EXPECT_EQ(pin_files->size(), 1u);
+}
+
+TEST_F(FarmNodeTest, RootsAreForTheirOwnerOnly) {
+  OpenNode();
+  for (const char* root : {"scheduler", "farm-cache"}) {
+    struct stat st;
+    ASSERT_EQ(stat(JoinPath(dir_, root).c_str(), &st), 0) << root;
+    EXPECT_EQ(st.st_mode & 07777, 0700u) << root;
+  }
 }
 
 }  // namespace

@@ -10,7 +10,16 @@ namespace {
 
 std::string DedupKey(const proto::StageJob& job) {
   std::string last = job.keys_size() > 0 ? job.keys(job.keys_size() - 1) : "";
-  return absl::StrCat(last, job.no_cache() ? "/no-cache" : "");
+  std::string key = absl::StrCat(last, job.no_cache() ? "/no-cache" : "");
+  // A build with limits of its own shares no job with one without: the
+  // limits decide whether the job succeeds.
+  if (job.has_run_limits()) {
+    const proto::RunLimits& limits = job.run_limits();
+    absl::StrAppend(&key, "/limits:", limits.memory_bytes(), ",", limits.pids(),
+                    ",", limits.cpus(), ",", limits.timeout_ms(), ",",
+                    limits.disk_bytes());
+  }
+  return key;
 }
 
 }  // namespace
@@ -49,7 +58,7 @@ WorkerState* JobScheduler::PickWorker(const Job& job) {
   int best_overlap = -1;
   double best_load = 0;
   for (auto& [id, worker] : workers_) {
-    if (worker.draining ||
+    if (worker.draining || worker.disk_full ||
         static_cast<int>(worker.running.size()) >= worker.slots) {
       continue;
     }
@@ -138,6 +147,8 @@ std::vector<SchedulerAction> JobScheduler::WorkerJoined(
   worker.slots = std::max(1, reg.slots());
   worker.layers.insert(reg.layers().begin(), reg.layers().end());
   worker.cached_bytes = reg.cached_bytes();
+  worker.disk_full = reg.disk_full();
+  worker.disk_free_bytes = reg.disk_free_bytes();
   worker.last_heartbeat = clock_->Now();
   Dispatch(out);
   return out;
@@ -152,6 +163,8 @@ std::vector<SchedulerAction> JobScheduler::WorkerHeartbeat(
   worker.last_heartbeat = clock_->Now();
   worker.cached_bytes = beat.cached_bytes();
   worker.draining = beat.draining();
+  worker.disk_full = beat.disk_full();
+  worker.disk_free_bytes = beat.disk_free_bytes();
   for (const std::string& id : beat.layers_added()) worker.layers.insert(id);
   for (const std::string& id : beat.layers_removed()) worker.layers.erase(id);
   Dispatch(out);

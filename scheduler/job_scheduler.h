@@ -3,8 +3,12 @@
 // run once however many builds wait on them; a job goes to a worker that
 // already holds its base layers, else to the least loaded one; workers hold
 // leases renewed by heartbeats, and a job whose worker is lost is re-queued
-// until it has cost kMaxAttempts workers. No threads, no sockets: the
-// service feeds it events and carries out the actions it returns.
+// until it has cost kMaxAttempts workers. A job a worker reports as failed
+// is finished with that error and never re-queued: the job's own failures
+// (a RUN's exit code, kResourceExhausted for a RUN killed at a limit) would
+// fail the same on any worker. Workers that are draining or whose disk is
+// full get no jobs. No threads, no sockets: the service feeds it events and
+// carries out the actions it returns.
 #ifndef FARM_SCHEDULER_JOB_SCHEDULER_H_
 #define FARM_SCHEDULER_JOB_SCHEDULER_H_
 
@@ -70,6 +74,8 @@ struct WorkerState {
   int64_t cached_bytes = 0;
   absl::Time last_heartbeat;
   bool draining = false;
+  bool disk_full = false;  // too little free disk to take jobs
+  int64_t disk_free_bytes = 0;
   std::set<std::string> running;  // job ids
   int64_t completed = 0;
 };

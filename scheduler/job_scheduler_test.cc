@@ -216,5 +216,76 @@ TEST(JobSchedulerTest, EventsReachEveryWaiterWithTheWorkerName) {
   EXPECT_TRUE(s.JobEventFrom("w2", event).empty());
 }
 
+
+TEST(JobSchedulerTest, WorkersWithAFullDiskTakeNoJobsUntilFreed) {
+  SimulatedClock clock;
+  JobScheduler s(&clock);
+  proto::RegisterWorker full = Worker("w1", 2);
+  full.set_disk_full(true);
+  full.set_disk_free_bytes(1 << 20);
+  EXPECT_TRUE(Only<AssignJob>(s.WorkerJoined(full)).empty());
+  EXPECT_TRUE(Only<AssignJob>(s.Submit({"b", 0}, Job("k1"))).empty());
+  EXPECT_EQ(s.queued(), 1u);
+  ASSERT_EQ(s.Workers().size(), 1u);
+  EXPECT_TRUE(s.Workers()[0].disk_full);
+  EXPECT_EQ(s.Workers()[0].disk_free_bytes, 1 << 20);
+  // Another worker with room takes it.
+  auto assigned = Only<AssignJob>(s.WorkerJoined(Worker("w2", 1)));
+  ASSERT_EQ(assigned.size(), 1u);
+  EXPECT_EQ(assigned[0].worker_id, "w2");
+  // The full one takes the next only once a heartbeat says it has room.
+  EXPECT_TRUE(Only<AssignJob>(s.Submit({"b", 1}, Job("k2"))).empty());
+  proto::Heartbeat still_full;
+  still_full.set_disk_full(true);
+  EXPECT_TRUE(Only<AssignJob>(s.WorkerHeartbeat("w1", still_full)).empty());
+  proto::Heartbeat freed;
+  freed.set_disk_free_bytes(int64_t{50} << 30);
+  assigned = Only<AssignJob>(s.WorkerHeartbeat("w1", freed));
+  ASSERT_EQ(assigned.size(), 1u);
+  EXPECT_EQ(assigned[0].worker_id, "w1");
+  EXPECT_FALSE(s.Workers()[0].disk_full);
+}
+
+TEST(JobSchedulerTest, AJobKilledAtALimitFailsAndIsNotRetried) {
+  SimulatedClock clock;
+  JobScheduler s(&clock);
+  s.WorkerJoined(Worker("w1", 1));
+  s.WorkerJoined(Worker("w2", 1));
+  auto assigned = Only<AssignJob>(s.Submit({"b", 0}, Job("k")));
+  ASSERT_EQ(assigned.size(), 1u);
+  const std::string worker = assigned[0].worker_id;
+  proto::JobResult killed;
+  killed.set_job_id("job-1");
+  killed.set_ok(false);
+  killed.set_error_code(static_cast<int>(absl::StatusCode::kResourceExhausted));
+  killed.set_error(
+      "Dockerfile:2: RUN make was killed: memory limit 64 MiB reached");
+  std::vector<SchedulerAction> actions = s.JobResultFrom(worker, killed);
+  EXPECT_TRUE(Only<AssignJob>(actions).empty());
+  auto done = Only<JobDone>(actions);
+  ASSERT_EQ(done.size(), 1u);
+  EXPECT_EQ(done[0].status.code(), absl::StatusCode::kResourceExhausted);
+  EXPECT_EQ(done[0].status.message(), killed.error());
+  EXPECT_EQ(s.queued(), 0u);
+  EXPECT_EQ(s.stats().jobs_retried(), 0);
+  EXPECT_EQ(s.stats().jobs_dispatched(), 1);
+  // The worker stays in the pool and takes the next job.
+  EXPECT_EQ(Only<AssignJob>(s.Submit({"b2", 0}, Job("k2"))).size(), 1u);
+}
+
+TEST(JobSchedulerTest, BuildsWithOtherRunLimitsDoNotShareAJob) {
+  SimulatedClock clock;
+  JobScheduler s(&clock);
+  s.WorkerJoined(Worker("w1", 4));
+  proto::StageJob plain = Job("k");
+  proto::StageJob small = Job("k");
+  small.mutable_run_limits()->set_memory_bytes(64 << 20);
+  EXPECT_EQ(Only<AssignJob>(s.Submit({"b1", 0}, plain)).size(), 1u);
+  EXPECT_EQ(Only<AssignJob>(s.Submit({"b2", 0}, small)).size(), 1u);
+  // The same limits do.
+  EXPECT_TRUE(Only<AssignJob>(s.Submit({"b3", 0}, small)).empty());
+  EXPECT_EQ(s.stats().jobs_deduplicated(), 1);
+}
+
 }  // namespace
 }  // namespace farm::scheduler

@@ -168,6 +168,8 @@ proto::ListWorkersResponse SchedulerCore::ListWorkers() {
         absl::ToUnixNanos(worker.last_heartbeat));
     summary->set_draining(worker.draining);
     summary->set_jobs_completed(worker.completed);
+    summary->set_disk_full(worker.disk_full);
+    summary->set_disk_free_bytes(worker.disk_free_bytes);
   }
   return response;
 }

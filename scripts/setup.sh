@@ -19,6 +19,8 @@ packages=(
   clang-14 libclang-rt-14-dev
   # Runtime and real peers used by the tests.
   runc busybox-static docker-registry skopeo umoci apache2-utils
+  # RUN's private network (the default) and the Debian base of its apt test.
+  slirp4netns mmdebstrap
   ca-certificates curl python3 tar gzip zstd xz-utils bzip2 iproute2 procps
   pkg-config openssl
   # The security test plays a hostile client with raw gRPC calls.
@@ -41,5 +43,7 @@ else
   echo "setup.sh: all ${#packages[@]} packages already installed"
 fi
 
-# helm has no Debian package; the chart test needs it.
+# helm has no Debian package; the chart test needs it, and its offline
+# Kubernetes manifest validator (npm packages, cached outside the checkout).
 "$(dirname "$0")/get_helm.sh"
+"$(dirname "$0")/get_kube_validate.sh"

@@ -3,6 +3,7 @@
 #include <unistd.h>
 
 #include <algorithm>
+#include <optional>
 
 #include "absl/strings/str_cat.h"
 #include "common/logging.h"
@@ -112,6 +113,9 @@ bool Agent::Serve(std::unique_ptr<WorkerStream> stream) {
     reg->set_worker_id(options_.worker_id);
     reg->set_slots(options_.slots);
     reg->set_version(options_.version);
+    const DiskReport disk = CheckDisk();
+    reg->set_disk_full(disk.full);
+    reg->set_disk_free_bytes(disk.free_bytes);
     reported_layers_.clear();
     if (summary_) {
       snapshot::StoreSummary summary = summary_();
@@ -157,10 +161,25 @@ bool Agent::Serve(std::unique_ptr<WorkerStream> stream) {
   return registered;
 }
 
+DiskReport Agent::CheckDisk() {
+  if (!options_.disk) return DiskReport();
+  DiskReport disk = options_.disk();
+  if (disk.full != disk_full_) {
+    FARM_LOG(WARNING) << (disk.full ? "disk nearly full" : "disk space freed")
+                      << ": " << disk.free_bytes << " bytes free; "
+                      << (disk.full ? "taking no jobs" : "taking jobs again");
+  }
+  disk_full_ = disk.full;
+  return disk;
+}
+
 proto::Heartbeat Agent::MakeHeartbeat() {
   proto::Heartbeat beat;
   for (const auto& [id, job] : jobs_) beat.add_running_jobs(id);
   beat.set_draining(draining_);
+  const DiskReport disk = CheckDisk();
+  beat.set_disk_full(disk.full);
+  beat.set_disk_free_bytes(disk.free_bytes);
   if (summary_) {
     snapshot::StoreSummary summary = summary_();
     beat.set_cached_bytes(static_cast<int64_t>(summary.bytes));
@@ -252,6 +271,17 @@ void Agent::RunJob(std::shared_ptr<Session> session, std::string job_id,
     result->set_error_code(static_cast<int>(output.status().code()));
     result->set_error(std::string(output.status().message()));
   }
+  // A job that filled the disk: the scheduler hears before the slot frees.
+  std::optional<proto::WorkerMessage> beat;
+  {
+    absl::MutexLock lock(&mu_);
+    const bool was_full = disk_full_;
+    if (options_.disk && options_.disk().full != was_full) {
+      beat.emplace();
+      *beat->mutable_heartbeat() = MakeHeartbeat();
+    }
+  }
+  if (beat.has_value()) session->Send(*beat);
   session->Send(message);
 
   absl::MutexLock lock(&mu_);

@@ -2,8 +2,9 @@
 // dials out (the scheduler never dials a worker), registers its id, slots
 // and the layers its snapshot store holds, runs every assigned job on a
 // thread of its own, streams the jobs' events and results back, sends
-// heartbeats at the interval the scheduler asks for, reconnects with
-// exponential backoff when the stream drops, and drains on request.
+// heartbeats at the interval the scheduler asks for (saying too when its
+// disk is too full to take jobs), reconnects with exponential backoff when
+// the stream drops, and drains on request.
 #ifndef FARM_WORKER_AGENT_H_
 #define FARM_WORKER_AGENT_H_
 
@@ -27,6 +28,12 @@
 
 namespace farm::worker {
 
+// What the agent says about the disk under the worker's root.
+struct DiskReport {
+  bool full = false;  // below the reserve: take no jobs
+  int64_t free_bytes = 0;
+};
+
 struct AgentOptions {
   // "" means <hostname>-<pid>.
   std::string worker_id;
@@ -38,6 +45,10 @@ struct AgentOptions {
   // back to the min once a connection registers.
   absl::Duration min_backoff = absl::Milliseconds(200);
   absl::Duration max_backoff = absl::Seconds(30);
+  // Checks the disk (DiskReserve) for each registration and heartbeat, and
+  // after each job; a change from or to full is sent at once, before the
+  // job's result. Null: never full.
+  std::function<DiskReport()> disk;
 };
 
 // <hostname>-<pid>.
@@ -86,6 +97,8 @@ class Agent {
   bool Serve(std::unique_ptr<WorkerStream> stream);
   void Heartbeats(Session* session);
   proto::Heartbeat MakeHeartbeat() ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
+  // Asks options_.disk, logs a change from or to full and remembers it.
+  DiskReport CheckDisk() ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
   void StartJob(std::shared_ptr<Session> session, proto::StageJob job);
   void RunJob(std::shared_ptr<Session> session, std::string job_id,
               uint64_t serial);
@@ -115,6 +128,8 @@ class Agent {
   WorkerStream* stream_ ABSL_GUARDED_BY(mu_) = nullptr;
   // Layers the scheduler has been told about.
   std::set<std::string> reported_layers_ ABSL_GUARDED_BY(mu_);
+  // Whether the scheduler was last told that the disk is full.
+  bool disk_full_ ABSL_GUARDED_BY(mu_) = false;
   // Bumped to wake the heartbeat thread early (draining).
   int heartbeat_nudges_ ABSL_GUARDED_BY(mu_) = 0;
 };

@@ -459,5 +459,35 @@ TEST(DefaultWorkerIdTest, IsHostnameDashPid) {
   EXPECT_EQ(DefaultWorkerId(), absl::StrCat(host, "-", getpid()));
 }
 
+TEST_F(AgentTest, AFullDiskIsReportedAndAJobThatChangesItSaysSoFirst) {
+  std::atomic<bool> full{true};
+  AgentOptions options;
+  options.disk = [&full] {
+    return DiskReport{full.load(), full ? int64_t{1} << 20 : int64_t{1} << 40};
+  };
+  StartAgent(options);
+  std::shared_ptr<Wire> wire = Connected();  // heartbeats only every minute
+  EXPECT_TRUE(last_register_.disk_full());
+  EXPECT_EQ(last_register_.disk_free_bytes(), 1 << 20);
+
+  // A job ends with space freed, and another fills the disk again: each
+  // time a heartbeat saying so comes before the result.
+  for (const bool now_full : {false, true}) {
+    const std::string job = now_full ? "filler" : "cleaner";
+    wire->Send(Assign(job));
+    ASSERT_TRUE(runner_.WaitRunning(1));
+    full = now_full;
+    wire->heartbeats.clear();
+    runner_.Release(job);
+    std::optional<proto::WorkerMessage> m = wire->Until(
+        [](const auto& m) { return m.has_result(); }, absl::Seconds(10));
+    ASSERT_TRUE(m.has_value());
+    ASSERT_EQ(wire->heartbeats.size(), 1u) << job;
+    EXPECT_EQ(wire->heartbeats[0].disk_full(), now_full);
+    EXPECT_EQ(wire->heartbeats[0].disk_free_bytes(),
+              now_full ? int64_t{1} << 20 : int64_t{1} << 40);
+  }
+}
+
 }  // namespace
 }  // namespace farm::worker

@@ -30,6 +30,7 @@ absl::StatusOr<std::unique_ptr<FarmWorker>> FarmWorker::Create(
   stack_options.snapshot_max_bytes = options.snapshot_max_bytes;
   stack_options.runc = options.runc;
   stack_options.source_date_epoch = image::layer::SourceDateEpochFromEnv();
+  stack_options.run_limits = options.run_limits;
   ASSIGN_OR_RETURN(parts->stack,
                    RunnerStack::Create(stack_options, parts->blobs.get(),
                                        parts->actions.get()));
@@ -40,6 +41,12 @@ absl::StatusOr<std::unique_ptr<FarmWorker>> FarmWorker::Create(
   agent_options.slots = options.slots;
   agent_options.min_backoff = options.min_backoff;
   agent_options.max_backoff = options.max_backoff;
+  agent_options.disk = [root = options.root, reserve = options.min_free_disk] {
+    absl::StatusOr<DiskSpace> space = StatDisk(root);
+    if (!space.ok()) return DiskReport();
+    return DiskReport{BelowReserve(*space, reserve),
+                      static_cast<int64_t>(space->free_bytes)};
+  };
   snapshot::SnapshotStore* store = &parts->stack->snapshots();
   parts->agent = std::make_unique<Agent>(agent_options, parts->connector.get(),
                                          &parts->stack->runner(),
@@ -52,7 +59,14 @@ FarmWorker::FarmWorker(std::unique_ptr<Parts> parts)
 
 FarmWorker::~FarmWorker() { Stop(); }
 
-absl::Status FarmWorker::Run() { return agent_->Run(); }
+absl::Status FarmWorker::Run() {
+  absl::Status status = agent_->Run();
+  // No job runs any more: leave no empty cgroups behind either.
+  if (absl::Status removed = parts_->stack->RemoveCgroups(); !removed.ok()) {
+    FARM_LOG(WARNING) << "removing the RUN cgroups: " << removed;
+  }
+  return status;
+}
 
 void FarmWorker::Start() {
   if (thread_.joinable()) return;

@@ -16,18 +16,27 @@
 #include "absl/status/statusor.h"
 #include "absl/time/time.h"
 #include "worker/agent.h"
+#include "worker/disk_reserve.h"
+#include "worker/executor/executor.h"
 
 namespace farm::worker {
 
 struct FarmWorkerOptions {
   // The worker's own state: <root>/snapshots, executor, cache-mounts and
-  // scratch (emptied at start).
+  // scratch (emptied at start). Created 0700; what a previous run on it
+  // left (containers, cgroups, mounts) is removed at start.
   std::string root;
   int slots = 1;
   std::string worker_id;  // "" means <hostname>-<pid>
   // Bytes of unused unpacked layers the snapshot store keeps; 0: no limit.
   uint64_t snapshot_max_bytes = uint64_t{10} << 30;
   std::string runc = "runc";
+  // The limits of each RUN; a build's own can only lower them. None here;
+  // farm-worker's flags default to executor::DefaultRunLimits().
+  executor::ResourceLimits run_limits;
+  // With less free disk than this on the root's filesystem the worker takes
+  // no jobs (farm-worker --min-free-disk, default 5%). None here.
+  DiskReserve min_free_disk;
   // Reconnect backoff of the agent.
   absl::Duration min_backoff = absl::Milliseconds(200);
   absl::Duration max_backoff = absl::Seconds(30);

@@ -5,6 +5,7 @@
 #include "worker/farm_worker.h"
 
 #include <signal.h>
+#include <sys/stat.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -215,6 +216,24 @@ TEST_F(FarmWorkerTest, SigtermLetsTheRunningJobFinishThenExitsZero) {
   ASSERT_EQ(waitpid(pid, &status, 0), pid);
   EXPECT_TRUE(WIFEXITED(status)) << status;
   EXPECT_EQ(WEXITSTATUS(status), 0);
+}
+
+TEST_F(FarmWorkerTest, ARootServesOneWorkerAtATime) {
+  FarmWorkerOptions options;
+  options.root = JoinPath(dir_, "shared-root");
+  absl::StatusOr<std::unique_ptr<FarmWorker>> first =
+      FarmWorker::Create(*DialScheduler(address_), options);
+  ASSERT_TRUE(first.ok()) << first.status();
+  struct stat st;
+  ASSERT_EQ(stat(options.root.c_str(), &st), 0);
+  EXPECT_EQ(st.st_mode & 07777, 0700u);
+  absl::StatusOr<std::unique_ptr<FarmWorker>> second =
+      FarmWorker::Create(*DialScheduler(address_), options);
+  EXPECT_EQ(second.status().code(), absl::StatusCode::kUnavailable);
+  EXPECT_THAT(second.status().message(), HasSubstr("in use"));
+  first->reset();
+  second = FarmWorker::Create(*DialScheduler(address_), options);
+  EXPECT_TRUE(second.ok()) << second.status();
 }
 
 TEST_F(FarmWorkerTest, RelativeRootIsRejected) {

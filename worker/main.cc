@@ -1,5 +1,7 @@
 // farm-worker --scheduler ADDR --root DIR [--slots N] [--id ID]
-//             [--cache-bytes N] [--runc PATH]
+//             [--cache-bytes N] [--runc PATH] [--run-memory SIZE]
+//             [--run-pids N] [--run-cpus N] [--run-timeout DURATION]
+//             [--run-disk SIZE] [--min-free-disk SIZE|PERCENT]
 //             [--tls-ca FILE [--tls-cert FILE --tls-key FILE]]
 //             [--token-file FILE]   (or FARM_TOKEN)
 // Connects to a farm scheduler and runs the stage jobs it assigns. SIGTERM
@@ -14,18 +16,96 @@
 
 #include "absl/strings/match.h"
 #include "absl/strings/numbers.h"
+#include "absl/strings/str_cat.h"
+#include "absl/strings/str_replace.h"
 #include "auth/client_token.h"
 #include "common/logging.h"
+#include "worker/disk_reserve.h"
+#include "worker/executor/limits.h"
 #include "worker/farm_worker.h"
+#include "worker/reaper.h"
 #include "worker/grpc_worker_stream.h"
 
 namespace {
 
-constexpr char kUsage[] =
-    "usage: farm-worker --scheduler ADDR --root DIR [--slots N] [--id ID]\n"
-    "                   [--cache-bytes N] [--runc PATH]\n"
-    "                   [--tls-ca FILE [--tls-cert FILE --tls-key FILE]]\n"
-    "                   [--token-file FILE]   (or FARM_TOKEN)\n";
+// "4GiB" for a default in the usage.
+std::string Size(uint64_t bytes) {
+  return absl::StrReplaceAll(farm::executor::FormatBytes(bytes), {{" ", ""}});
+}
+
+std::string Usage() {
+  return absl::StrCat(
+      "usage: farm-worker --scheduler ADDR --root DIR [--slots N] [--id ID]\n"
+      "                   [--cache-bytes N] [--runc PATH]\n"
+      "                   [--run-memory SIZE] [--run-pids N] [--run-cpus N]\n"
+      "                   [--run-timeout DURATION] [--run-disk SIZE]\n"
+      "                   [--min-free-disk SIZE|PERCENT]\n"
+      "                   [--tls-ca FILE [--tls-cert FILE --tls-key FILE]]\n"
+      "                   [--token-file FILE]   (or FARM_TOKEN)\n"
+      "\n"
+      "Limits of each RUN step; a build can lower them (farm build --run-*)\n"
+      "but never raise them, and a step that reaches one is killed and fails\n"
+      "its build. 0 means no limit.\n"
+      "  --run-memory SIZE       memory, swap included (default ",
+      Size(farm::executor::kDefaultRunMemory),
+      ")\n"
+      "  --run-pids N            processes and threads at once (default ",
+      farm::executor::kDefaultRunPids,
+      ")\n"
+      "  --run-cpus N            CPU time in cores, e.g. 1.5 (default 0: all)\n"
+      "  --run-timeout DURATION  wall-clock time, e.g. 90s, 2h (default ",
+      farm::executor::FormatTimeout(farm::executor::kDefaultRunTimeout),
+      ")\n"
+      "  --run-disk SIZE         bytes written to the step's layer (default ",
+      Size(farm::executor::kDefaultRunDisk),
+      ")\n"
+      "  --min-free-disk SIZE|PERCENT\n"
+      "                          take no jobs while the root's filesystem has\n"
+      "                          less free (default ",
+      farm::worker::kDefaultMinFreeDisk,
+      ")\n"
+      "SIZE is bytes or takes a binary suffix: 512MiB, 4GiB (or 4g).\n");
+}
+
+// Parses the --run-* and --min-free-disk values into `options`; false
+// (with a message) for a bad one.
+bool ParseLimits(const std::string& memory, const std::string& pids,
+                 const std::string& cpus, const std::string& timeout,
+                 const std::string& disk, const std::string& min_free_disk,
+                 farm::worker::FarmWorkerOptions& options) {
+  farm::executor::ResourceLimits& limits = options.run_limits;
+  absl::Status status;
+  auto check = [&status](const char* flag, absl::Status parsed) {
+    if (status.ok() && !parsed.ok()) {
+      status = absl::InvalidArgumentError(
+          absl::StrCat("--", flag, ": ", parsed.message()));
+    }
+  };
+  absl::StatusOr<uint64_t> bytes = farm::executor::ParseBytes(memory);
+  check("run-memory", bytes.status());
+  limits.memory_bytes = bytes.value_or(0);
+  if (!absl::SimpleAtoi(pids, &limits.pids) || limits.pids < 0) {
+    check("run-pids", absl::InvalidArgumentError(
+                          absl::StrCat("\"", pids, "\" is not a count")));
+  }
+  absl::StatusOr<double> cores = farm::executor::ParseCpus(cpus);
+  check("run-cpus", cores.status());
+  limits.cpus = cores.value_or(0);
+  absl::StatusOr<absl::Duration> time = farm::executor::ParseTimeout(timeout);
+  check("run-timeout", time.status());
+  limits.timeout = time.value_or(absl::ZeroDuration());
+  bytes = farm::executor::ParseBytes(disk);
+  check("run-disk", bytes.status());
+  limits.disk_bytes = bytes.value_or(0);
+  absl::StatusOr<farm::worker::DiskReserve> reserve =
+      farm::worker::ParseDiskReserve(min_free_disk);
+  check("min-free-disk", reserve.status());
+  options.min_free_disk = reserve.value_or(farm::worker::DiskReserve());
+  if (!status.ok()) {
+    fprintf(stderr, "farm-worker: %s\n", std::string(status.message()).c_str());
+  }
+  return status.ok();
+}
 
 // Reads `--name value` or `--name=value`.
 bool FlagValue(int argc, char** argv, int* i, const char* name,
@@ -48,10 +128,17 @@ bool FlagValue(int argc, char** argv, int* i, const char* name,
 int main(int argc, char** argv) {
   std::string scheduler, slots = "1", cache_bytes, id, root, runc = "runc";
   std::string token_file;
+  std::string run_memory = Size(farm::executor::kDefaultRunMemory);
+  std::string run_pids = absl::StrCat(farm::executor::kDefaultRunPids);
+  std::string run_cpus = "0";
+  std::string run_timeout =
+      farm::executor::FormatTimeout(farm::executor::kDefaultRunTimeout);
+  std::string run_disk = Size(farm::executor::kDefaultRunDisk);
+  std::string min_free_disk = farm::worker::kDefaultMinFreeDisk;
   farm::auth::ClientSecurity security;
   for (int i = 1; i < argc; ++i) {
     if (std::string(argv[i]) == "--help" || std::string(argv[i]) == "-h") {
-      fputs(kUsage, stdout);
+      fputs(Usage().c_str(), stdout);
       return 0;
     }
     if (FlagValue(argc, argv, &i, "scheduler", &scheduler) ||
@@ -60,6 +147,12 @@ int main(int argc, char** argv) {
         FlagValue(argc, argv, &i, "id", &id) ||
         FlagValue(argc, argv, &i, "cache-bytes", &cache_bytes) ||
         FlagValue(argc, argv, &i, "runc", &runc) ||
+        FlagValue(argc, argv, &i, "run-memory", &run_memory) ||
+        FlagValue(argc, argv, &i, "run-pids", &run_pids) ||
+        FlagValue(argc, argv, &i, "run-cpus", &run_cpus) ||
+        FlagValue(argc, argv, &i, "run-timeout", &run_timeout) ||
+        FlagValue(argc, argv, &i, "run-disk", &run_disk) ||
+        FlagValue(argc, argv, &i, "min-free-disk", &min_free_disk) ||
         FlagValue(argc, argv, &i, "tls-ca", &security.tls_ca) ||
         FlagValue(argc, argv, &i, "tls-cert", &security.tls_cert) ||
         FlagValue(argc, argv, &i, "tls-key", &security.tls_key) ||
@@ -67,7 +160,7 @@ int main(int argc, char** argv) {
       continue;
     }
     fprintf(stderr, "farm-worker: unknown argument \"%s\"\n%s", argv[i],
-            kUsage);
+            Usage().c_str());
     return 2;
   }
   farm::worker::FarmWorkerOptions options;
@@ -78,8 +171,22 @@ int main(int argc, char** argv) {
       !absl::SimpleAtoi(slots, &options.slots) || options.slots < 1 ||
       (!cache_bytes.empty() &&
        !absl::SimpleAtoi(cache_bytes, &options.snapshot_max_bytes))) {
-    fputs(kUsage, stderr);
+    fputs(Usage().c_str(), stderr);
     return 2;
+  }
+  if (!ParseLimits(run_memory, run_pids, run_cpus, run_timeout, run_disk,
+                   min_free_disk, options)) {
+    return 2;
+  }
+
+  // Before any thread: the reaper kills this worker's steps if it dies
+  // without cleaning up (kill -9).
+  if (absl::Status reaper =
+          root[0] == '/' ? farm::worker::StartReaper(root) : absl::OkStatus();
+      !reaper.ok()) {
+    fprintf(stderr, "farm-worker: %s\n",
+            std::string(reaper.message()).c_str());
+    return 1;
   }
 
   // Signals are taken by one thread with sigwait, never by a handler;

@@ -1,10 +1,33 @@
 #include "worker/runner_stack.h"
 
+#include <fcntl.h>
+#include <sys/file.h>
+
+#include <cerrno>
+
 #include "absl/strings/str_cat.h"
 #include "common/fs.h"
+#include "common/logging.h"
 #include "common/status_macros.h"
+#include "worker/executor/cgroup.h"
+#include "worker/executor/leftovers.h"
+#include "worker/executor/limits.h"
 
 namespace farm::worker {
+
+RunnerStack::~RunnerStack() {
+  runner_.reset();
+  if (absl::Status status = RemoveCgroups(); !status.ok()) {
+    FARM_LOG(WARNING) << "removing cgroup " << cgroup_parent_ << ": " << status;
+  }
+}
+
+absl::Status RunnerStack::RemoveCgroups() {
+  if (cgroup_parent_.empty()) return absl::OkStatus();
+  absl::StatusOr<executor::CgroupMounts> mounts = executor::FindCgroupMounts();
+  if (!mounts.ok()) return mounts.status();
+  return executor::KillCgroupTree(*mounts, cgroup_parent_);
+}
 
 absl::StatusOr<std::unique_ptr<RunnerStack>> RunnerStack::Create(
     RunnerStackOptions options, cache::BlobStore* blobs,
@@ -14,6 +37,33 @@ absl::StatusOr<std::unique_ptr<RunnerStack>> RunnerStack::Create(
         absl::StrCat("worker root must be absolute: \"", options.root, "\""));
   }
   auto stack = std::unique_ptr<RunnerStack>(new RunnerStack);
+  // Other local users have no business in here: layers hold what builds
+  // made, setuid programs and device nodes included.
+  RETURN_IF_ERROR(MakeDirs(options.root, 0700));
+  const std::string lock = JoinPath(options.root, "lock");
+  stack->lock_ = ScopedFd(
+      open(lock.c_str(), O_RDWR | O_CREAT | O_CLOEXEC | O_NOFOLLOW, 0600));
+  if (stack->lock_.get() < 0) return ErrnoStatus(errno, "opening " + lock);
+  if (flock(stack->lock_.get(), LOCK_EX | LOCK_NB) != 0) {
+    return errno == EWOULDBLOCK ? absl::UnavailableError(absl::StrCat(
+                                      "worker root ", options.root,
+                                      " is in use by another process"))
+                                : ErrnoStatus(errno, "locking " + lock);
+  }
+  ASSIGN_OR_RETURN(stack->cgroup_parent_,
+                   executor::CgroupParentForRoot(options.root));
+  // Before anything else on the root: what a previous process left
+  // running or mounted there.
+  executor::LeftoverScope leftovers;
+  leftovers.runc = options.runc;
+  leftovers.runc_root = JoinPath(options.root, "executor/runc");
+  leftovers.cgroup_parent = stack->cgroup_parent_;
+  leftovers.mount_root = options.root;
+  if (absl::Status status = executor::CleanLeftovers(leftovers); !status.ok()) {
+    FARM_LOG(ERROR) << "cleaning up after a previous run on " << options.root
+                    << ": " << status;
+  }
+  RETURN_IF_ERROR(RemoveAll(JoinPath(options.root, "executor/bundles")));
   snapshot::SnapshotStoreOptions snapshot_options;
   snapshot_options.root = JoinPath(options.root, "snapshots");
   snapshot_options.max_bytes = options.snapshot_max_bytes;
@@ -25,6 +75,7 @@ absl::StatusOr<std::unique_ptr<RunnerStack>> RunnerStack::Create(
   // Docker leaves empty /proc, /dev and /sys in the first RUN layer of a
   // base that lacks them; so does farm (tests/compat run-bare-base).
   executor_options.remove_system_stubs = false;
+  executor_options.cgroup_parent = stack->cgroup_parent_;
   ASSIGN_OR_RETURN(stack->executor_,
                    executor::RuncExecutor::Create(executor_options));
   stack->cache_mounts_ =
@@ -45,6 +96,9 @@ absl::StatusOr<std::unique_ptr<RunnerStack>> RunnerStack::Create(
   env.context_mirrors = stack->context_mirrors_.get();
   env.scratch_dir = JoinPath(options.root, "scratch");
   env.source_date_epoch = options.source_date_epoch;
+  env.run_limits = options.run_limits;
+  FARM_LOG(INFO) << "RUN limits: " << executor::DescribeLimits(env.run_limits)
+                 << "; cgroups under " << stack->cgroup_parent_;
   // What a crashed worker left behind is of no use to anyone.
   RETURN_IF_ERROR(RemoveAll(env.scratch_dir));
   RETURN_IF_ERROR(MakeDirs(env.scratch_dir, 0700));

@@ -1,7 +1,9 @@
 // RunnerStack: the local half of a worker, under one root directory: the
 // snapshot store, runc, the cache-mount directories and the StageRunner
 // that drives them, over a CAS and an action cache given from outside
-// (remote ones in farm-worker, local ones in tests).
+// (remote ones in farm-worker, local ones in tests). It starts by removing
+// what a previous process on the same root left behind (containers,
+// cgroups, mounts: executor/leftovers.h).
 #ifndef FARM_WORKER_RUNNER_STACK_H_
 #define FARM_WORKER_RUNNER_STACK_H_
 
@@ -13,6 +15,7 @@
 #include "absl/status/statusor.h"
 #include "cache/action_cache.h"
 #include "cache/blob_store.h"
+#include "common/fs.h"
 #include "worker/cache_mounts.h"
 #include "worker/context_mirrors.h"
 #include "worker/executor/runc_executor.h"
@@ -23,7 +26,7 @@ namespace farm::worker {
 
 struct RunnerStackOptions {
   // <root>/snapshots, executor, cache-mounts, contexts and scratch (emptied
-  // here).
+  // here). Created 0700 if missing.
   std::string root;
   // Bytes of unused unpacked layers to keep; 0: no limit.
   uint64_t snapshot_max_bytes = 0;
@@ -34,29 +37,45 @@ struct RunnerStackOptions {
   uint64_t context_mirror_max_bytes = uint64_t{2} << 30;
   // SOURCE_DATE_EPOCH of the worker's environment.
   std::optional<int64_t> source_date_epoch;
+  // The limits of each RUN (farm-worker --run-*); a build's own can only
+  // lower them. None by default. RUN steps run in cgroups under
+  // CgroupParentForRoot(root) either way.
+  executor::ResourceLimits run_limits;
 };
 
 class RunnerStack {
  public:
   // `blobs` and `actions` are not owned and must outlive the stack.
-  // kInvalidArgument for a relative root; the store's and executor's
-  // errors otherwise.
+  // kInvalidArgument for a relative root; kUnavailable while another
+  // process holds the root (<root>/lock); the store's and executor's errors
+  // otherwise.
   static absl::StatusOr<std::unique_ptr<RunnerStack>> Create(
       RunnerStackOptions options, cache::BlobStore* blobs,
       cache::ActionCache* actions);
 
   StageRunner& runner() { return *runner_; }
   snapshot::SnapshotStore& snapshots() { return *snapshots_; }
+  // The cgroup the RUN steps run under.
+  const std::string& cgroup_parent() const { return cgroup_parent_; }
+  // Removes that cgroup (and anything left in it) from every hierarchy;
+  // once no job runs any more. The next RUN makes it again.
+  absl::Status RemoveCgroups();
+
+  ~RunnerStack();
 
  private:
   RunnerStack() = default;
 
+  // flock(2) on <root>/lock, held until everything else is gone: one
+  // process per root, since starting cleans up whatever runs there.
+  ScopedFd lock_;
   // Destroyed bottom-up: the runner before what it uses.
   std::unique_ptr<snapshot::SnapshotStore> snapshots_;
   std::unique_ptr<executor::RuncExecutor> executor_;
   std::unique_ptr<CacheMounts> cache_mounts_;
   std::unique_ptr<ContextMirrors> context_mirrors_;
   std::unique_ptr<StageRunner> runner_;
+  std::string cgroup_parent_;
 };
 
 }  // namespace farm::worker

@@ -13,8 +13,10 @@
 #include "common/logging.h"
 #include "common/status_macros.h"
 #include "worker/config_builder.h"
+#include "worker/executor/limits.h"
 #include "worker/job_plan.h"
 #include "worker/layer_publisher.h"
+#include "worker/run_limits.h"
 #include "worker/source_trees.h"
 #include "worker/step_actions.h"
 
@@ -68,6 +70,8 @@ class StageRun {
   std::optional<SourceTrees> sources_;
   std::vector<proto::LayerRef> chain_;
   std::optional<int64_t> source_date_epoch_;
+  // Each RUN's: the worker's, lowered by the job's own.
+  executor::ResourceLimits run_limits_;
 };
 
 absl::Status StageRun::Start() {
@@ -106,6 +110,8 @@ absl::Status StageRun::Start() {
   builder_.emplace(*std::move(builder));
   chain_ = std::move(base->layers);
   source_date_epoch_ = SourceDateEpoch(job_, env_.source_date_epoch);
+  run_limits_ =
+      executor::TightestLimits(env_.run_limits, FromProto(job_.run_limits()));
   sources_.emplace(job_, env_.snapshots, env_.blobs, env_.context_mirrors,
                    scratch_);
   reporter_->Done(0, env_.clock->Now() - start);
@@ -141,7 +147,7 @@ absl::Status StageRun::Step(int index) {
   reporter_->Started(index, planned.text());
   absl::StatusOr<bool> cached = Execute(index);
   if (!cached.ok()) {
-    absl::Status status = Annotate(
+    absl::Status status = AnnotateStep(
         cached.status(), absl::StrCat(plan_->dockerfile_name, ":",
                                       planned.line(), ": ", planned.text()));
     reporter_->Error(index, status.message(), env_.clock->Now() - start);
@@ -232,6 +238,8 @@ absl::StatusOr<proto::LayerRef> StageRun::MakeLayer(int index) {
   in.scratch_dir = step_dir;
   in.output = &output;
   in.cancel = &cancel_;
+  in.limits = run_limits_;
+  in.writable_dir = workspace->upper();
   if (instruction.As<dockerfile::RunInstruction>() != nullptr) {
     RETURN_IF_ERROR(RunCommand(in, workspace->rootfs()));
   } else if (instruction.As<dockerfile::WorkdirInstruction>() != nullptr) {

@@ -43,6 +43,9 @@ struct StageRunnerEnv {
   // SOURCE_DATE_EPOCH of the worker's environment; a build arg of that
   // name takes precedence.
   std::optional<int64_t> source_date_epoch;
+  // The worker's limits of each RUN (farm-worker --run-*); a job's own
+  // (StageJob.run_limits) can only lower them. None by default.
+  executor::ResourceLimits run_limits;
 };
 
 class StageRunner : public JobRunner {
@@ -53,7 +56,9 @@ class StageRunner : public JobRunner {
   // instruction, every layer (base first) and the last key. Thread-safe:
   // jobs may run at once. Errors name the Dockerfile line and the
   // instruction ("Dockerfile:4: RUN make: exit code 2" and the last output
-  // lines, kInvalidArgument), kCancelled once `cancel` fires (the running
+  // lines, kInvalidArgument; "Dockerfile:4: RUN make was killed: memory
+  // limit 4 GiB reached" and the lines, kResourceExhausted, for a RUN that
+  // reached one of its limits), kCancelled once `cancel` fires (the running
   // container is stopped, the workspaces removed), kFailedPrecondition
   // when the job does not match its Dockerfile, and the codes of the
   // caches and the snapshot store.

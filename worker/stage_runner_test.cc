@@ -275,6 +275,45 @@ TEST_F(StageRunnerTest, FailingRunNamesLineInstructionExitCodeAndOutput) {
       absl::StatusCode::kNotFound);
 }
 
+TEST_F(StageRunnerTest, RunKilledAtALimitSaysWhichAndCachesNothing) {
+  struct Case {
+    const char* run;
+    proto::RunLimits limits;
+    const char* message;
+  };
+  proto::RunLimits memory;
+  memory.set_memory_bytes(32 << 20);
+  proto::RunLimits disk;  // counted in the workspace's upper dir
+  disk.set_disk_bytes(4 << 20);
+  const Case cases[] = {
+      {"RUN echo hog && x=aaaaaaaaaaaaaaaa && while true; do x=\"$x$x\"; done",
+       memory,
+       "Dockerfile:2: RUN echo hog && x=aaaaaaaaaaaaaaaa && while true; do "
+       "x=\"$x$x\"; done was killed: memory limit 32 MiB reached\nhog"},
+      {"RUN head -c 8388608 /dev/zero > /big", disk,
+       "Dockerfile:2: RUN head -c 8388608 /dev/zero > /big was killed: disk "
+       "budget 4 MiB reached"},
+  };
+  for (const Case& c : cases) {
+    testing::TestBuild build =
+        Build(absl::StrCat("FROM busybox:latest\n", c.run, "\n"));
+    build.run_limits = c.limits;
+    testing::RecordingSink events;
+    absl::StatusOr<proto::StageOutput> output = RunTarget(build, events);
+    EXPECT_EQ(output.status().code(), absl::StatusCode::kResourceExhausted);
+    EXPECT_EQ(output.status().message(), c.message);
+    std::vector<proto::BuildEvent> all = events.events();
+    ASSERT_FALSE(all.empty());
+    EXPECT_EQ(all.back().kind(), proto::BuildEvent::STEP_ERROR);
+    EXPECT_EQ(all.back().text(), c.message);
+    absl::StatusOr<proto::StageJob> job = testing::MakeJob(build, 0, {});
+    ASSERT_TRUE(job.ok());
+    EXPECT_EQ(
+        worker_->actions().Get(*Digest::Parse(job->keys(1))).status().code(),
+        absl::StatusCode::kNotFound);
+  }
+}
+
 TEST_F(StageRunnerTest, UnknownUserAndRequiredSecretFailClearly) {
   testing::RecordingSink events;
   absl::StatusOr<proto::StageOutput> user =

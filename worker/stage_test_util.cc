@@ -244,6 +244,9 @@ absl::StatusOr<proto::StageJob> MakeJob(
   *job.mutable_context() = build.context;
   job.set_no_cache(build.no_cache);
   job.mutable_secrets()->insert(build.secrets.begin(), build.secrets.end());
+  if (build.run_limits.ByteSizeLong() > 0) {
+    *job.mutable_run_limits() = build.run_limits;
+  }
   job.set_attempt(1);
 
   auto source_layers = [&](const proto::StageRef& ref)

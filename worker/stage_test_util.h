@@ -72,6 +72,7 @@ struct TestBuild {
   proto::ContextManifest context;
   bool no_cache = false;
   std::map<std::string, std::string> secrets;  // --secret values by id
+  proto::RunLimits run_limits;                 // --run-* values
 };
 
 // Plans `build` and runs its stages in order with `runner`, each stage's

@@ -1,5 +1,6 @@
 #include "worker/step_actions.h"
 
+#include "absl/strings/cord.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/strip.h"
 #include "common/fs.h"
@@ -13,6 +14,10 @@
 
 namespace farm::worker {
 namespace {
+
+// Marks the status of a RUN killed at a limit, whose message continues the
+// instruction's text rather than following a colon.
+constexpr char kRunKilledPayload[] = "type.farm.dev/run-killed";
 
 // Writes CAS blob `digest` to `path`.
 absl::Status FetchBlob(cache::BlobStore& blobs, const std::string& digest,
@@ -42,6 +47,8 @@ absl::Status RunCommand(const StepInputs& in, const std::string& rootfs) {
                       : executor::SecurityMode::kSandbox;
   // BuildKit leaves no-new-privileges off, so sudo and friends work.
   spec.no_new_privileges = false;
+  spec.limits = in.limits;
+  spec.writable_dir = in.writable_dir;
 
   // Docker leaves /etc behind on a base without it: the directory that
   // held the stubs of the generated hosts, hostname and resolv.conf.
@@ -71,12 +78,27 @@ absl::Status RunCommand(const StepInputs& in, const std::string& rootfs) {
   ASSIGN_OR_RETURN(executor::ExitStatus exit,
                    in.executor->Run(rootfs, spec, tail, *in.cancel));
   if (exit.success()) return absl::OkStatus();
-  std::string message = absl::StrCat("exit code ", exit.code);
+  const bool killed = !exit.killed_by.empty();
+  std::string message = killed ? absl::StrCat("was killed: ", exit.killed_by)
+                               : absl::StrCat("exit code ", exit.code);
   std::string lines = tail.Tail();
   if (!lines.empty()) {
     absl::StrAppend(&message, "\n", absl::StripSuffix(lines, "\n"));
   }
-  return absl::InvalidArgumentError(message);
+  if (!killed) return absl::InvalidArgumentError(message);
+  // The step's own doing, on any worker: the scheduler does not retry it.
+  absl::Status status = absl::ResourceExhaustedError(message);
+  status.SetPayload(kRunKilledPayload, absl::Cord(exit.killed_by));
+  return status;
+}
+
+absl::Status AnnotateStep(const absl::Status& status, absl::string_view where) {
+  if (status.ok()) return status;
+  if (!status.GetPayload(kRunKilledPayload).has_value()) {
+    return Annotate(status, where);
+  }
+  return absl::Status(status.code(),
+                      absl::StrCat(where, " ", status.message()));
 }
 
 absl::Status CopyFiles(const StepInputs& in, const std::string& rootfs) {

@@ -38,6 +38,11 @@ struct StepInputs {
   std::string scratch_dir;
   // Where a RUN's output lines go.
   executor::OutputSink* output = nullptr;
+  // A RUN's limits (the lower of the worker's and the build's), and the
+  // directory that takes its writes (the workspace's upper dir), whose
+  // growth counts against limits.disk_bytes.
+  executor::ResourceLimits limits;
+  std::string writable_dir;
   const executor::Cancellation* cancel = nullptr;
 };
 
@@ -45,9 +50,16 @@ struct StepInputs {
 inline constexpr size_t kFailedRunTailLines = 10;
 
 // Runs a RUN in `rootfs`. A non-zero exit is kInvalidArgument "exit code N"
-// followed by the last lines of output; the executor's errors pass through
-// (kCancelled, kNotFound for an unknown user, ...).
+// followed by the last lines of output; a run killed at one of its limits is
+// kResourceExhausted "was killed: memory limit 4 GiB reached" (see
+// AnnotateStep), also followed by the last lines; the executor's errors
+// pass through (kCancelled, kNotFound for an unknown user, ...).
 absl::Status RunCommand(const StepInputs& in, const std::string& rootfs);
+
+// `status` of the instruction `where` ("Dockerfile:4: RUN make"): "where:
+// message", or "where was killed: ..." for a RUN killed at a limit. Keeps
+// the code.
+absl::Status AnnotateStep(const absl::Status& status, absl::string_view where);
 
 // Runs a COPY or ADD into `rootfs`; ADD's URLs come from the CAS
 // (job.url_blobs). Errors are the file operations'.

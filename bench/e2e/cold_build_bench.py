@@ -8,6 +8,11 @@ process start to exit. Target: farm no slower. farm is also timed from a new
 --root without that priming build, the base unpacked inside the timed build.
 
     bazel run //bench:cold_build_bench [-- --runs N --no-docker]
+        [--context DIR] [--baseline-farm OLD_FARM_BINARY]
+
+--context bench/e2e/fifty_runs builds a Dockerfile of 50 short RUN steps,
+where what each RUN costs shows. --baseline-farm times an older farm binary
+(say, one built before a change) as a third side in the same run.
 """
 
 import os
@@ -20,14 +25,14 @@ import harness
 TAG = "bench/multi-stage-cold:latest"
 
 
-def fresh_farm(args, work, base, unpack_base):
+def fresh_farm(binary, work, base, unpack_base):
     """A farm root with nothing but the base image, and its environment."""
     root = os.path.join(work, "farm")
     cache_home = os.path.join(work, "cache-home")
     shutil.rmtree(root, ignore_errors=True)
     shutil.rmtree(cache_home, ignore_errors=True)
     env = harness.farm_env(cache_home)
-    farm = [args.farm, "--root", root]
+    farm = [binary, "--root", root]
     harness.run(farm + ["load", "-i", base], env=env)
     if unpack_base:
         prime = os.path.join(work, "prime")
@@ -41,16 +46,20 @@ def fresh_farm(args, work, base, unpack_base):
 def main():
     p = harness.parser(__doc__, runs=7, warmup=1)
     p.add_argument("--context", default=harness.example("multi-stage"))
+    p.add_argument("--baseline-farm", default=None,
+                   help="an older farm binary, timed as a third side")
     args = harness.parse(p)
-    farm_ms, unpacking_ms, docker_ms = (harness.Samples(), harness.Samples(),
-                                        harness.Samples())
-    title = "Cold build of examples/multi-stage (embedded farm)"
+    farm_ms, unpacking_ms, docker_ms, baseline_ms = (
+        harness.Samples(), harness.Samples(), harness.Samples(),
+        harness.Samples())
+    name = os.path.basename(os.path.normpath(args.context))
+    title = f"Cold build of {name} (embedded farm)"
     with harness.Run(args, "farm-bench-cold-", title) as run:
         base = run.base_image()
         peer = docker_peer.start_for(run, base)
 
-        def farm_step(i, unpack_base, samples):
-            farm, env = fresh_farm(args, run.work, base, unpack_base)
+        def farm_step(i, unpack_base, samples, binary=args.farm):
+            farm, env = fresh_farm(binary, run.work, base, unpack_base)
             os.sync()
             ms, _ = harness.timed(farm + ["build", "-q", "-t", TAG,
                                           args.context], env=env)
@@ -68,6 +77,9 @@ def main():
 
         steps = [lambda i: farm_step(i, True, farm_ms),
                  lambda i: farm_step(i, False, unpacking_ms)]
+        if args.baseline_farm:
+            baseline = os.path.abspath(args.baseline_farm)
+            steps.append(lambda i: farm_step(i, True, baseline_ms, baseline))
         if peer is not None:
             steps.append(docker_step)
         harness.interleave(args.runs, steps, warmup=args.warmup)
@@ -80,6 +92,13 @@ def main():
             report.add("Docker's time ÷ farm's", f"{ratio:.2f}", "")
         report.add("cold build, base unpacked during the build (median)",
                    unpacking_ms.describe(), "")
+        if args.baseline_farm:
+            report.add("cold build, base unpacked, baseline farm (median)",
+                       baseline_ms.describe(), docker_ms.describe())
+            report.add("added by this farm over the baseline (median)",
+                       harness.format_ms(farm_ms.median() -
+                                         baseline_ms.median()), "")
+            report.note(f"baseline farm: {args.baseline_farm}")
         report.note(f"{args.runs} timed runs per side after {args.warmup} "
                     "warm-up run(s), alternating; the caches are emptied "
                     "before every run.")

@@ -29,6 +29,7 @@
 #include "common/logging.h"
 #include "common/status_macros.h"
 #include "dockerfile/dockerignore.h"
+#include "worker/run_limits.h"
 
 namespace farm::client::build {
 
@@ -207,6 +208,10 @@ int BuildCommand::Run() {
   request.mutable_secrets()->insert(secrets->begin(), secrets->end());
   request.mutable_labels()->insert(options_.labels.begin(),
                                    options_.labels.end());
+  const proto::RunLimits run_limits = worker::ToProto(options_.run_limits);
+  if (run_limits.ByteSizeLong() > 0) {
+    *request.mutable_run_limits() = run_limits;
+  }
   for (const std::string& p : ignore->patterns()) {
     request.add_ignore_patterns(p);
   }

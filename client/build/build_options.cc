@@ -1,18 +1,66 @@
 #include "client/build/build_options.h"
 
+#include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
 #include "client/build_inputs.h"
 #include "client/command_line.h"
 #include "common/status_macros.h"
+#include "worker/executor/limits.h"
 
 namespace farm::client::build {
+namespace {
+
+// `value` of flag `flag` parsed by `parse`, or `fallback` when not given.
+template <typename T, typename Parse>
+absl::StatusOr<T> Optional(const CommandLine& cli, const char* flag,
+                           Parse parse, T fallback) {
+  if (!cli.Has(flag)) return fallback;
+  absl::StatusOr<T> value = parse(cli.Get(flag));
+  if (!value.ok()) {
+    return absl::InvalidArgumentError(
+        absl::StrCat("--", flag, ": ", value.status().message()));
+  }
+  return value;
+}
+
+// The --run-* flags: limits of each RUN that lower the workers'.
+absl::StatusOr<executor::ResourceLimits> ParseRunLimits(
+    const CommandLine& cli) {
+  executor::ResourceLimits limits;
+  ASSIGN_OR_RETURN(
+      limits.memory_bytes,
+      Optional<uint64_t>(cli, "run-memory", executor::ParseBytes, 0));
+  auto count = [](absl::string_view text) -> absl::StatusOr<int64_t> {
+    int64_t n = 0;
+    if (!absl::SimpleAtoi(text, &n) || n < 0) {
+      return absl::InvalidArgumentError(
+          absl::StrCat("\"", text, "\" is not a count"));
+    }
+    return n;
+  };
+  ASSIGN_OR_RETURN(limits.pids, Optional<int64_t>(cli, "run-pids", count, 0));
+  ASSIGN_OR_RETURN(limits.cpus,
+                   Optional<double>(cli, "run-cpus", executor::ParseCpus, 0));
+  ASSIGN_OR_RETURN(
+      limits.timeout,
+      Optional<absl::Duration>(cli, "run-timeout", executor::ParseTimeout,
+                               absl::ZeroDuration()));
+  ASSIGN_OR_RETURN(
+      limits.disk_bytes,
+      Optional<uint64_t>(cli, "run-disk", executor::ParseBytes, 0));
+  return limits;
+}
+
+}  // namespace
 
 absl::StatusOr<BuildOptions> ParseBuildOptions(
     const std::vector<std::string>& args, const std::string& env_remote) {
   FlagSpec spec;
-  spec.with_value = {"tag",      "file",     "target",  "build-arg",
-                     "platform", "progress", "remote",  "output",
-                     "secret",   "label",    "iidfile", "allow"};
+  spec.with_value = {"tag",        "file",     "target",   "build-arg",
+                     "platform",   "progress", "remote",   "output",
+                     "secret",     "label",    "iidfile",  "allow",
+                     "run-memory", "run-pids", "run-cpus", "run-timeout",
+                     "run-disk"};
   spec.boolean = {"no-cache", "pull", "push", "quiet", "help"};
   spec.aliases = {{"t", "tag"},
                   {"f", "file"},
@@ -72,6 +120,7 @@ absl::StatusOr<BuildOptions> ParseBuildOptions(
     ASSIGN_OR_RETURN(SecretSource secret, ParseSecretFlag(text));
     options.secrets.push_back(std::move(secret));
   }
+  ASSIGN_OR_RETURN(options.run_limits, ParseRunLimits(cli));
   if (options.push && options.tags.empty()) {
     return absl::InvalidArgumentError("--push needs at least one -t tag");
   }

@@ -11,6 +11,7 @@
 #include "client/build/output_files.h"
 #include "client/build/secrets.h"
 #include "client/progress/printer_factory.h"
+#include "worker/executor/executor.h"
 
 namespace farm::client::build {
 
@@ -37,13 +38,16 @@ struct BuildOptions {
   std::vector<std::string> entitlements;
   // Keep file hashes between builds of this context (off for `-`).
   bool stat_cache = true;
+  // --run-memory, --run-pids, --run-cpus, --run-timeout, --run-disk: limits
+  // of each RUN, lowering the workers' (0: the worker's).
+  executor::ResourceLimits run_limits;
 };
 
 // `args` are the words after "build"; `env_remote` is $FARM_REMOTE ("" if
 // unset). Errors are kInvalidArgument naming the flag: unknown flags,
-// missing values, a bad --progress, --output or --secret, not exactly one
-// CONTEXT,
-// -q with an output on standard output, --push without a tag.
+// missing values, a bad --progress, --output, --secret or --run-* value,
+// not exactly one CONTEXT, -q with an output on standard output, --push
+// without a tag.
 absl::StatusOr<BuildOptions> ParseBuildOptions(
     const std::vector<std::string>& args, const std::string& env_remote);
 
@@ -54,6 +58,8 @@ inline constexpr char kBuildUsage[] =
     "           [--secret id=ID[,src=FILE|,env=VAR]]... [--label K=V]...\n"
     "           [--iidfile FILE] [--remote ADDR]\n"
     "           [--allow security.insecure|network.host]...\n"
+    "           [--run-memory SIZE] [--run-pids N] [--run-cpus N]\n"
+    "           [--run-timeout DURATION] [--run-disk SIZE]\n"
     "           [--output type=docker|oci,dest=FILE]... CONTEXT|-\n";
 
 }  // namespace farm::client::build

@@ -117,6 +117,12 @@ TEST(BuildOptionsTest, RejectsBadCommandLines) {
       {{"--label", "=v", "."}, "--label =v: the key is empty"},
       {{"--secret", "id=x,kind=file", "."},
        "--secret id=x,kind=file: unexpected key \"kind\""},
+      {{"--run-memory", "lots", "."},
+       "--run-memory: \"lots\" is not a size (e.g. 4GiB, 512MiB, "
+       "1073741824)"},
+      {{"--run-timeout", "soon", "."},
+       "--run-timeout: \"soon\" is not a duration (e.g. 90s, 2h, 1h30m)"},
+      {{"--run-pids", "-3", "."}, "--run-pids: \"-3\" is not a count"},
   };
   for (const Case& c : cases) {
     auto o = ParseBuildOptions(c.args, "");
@@ -124,6 +130,24 @@ TEST(BuildOptionsTest, RejectsBadCommandLines) {
         << c.message;
     EXPECT_EQ(o.status().message(), c.message);
   }
+}
+
+TEST(BuildOptionsTest, RunLimitsLowerTheWorkers) {
+  auto o = ParseBuildOptions(
+      {"--run-memory", "512MiB", "--run-pids=100", "--run-cpus", "1.5",
+       "--run-timeout", "90s", "--run-disk", "2GiB", "."},
+      "");
+  ASSERT_TRUE(o.ok()) << o.status();
+  EXPECT_EQ(o->run_limits.memory_bytes, uint64_t{512} << 20);
+  EXPECT_EQ(o->run_limits.pids, 100);
+  EXPECT_EQ(o->run_limits.cpus, 1.5);
+  EXPECT_EQ(o->run_limits.timeout, absl::Seconds(90));
+  EXPECT_EQ(o->run_limits.disk_bytes, uint64_t{2} << 30);
+  // None given: every limit is the worker's.
+  auto plain = ParseBuildOptions({"."}, "");
+  ASSERT_TRUE(plain.ok());
+  EXPECT_EQ(plain->run_limits.memory_bytes, 0u);
+  EXPECT_EQ(plain->run_limits.timeout, absl::ZeroDuration());
 }
 
 }  // namespace

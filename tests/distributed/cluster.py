@@ -154,7 +154,8 @@ class Cluster:
             raise RuntimeError(f"scheduler did not start: {line!r}")
         self.address = f"127.0.0.1:{match.group(1)}"
 
-    def start_worker(self, worker_id, slots=1, token="worker", root=None):
+    def start_worker(self, worker_id, slots=1, token="worker", root=None,
+                     args=()):
         log = self._log(f"worker-{worker_id}")
         root = root or os.path.join(self.dir, f"worker-{worker_id}")
         security = []
@@ -164,7 +165,7 @@ class Cluster:
                 security += ["--token-file", self.pki_file(f"token-{token}")]
         proc = subprocess.Popen(
             [self.worker_bin, "--scheduler", self.address, "--root", root,
-             "--id", worker_id, "--slots", str(slots), *security],
+             "--id", worker_id, "--slots", str(slots), *security, *args],
             stdout=log, stderr=log)
         self.workers[worker_id] = proc
         return proc
@@ -224,8 +225,16 @@ class Cluster:
         return path
 
     def close(self):
+        # A drained worker exits on its own and leaves nothing behind (its
+        # cgroups go too); one that does not is killed.
         for proc in self.workers.values():
             if proc.poll() is None:
+                proc.send_signal(signal.SIGTERM)
+        deadline = time.time() + 10
+        for proc in self.workers.values():
+            try:
+                proc.wait(timeout=max(0.1, deadline - time.time()))
+            except subprocess.TimeoutExpired:
                 proc.kill()
         if self.scheduler and self.scheduler.poll() is None:
             self.scheduler.send_signal(signal.SIGTERM)

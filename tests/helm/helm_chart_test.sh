@@ -1,47 +1,164 @@
 #!/usr/bin/env bash
-# Lints the chart and renders it with its defaults and with the cache and
-# autoscaling switched off, checking what each rendering must contain.
+# The chart as a platform team would install it: it lints strictly, and its
+# defaults and every documented option (the chart's ci/*-values.yaml)
+# render to manifests that pass the Kubernetes API's schemas (and the KEDA
+# and prometheus-operator CRDs'), the API server's own rules and the
+# chart's invariants (validator/validate.js, chart_checks.js); then what
+# each option must change, the NOTES, and a README entry for every value.
+#
+#   helm_chart_test.sh CHART_YAML
 set -uo pipefail
-chart="$(dirname "$(realpath "$1")")"
-failures=0
-check() {
-  local name="$1"
-  shift
-  if "$@"; then echo "ok   $name"; else echo "FAIL $name"; failures=$((failures + 1)); fi
-}
-has() { grep -qF -- "$2" <<<"$1"; }
-hasnt() { ! grep -qF -- "$2" <<<"$1"; }
+source "$(dirname "$0")/helm_checks.sh"
+helm_checks_init helm_chart "$1"
 
-secured=(--set security.tls.secretName=farm-tls
-         --set security.tokens.secretName=farm-tokens)
-check "helm lint" helm lint "$chart" "${secured[@]}"
-# With no TLS and no identities the servers would refuse to start, so the
-# chart refuses to render and says what to set.
-open_render=$(helm template t "$chart" 2>&1)
-check "no security: refused" has "$open_render" "security.tls.secretName"
-insecure=$(helm template t "$chart" --set security.insecure=true)
-check "insecure: said explicitly" has "$insecure" "- --insecure"
-default=$(helm template t "$chart" "${secured[@]}")
+# The validator itself must catch what it is there for.
+broken=$(node "$here/validator/validate.js" "$modules" "$here/testdata/invalid.yaml")
+check "validator refuses the broken manifests" test $? -ne 0
+check "validator: unknown field" has "$broken" "livenessProbe/grpcc: unknown field"
+check "validator: wrong type" has "$broken" "/spec/replicas: must be integer"
+check "validator: StatefulSet name too long" has "$broken" "longer than 52 characters"
+check "validator: selector and template" has "$broken" "does not match the template's labels"
+check "validator: mount without a volume" has "$broken" 'no volume "missing-volume"'
+check "validator: YAML 1.1 booleans" has "$broken" "/metadata/labels/enabled: must be string"
+check "validator: Service name" has "$broken" "is not a DNS-1035 label"
+check "validator: KEDA's CRD schema" has "$broken" "ScaledObject threshold-not-a-string: /spec/triggers/0/metadata/threshold: must be string"
+check "validator: prometheus-operator's CRD schema" has "$broken" "ServiceMonitor bad-interval: /spec/endpoints/0/interval: must match"
+check "validator: a kind without a schema" has "$broken" "no schema for example.com/v1 Widget"
+
+# Lint and render every documented option; each rendering must validate.
+for values in "$chart"/ci/*-values.yaml; do
+  option=$(basename "$values" -values.yaml)
+  check "lint --strict ($option)" helm lint --strict --quiet "$chart" -f "$values"
+  check "renders ($option)" render "$option" -f "$values"
+  check "validates ($option)" valid "$work/$option.yaml"
+done
+release53=$(printf 'r%.0s' {1..53})
+check "a 53-character release name renders" \
+  eval 'helm template "$release53" "$chart" -f "$chart/ci/default-values.yaml" >"$work/long.yaml"'
+check "names stay within the limits" valid "$work/long.yaml"
+check "Kubernetes 1.23 is refused (gRPC probes)" refused -f "$chart/ci/default-values.yaml" \
+  --kube-version 1.23.9 "chart requires kubeVersion: >=1.24.0-0"
+check "Kubernetes 1.24 renders" render k124 -f "$chart/ci/default-values.yaml" --kube-version 1.24.0
+
+app_version=$(sed -n 's/^appVersion: "\(.*\)"$/\1/p' "$chart/Chart.yaml")
+# The version the binaries report, which scripts/image.sh tags the image with.
+version_h="$chart/../../common/version.h"
+if [[ -f "$version_h" ]]; then
+  check "appVersion is the binaries' version (common/version.h)" \
+    grep -qF "kFarmVersion[] = \"$app_version\";" "$version_h"
+else
+  echo "skip appVersion against common/version.h: no such file"
+fi
+default=$(cat "$work/default.yaml")
+check "image farm:appVersion by default" has "$default" "image: farm:$app_version"
 check "scheduler serves TLS" has "$default" "--tls-cert=/etc/farm/tls/tls.crt"
 check "client certificates" has "$default" "--tls-client-ca=/etc/farm/tls/ca.crt"
-check "scheduler and cache know the tokens" has "$default" "--tokens=/etc/farm/tokens/tokens"
+check "scheduler and cache know the tokens" count "$default" "--tokens=/etc/farm/tokens/tokens" 2
 check "scheduler reaches the cache over TLS" has "$default" "--cache-tls-ca=/etc/farm/tls/ca.crt"
 check "scheduler's token for the cache" has "$default" "--cache-token-file=/etc/farm/tokens/scheduler"
 check "workers trust the CA" has "$default" "--tls-ca=/etc/farm/tls/ca.crt"
 check "workers send the worker token" has "$default" "--token-file=/etc/farm/tokens/worker"
 check "workers see only their own token" has "$default" "- {key: worker, path: worker}"
-check "scheduler statefulset" has "$default" "name: t-farm-scheduler"
 check "scheduler uses the cache service" has "$default" "--cache=t-farm-cache:7800"
-check "cache statefulset with a budget" has "$default" "--max-bytes=400000000000"
+check "cache has a budget" has "$default" "--max-bytes=400000000000"
 check "workers dial the scheduler" has "$default" "--scheduler=t-farm-scheduler:7700"
-check "workers are privileged (runc, overlayfs)" has "$default" "privileged: true"
-check "workers autoscale" has "$default" "kind: HorizontalPodAutoscaler"
+check "health ports 7701, 7801, 7901" eval 'has "$default" "--health-listen=0.0.0.0:7701" &&
+  has "$default" "--health-listen=0.0.0.0:7801" && has "$default" "--health-listen=0.0.0.0:7901"'
+check "metrics ports 9700, 9800, 9900" eval 'has "$default" "--metrics-listen=0.0.0.0:9700" &&
+  has "$default" "--metrics-listen=0.0.0.0:9800" && has "$default" "--metrics-listen=0.0.0.0:9900"'
+check "gRPC probes, three per component" count "$default" "  grpc:" 9
+check "scrape annotations" count "$default" 'prometheus.io/scrape: "true"' 3
+check "governing Services are headless" count "$default" "clusterIP: None" 3
+check "PodDisruptionBudgets" count "$default" "kind: PodDisruptionBudget" 3
+check "no ServiceAccount token" count "$default" "automountServiceAccountToken: false" 4
+check "farm's config dir for the scheduler" has "$default" "name: FARM_CONFIG"
+check "workers are privileged (runc, overlayfs)" count "$default" "privileged: true" 1
+check "workers are not evicted mid-build" has "$default" 'cluster-autoscaler.kubernetes.io/safe-to-evict: "false"'
 check "workers get time to drain" has "$default" "terminationGracePeriodSeconds: 1800"
-small=$(helm template t "$chart" "${secured[@]}" --set cache.enabled=false \
-  --set workers.autoscaling.enabled=false --set workers.replicas=5)
-check "no cache: scheduler keeps it" hasnt "$small" "--cache="
-check "no cache: no cache statefulset" hasnt "$small" "name: t-farm-cache"
-check "fixed pool size" has "$small" "replicas: 5"
-check "no autoscaler" hasnt "$small" "HorizontalPodAutoscaler"
-echo "helm chart checks: $failures failed"
-((failures == 0))
+check "workers' scratch counts as ephemeral storage" has "$default" "ephemeral-storage: 110Gi"
+check "a fixed pool by default" has "$default" "replicas: 3"
+check "no autoscaler by default" eval 'hasnt "$default" HorizontalPodAutoscaler && hasnt "$default" ScaledObject'
+check "no custom resources by default" hasnt "$default" "monitoring.coreos.com"
+
+keda=$(cat "$work/keda.yaml")
+check "keda: a ScaledObject" has "$keda" "kind: ScaledObject"
+check "keda: on the queue" has "$keda" 'query: "sum(farm_jobs_queued{namespace=\"default\"})"'
+check "keda: threshold from values" has "$keda" 'threshold: "3"'
+check "keda: Prometheus from values" has "$keda" 'serverAddress: "http://prometheus.monitoring.svc:9090"'
+check "keda: scales to zero" has "$keda" "minReplicaCount: 0"
+check "keda: drains slowly" has "$keda" "stabilizationWindowSeconds: 600"
+check "keda: the autoscaler owns replicas" hasnt "$keda" "replicas: 3"
+check "keda: no HPA of the chart's" hasnt "$keda" "kind: HorizontalPodAutoscaler"
+
+hpa=$(cat "$work/hpa.yaml")
+check "hpa: on an external metric" has "$hpa" "type: External"
+check "hpa: the queue metric" has "$hpa" "name: farm_jobs_queued"
+check "hpa: target from values" has "$hpa" 'averageValue: "4"'
+check "hpa: not on CPU" eval 'hasnt "$hpa" "type: Resource" && hasnt "$hpa" "name: cpu"'
+check "hpa: no ScaledObject" hasnt "$hpa" "kind: ScaledObject"
+
+netpol=$(cat "$work/networkpolicy.yaml")
+check "networkPolicy: one per component" count "$netpol" "kind: NetworkPolicy" 3
+check "networkPolicy: clients from values" has "$netpol" "cidr: 10.20.0.0/16"
+check "networkPolicy: kubelet from values" has "$netpol" "cidr: 10.0.0.0/16"
+check "networkPolicy: cache clients from values" has "$netpol" "app: farm-admin"
+check "networkPolicy: no cache, no cache policy" count "$(cat "$work/networkpolicy-open.yaml")" "kind: NetworkPolicy" 2
+
+monitor=$(cat "$work/servicemonitor.yaml")
+check "serviceMonitor: rendered" has "$monitor" "kind: ServiceMonitor"
+check "serviceMonitor: labels from values" has "$monitor" "release: kube-prometheus-stack"
+check "serviceMonitor: no scrape annotations" hasnt "$monitor" "prometheus.io/scrape"
+
+nocache=$(cat "$work/nocache.yaml")
+check "no cache: scheduler keeps it, with a budget" eval 'hasnt "$nocache" "--cache=" &&
+  has "$nocache" "--cache-max-bytes=30000000000"'
+check "no cache: no cache StatefulSet" hasnt "$nocache" "name: t-farm-cache"
+check "no cache: no token for it" hasnt "$nocache" "{key: scheduler, path: scheduler}"
+check "no cache: fixed pool size" has "$nocache" "replicas: 5"
+
+insecure=$(cat "$work/insecure.yaml")
+check "insecure: said explicitly" count "$insecure" "- --insecure" 2
+check "insecure: no TLS" hasnt "$insecure" "--tls-"
+
+registry=$(cat "$work/registry.yaml")
+check "registry: the Secret as Docker's config.json" eval 'has "$registry" "secretName: farm-registry" &&
+  has "$registry" "path: config.json" && has "$registry" "mountPath: /etc/farm/docker"'
+check "registry: farm's config.json lists insecure registries" \
+  has "$registry" '"insecure-registries": ['
+check "registry: each one" eval 'has "$registry" "\"registry.lan:5000\"" && has "$registry" "\"10.0.0.0/8\""'
+
+mtls=$(cat "$work/mtls.yaml")
+check "mtls: workers present their certificate" has "$mtls" "--tls-cert=/etc/farm/client-cert/tls.crt"
+check "mtls: the scheduler presents its own to farm-cache" has "$mtls" "--cache-tls-cert=/etc/farm/client-cert/tls.crt"
+
+all=$(cat "$work/everything.yaml")
+check "everything: fullnameOverride" has "$all" "name: build-farm-scheduler"
+check "everything: image by digest" has "$all" "image: registry.example.com/farm@sha256:0123"
+check "everything: run limits" eval 'has "$all" "--run-memory=8589934592" && has "$all" "--run-pids=0" &&
+  has "$all" "--run-cpus=1.5" && has "$all" "--run-timeout=1h30m" && has "$all" "--run-disk=50GiB" &&
+  has "$all" "--min-free-disk=10%"'
+check "the worker's own limits by default" eval 'hasnt "$default" "--run-" && hasnt "$default" "--min-free-disk"'
+check "everything: storageClassName \"-\" is none" has "$all" 'storageClassName: ""'
+check "everything: an existing ServiceAccount" eval 'has "$all" "serviceAccountName: farm-builder" &&
+  hasnt "$all" "kind: ServiceAccount"'
+check "everything: LoadBalancer with its ranges" eval 'has "$all" "type: LoadBalancer" && has "$all" "nodePort: 30700"'
+check "everything: a constraint without labelSelector gets the component's" \
+  has "$all" "topologyKey: topology.kubernetes.io/zone"
+check "everything: TLS without tokens" eval 'hasnt "$all" "--tokens=" && hasnt "$all" "--token-file="'
+
+# NOTES.txt, rendered through tpl in a copy of the chart (helm template
+# does not print it, and helm install needs a cluster).
+cp -r "$chart" "$work/notes-chart"
+cp "$chart/templates/NOTES.txt" "$work/notes-chart/NOTES.src"
+echo 'notes: {{ tpl (.Files.Get "NOTES.src") . | toJson }}' >"$work/notes-chart/templates/zz-notes.yaml"
+notes=$(helm template t "$work/notes-chart" -f "$chart/ci/default-values.yaml" \
+  --show-only templates/zz-notes.yaml 2>&1)
+check "NOTES: how to reach the scheduler" has "$notes" "t-farm-scheduler.default.svc:7700"
+check "NOTES: FARM_REMOTE" has "$notes" "export FARM_REMOTE="
+check "NOTES: FARM_TLS_CA from the Secret" has "$notes" "export FARM_TLS_CA="
+check "NOTES: farm login --remote" has "$notes" 'farm login --remote $FARM_REMOTE'
+
+check "README documents every value" node "$here/values_doc_check.js" "$modules" \
+  "$chart/values.yaml" "$chart/values.schema.json" "$chart/README.md"
+
+helm_checks_done

@@ -60,12 +60,16 @@ std::vector<std::string> Nameservers(absl::string_view resolv_conf) {
 
 std::string ResolvConfContent(absl::string_view host, NetworkMode network) {
   std::string out;
+  bool dropped_loopback = false;
   if (network == NetworkMode::kHost) {
     out = std::string(host);
   } else {
     for (absl::string_view line : absl::StrSplit(host, '\n')) {
       std::string address = NameserverOf(line);
-      if (!address.empty() && IsLoopback(address)) continue;
+      if (!address.empty() && IsLoopback(address)) {
+        dropped_loopback = true;
+        continue;
+      }
       absl::StrAppend(&out, line, "\n");
     }
     // StrSplit yields a last empty piece after a final '\n'.
@@ -73,7 +77,11 @@ std::string ResolvConfContent(absl::string_view host, NetworkMode network) {
   }
   if (Nameservers(out).empty()) {
     if (!out.empty() && out.back() != '\n') out.push_back('\n');
-    out += kFallbackNameservers;
+    if (network == NetworkMode::kPrivate && dropped_loopback) {
+      absl::StrAppend(&out, "nameserver ", kPrivateNetworkDns, "\n");
+    } else {
+      out += kFallbackNameservers;
+    }
   }
   return out;
 }

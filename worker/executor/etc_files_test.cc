@@ -53,5 +53,29 @@ TEST(ResolvConfTest, PrivateNetworkDropsLoopbackNameservers) {
   EXPECT_EQ(ResolvConfContent("", NetworkMode::kNone), kFallback);
 }
 
+TEST(ResolvConfTest, PrivateNetworkKeepsReachableNameserversAsDocker) {
+  EXPECT_EQ(ResolvConfContent("nameserver 127.0.0.53\nnameserver 10.0.0.2\n"
+                              "nameserver ::1\nsearch lan\n",
+                              NetworkMode::kPrivate),
+            "nameserver 10.0.0.2\nsearch lan\n");
+  EXPECT_EQ(
+      ResolvConfContent("nameserver 10.255.255.53\n", NetworkMode::kPrivate),
+      "nameserver 10.255.255.53\n");
+}
+
+TEST(ResolvConfTest, PrivateNetworkReachesALoopbackResolverThroughSlirp) {
+  // systemd-resolved's stub, dnsmasq on 127.0.0.1: slirp4netns relays.
+  EXPECT_EQ(ResolvConfContent("nameserver 127.0.0.53\noptions edns0 "
+                              "trust-ad\nsearch lan\n",
+                              NetworkMode::kPrivate),
+            "options edns0 trust-ad\nsearch lan\nnameserver 10.0.2.3\n");
+  EXPECT_EQ(ResolvConfContent("nameserver ::1", NetworkMode::kPrivate),
+            "nameserver 10.0.2.3\n");
+  // No nameserver at all: as Docker (the forwarder would have none either).
+  EXPECT_EQ(ResolvConfContent("", NetworkMode::kPrivate), kFallback);
+  EXPECT_EQ(ResolvConfContent("search lan\n", NetworkMode::kPrivate),
+            std::string("search lan\n") + kFallback);
+}
+
 }  // namespace
 }  // namespace farm::executor

@@ -19,16 +19,20 @@ namespace farm::executor {
 inline constexpr char kDefaultHostname[] = "buildkitsandbox";
 
 enum class NetworkMode {
-  // A network namespace of its own with outbound access through a
-  // user-mode network stack, the host's loopback out of reach, and DNS from
-  // the host's resolv.conf: RUN's default, as Docker's bridge network.
+  // A network namespace of its own (lo and tap0) with outbound access
+  // through a user-mode network stack (slirp4netns), the host's loopback
+  // and traffic out of reach, and DNS from the host's resolv.conf: RUN's
+  // default, as Docker's bridge network. See docs/executor.md.
   kPrivate,
   kHost,  // share the worker's network (RUN --network=host, entitled)
   kNone,  // a private network namespace holding only lo
 };
 
 // What one process may use; zero means no limit. A process that reaches a
-// limit is killed, and ExitStatus::killed_by says which limit.
+// limit is killed, and ExitStatus::killed_by says which limit. Reached
+// means: the OOM killer acted for the container (memory); a fork was
+// refused (pids); the time ran out (timeout); the writable dir grew past
+// the budget (disk). CPUs only throttle. See docs/executor.md.
 struct ResourceLimits {
   uint64_t memory_bytes = 0;  // memory (and swap) of the container
   int64_t pids = 0;           // processes and threads at once
@@ -39,9 +43,12 @@ struct ResourceLimits {
 };
 
 enum class SecurityMode {
-  kSandbox,   // Docker's default capabilities, masked paths, read-only /sys
-  kInsecure,  // RUN --security=insecure: privileged, as `docker run
-              // --privileged`
+  // Docker's default capabilities, masked paths, read-only /sys, and
+  // Docker's default seccomp profile (see ProcessSpec::seccomp).
+  kSandbox,
+  // RUN --security=insecure: privileged, as `docker run --privileged`, and
+  // no seccomp profile.
+  kInsecure,
 };
 
 // A mount added to the container, prepared by the caller (RUN --mount
@@ -71,7 +78,10 @@ struct ProcessSpec {
   std::string hostname = kDefaultHostname;
   NetworkMode network = NetworkMode::kPrivate;
   SecurityMode security = SecurityMode::kSandbox;
-  // Docker's default seccomp profile in sandbox mode (never in insecure).
+  // Docker's default seccomp profile in sandbox mode (never in insecure):
+  // syscalls outside it fail with EPERM (clone3 with ENOSYS), and clone or
+  // unshare of a new namespace is refused. false runs the sandbox without
+  // it, as `docker run --security-opt seccomp=unconfined`.
   bool seccomp = true;
   ResourceLimits limits;
   // The directory that takes the process's writes (the overlay's upper
@@ -112,9 +122,11 @@ class Executor {
   // fires (the container is killed and removed first); kInvalidArgument for
   // a malformed spec; kNotFound for an unknown user or group name;
   // kFailedPrecondition when the process could not start (no such
-  // executable, a cwd that is not a directory); kInternal when the runtime
-  // itself fails. On every path the runtime state is removed and the rootfs
-  // keeps no mount-point stubs.
+  // executable, a cwd that is not a directory); kUnavailable when the
+  // worker cannot run containers (runc, or slirp4netns for kPrivate,
+  // missing or failing: another worker may succeed); kInternal when the
+  // runtime itself fails. On every path the runtime state and the network
+  // sandbox are removed and the rootfs keeps no mount-point stubs.
   //
   // Thread-safe: several Runs may proceed at once on different rootfs dirs.
   virtual absl::StatusOr<ExitStatus> Run(const std::string& rootfs,

@@ -114,14 +114,8 @@ json Mounts(const ProcessSpec& spec, const SpecInputs& inputs) {
 
 json Process(const ProcessSpec& spec, const SpecInputs& inputs) {
   const bool insecure = spec.security == SecurityMode::kInsecure;
-  std::vector<std::string> caps;
-  for (const std::string& cap :
-       insecure ? InsecureCapabilities() : DefaultCapabilities()) {
-    int number = CapabilityNumber(cap);
-    if (number >= 0 && (inputs.held_capabilities >> number & 1) != 0) {
-      caps.push_back(cap);
-    }
-  }
+  std::vector<std::string> caps =
+      GrantedCapabilities(spec.security, inputs.held_capabilities);
   json capabilities = {{"bounding", caps}};
   // As Docker: a non-root process gets only the bounding set, which is what
   // it would keep across execve anyway.
@@ -207,6 +201,20 @@ int CapabilityNumber(const std::string& name) {
     if (name == kCapabilityNames[i]) return i;
   }
   return -1;
+}
+
+std::vector<std::string> GrantedCapabilities(SecurityMode mode,
+                                             uint64_t held_capabilities) {
+  std::vector<std::string> caps;
+  for (const std::string& cap : mode == SecurityMode::kInsecure
+                                    ? InsecureCapabilities()
+                                    : DefaultCapabilities()) {
+    int number = CapabilityNumber(cap);
+    if (number >= 0 && (held_capabilities >> number & 1) != 0) {
+      caps.push_back(cap);
+    }
+  }
+  return caps;
 }
 
 const std::vector<std::string>& DefaultCapabilities() {

@@ -30,6 +30,12 @@ inline constexpr uint64_t kOpenFilesLimit = 1048576;
 // The kernel's number for a capability name ("CAP_SYS_ADMIN" is 21), or -1.
 int CapabilityNumber(const std::string& name);
 
+// The capabilities a container gets in `mode` (its bounding set, and the
+// effective and permitted sets of root): the mode's list less those not set
+// in `held_capabilities` (SpecInputs::held_capabilities).
+std::vector<std::string> GrantedCapabilities(SecurityMode mode,
+                                             uint64_t held_capabilities);
+
 // Host files and runtime facts the spec refers to.
 struct SpecInputs {
   std::string rootfs;            // absolute host path of the root

@@ -229,6 +229,35 @@ TEST(OciSpecTest, CapabilitiesTheWorkerLacksAreLeftOut) {
   EXPECT_THAT(caps, Not(Contains("CAP_CHOWN")));
 }
 
+TEST(OciSpecTest, GrantedCapabilitiesAreTheSpecsBoundingSet) {
+  // The seccomp profile is computed for this list, so it must be the one the
+  // spec carries.
+  uint64_t held = ~(uint64_t{1} << CapabilityNumber("CAP_NET_RAW"));
+  std::vector<std::string> granted =
+      GrantedCapabilities(SecurityMode::kSandbox, held);
+  EXPECT_EQ(granted.size(), DefaultCapabilities().size() - 1);
+  EXPECT_THAT(granted, Not(Contains("CAP_NET_RAW")));
+  SpecInputs inputs = Inputs();
+  inputs.held_capabilities = held;
+  EXPECT_EQ(BuildOciSpec(Spec(), inputs)["process"]["capabilities"]["bounding"],
+            json(granted));
+  EXPECT_EQ(GrantedCapabilities(SecurityMode::kInsecure, ~uint64_t{0}),
+            InsecureCapabilities());
+}
+
+TEST(OciSpecTest, SeccompOnlyInSandboxModeAndWhenAsked) {
+  const json section = {{"defaultAction", "SCMP_ACT_ERRNO"}};
+  SpecInputs inputs = Inputs();
+  inputs.seccomp = &section;
+  ProcessSpec spec = Spec();
+  EXPECT_EQ(BuildOciSpec(spec, inputs)["linux"]["seccomp"], section);
+  spec.seccomp = false;
+  EXPECT_FALSE(BuildOciSpec(spec, inputs)["linux"].contains("seccomp"));
+  spec.seccomp = true;
+  spec.security = SecurityMode::kInsecure;
+  EXPECT_FALSE(BuildOciSpec(spec, inputs)["linux"].contains("seccomp"));
+}
+
 TEST(OciSpecTest, CapabilityNumbersAreTheKernels) {
   EXPECT_EQ(CapabilityNumber("CAP_CHOWN"), 0);
   EXPECT_EQ(CapabilityNumber("CAP_SYS_ADMIN"), 21);

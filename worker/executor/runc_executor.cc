@@ -8,6 +8,7 @@
 #include <sys/prctl.h>
 #include <sys/random.h>
 #include <sys/resource.h>
+#include <sys/utsname.h>
 #include <unistd.h>
 
 #include <algorithm>
@@ -24,9 +25,13 @@
 #include "common/status_macros.h"
 #include "nlohmann/json.hpp"
 #include "worker/executor/bundle.h"
+#include "worker/executor/cgroup_limits.h"
+#include "worker/executor/limits_watch.h"
 #include "worker/executor/mount_stubs.h"
+#include "worker/executor/network/network_sandbox.h"
 #include "worker/executor/oci_spec.h"
 #include "worker/executor/rooted_path.h"
+#include "worker/executor/seccomp_profile.h"
 #include "worker/executor/subprocess.h"
 #include "worker/executor/user.h"
 
@@ -87,6 +92,18 @@ uint64_t OpenFilesLimit(uint64_t held_capabilities) {
   return std::min<uint64_t>(kOpenFilesLimit, limit.rlim_max);
 }
 
+// Docker's default seccomp profile for what a sandboxed run gets here: the
+// capabilities its spec carries, this host's architecture and kernel.
+absl::StatusOr<nlohmann::json> SandboxSeccomp() {
+  struct utsname host;
+  if (uname(&host) != 0) return ErrnoStatus(errno, "uname");
+  absl::StatusOr<nlohmann::json> seccomp = DockerDefaultSeccomp(
+      GrantedCapabilities(SecurityMode::kSandbox, HeldCapabilities()),
+      host.machine, host.release);
+  if (!seccomp.ok()) return Annotate(seccomp.status(), "RUN sandbox");
+  return seccomp;
+}
+
 // The messages runc logged at level "error", joined; "" when there are none.
 std::string RuncErrors(const std::string& log_path) {
   absl::StatusOr<std::string> log = ReadFile(log_path);
@@ -118,6 +135,58 @@ bool Pump(int fd, LineSplitter& splitter) {
   return true;
 }
 
+// Stops a container that is to die (cancelled, or past a limit): `runc kill
+// ID KILL` every kKillRetryMillis, since the first may come before runc has
+// created the container, and SIGKILL to runc itself after the grace.
+class ContainerStopper {
+ public:
+  bool active() const { return started_at_ >= 0; }
+  void Start(int64_t now) {
+    if (!active()) started_at_ = next_kill_ = now;
+  }
+  // Does what is due at `now`.
+  void Tick(int64_t now, const std::vector<std::string>& kill_argv,
+            int64_t grace_millis, Subprocess& runc) {
+    if (now >= next_kill_) {
+      RunCommand(kill_argv, absl::Seconds(5)).IgnoreError();
+      next_kill_ = MonotonicMillis() + kKillRetryMillis;
+    }
+    if (!runc_killed_ && now - started_at_ >= grace_millis) {
+      runc.Kill(SIGKILL);
+      runc_killed_ = true;
+    }
+  }
+
+ private:
+  int64_t started_at_ = -1;
+  int64_t next_kill_ = 0;
+  bool runc_killed_ = false;
+};
+
+// poll(2)'s timeout for `wait`: rounded up, -1 for forever.
+int PollMillis(absl::Duration wait) {
+  if (wait >= absl::Hours(1)) return -1;
+  int64_t millis = absl::ToInt64Milliseconds(wait);
+  if (absl::Milliseconds(millis) < wait) ++millis;
+  return static_cast<int>(millis);
+}
+
+// What the limits watch reads for a run: its cgroup's counters (when it
+// has a cgroup of its own) and the size of its writable dir.
+LimitsWatch::Probes WatchProbes(CgroupLimits* cgroup,
+                                const std::string& writable_dir) {
+  LimitsWatch::Probes probes;
+  if (cgroup != nullptr) {
+    probes.oom_killed = [cgroup] { return cgroup->OomKilled(); };
+    probes.pids_refused = [cgroup] { return cgroup->PidsRefused(); };
+    probes.pids_peak = [cgroup] { return cgroup->PidsPeak(); };
+  }
+  if (!writable_dir.empty()) {
+    probes.disk_bytes = [writable_dir] { return DiskBytesUnder(writable_dir); };
+  }
+  return probes;
+}
+
 }  // namespace
 
 absl::StatusOr<std::unique_ptr<RuncExecutor>> RuncExecutor::Create(
@@ -126,9 +195,29 @@ absl::StatusOr<std::unique_ptr<RuncExecutor>> RuncExecutor::Create(
     return absl::InvalidArgumentError(absl::StrCat(
         "executor state dir must be absolute: \"", options.state_dir, "\""));
   }
+  CgroupMounts cgroup_mounts;
+  if (!options.cgroup_parent.empty()) {
+    if (options.cgroup_parent[0] != '/' || options.cgroup_parent == "/") {
+      return absl::InvalidArgumentError(
+          absl::StrCat("cgroup parent must be absolute and not the root: \"",
+                       options.cgroup_parent, "\""));
+    }
+    ASSIGN_OR_RETURN(cgroup_mounts, FindCgroupMounts());
+  }
   RETURN_IF_ERROR(MakeDirs(JoinPath(options.state_dir, "runc"), 0700));
   RETURN_IF_ERROR(MakeDirs(JoinPath(options.state_dir, "bundles"), 0700));
-  return std::unique_ptr<RuncExecutor>(new RuncExecutor(std::move(options)));
+  // Network namespaces a crashed executor left; live ones stay.
+  absl::Status stale = network::NetworkSandbox::RemoveStale(
+      JoinPath(options.state_dir, "netns"));
+  if (!stale.ok()) {
+    FARM_LOG(WARNING) << "leftover network sandboxes: " << stale;
+  }
+  ASSIGN_OR_RETURN(nlohmann::json seccomp, SandboxSeccomp());
+  auto executor =
+      std::unique_ptr<RuncExecutor>(new RuncExecutor(std::move(options)));
+  executor->seccomp_ = std::move(seccomp);
+  executor->cgroup_mounts_ = std::move(cgroup_mounts);
+  return executor;
 }
 
 std::string RuncExecutor::runc_root() const {
@@ -150,6 +239,12 @@ absl::StatusOr<ExitStatus> RuncExecutor::Run(const std::string& rootfs,
   }
   if (cancel.IsCancelled()) {
     return absl::CancelledError("cancelled before start");
+  }
+  const ResourceLimits& limits = spec.limits;
+  if (options_.cgroup_parent.empty() &&
+      (limits.memory_bytes > 0 || limits.pids > 0 || limits.cpus > 0)) {
+    return absl::InvalidArgumentError(
+        "memory, pids and CPU limits need the executor's cgroup_parent");
   }
 
   ASSIGN_OR_RETURN(ResolvedUser user, ResolveUser(rootfs, spec.user));
@@ -179,6 +274,27 @@ absl::StatusOr<ExitStatus> RuncExecutor::Run(const std::string& rootfs,
       OpenFilesLimit(request.inputs.held_capabilities);
   if (spec.security == SecurityMode::kInsecure) {
     request.inputs.first_free_loop = FirstFreeLoopDevice();
+  } else if (!seccomp_.is_null()) {
+    request.inputs.seccomp = &seccomp_;  // unless spec.seccomp is false
+  }
+  // Torn down when Run returns, after `runc delete`.
+  std::unique_ptr<network::NetworkSandbox> private_network;
+  if (spec.network == NetworkMode::kPrivate) {
+    network::NetworkSandbox::Options network_options;
+    network_options.dir = JoinPath(options_.state_dir, "netns");
+    network_options.slirp4netns.binary = options_.slirp4netns;
+    ASSIGN_OR_RETURN(private_network,
+                     network::NetworkSandbox::Open(network_options, id));
+    request.inputs.network_namespace = private_network->namespace_path();
+  }
+  // Removed after `runc delete`, below.
+  std::unique_ptr<CgroupLimits> cgroup;
+  if (!options_.cgroup_parent.empty()) {
+    ASSIGN_OR_RETURN(
+        cgroup,
+        CgroupLimits::Create(
+            cgroup_mounts_, JoinPath(options_.cgroup_parent, id), spec.limits));
+    request.inputs.cgroups_path = cgroup->runc_path();
   }
   ASSIGN_OR_RETURN(std::vector<MountStubs::Target> targets,
                    WriteBundle(request));
@@ -193,10 +309,13 @@ absl::StatusOr<ExitStatus> RuncExecutor::Run(const std::string& rootfs,
 
   ASSIGN_OR_RETURN(MountStubs stubs, MountStubs::Create(rootfs, targets));
   absl::StatusOr<ExitStatus> result =
-      RunContainer(id, request.dir, spec, output, cancel);
+      RunContainer(id, request.dir, spec, cgroup.get(), output, cancel);
+  // slirp4netns's exit takes ~20 ms: overlapped with `runc delete`.
+  if (private_network != nullptr) private_network->Stop();
   // Stubs can only go once nothing is mounted on them any more.
   absl::Status deleted = Delete(id);
   absl::Status removed = stubs.Remove();
+  if (removed.ok() && cgroup != nullptr) removed = cgroup->Remove();
   for (const absl::Status& status : {deleted, removed}) {
     if (!status.ok()) {
       FARM_LOG(ERROR) << "cleaning up container " << id << ": " << status;
@@ -210,7 +329,7 @@ absl::StatusOr<ExitStatus> RuncExecutor::Run(const std::string& rootfs,
 
 absl::StatusOr<ExitStatus> RuncExecutor::RunContainer(
     const std::string& id, const std::string& bundle, const ProcessSpec& spec,
-    OutputSink& output, const Cancellation& cancel) {
+    CgroupLimits* cgroup, OutputSink& output, const Cancellation& cancel) {
   const std::string log_path = JoinPath(bundle, "runc.log");
   std::vector<std::string> argv = {
       options_.runc, "--root", runc_root(), "--log", log_path, "--log-format",
@@ -241,30 +360,25 @@ absl::StatusOr<ExitStatus> RuncExecutor::RunContainer(
   LineSplitter splitters[2] = {LineSplitter(Stream::kStdout, output),
                                LineSplitter(Stream::kStderr, output)};
 
+  LimitsWatch watch(spec.limits, WatchProbes(cgroup, spec.writable_dir),
+                    options_.clock);
+  ContainerStopper stopper;
+  const std::vector<std::string> kill_argv = {
+      options_.runc, "--root", runc_root(), "kill", id, "KILL"};
+  const int64_t grace = absl::ToInt64Milliseconds(options_.kill_grace);
   bool exited = false;
   bool cancelling = false;
-  bool runc_killed = false;
-  int64_t cancelled_at = 0;
-  int64_t next_kill = 0;
+  std::string killed_by;  // the limit the container is being killed for
   int64_t drain_until = 0;
-  const int64_t grace = absl::ToInt64Milliseconds(options_.kill_grace);
   while (!(exited && read_fds[0] < 0 && read_fds[1] < 0)) {
     int64_t now = MonotonicMillis();
     if (exited && now >= drain_until) break;
-    if (!cancelling && cancel.IsCancelled()) {
-      cancelling = true;
-      cancelled_at = next_kill = now;
-    }
-    if (cancelling && !exited) {
-      if (now >= next_kill) {
-        RunCommand({options_.runc, "--root", runc_root(), "kill", id, "KILL"},
-                   absl::Seconds(5))
-            .IgnoreError();
-        next_kill = MonotonicMillis() + kKillRetryMillis;
-      }
-      if (!runc_killed && now - cancelled_at >= grace) {
-        child->Kill(SIGKILL);
-        runc_killed = true;
+    if (!exited) {
+      cancelling = cancelling || cancel.IsCancelled();
+      if (!cancelling && killed_by.empty()) killed_by = watch.Check();
+      if (cancelling || !killed_by.empty()) {
+        stopper.Start(now);
+        stopper.Tick(now, kill_argv, grace, *child);
       }
     }
     pollfd fds[4] = {{exited ? -1 : child->pidfd(), POLLIN, 0},
@@ -274,10 +388,12 @@ absl::StatusOr<ExitStatus> RuncExecutor::RunContainer(
     int timeout = -1;
     if (exited) {
       timeout = static_cast<int>(drain_until - now);
-    } else if (cancelling) {
+    } else if (stopper.active()) {
       timeout = static_cast<int>(kKillRetryMillis);
-    } else if (cancel.fd() < 0) {
-      timeout = 50;  // no eventfd: look at the flag now and then
+    } else {
+      timeout = PollMillis(watch.UntilNextCheck());
+      // No eventfd: look at the flag now and then.
+      if (cancel.fd() < 0 && (timeout < 0 || timeout > 50)) timeout = 50;
     }
     if (poll(fds, 4, timeout) < 0 && errno != EINTR) {
       return ErrnoStatus(errno, "poll");
@@ -297,6 +413,11 @@ absl::StatusOr<ExitStatus> RuncExecutor::RunContainer(
 
   if (cancelling) {
     return absl::CancelledError(absl::StrCat("container ", id, " cancelled"));
+  }
+  if (killed_by.empty()) killed_by = watch.AfterExit(code);
+  if (!killed_by.empty()) {
+    FARM_LOG(INFO) << "container " << id << " was killed: " << killed_by;
+    return ExitStatus{code, killed_by};
   }
   if (code != 0) {
     std::string errors = RuncErrors(log_path);

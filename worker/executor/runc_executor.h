@@ -9,6 +9,10 @@
 
 #include "absl/status/statusor.h"
 #include "absl/time/time.h"
+#include "common/clock.h"
+#include "nlohmann/json.hpp"
+#include "worker/executor/cgroup.h"
+#include "worker/executor/cgroup_limits.h"
 #include "worker/executor/executor.h"
 
 namespace farm::executor {
@@ -16,8 +20,9 @@ namespace farm::executor {
 class RuncExecutor : public Executor {
  public:
   struct Options {
-    // Holds runc's state root (state_dir/runc) and the per-run bundles
-    // (state_dir/bundles), e.g. <worker --root>/executor. Created if missing.
+    // Holds runc's state root (state_dir/runc), the per-run bundles
+    // (state_dir/bundles) and network namespaces (state_dir/netns), e.g.
+    // <worker --root>/executor. Created if missing.
     std::string state_dir;
     // The runc binary; a bare name is looked up in PATH.
     std::string runc = "runc";
@@ -32,13 +37,28 @@ class RuncExecutor : public Executor {
     // /sys its RUN layers hold the empty directories runc made; false
     // matches that.
     bool remove_system_stubs = true;
+    // Serves NetworkMode::kPrivate (network/network_sandbox.h); a bare name
+    // is looked up in PATH.
+    std::string slirp4netns = "slirp4netns";
+    // Each run gets the cgroup <cgroup_parent>/<container id>, which holds
+    // its memory, pids and CPU limits (cgroup_limits.h), with runc's own
+    // nested inside; absolute, e.g. CgroupParentForRoot(root). "" leaves
+    // the cgroup to runc and allows no such limit (kInvalidArgument).
+    std::string cgroup_parent;
+    // Measures ProcessSpec::limits.timeout; not owned.
+    const Clock* clock = RealClock::Get();
   };
 
-  // kInvalidArgument for a relative or empty state_dir; errors creating it.
+  // kInvalidArgument for a relative or empty state_dir or cgroup_parent,
+  // kFailedPrecondition when a cgroup_parent is given and no cgroup
+  // filesystem is mounted, or when Docker's
+  // seccomp profile has no rules for this host's architecture; errors
+  // creating state_dir.
   static absl::StatusOr<std::unique_ptr<RuncExecutor>> Create(Options options);
 
-  // See Executor::Run. Adds kUnavailable when runc cannot be started (the
-  // worker is broken, another may succeed).
+  // See Executor::Run. Adds kUnavailable when runc cannot be started, or
+  // slirp4netns for NetworkMode::kPrivate (the worker is broken, another may
+  // succeed).
   absl::StatusOr<ExitStatus> Run(const std::string& rootfs,
                                  const ProcessSpec& spec, OutputSink& output,
                                  const Cancellation& cancel) override;
@@ -49,16 +69,21 @@ class RuncExecutor : public Executor {
  private:
   explicit RuncExecutor(Options options) : options_(std::move(options)) {}
 
-  // Runs the prepared bundle and pumps its output until runc exits.
-  absl::StatusOr<ExitStatus> RunContainer(const std::string& id,
-                                          const std::string& bundle,
-                                          const ProcessSpec& spec,
-                                          OutputSink& output,
-                                          const Cancellation& cancel);
+  // Runs the prepared bundle and pumps its output until runc exits, killing
+  // the container when `cancel` fires or a limit of spec.limits is reached
+  // (read from `cgroup`, which may be null, and spec.writable_dir).
+  absl::StatusOr<ExitStatus> RunContainer(
+      const std::string& id, const std::string& bundle, const ProcessSpec& spec,
+      CgroupLimits* cgroup, OutputSink& output, const Cancellation& cancel);
   // `runc delete --force ID`.
   absl::Status Delete(const std::string& id);
 
   Options options_;
+  // The linux.seccomp section of sandboxed runs: Docker's default profile
+  // for the capabilities they get on this host's architecture and kernel.
+  nlohmann::json seccomp_;
+  // Where the cgroup hierarchies are, when options_.cgroup_parent is set.
+  CgroupMounts cgroup_mounts_;
 };
 
 }  // namespace farm::executor

@@ -56,7 +56,7 @@ Outcome RuncTest::Sh(const std::string& script, ProcessSpec spec) {
 
 std::vector<std::string> RuncTest::LeftoverContainers() {
   std::vector<std::string> left;
-  for (const char* sub : {"runc", "bundles"}) {
+  for (const char* sub : {"runc", "bundles", "netns"}) {
     absl::StatusOr<std::vector<std::string>> names =
         ListDir(JoinPath(options_.state_dir, sub));
     if (names.ok()) left.insert(left.end(), names->begin(), names->end());

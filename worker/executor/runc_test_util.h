@@ -37,7 +37,8 @@ class RuncTest : public ::testing::Test {
   Outcome Run(const ProcessSpec& spec, const std::string& rootfs = "");
   // Runs `/bin/sh -c script` with PATH set.
   Outcome Sh(const std::string& script, ProcessSpec spec = {});
-  // Names of the containers runc still knows, and bundles left behind.
+  // Names of the containers runc still knows, and bundles and network
+  // namespace files left behind.
   std::vector<std::string> LeftoverContainers();
 
   std::string base_;

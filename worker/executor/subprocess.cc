@@ -88,6 +88,10 @@ absl::StatusOr<Subprocess> Subprocess::Spawn(
   setup.Route(stdio.in, STDIN_FILENO, O_RDONLY);
   setup.Route(stdio.out, STDOUT_FILENO, O_WRONLY);
   setup.Route(stdio.err, STDERR_FILENO, O_WRONLY);
+  for (int fd : stdio.inherit) {
+    // dup2 onto itself clears FD_CLOEXEC in the child (glibc 2.29+).
+    if (fd > STDERR_FILENO) setup.Route(fd, fd, 0);
+  }
   setup.ResetSignals();
 
   std::vector<char*> cargv;

@@ -31,6 +31,9 @@ class Subprocess {
     int in = -1;
     int out = -1;
     int err = -1;
+    // Further fds the child inherits under the same numbers (above 2), e.g.
+    // a helper's --ready-fd; the caller keeps and closes its copies.
+    std::vector<int> inherit;
   };
 
   // Starts argv[0] (searched in $PATH when it has no '/') with the current

@@ -95,6 +95,27 @@ TEST(SubprocessTest, StdioGoesWhereAsked) {
             absl::StatusCode::kFailedPrecondition);
 }
 
+TEST(SubprocessTest, InheritedFdsKeepTheirNumbers) {
+  absl::StatusOr<Pipe> kept = MakePipe();
+  absl::StatusOr<Pipe> other = MakePipe();  // close-on-exec, not passed
+  ASSERT_TRUE(kept.ok() && other.ok());
+  Subprocess::Stdio stdio;
+  stdio.inherit = {kept->write.get()};
+  const std::string script =
+      "echo kept >&" + std::to_string(kept->write.get()) + " && ! { true >&" +
+      std::to_string(other->write.get()) + "; } 2>/dev/null";
+  absl::StatusOr<Subprocess> child =
+      Subprocess::Spawn({"/bin/sh", "-c", script}, stdio);
+  ASSERT_TRUE(child.ok()) << child.status();
+  kept->write = ScopedFd();
+  absl::StatusOr<int> code = child->Wait();
+  ASSERT_TRUE(code.ok());
+  EXPECT_EQ(*code, 0);
+  char buf[16];
+  ssize_t n = read(kept->read.get(), buf, sizeof(buf));
+  EXPECT_EQ(std::string(buf, n > 0 ? n : 0), "kept\n");
+}
+
 TEST(SubprocessTest, DestructorKillsAndReapsARunningChild) {
   pid_t pid;
   {

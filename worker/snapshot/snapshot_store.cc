@@ -9,6 +9,7 @@
 #include <cstring>
 #include <utility>
 
+#include "absl/cleanup/cleanup.h"
 #include "absl/container/flat_hash_set.h"
 #include "absl/strings/str_cat.h"
 #include "absl/synchronization/notification.h"
@@ -197,8 +198,15 @@ absl::StatusOr<LayerMeta> SnapshotStore::Install(const std::string& staged,
   if (rename(staged.c_str(), final_dir.c_str()) != 0) {
     return ErrnoStatus(errno, absl::StrCat("installing ", final_dir));
   }
-  RETURN_IF_ERROR(
-      MakeLayerLink(JoinPath(layout_.LinksDir(), meta.link), diff_id));
+  absl::Status linked =
+      MakeLayerLink(JoinPath(layout_.LinksDir(), meta.link), diff_id);
+  if (!linked.ok()) {
+    // No half-installed layer: back to `staged`, which the caller removes.
+    if (rename(final_dir.c_str(), staged.c_str()) != 0) {
+      RemoveAll(final_dir).IgnoreError();
+    }
+    return linked;
+  }
   links_[meta.link] = diff_id;
   layers_[diff_id] = Layer{meta, refs};
   lru_.Insert(diff_id, bytes);
@@ -229,6 +237,11 @@ absl::Status SnapshotStore::Adopt(const std::string& upper,
   RETURN_IF_ERROR(ToLayerForm(upper, source_date_epoch));
   ASSIGN_OR_RETURN(uint64_t bytes, DiskUsage(upper));
   std::string staged = NewTmpName("commit");
+  // Whatever fails on the way (ENOSPC, most likely), no part of the commit
+  // stays: the store holds whole layers or none.
+  absl::Cleanup remove_staged = [&staged] {
+    if (PathExists(staged)) RemoveAll(staged).IgnoreError();
+  };
   RETURN_IF_ERROR(MakeDirs(staged, 0755));
   if (rename(upper.c_str(), (staged + "/fs").c_str()) != 0) {
     return ErrnoStatus(errno, absl::StrCat("moving ", upper));
@@ -242,7 +255,6 @@ absl::Status SnapshotStore::Adopt(const std::string& upper,
     }
   }
   for (const std::string& dir : TakeDoomed()) RemoveAll(dir).IgnoreError();
-  if (PathExists(staged)) RemoveAll(staged).IgnoreError();
   return s;
 }
 

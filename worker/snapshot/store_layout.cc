@@ -49,7 +49,11 @@ absl::Status AddUsage(int dirfd, const std::string& path, InodeSet& seen,
 absl::Status StoreLayout::MakeDirs() const {
   for (const std::string& dir :
        {LayersDir(), LinksDir(), TmpDir(), WorkDir(), EmptyDir()}) {
-    RETURN_IF_ERROR(::farm::MakeDirs(dir, 0755));
+    RETURN_IF_ERROR(::farm::MakeDirs(dir, 0700));
+    // Also a store made before they were private.
+    if (chmod(dir.c_str(), 0700) != 0) {
+      return ErrnoStatus(errno, absl::StrCat("chmod ", dir));
+    }
   }
   return absl::OkStatus();
 }

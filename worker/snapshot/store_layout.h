@@ -46,7 +46,9 @@ class StoreLayout {
   std::string WorkDir() const { return root_ + "/work"; }
   std::string EmptyDir() const { return root_ + "/empty"; }
 
-  // Creates the fixed directories that are missing.
+  // Creates the fixed directories that are missing, and makes them all
+  // 0700: layers hold whatever builds made (setuid programs, device nodes,
+  // secrets a RUN wrote), which no other local user may reach.
   absl::Status MakeDirs() const;
 
  private:

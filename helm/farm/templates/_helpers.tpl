@@ -1,24 +1,189 @@
+{{/* Names. Kubernetes names are at most 63 characters. */}}
 {{- define "farm.name" -}}
-{{- printf "%s-farm" .Release.Name | trunc 63 | trimSuffix "-" -}}
+{{- default .Chart.Name .Values.nameOverride | trunc 63 | trimSuffix "-" -}}
 {{- end -}}
 
+{{/* RELEASE-farm (or the release's name when it holds the chart's), the
+     prefix of every name. 42 characters keep the StatefulSet names within
+     52 (their pods' controller-revision-hash label is NAME-HASH, at most
+     63) and the longest Service name, PREFIX-scheduler-headless, within 63. */}}
+{{- define "farm.fullname" -}}
+{{- if .Values.fullnameOverride -}}
+{{- .Values.fullnameOverride | trunc 42 | trimSuffix "-" -}}
+{{- else -}}
+{{- $name := default .Chart.Name .Values.nameOverride -}}
+{{- if contains $name .Release.Name -}}
+{{- .Release.Name | trunc 42 | trimSuffix "-" -}}
+{{- else -}}
+{{- printf "%s-%s" .Release.Name $name | trunc 42 | trimSuffix "-" -}}
+{{- end -}}
+{{- end -}}
+{{- end -}}
+
+{{/* The name of one component's objects: (dict "root" . "component" "scheduler"). */}}
+{{- define "farm.componentName" -}}
+{{- printf "%s-%s" (include "farm.fullname" .root) .component | trunc 63 | trimSuffix "-" -}}
+{{- end -}}
+
+{{- define "farm.chart" -}}
+{{- printf "%s-%s" .Chart.Name .Chart.Version | replace "+" "_" | trunc 63 | trimSuffix "-" -}}
+{{- end -}}
+
+{{- define "farm.serviceAccountName" -}}
+{{- if .Values.serviceAccount.create -}}
+{{- default (include "farm.fullname" .) .Values.serviceAccount.name -}}
+{{- else -}}
+{{- default "default" .Values.serviceAccount.name -}}
+{{- end -}}
+{{- end -}}
+
+{{/* Labels of every object: (dict "root" . "component" "scheduler"). */}}
 {{- define "farm.labels" -}}
-app.kubernetes.io/name: farm
-app.kubernetes.io/instance: {{ .Release.Name }}
-app.kubernetes.io/version: {{ .Chart.AppVersion | quote }}
+helm.sh/chart: {{ include "farm.chart" .root }}
+{{ include "farm.selectorLabels" . }}
+app.kubernetes.io/version: {{ .root.Chart.AppVersion | quote }}
+app.kubernetes.io/managed-by: {{ .root.Release.Service }}
+app.kubernetes.io/part-of: farm
+{{- with .root.Values.commonLabels }}
+{{ toYaml . }}
+{{- end }}
+{{- end -}}
+
+{{/* What selectors match on; never changes between upgrades. */}}
+{{- define "farm.selectorLabels" -}}
+app.kubernetes.io/name: {{ include "farm.name" .root }}
+app.kubernetes.io/instance: {{ .root.Release.Name }}
+{{- if .component }}
+app.kubernetes.io/component: {{ .component }}
+{{- end }}
 {{- end -}}
 
 {{- define "farm.image" -}}
-{{ .Values.image.repository }}:{{ .Values.image.tag }}
+{{- $tag := default .Chart.AppVersion .Values.image.tag -}}
+{{- if .Values.image.digest -}}
+{{ .Values.image.repository }}@{{ .Values.image.digest }}
+{{- else -}}
+{{ .Values.image.repository }}:{{ $tag }}
+{{- end -}}
 {{- end -}}
 
-
-{{/* Fails the render when the servers would refuse to start. */}}
-{{- define "farm.checkSecurity" -}}
+{{/* Fails the render for values the servers or the cluster would refuse. */}}
+{{- define "farm.checkValues" -}}
 {{- $s := .Values.security -}}
 {{- if and (not $s.insecure) (not $s.tls.secretName) (not $s.tokens.secretName) -}}
 {{- fail "farm: set security.tls.secretName and security.tokens.secretName (docs/security.md), or security.insecure=true for a network you trust entirely" -}}
 {{- end -}}
+{{- if and $s.tls.secretName $s.tls.clientCertificates (not $s.tokens.secretName) (not $s.insecure) -}}
+{{- if not $s.tls.workerCertSecretName -}}
+{{- fail "farm: with client certificates as the only identities (no security.tokens.secretName), the workers need one: set security.tls.workerCertSecretName to a Secret with a certificate whose OU is \"worker\"" -}}
+{{- end -}}
+{{- if and .Values.cache.enabled (not $s.tls.schedulerCertSecretName) -}}
+{{- fail "farm: with client certificates as the only identities (no security.tokens.secretName), the scheduler needs one for farm-cache: set security.tls.schedulerCertSecretName to a Secret with a certificate whose OU is \"admin\"" -}}
+{{- end -}}
+{{- end -}}
+{{- $a := .Values.workers.autoscaling -}}
+{{- if and $a.keda.enabled $a.hpa.enabled -}}
+{{- fail "farm: workers.autoscaling.keda.enabled and workers.autoscaling.hpa.enabled are both true; choose one (KEDA makes its own HorizontalPodAutoscaler, and two autoscalers would fight over the worker Deployment)" -}}
+{{- end -}}
+{{- if and $a.hpa.enabled (lt (int $a.minReplicas) 1) -}}
+{{- fail "farm: workers.autoscaling.minReplicas must be at least 1 with the HorizontalPodAutoscaler (scaling to zero needs KEDA)" -}}
+{{- end -}}
+{{- if gt (int $a.minReplicas) (int $a.maxReplicas) -}}
+{{- fail "farm: workers.autoscaling.minReplicas is above workers.autoscaling.maxReplicas" -}}
+{{- end -}}
+{{- if .Values.workers.rootless -}}
+{{- fail "farm: workers.rootless is not supported yet: farm-worker runs RUN steps with runc, which needs a privileged container (namespaces, overlayfs mounts, cgroups); see docs/deploy.md" -}}
+{{- end -}}
+{{- end -}}
+
+{{/* Pod annotations Prometheus discovers pods by: (dict "root" . "port" N). */}}
+{{- define "farm.metricsAnnotations" -}}
+{{- if .root.Values.metrics.podAnnotations -}}
+prometheus.io/scrape: "true"
+prometheus.io/port: {{ .port | quote }}
+prometheus.io/path: /metrics
+{{- end -}}
+{{- end -}}
+
+{{/* The --health-listen and --metrics-listen flags: (dict "health" N "metrics" N). */}}
+{{- define "farm.observabilityArgs" -}}
+- --health-listen=0.0.0.0:{{ .health }}
+- --metrics-listen=0.0.0.0:{{ .metrics }}
+{{- end -}}
+
+{{/* The container ports and gRPC probes of a component's health port:
+     (dict "values" .Values.scheduler). The kubelet's gRPC probe takes a
+     port number, not a name. */}}
+{{- define "farm.healthPorts" -}}
+- name: health
+  containerPort: {{ .values.healthPort }}
+  protocol: TCP
+- name: metrics
+  containerPort: {{ .values.metricsPort }}
+  protocol: TCP
+{{- end -}}
+
+{{- define "farm.probes" -}}
+{{- $port := .values.healthPort -}}
+{{- range $kind := list "startup" "readiness" "liveness" }}
+{{- $p := get $.values.probes $kind }}
+{{ $kind }}Probe:
+  grpc:
+    port: {{ $port }}
+    {{- with $p.service }}
+    service: {{ . | quote }}
+    {{- end }}
+  {{- range $k := list "initialDelaySeconds" "periodSeconds" "timeoutSeconds" "successThreshold" "failureThreshold" }}
+  {{- if hasKey $p $k }}
+  {{ $k }}: {{ get $p $k }}
+  {{- end }}
+  {{- end }}
+{{- end }}
+{{- end -}}
+
+{{/* Scheduling fields of a pod: (dict "root" . "values" .Values.scheduler "component" "scheduler").
+     A topology spread constraint without a labelSelector gets the
+     component's own. */}}
+{{- define "farm.podScheduling" -}}
+{{- with .values.priorityClassName }}
+priorityClassName: {{ . }}
+{{- end }}
+{{- with .values.nodeSelector }}
+nodeSelector:
+  {{- toYaml . | nindent 2 }}
+{{- end }}
+{{- with .values.tolerations }}
+tolerations:
+  {{- toYaml . | nindent 2 }}
+{{- end }}
+{{- with .values.affinity }}
+affinity:
+  {{- toYaml . | nindent 2 }}
+{{- end }}
+{{- if .values.topologySpreadConstraints }}
+{{- $selector := include "farm.selectorLabels" . | fromYaml }}
+topologySpreadConstraints:
+{{- range .values.topologySpreadConstraints }}
+{{- $c := deepCopy . }}
+{{- if not (hasKey $c "labelSelector") }}
+{{- $_ := set $c "labelSelector" (dict "matchLabels" $selector) }}
+{{- end }}
+  - {{ toYaml $c | indent 4 | trim }}
+{{- end }}
+{{- end }}
+{{- end -}}
+
+{{/* Pod-level fields every farm pod shares. No Service environment
+     variables: a Service named farm-cache would set FARM_CACHE_PORT and
+     the like, where farm reads its own FARM_* settings. */}}
+{{- define "farm.podCommon" -}}
+serviceAccountName: {{ include "farm.serviceAccountName" . }}
+automountServiceAccountToken: false
+enableServiceLinks: false
+{{- with .Values.imagePullSecrets }}
+imagePullSecrets:
+  {{- toYaml . | nindent 2 }}
+{{- end }}
 {{- end -}}
 
 {{/* The TLS and identity flags of farm-scheduler and farm-cache. */}}
@@ -39,8 +204,8 @@ app.kubernetes.io/version: {{ .Chart.AppVersion | quote }}
 {{- end }}
 {{- end -}}
 
-{{/* Mounts of the security Secrets: "server" gets the tokens file,
-     "worker" only the CA and its own token, "scheduler" both. */}}
+{{/* Mounts of the security Secrets: (dict "Values" .Values "clientCert" SECRET),
+     clientCert being the component's own client certificate, if any. */}}
 {{- define "farm.securityMounts" -}}
 {{- $s := .Values.security -}}
 {{- if $s.tls.secretName }}
@@ -53,14 +218,24 @@ app.kubernetes.io/version: {{ .Chart.AppVersion | quote }}
   mountPath: /etc/farm/tokens
   readOnly: true
 {{- end }}
+{{- if .clientCert }}
+- name: client-cert
+  mountPath: /etc/farm/client-cert
+  readOnly: true
+{{- end }}
 {{- end -}}
 
+{{/* The security Secrets as volumes: a "worker" gets the CA and its own
+     token only, the "scheduler" the tokens file and its token for
+     farm-cache, the "cache" the tokens file; (dict "root" . "role" R
+     "clientCert" SECRET) adds the component's own client certificate. */}}
 {{- define "farm.securityVolumes" -}}
 {{- $s := .root.Values.security -}}
 {{- if $s.tls.secretName }}
 - name: tls
   secret:
     secretName: {{ $s.tls.secretName }}
+    defaultMode: 0440
     {{- if eq .role "worker" }}
     items:
       - {key: ca.crt, path: ca.crt}
@@ -70,15 +245,48 @@ app.kubernetes.io/version: {{ .Chart.AppVersion | quote }}
 - name: tokens
   secret:
     secretName: {{ $s.tokens.secretName }}
-    defaultMode: 0400
+    defaultMode: 0440
     items:
       {{- if eq .role "worker" }}
       - {key: worker, path: worker}
       {{- else if eq .role "scheduler" }}
       - {key: tokens, path: tokens}
+      {{- if .root.Values.cache.enabled }}
       - {key: scheduler, path: scheduler}
+      {{- end }}
       {{- else }}
       - {key: tokens, path: tokens}
       {{- end }}
 {{- end }}
+{{- with .clientCert }}
+- name: client-cert
+  secret:
+    secretName: {{ . }}
+    defaultMode: 0440
+    items:
+      - {key: tls.crt, path: tls.crt}
+      - {key: tls.key, path: tls.key}
+{{- end }}
+{{- end -}}
+
+{{/* storageClassName of a claim: "" the cluster's default class, "-" none
+     (a pre-provisioned volume), else that class. */}}
+{{- define "farm.storageClass" -}}
+{{- if eq . "-" -}}
+storageClassName: ""
+{{- else if . -}}
+storageClassName: {{ . | quote }}
+{{- end -}}
+{{- end -}}
+
+{{/* A number as a flag takes it: integers without an exponent (YAML reads
+     large ones as floats), strings as they are. */}}
+{{- define "farm.number" -}}
+{{- if kindIs "string" . -}}
+{{- . -}}
+{{- else if eq (float64 .) (float64 (int64 .)) -}}
+{{- int64 . -}}
+{{- else -}}
+{{- . -}}
+{{- end -}}
 {{- end -}}

@@ -1,5 +1,5 @@
-// Docker's default seccomp profile (moby's profiles/seccomp/default.json,
-// see README.md here), embedded at build time from docker_default.json.
+// Docker 20.10's default seccomp policy in farm's notation (README.md here),
+// embedded at build time from docker_default.policy.
 #ifndef FARM_WORKER_EXECUTOR_SECCOMP_DOCKER_DEFAULT_H_
 #define FARM_WORKER_EXECUTOR_SECCOMP_DOCKER_DEFAULT_H_
 
@@ -7,8 +7,8 @@
 
 namespace farm::executor {
 
-// The profile's JSON text, byte for byte as in docker_default.json.
-absl::string_view DockerDefaultProfileJson();
+// The policy's text, byte for byte as in docker_default.policy.
+absl::string_view DockerDefaultPolicyText();
 
 }  // namespace farm::executor
 

@@ -1,0 +1,62 @@
+#!/usr/bin/env bash
+# The chart refuses what it cannot render correctly, saying why: values
+# that values.schema.json rejects (with the schema's message), and the
+# combinations the templates refuse.
+#
+#   helm_values_test.sh CHART_YAML
+set -uo pipefail
+source "$(dirname "$0")/helm_checks.sh"
+helm_checks_init helm_values "$1"
+
+ok=(-f "$chart/ci/default-values.yaml")
+schema="values don't meet the specifications of the schema"
+check "the defaults with the Secrets pass" render ok "${ok[@]}"
+check "workers.slots=0" refused "${ok[@]}" --set workers.slots=0 \
+  "workers.slots: Must be greater than or equal to 1"
+check "a port that is not a number" refused "${ok[@]}" --set scheduler.port=abc \
+  "scheduler.port: Invalid type. Expected: integer"
+printf 'scheduler:\n  healthPort: 7701.5\n' >"$work/float-port.yaml"
+check "a port that is not an integer" refused "${ok[@]}" -f "$work/float-port.yaml" \
+  "scheduler.healthPort: Invalid type. Expected: integer"
+check "a port above 65535" refused "${ok[@]}" --set workers.metricsPort=70000 \
+  "workers.metricsPort: Must be less than or equal to 65535"
+check "a negative byte budget" refused "${ok[@]}" --set cache.maxBytes=-1 \
+  "cache.maxBytes: Must be greater than or equal to 0"
+check "a negative size" refused "${ok[@]}" --set workers.scratch=-5Gi "workers.scratch: Does not match pattern"
+check "a size that is not a quantity" refused "${ok[@]}" --set scheduler.storage=lots \
+  "scheduler.storage: Does not match pattern"
+check "an unknown key" refused "${ok[@]}" --set workers.slot=4 "Additional property slot is not allowed"
+check "0.1's CPU autoscaling keys are gone" refused "${ok[@]}" \
+  --set workers.autoscaling.targetCPUUtilizationPercentage=70 \
+  "Additional property targetCPUUtilizationPercentage is not allowed"
+check "an unknown pull policy" refused "${ok[@]}" --set image.pullPolicy=Sometimes "$schema"
+check "an unknown entitlement" refused "${ok[@]}" --set 'security.allowEntitlements={root}' \
+  "security.allowEntitlements.0"
+check "an insecure registry with a scheme" refused "${ok[@]}" \
+  --set 'registry.insecureRegistries={http://lan:5000}' "registry.insecureRegistries.0: Does not match pattern"
+check "a run timeout that is not a duration" refused "${ok[@]}" --set workers.runLimits.timeout=forever \
+  "workers.runLimits.timeout: Does not match pattern"
+check "a negative RUN memory limit" refused "${ok[@]}" --set workers.runLimits.memory=-1 \
+  "workers.runLimits.memory: Must be greater than or equal to 0"
+check "a free-disk floor that is not a size" refused "${ok[@]}" --set workers.minFreeDisk=lots \
+  "workers.minFreeDisk: Does not match pattern"
+check "a digest that is not sha256" refused "${ok[@]}" --set image.digest=latest "image.digest: Does not match pattern"
+check "a percentage PDB passes" render pdb "${ok[@]}" --set-string workers.podDisruptionBudget.maxUnavailable=25%
+
+check "no TLS, no tokens, not insecure" refused \
+  "farm: set security.tls.secretName and security.tokens.secretName"
+check "KEDA and the HPA at once" refused "${ok[@]}" --set workers.autoscaling.keda.enabled=true \
+  --set workers.autoscaling.hpa.enabled=true "choose one"
+check "the HPA cannot scale to zero" refused "${ok[@]}" --set workers.autoscaling.hpa.enabled=true \
+  --set workers.autoscaling.minReplicas=0 "scaling to zero needs KEDA"
+check "minReplicas above maxReplicas" refused "${ok[@]}" --set workers.autoscaling.minReplicas=9 \
+  --set workers.autoscaling.maxReplicas=3 "minReplicas is above"
+check "rootless workers are not supported yet" refused "${ok[@]}" --set workers.rootless=true \
+  "workers.rootless is not supported yet"
+check "client certificates only: the workers need one" refused \
+  --set security.tls.secretName=farm-tls "set security.tls.workerCertSecretName"
+check "client certificates only: the scheduler needs one" refused \
+  --set security.tls.secretName=farm-tls --set security.tls.workerCertSecretName=w \
+  "set security.tls.schedulerCertSecretName"
+
+helm_checks_done

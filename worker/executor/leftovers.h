@@ -1,0 +1,46 @@
+// What a worker that died (kill -9, a crash, a power cut) may have left on
+// its root: runc containers still running (a container outlives the `runc
+// run` that started it), its steps' cgroups, and overlay and network
+// namespace mounts under the root. A worker removes them when it starts on
+// that root again, before it touches anything else there.
+#ifndef FARM_WORKER_EXECUTOR_LEFTOVERS_H_
+#define FARM_WORKER_EXECUTOR_LEFTOVERS_H_
+
+#include <string>
+
+#include "absl/status/status.h"
+#include "absl/status/statusor.h"
+
+namespace farm::executor {
+
+struct LeftoverScope {
+  std::string runc = "runc";
+  // runc's --root, e.g. <worker root>/executor/runc; "" skips containers.
+  std::string runc_root;
+  // The cgroup the worker's steps live under (CgroupParentForRoot); ""
+  // skips cgroups.
+  std::string cgroup_parent;
+  // The worker's root; "" skips mounts.
+  std::string mount_root;
+};
+
+// The cgroup under which a worker on `root` runs its steps:
+// "/farm-worker-" and 12 hex digits of the SHA-256 of the root's real path.
+// It is the same for every run on that root (the default worker id is not:
+// it carries the pid) and differs between roots. `root` must exist.
+absl::StatusOr<std::string> CgroupParentForRoot(const std::string& root);
+
+// Removes what `scope` names: `runc delete --force` of every container in
+// runc_root (which kills it), then every task left in cgroup_parent's
+// subtree and the subtree itself in every hierarchy, then every overlay and
+// nsfs mount strictly under mount_root, deepest first (mounts of other
+// types there are the admin's and stay). Also removes the empty
+// /farm-worker-* cgroups of other roots (a worker killed on a root that was
+// then deleted leaves one; rmdir(2) refuses any that is in use). Tries
+// everything and returns the first error. Only for a root no live process
+// uses.
+absl::Status CleanLeftovers(const LeftoverScope& scope);
+
+}  // namespace farm::executor
+
+#endif  // FARM_WORKER_EXECUTOR_LEFTOVERS_H_

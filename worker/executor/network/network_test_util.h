@@ -1,0 +1,26 @@
+// What the network tests look for after a run: processes or mounts that
+// still hold a network namespace, and slirp4netns processes this process
+// started and did not reap.
+#ifndef FARM_WORKER_EXECUTOR_NETWORK_NETWORK_TEST_UTIL_H_
+#define FARM_WORKER_EXECUTOR_NETWORK_NETWORK_TEST_UTIL_H_
+
+#include <sys/types.h>
+
+#include <string>
+#include <vector>
+
+namespace farm::executor::network {
+
+// "net:[INODE]" of the namespace bound at `path` ("" when it is not one).
+std::string NamespaceId(const std::string& path);
+
+// "PID mounts it" / "PID is in it" for each process whose mount table or
+// network namespace holds namespace `id` ("net:[INODE]").
+std::vector<std::string> NamespaceHolders(const std::string& id);
+
+// Pids of this process's children named slirp4netns, zombies included.
+std::vector<pid_t> Slirp4netnsChildren();
+
+}  // namespace farm::executor::network
+
+#endif  // FARM_WORKER_EXECUTOR_NETWORK_NETWORK_TEST_UTIL_H_
