@@ -48,12 +48,42 @@ absl::StatusOr<std::unique_ptr<EmbeddedFarm>> EmbeddedFarm::Start(
   args.SetMaxSendMessageSize(cache::kMaxMessageBytes);
   farm->channel_ = farm->server_->InProcessChannel(args);
   if (start_worker) {
-    ASSIGN_OR_RETURN(farm->worker_, start_worker(farm->channel_, root));
+    // The worker starts when the first job waits for it: a fully cached
+    // build runs none, and need not pay for starting one.
+    EmbeddedFarm* raw = farm.get();
+    raw->start_worker_ = start_worker;
+    raw->root_ = root;
+    raw->node_->core()->SetWorkWithoutWorkersHandler(
+        [raw] { raw->RequestWorker(); });
   }
   return farm;
 }
 
+void EmbeddedFarm::RequestWorker() {
+  absl::MutexLock lock(&mu_);
+  if (worker_requested_) return;
+  worker_requested_ = true;
+  starter_ = std::thread([this] {
+    absl::StatusOr<std::shared_ptr<void>> worker =
+        start_worker_(channel_, root_);
+    if (!worker.ok()) {
+      // Nothing else will take the jobs: fail them with the reason.
+      node_->core()->FailQueuedJobs(Annotate(
+          worker.status(), "starting the embedded farm's worker"));
+      return;
+    }
+    absl::MutexLock lock(&mu_);
+    worker_ = *std::move(worker);
+  });
+}
+
 EmbeddedFarm::~EmbeddedFarm() {
+  if (node_ != nullptr) node_->core()->SetWorkWithoutWorkersHandler(nullptr);
+  {
+    absl::MutexLock lock(&mu_);
+    worker_requested_ = true;  // no new starter from here on
+  }
+  if (starter_.joinable()) starter_.join();
   worker_.reset();
   if (server_ != nullptr) {
     server_->Shutdown(absl::ToChronoTime(absl::Now() + absl::Seconds(2)));

@@ -1,6 +1,7 @@
 // EmbeddedFarm: the farm inside the `farm` process when no --remote is
 // given: a FarmNode under --root, served over an in-process gRPC channel,
-// plus one worker (started by whoever links the worker in), so embedded and
+// plus one worker (started by whoever links the worker in, when the first
+// stage job waits for one: a fully cached build starts none), so embedded and
 // remote builds take the same code path.
 #ifndef FARM_CLIENT_EMBEDDED_FARM_H_
 #define FARM_CLIENT_EMBEDDED_FARM_H_
@@ -8,8 +9,10 @@
 #include <functional>
 #include <memory>
 #include <string>
+#include <thread>
 
 #include "absl/status/statusor.h"
+#include "absl/synchronization/mutex.h"
 #include "grpcpp/channel.h"
 #include "grpcpp/server.h"
 #include "scheduler/farm_node.h"
@@ -39,11 +42,18 @@ class EmbeddedFarm {
 
  private:
   EmbeddedFarm() = default;
+  // Starts the worker on a thread of its own, once.
+  void RequestWorker();
 
   std::unique_ptr<scheduler::FarmNode> node_;
   std::unique_ptr<grpc::Server> server_;
   std::shared_ptr<grpc::Channel> channel_;
-  std::shared_ptr<void> worker_;
+  WorkerStarter start_worker_;
+  std::string root_;
+  absl::Mutex mu_;
+  bool worker_requested_ ABSL_GUARDED_BY(mu_) = false;
+  std::thread starter_;
+  std::shared_ptr<void> worker_ ABSL_GUARDED_BY(mu_);
 };
 
 }  // namespace farm::client

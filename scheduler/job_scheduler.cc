@@ -110,6 +110,19 @@ void JobScheduler::Finish(Job& job, absl::Status status,
   jobs_.erase(job.id);
 }
 
+std::vector<SchedulerAction> JobScheduler::FailQueued(
+    const absl::Status& status) {
+  std::vector<SchedulerAction> out;
+  const std::deque<std::string> queued = queue_;
+  for (const std::string& id : queued) {
+    auto it = jobs_.find(id);
+    if (it != jobs_.end() && it->second.worker.empty()) {
+      Finish(it->second, status, proto::StageOutput(), out);
+    }
+  }
+  return out;
+}
+
 std::vector<SchedulerAction> JobScheduler::Abandon(
     const std::string& build_id) {
   std::vector<SchedulerAction> out;

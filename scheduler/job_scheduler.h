@@ -106,6 +106,9 @@ class JobScheduler {
                                              const proto::JobResult& result);
   // Expires leases.
   std::vector<SchedulerAction> Tick();
+  // Fails every job that no worker has taken yet with `status` (the only
+  // worker that could come will not).
+  std::vector<SchedulerAction> FailQueued(const absl::Status& status);
 
   std::vector<WorkerState> Workers() const;
   const proto::SchedulerStats& stats() const { return stats_; }

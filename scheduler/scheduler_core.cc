@@ -29,6 +29,20 @@ void SchedulerCore::Submit(const std::string& build_id, int stage,
                            proto::StageJob job) {
   absl::MutexLock lock(&mu_);
   Execute(jobs_.Submit({build_id, stage}, std::move(job)));
+  if (work_without_workers_ && jobs_.queued() > 0 && outboxes_.empty()) {
+    work_without_workers_();
+  }
+}
+
+void SchedulerCore::SetWorkWithoutWorkersHandler(
+    std::function<void()> handler) {
+  absl::MutexLock lock(&mu_);
+  work_without_workers_ = std::move(handler);
+}
+
+void SchedulerCore::FailQueuedJobs(const absl::Status& status) {
+  absl::MutexLock lock(&mu_);
+  Execute(jobs_.FailQueued(status));
 }
 
 absl::StatusOr<std::shared_ptr<WorkerOutbox>> SchedulerCore::WorkerJoined(

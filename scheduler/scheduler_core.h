@@ -5,6 +5,7 @@
 #ifndef FARM_SCHEDULER_SCHEDULER_CORE_H_
 #define FARM_SCHEDULER_SCHEDULER_CORE_H_
 
+#include <functional>
 #include <map>
 #include <memory>
 #include <string>
@@ -57,6 +58,13 @@ class SchedulerCore {
                   const WorkerOutbox* outbox = nullptr);
   // Asks a connected worker to drain; kNotFound for an unknown id.
   absl::Status DrainWorker(const std::string& worker_id);
+  // Called, with the core's lock held (it may only signal), when a job is
+  // queued while no worker is connected: the embedded farm starts its
+  // worker then, so that a fully cached build never starts one.
+  void SetWorkWithoutWorkersHandler(std::function<void()> handler);
+  // Fails every job no worker has taken (a worker that was to come could
+  // not start).
+  void FailQueuedJobs(const absl::Status& status);
   // Expires leases; call about once a second.
   void Tick();
 
@@ -78,6 +86,7 @@ class SchedulerCore {
   std::map<std::string, std::shared_ptr<WorkerOutbox>> outboxes_
       ABSL_GUARDED_BY(mu_);
   std::map<std::string, BuildListener*> builds_ ABSL_GUARDED_BY(mu_);
+  std::function<void()> work_without_workers_ ABSL_GUARDED_BY(mu_);
 };
 
 }  // namespace farm::scheduler

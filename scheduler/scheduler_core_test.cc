@@ -2,6 +2,7 @@
 // second registration of its id, and slots are capped.
 #include "scheduler/scheduler_core.h"
 
+#include "common/digest.h"
 #include "gtest/gtest.h"
 
 namespace farm::scheduler {
@@ -49,6 +50,40 @@ TEST(SchedulerCoreTest, SlotsAreCapped) {
   ASSERT_TRUE(core.WorkerJoined(Worker("greedy", 1'000'000)).ok());
   ASSERT_EQ(core.ListWorkers().workers_size(), 1);
   EXPECT_EQ(core.ListWorkers().workers(0).slots(), 8);
+}
+
+// Records what a build hears.
+class Recorder : public BuildListener {
+ public:
+  void OnJobDone(int stage, const absl::Status& status,
+                 const proto::StageOutput&) override {
+    done.push_back(status);
+  }
+  void OnJobEvent(int, const proto::BuildEvent&) override {}
+  std::vector<absl::Status> done;
+};
+
+TEST(SchedulerCoreTest, WorkWithNoWorkerCallsForOneAndCanBeFailed) {
+  SimulatedClock clock;
+  SchedulerCore core(&clock, JobSchedulerOptions{});
+  int calls = 0;
+  core.SetWorkWithoutWorkersHandler([&calls] { ++calls; });
+  Recorder build;
+  core.RegisterBuild("b1", &build);
+  proto::StageJob job;
+  job.add_keys(Digest::Of("k1").ToString());
+  core.Submit("b1", 0, job);
+  EXPECT_EQ(calls, 1);
+  // The worker that was to come could not start: the job fails with why.
+  core.FailQueuedJobs(absl::UnavailableError("runc is missing"));
+  ASSERT_EQ(build.done.size(), 1u);
+  EXPECT_EQ(build.done[0].message(), "runc is missing");
+  // With a worker connected, nobody is called.
+  ASSERT_TRUE(core.WorkerJoined(Worker("w1")).ok());
+  job.set_keys(0, Digest::Of("k2").ToString());
+  core.Submit("b1", 1, job);
+  EXPECT_EQ(calls, 1);
+  core.UnregisterBuild("b1");
 }
 
 }  // namespace

@@ -76,6 +76,9 @@ absl::StatusOr<std::unique_ptr<RunnerStack>> RunnerStack::Create(
   // base that lacks them; so does farm (tests/compat run-bare-base).
   executor_options.remove_system_stubs = false;
   executor_options.cgroup_parent = stack->cgroup_parent_;
+  // A RUN takes a private network opened ahead and leaves its teardown to
+  // the background: ~20-40 ms less per step (docs/executor.md, "Cost").
+  executor_options.spare_networks = 1;
   ASSIGN_OR_RETURN(stack->executor_,
                    executor::RuncExecutor::Create(executor_options));
   stack->cache_mounts_ =

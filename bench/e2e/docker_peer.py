@@ -4,9 +4,12 @@ benchmark's own: its own data and exec roots, socket and containerd
 namespace, so that nothing else on the machine is touched and it is stopped
 and removed when the benchmark ends.
 
-The daemon runs without a bridge or iptables rules (the machines have no
-network to bridge to), so builds use --network=host, which is also what
-farm's RUN uses by default."""
+By default the daemon gets a bridge of its own (made by the peer and removed
+with it) and iptables rules, so that its RUN steps are isolated as a user's
+`docker build` isolates them: each gets its own network namespace and a
+veth on the bridge, as farm's RUN gets its own namespace. `network="host"`
+gives the daemon no bridge and builds with --network=host instead (less
+isolated, and cheaper per RUN)."""
 
 import os
 import shutil
@@ -30,9 +33,14 @@ def missing_reason(docker=DOCKER):
     return None
 
 
+BRIDGE = "farmbench0"
+BRIDGE_ADDRESS = "172.31.254.1/24"
+
+
 class DockerPeer:
-    def __init__(self, workdir, docker=DOCKER):
+    def __init__(self, workdir, docker=DOCKER, network="default"):
         self.docker_bin = docker
+        self.network = network
         self.dir = os.path.join(workdir, "docker")
         self.host = f"unix://{self.dir}/docker.sock"
         self.proc = None
@@ -50,12 +58,23 @@ class DockerPeer:
         os.makedirs(self.dir, exist_ok=True)
         self.log = open(os.path.join(self.dir, "dockerd.log"), "ab")
         namespace = f"farm-bench-{os.getpid()}"
+        if self.network == "host":
+            network_flags = ["--bridge=none", "--iptables=false"]
+        else:
+            subprocess.run(["ip", "link", "del", BRIDGE], check=False,
+                           stderr=subprocess.DEVNULL)
+            subprocess.run(["ip", "link", "add", BRIDGE, "type", "bridge"],
+                           check=True)
+            subprocess.run(["ip", "addr", "add", BRIDGE_ADDRESS, "dev",
+                            BRIDGE], check=True)
+            subprocess.run(["ip", "link", "set", BRIDGE, "up"], check=True)
+            network_flags = [f"--bridge={BRIDGE}", "--iptables=true"]
         self.proc = subprocess.Popen(
             ["dockerd", "--data-root", f"{self.dir}/data",
              "--exec-root", f"{self.dir}/exec",
              "--pidfile", f"{self.dir}/dockerd.pid", "--host", self.host,
-             "--storage-driver=overlay2", "--bridge=none",
-             "--iptables=false", "--ip6tables=false",
+             "--storage-driver=overlay2", *network_flags,
+             "--ip6tables=false",
              "--containerd-namespace", namespace,
              "--containerd-plugins-namespace", f"{namespace}-plugins"],
             stdout=self.log, stderr=self.log)
@@ -81,8 +100,8 @@ class DockerPeer:
         self.docker("load", "-i", tar)
 
     def build_cmd(self, context, tag, *extra):
-        return [self.docker_bin, "build", "--network=host", "-t", tag, *extra,
-                context]
+        return [self.docker_bin, "build", f"--network={self.network}", "-t",
+                tag, *extra, context]
 
     def prune(self):
         """Empties BuildKit's cache (layers, cache keys, context copies)."""
@@ -107,6 +126,23 @@ class DockerPeer:
                             reverse=True):
             subprocess.run(["umount", "-l", point], check=False)
         shutil.rmtree(self.dir, ignore_errors=True)
+        if self.network != "host":
+            subprocess.run(["ip", "link", "del", BRIDGE], check=False,
+                           stderr=subprocess.DEVNULL)
+            _drop_rules_mentioning(BRIDGE, BRIDGE_ADDRESS.rsplit(".", 1)[0])
+
+
+def _drop_rules_mentioning(*words):
+    """Deletes the iptables rules (filter and nat) that dockerd added for
+    the bridge and that name one of `words`; other rules stay."""
+    for table in ("filter", "nat"):
+        out = subprocess.run(["iptables", "-t", table, "-S"],
+                             capture_output=True, text=True, check=False)
+        for rule in out.stdout.splitlines():
+            if rule.startswith("-A ") and any(w in rule for w in words):
+                subprocess.run(["iptables", "-t", table, "-D",
+                                *rule.split()[1:]], check=False,
+                               stderr=subprocess.DEVNULL)
 
 
 def start_for(run, base):
@@ -118,10 +154,15 @@ def start_for(run, base):
     if reason is not None:
         run.report.note(f"Docker column: {reason}.")
         return None
-    peer = DockerPeer(run.work)
+    network = getattr(run.args, "docker_network", "default")
+    peer = DockerPeer(run.work, network=network)
     run.at_exit(peer.stop)
     peer.start()
     peer.load(base)
+    isolation = ("RUN on the host network (--network=host)"
+                 if network == "host" else
+                 "RUN in its own network namespace on a bridge, Docker's "
+                 "default")
     run.report.note(f"Docker: {peer.version()}, BuildKit, overlay2, a private "
-                    "dockerd started and stopped by the benchmark.")
+                    f"dockerd started and stopped by the benchmark; {isolation}.")
     return peer

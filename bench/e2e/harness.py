@@ -48,6 +48,10 @@ def parser(description, runs, warmup=0):
                    help="untimed runs per side first (default %(default)s)")
     p.add_argument("--no-docker", action="store_true",
                    help="measure farm only")
+    p.add_argument("--docker-network", choices=("default", "host"),
+                   default="default",
+                   help="Docker's RUN network: its default bridge, or the "
+                        "host's (default %(default)s)")
     p.add_argument("--workdir", default=None,
                    help="where to keep state (default: a new temp dir)")
     return p

@@ -34,6 +34,11 @@ void Keep(absl::Status& first, const absl::Status& status) {
 absl::Status DeleteContainers(const std::string& runc,
                               const std::string& runc_root) {
   if (!IsDirectory(runc_root)) return absl::OkStatus();
+  // runc keeps a directory per container in its root: with none, there is
+  // nothing to delete and no need to start runc (every `farm build` of the
+  // embedded farm passes here).
+  absl::StatusOr<std::vector<std::string>> entries = ListDir(runc_root);
+  if (entries.ok() && entries->empty()) return absl::OkStatus();
   ASSIGN_OR_RETURN(
       CommandResult listed,
       RunCommand({runc, "--root", runc_root, "list", "--format", "json"}));

@@ -29,6 +29,7 @@
 #include "worker/executor/limits_watch.h"
 #include "worker/executor/mount_stubs.h"
 #include "worker/executor/network/network_sandbox.h"
+#include "worker/executor/network/sandbox_pool.h"
 #include "worker/executor/oci_spec.h"
 #include "worker/executor/rooted_path.h"
 #include "worker/executor/seccomp_profile.h"
@@ -216,6 +217,11 @@ absl::StatusOr<std::unique_ptr<RuncExecutor>> RuncExecutor::Create(
   auto executor =
       std::unique_ptr<RuncExecutor>(new RuncExecutor(std::move(options)));
   executor->seccomp_ = std::move(seccomp);
+  network::NetworkSandbox::Options network_options;
+  network_options.dir = JoinPath(executor->options_.state_dir, "netns");
+  network_options.slirp4netns.binary = executor->options_.slirp4netns;
+  executor->networks_ = std::make_unique<network::SandboxPool>(
+      network_options, executor->options_.spare_networks);
   executor->cgroup_mounts_ = std::move(cgroup_mounts);
   return executor;
 }
@@ -280,11 +286,7 @@ absl::StatusOr<ExitStatus> RuncExecutor::Run(const std::string& rootfs,
   // Torn down when Run returns, after `runc delete`.
   std::unique_ptr<network::NetworkSandbox> private_network;
   if (spec.network == NetworkMode::kPrivate) {
-    network::NetworkSandbox::Options network_options;
-    network_options.dir = JoinPath(options_.state_dir, "netns");
-    network_options.slirp4netns.binary = options_.slirp4netns;
-    ASSIGN_OR_RETURN(private_network,
-                     network::NetworkSandbox::Open(network_options, id));
+    ASSIGN_OR_RETURN(private_network, networks_->Take());
     request.inputs.network_namespace = private_network->namespace_path();
   }
   // Removed after `runc delete`, below.
@@ -310,8 +312,8 @@ absl::StatusOr<ExitStatus> RuncExecutor::Run(const std::string& rootfs,
   ASSIGN_OR_RETURN(MountStubs stubs, MountStubs::Create(rootfs, targets));
   absl::StatusOr<ExitStatus> result =
       RunContainer(id, request.dir, spec, cgroup.get(), output, cancel);
-  // slirp4netns's exit takes ~20 ms: overlapped with `runc delete`.
-  if (private_network != nullptr) private_network->Stop();
+  // The network goes down now; its files are removed in the background.
+  networks_->Release(std::move(private_network));
   // Stubs can only go once nothing is mounted on them any more.
   absl::Status deleted = Delete(id);
   absl::Status removed = stubs.Remove();

@@ -14,6 +14,7 @@
 #include "worker/executor/cgroup.h"
 #include "worker/executor/cgroup_limits.h"
 #include "worker/executor/executor.h"
+#include "worker/executor/network/sandbox_pool.h"
 
 namespace farm::executor {
 
@@ -40,6 +41,10 @@ class RuncExecutor : public Executor {
     // Serves NetworkMode::kPrivate (network/network_sandbox.h); a bare name
     // is looked up in PATH.
     std::string slirp4netns = "slirp4netns";
+    // Private networks opened ahead of the runs that take them (each serves
+    // one container), and closed in the background after them: a RUN need
+    // not wait for either. 0 opens and closes each in the run itself.
+    int spare_networks = 0;
     // Each run gets the cgroup <cgroup_parent>/<container id>, which holds
     // its memory, pids and CPU limits (cgroup_limits.h), with runc's own
     // nested inside; absolute, e.g. CgroupParentForRoot(root). "" leaves
@@ -84,6 +89,7 @@ class RuncExecutor : public Executor {
   nlohmann::json seccomp_;
   // Where the cgroup hierarchies are, when options_.cgroup_parent is set.
   CgroupMounts cgroup_mounts_;
+  std::unique_ptr<network::SandboxPool> networks_;
 };
 
 }  // namespace farm::executor

@@ -320,6 +320,30 @@ TEST_F(NetworkTest, ConcurrentRunsGetNetworksOfTheirOwn) {
   EXPECT_EQ(std::unique(ids.begin(), ids.end()), ids.end());
 }
 
+// With spares, as workers run: every run still gets a namespace of its own,
+// and when the executor goes nothing of them is left.
+TEST_F(NetworkTest, SpareNetworksServeOneRunEachAndGoWithTheExecutor) {
+  options_.spare_networks = 1;
+  executor_ = *RuncExecutor::Create(options_);
+  std::vector<std::string> ids;
+  for (int i = 0; i < 3; ++i) {
+    Outcome outcome =
+        Sh("readlink /proc/self/ns/net; cat /sys/class/net/tap0/mtu");
+    ASSERT_EQ(outcome.code(), 0) << outcome.status.status();
+    ASSERT_EQ(outcome.out.size(), 2u);
+    EXPECT_EQ(outcome.out[1], "65520");
+    ids.push_back(outcome.out[0]);
+  }
+  std::sort(ids.begin(), ids.end());
+  EXPECT_EQ(std::unique(ids.begin(), ids.end()), ids.end());
+  executor_.reset();
+  EXPECT_THAT(NamespaceFiles(), IsEmpty());
+  EXPECT_THAT(Slirp4netnsChildren(), IsEmpty());
+  for (const std::string& id : ids) {
+    EXPECT_THAT(NamespaceHolders(id), IsEmpty()) << id;
+  }
+}
+
 // A worker without slirp4netns is broken for kPrivate only, and says so.
 TEST_F(NetworkTest, MissingSlirp4netnsIsUnavailable) {
   options_.slirp4netns = "/nonexistent/slirp4netns";
