@@ -16,6 +16,8 @@ struct Wording {
 
 Wording WordingOf(Permission permission) {
   switch (permission) {
+    case Permission::kIdentify:
+      return {"ask the farm's version", "an identity this farm knows"};
     case Permission::kBuild:
       return {"start or list builds", "the client or admin role"};
     case Permission::kImages:
@@ -37,6 +39,7 @@ const absl::flat_hash_map<std::string, Permission>& MethodTable() {
   static const auto* table = new absl::flat_hash_map<std::string, Permission>{
       {"/farm.proto.BuildService/Build", P::kBuild},
       {"/farm.proto.BuildService/ListBuilds", P::kBuild},
+      {"/farm.proto.BuildService/Version", P::kIdentify},
       {"/farm.proto.WorkerService/Connect", P::kWork},
       {"/farm.proto.WorkerService/ListWorkers", P::kAdminister},
       {"/farm.proto.WorkerService/Stats", P::kAdminister},
@@ -71,6 +74,8 @@ const absl::flat_hash_map<std::string, Permission>& MethodTable() {
 
 bool RoleHas(Role role, Permission permission) {
   switch (permission) {
+    case Permission::kIdentify:
+      return true;
     case Permission::kBuild:
     case Permission::kImages:
       return role == Role::kClient || role == Role::kAdmin;

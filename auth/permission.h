@@ -12,6 +12,9 @@
 namespace farm::auth {
 
 enum class Permission {
+  // Ask what the farm is (its version): every role, so that `farm version`
+  // proves any credentials.
+  kIdentify,
   // Start builds, attach to and list one's own builds (client, admin).
   kBuild,
   // List/inspect/tag/rmi/prune/load/save/pull/push the tenant's images

@@ -19,6 +19,12 @@ constexpr Permission kAll[] = {
     Permission::kBuild,     Permission::kImages,     Permission::kWork,
     Permission::kCacheRead, Permission::kCacheWrite, Permission::kAdminister};
 
+TEST(RoleHasTest, EveryRoleMayIdentifyTheFarm) {
+  for (Role role : {Role::kClient, Role::kWorker, Role::kAdmin}) {
+    EXPECT_TRUE(RoleHas(role, Permission::kIdentify));
+  }
+}
+
 TEST(RoleHasTest, EachRoleHasExactlyItsPermissions) {
   for (Permission p : kAll) {
     const bool client = p == Permission::kBuild || p == Permission::kImages;
@@ -124,7 +130,7 @@ TEST(PermissionForMethodTest, EveryFarmRpcHasAPermission) {
       ++methods;
     }
   }
-  EXPECT_EQ(methods, 28);
+  EXPECT_EQ(methods, 29);
 }
 
 }  // namespace

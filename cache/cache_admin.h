@@ -29,6 +29,10 @@ struct CacheStats {
   uint64_t action_hits = 0;
   uint64_t action_misses = 0;
   uint64_t action_conflicts = 0;  // see WriteOnceActionCache
+  // Bytes of committed uploads (one of a blob already stored included), and
+  // bytes streamed to readers.
+  uint64_t bytes_written = 0;
+  uint64_t bytes_read = 0;
 };
 
 struct PruneOptions {

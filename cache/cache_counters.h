@@ -22,6 +22,9 @@ struct CacheCounters {
   // Writes that a WriteOnceActionCache dropped: another layer for a key
   // that already had one.
   std::atomic<uint64_t> action_conflicts{0};
+  // Blob bytes in (committed uploads) and out (streamed by Get).
+  std::atomic<uint64_t> bytes_written{0};
+  std::atomic<uint64_t> bytes_read{0};
 
   static void Add(std::atomic<uint64_t>& counter, uint64_t n = 1) {
     counter.fetch_add(n, std::memory_order_relaxed);
@@ -36,6 +39,8 @@ struct CacheCounters {
     stats.action_hits = action_hits.load(std::memory_order_relaxed);
     stats.action_misses = action_misses.load(std::memory_order_relaxed);
     stats.action_conflicts = action_conflicts.load(std::memory_order_relaxed);
+    stats.bytes_written = bytes_written.load(std::memory_order_relaxed);
+    stats.bytes_read = bytes_read.load(std::memory_order_relaxed);
   }
 };
 

@@ -1,7 +1,8 @@
 // farm-cache: serves a node's RocksDB layer cache over gRPC.
 //   farm-cache --listen 0.0.0.0:7070 --root /var/lib/farm-cache --max-bytes N
 //              [--tls-cert FILE --tls-key FILE [--tls-client-ca FILE]]
-//              [--tokens FILE] [--insecure]
+//              [--tokens FILE] [--insecure] [--health-listen ADDR]
+//              [--metrics-listen ADDR]
 // Stops cleanly on SIGTERM or SIGINT.
 #include <signal.h>
 
@@ -14,12 +15,18 @@
 #include "auth/server_security.h"
 #include "auth/server_security_flags.h"
 #include "cache/blob_checking_action_cache.h"
+#include "cache/cache_metrics.h"
 #include "cache/rocksdb_cache.h"
 #include "cache/service/cache_service.h"
 #include "cache/service/grpc_server.h"
 #include "cache/write_once_action_cache.h"
 #include "common/command_flags.h"
 #include "common/logging.h"
+#include "common/side_port_flags.h"
+#include "health/health_server.h"
+#include "health/health_service.h"
+#include "metrics/server_metrics.h"
+#include "proto/cache.grpc.pb.h"
 
 ABSL_FLAG(std::string, listen, "127.0.0.1:7070",
           "address to serve on; port 0 picks a free one");
@@ -47,6 +54,16 @@ int main(int argc, char** argv) {
     return 1;
   }
 
+  // Up first, so that probes see NOT_SERVING while RocksDB opens.
+  farm::health::ServingState health;
+  absl::StatusOr<std::unique_ptr<farm::health::HealthServer>> health_server =
+      farm::health::HealthServer::Start(absl::GetFlag(FLAGS_health_listen),
+                                        &health);
+  if (!health_server.ok()) {
+    std::cerr << "farm-cache: " << health_server.status().message() << "\n";
+    return 1;
+  }
+
   farm::cache::RocksDbCache::Options options;
   options.root = absl::GetFlag(FLAGS_root);
   options.max_bytes = absl::GetFlag(FLAGS_max_bytes);
@@ -56,14 +73,31 @@ int main(int argc, char** argv) {
     FARM_LOG(ERROR) << cache.status();
     return 1;
   }
+  // After the cache, so that it stops serving before the cache closes.
+  farm::metrics::InterceptorFactories interceptors;
+  std::unique_ptr<farm::metrics::MetricsServer> metrics;
+  if (!absl::GetFlag(FLAGS_metrics_listen).empty()) {
+    absl::StatusOr<std::unique_ptr<farm::metrics::MetricsServer>> started =
+        farm::metrics::ServeServerMetrics(absl::GetFlag(FLAGS_metrics_listen),
+                                          &interceptors);
+    if (!started.ok()) {
+      std::cerr << "farm-cache: " << started.status().message() << "\n";
+      return 1;
+    }
+    metrics = *std::move(started);
+    metrics->Add(std::make_shared<farm::cache::CacheMetrics>(cache->get()));
+  }
   farm::cache::BlobCheckingActionCache checked((*cache)->actions(),
                                                (*cache)->blobs());
   farm::cache::WriteOnceActionCache actions(&checked, (*cache)->counters());
   farm::cache::CacheService service((*cache)->blobs(), &actions, cache->get(),
                                     (*security)->authenticator());
+  farm::health::HealthService health_service(
+      &health, {farm::proto::CacheService::service_full_name()});
   absl::StatusOr<farm::cache::RunningServer> server =
-      farm::cache::StartGrpcServer(absl::GetFlag(FLAGS_listen), {&service},
-                                   (*security)->credentials());
+      farm::cache::StartGrpcServer(
+          absl::GetFlag(FLAGS_listen), {&service, &health_service},
+          (*security)->credentials(), std::move(interceptors));
   if (!server.ok()) {
     FARM_LOG(ERROR) << server.status();
     return 1;
@@ -72,9 +106,12 @@ int main(int argc, char** argv) {
   FARM_LOG(INFO) << "farm-cache serving " << options.root << " ("
                  << (*security)->Describe() << ") on port " << server->port;
 
+  health.Set(farm::health::Phase::kServing);
+
   int signal = 0;
   sigwait(&stop, &signal);
   FARM_LOG(INFO) << "signal " << signal << ": shutting down";
+  health.Set(farm::health::Phase::kDraining);
   server->server->Shutdown();
   return 0;
 }

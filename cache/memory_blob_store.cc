@@ -44,9 +44,13 @@ class MemoryBlobStore::Writer : public HashingBlobWriter {
     buffer_.append(data.data(), data.size());
     return absl::OkStatus();
   }
-  absl::Status Finish(uint64_t) override {
-    return store_->Insert(
+  absl::Status Finish(uint64_t size) override {
+    absl::Status inserted = store_->Insert(
         expected(), std::make_shared<const std::string>(std::move(buffer_)));
+    if (inserted.ok()) {
+      CacheCounters::Add(store_->counters_->bytes_written, size);
+    }
+    return inserted;
   }
 
   MemoryBlobStore* store_;
@@ -90,7 +94,8 @@ absl::StatusOr<std::unique_ptr<ByteReader>> MemoryBlobStore::Get(
   CacheCounters::Add(counters_->blob_hits);
   return std::make_unique<VerifyingReader>(
       std::make_unique<SharedStringReader>(data), digest,
-      [this, digest, data] { RemoveCorrupt(digest, data); });
+      [this, digest, data] { RemoveCorrupt(digest, data); },
+      &counters_->bytes_read);
 }
 
 absl::StatusOr<std::unique_ptr<BlobWriter>> MemoryBlobStore::Put(

@@ -63,6 +63,8 @@ proto::CacheStats ToProto(const CacheStats& stats) {
   out.set_action_hits(stats.action_hits);
   out.set_action_misses(stats.action_misses);
   out.set_action_conflicts(stats.action_conflicts);
+  out.set_bytes_written(stats.bytes_written);
+  out.set_bytes_read(stats.bytes_read);
   return out;
 }
 
@@ -80,6 +82,8 @@ CacheStats FromProto(const proto::CacheStats& stats) {
   out.action_hits = stats.action_hits();
   out.action_misses = stats.action_misses();
   out.action_conflicts = stats.action_conflicts();
+  out.bytes_written = stats.bytes_written();
+  out.bytes_read = stats.bytes_read();
   return out;
 }
 

@@ -78,8 +78,12 @@ class RocksDbBlobStore::Writer : public HashingBlobWriter {
 
   absl::Status Finish(uint64_t size) override {
     finished_ = true;  // CommitUpload cleans up after itself on failure.
-    return store_->CommitUpload(expected(), upload_id_, size, chunks_written_,
-                                buffer_, began_);
+    absl::Status committed = store_->CommitUpload(
+        expected(), upload_id_, size, chunks_written_, buffer_, began_);
+    if (committed.ok()) {
+      CacheCounters::Add(store_->counters_->bytes_written, size);
+    }
+    return committed;
   }
 
   RocksDbBlobStore* store_;
@@ -237,7 +241,8 @@ absl::StatusOr<std::unique_ptr<ByteReader>> RocksDbBlobStore::Get(
   return std::make_unique<VerifyingReader>(
       std::make_unique<RocksDbChunkReader>(db_, families_.chunks,
                                            std::move(snapshot), record),
-      digest, [this, digest, upload_id] { RemoveCorrupt(digest, upload_id); });
+      digest, [this, digest, upload_id] { RemoveCorrupt(digest, upload_id); },
+      &counters_->bytes_read);
 }
 
 absl::StatusOr<std::unique_ptr<BlobWriter>> RocksDbBlobStore::Put(

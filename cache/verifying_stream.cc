@@ -15,10 +15,12 @@ absl::Status DigestMismatchError(const Digest& expected, const Digest& actual,
 
 VerifyingReader::VerifyingReader(std::unique_ptr<ByteReader> inner,
                                  Digest expected,
-                                 std::function<void()> on_corrupt)
+                                 std::function<void()> on_corrupt,
+                                 std::atomic<uint64_t>* bytes_read)
     : inner_(std::move(inner)),
       expected_(std::move(expected)),
-      on_corrupt_(std::move(on_corrupt)) {}
+      on_corrupt_(std::move(on_corrupt)),
+      bytes_read_(bytes_read) {}
 
 absl::Status VerifyingReader::Fail(absl::Status status) {
   error_ = status;
@@ -41,6 +43,9 @@ absl::StatusOr<size_t> VerifyingReader::Read(char* buf, size_t size) {
   }
   if (*n > 0) {
     hasher_.Update(buf, *n);
+    if (bytes_read_ != nullptr) {
+      bytes_read_->fetch_add(*n, std::memory_order_relaxed);
+    }
     return n;
   }
   if (size == 0) return 0;

@@ -4,6 +4,7 @@
 #ifndef FARM_CACHE_VERIFYING_STREAM_H_
 #define FARM_CACHE_VERIFYING_STREAM_H_
 
+#include <atomic>
 #include <cstdint>
 #include <functional>
 #include <memory>
@@ -17,11 +18,13 @@ namespace farm::cache {
 // Passes `inner` through, hashing it. At end of stream, if the hash is not
 // `expected`, calls `on_corrupt` once and returns kDataLoss. A kDataLoss
 // from `inner` itself (a lost chunk, a failed checksum) also calls
-// `on_corrupt`. Not thread-safe, like any ByteReader.
+// `on_corrupt`. Adds the bytes it returns to `bytes_read` when given one
+// (CacheCounters::bytes_read). Not thread-safe, like any ByteReader.
 class VerifyingReader : public ByteReader {
  public:
   VerifyingReader(std::unique_ptr<ByteReader> inner, Digest expected,
-                  std::function<void()> on_corrupt);
+                  std::function<void()> on_corrupt,
+                  std::atomic<uint64_t>* bytes_read = nullptr);
   absl::StatusOr<size_t> Read(char* buf, size_t size) override;
 
  private:
@@ -30,6 +33,7 @@ class VerifyingReader : public ByteReader {
   std::unique_ptr<ByteReader> inner_;
   Digest expected_;
   std::function<void()> on_corrupt_;
+  std::atomic<uint64_t>* bytes_read_;
   Sha256Hasher hasher_;
   absl::Status error_;
   bool done_ = false;

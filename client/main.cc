@@ -16,6 +16,7 @@
 #include "client/plan_command.h"
 #include "client/registry_commands.h"
 #include "client/run_command.h"
+#include "client/version_command.h"
 #include "common/logging.h"
 #include "image/registry/credentials.h"
 #include "worker/farm_worker.h"
@@ -45,7 +46,8 @@ constexpr char kUsage[] =
     "  cache stats|prune   the layer cache\n"
     "  workers   list the farm's workers (drain ID: let one finish, leave)\n"
     "  builds    list running and recent builds\n"
-    "  stats     the scheduler's counters, as JSON\n";
+    "  stats     the scheduler's counters, as JSON\n"
+    "  version   this client's version and, with --remote, the farm's\n";
 
 // The global flags, as given.
 struct GlobalFlags {
@@ -163,6 +165,7 @@ int Dispatch(const std::string& command, std::vector<std::string> rest,
   if (command == "workers") return RunWorkersCommand(rest, endpoint);
   if (command == "builds") return RunBuildsCommand(rest, endpoint);
   if (command == "stats") return RunStatsCommand(rest, endpoint);
+  if (command == "version") return RunVersionCommand(rest, endpoint);
   if (command == "pull") return RunPullCommand(rest, endpoint);
   if (command == "push") return RunPushCommand(rest, endpoint);
   if (command == "login") return RunLoginCommand(rest, endpoint);
@@ -207,6 +210,11 @@ int main(int argc, char** argv) {
       args[0] == "help") {
     std::cout << kUsage;
     return args.empty() || bad ? 2 : 0;
+  }
+  if (args[0] == "--version" || args[0] == "-v") {
+    std::cout << "farm version " << farm::client::ClientVersion().version()
+              << "\n";
+    return 0;
   }
   if (args[0].rfind("-", 0) == 0) {
     std::cerr << "farm: unknown flag " << args[0] << "\n" << kUsage;

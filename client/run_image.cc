@@ -274,7 +274,9 @@ absl::StatusOr<int> RunImage(const RunOptions& options,
   spec.tty = isatty(STDIN_FILENO) && isatty(STDOUT_FILENO);
   if (spec.tty && !HasEnv(spec.env, "TERM")) SetEnv(spec.env, "TERM", "xterm");
 
-  const std::string run_dir = JoinPath(root, "run");
+  // The executor's state directory must be absolute (runc's --root).
+  ASSIGN_OR_RETURN(const std::string absolute_root, AbsolutePath(root));
+  const std::string run_dir = JoinPath(absolute_root, "run");
   // The image's blobs through the farm's image service: a client may read
   // those of its own images and nothing else of the CAS.
   ImageBlobStore blobs(channel, options.image);

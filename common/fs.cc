@@ -193,6 +193,13 @@ std::string JoinPath(absl::string_view a, absl::string_view b) {
   return absl::StrCat(a, "/", b);
 }
 
+absl::StatusOr<std::string> AbsolutePath(const std::string& path) {
+  if (!path.empty() && path[0] == '/') return CleanPath(path);
+  char cwd[4096];
+  if (getcwd(cwd, sizeof(cwd)) == nullptr) return ErrnoStatus(errno, "getcwd");
+  return CleanPath(JoinPath(cwd, path));
+}
+
 std::string CleanPath(absl::string_view path) {
   if (path.empty()) return ".";
   bool rooted = path.front() == '/';

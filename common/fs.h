@@ -62,6 +62,8 @@ std::string JoinPath(absl::string_view a, absl::string_view b);
 // ".." against earlier elements (never above "/" for absolute paths).
 // "" becomes ".".
 std::string CleanPath(absl::string_view path);
+// `path` cleaned, and joined to the working directory when relative.
+absl::StatusOr<std::string> AbsolutePath(const std::string& path);
 // Directory part and base part, as path.Dir / path.Base.
 std::string DirName(absl::string_view path);
 std::string BaseName(absl::string_view path);

@@ -100,6 +100,20 @@ std::vector<Digest> NeededContextBlobs(const planner::PlannedBuild& plan,
   return out;
 }
 
+int64_t ContextBytesOf(const proto::ContextManifest& context,
+                       const std::vector<Digest>& digests) {
+  std::set<std::string> wanted;
+  for (const Digest& digest : digests) wanted.insert(digest.ToString());
+  int64_t bytes = 0;
+  for (const proto::ContextEntry& entry : context.entries()) {
+    if (entry.type() == proto::ContextEntry::FILE &&
+        wanted.erase(entry.digest()) > 0) {
+      bytes += entry.size();
+    }
+  }
+  return bytes;
+}
+
 absl::StatusOr<std::map<std::string, Digest>> FetchUrlSources(
     const planner::PlannedBuild& plan, const std::string& dockerfile_name,
     cache::BlobStore& blobs, const std::string& spool_dir,

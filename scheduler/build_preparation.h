@@ -37,6 +37,10 @@ absl::StatusOr<PreparedBuild> PrepareBuild(const proto::BuildRequest& request,
 std::vector<Digest> NeededContextBlobs(const planner::PlannedBuild& plan,
                                        const proto::ContextManifest& context);
 
+// The bytes of the context files with these digests (each digest once).
+int64_t ContextBytesOf(const proto::ContextManifest& context,
+                       const std::vector<Digest>& digests);
+
 // Downloads every `ADD <url>` source of the planned stages into the CAS
 // (verifying --checksum) and returns url → content digest, which the keys
 // and the jobs use. Errors name the Dockerfile line and the URL.

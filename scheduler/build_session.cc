@@ -17,11 +17,12 @@ namespace farm::scheduler {
 
 BuildSession::BuildSession(std::string build_id, SessionDeps deps)
     : id_(std::move(build_id)), deps_(std::move(deps)) {
+  started_ = deps_.clock->Now();
   absl::MutexLock lock(&mu_);
   summary_.set_build_id(id_);
   summary_.set_tenant(deps_.tenant);
   summary_.set_state("running");
-  summary_.set_started_unix_nanos(absl::ToUnixNanos(deps_.clock->Now()));
+  summary_.set_started_unix_nanos(absl::ToUnixNanos(started_));
 }
 
 void BuildSession::FromClient(proto::BuildClientMessage message) {
@@ -155,14 +156,21 @@ void BuildSession::Finish(const absl::Status& status,
     result.set_error(std::string(status.message()));
   }
   result.set_uploaded_bytes(uploaded_bytes_);
+  BuildEnd end;
+  end.outcome = status.ok()                 ? BuildOutcome::kSucceeded
+                : absl::IsCancelled(status) ? BuildOutcome::kCancelled
+                                            : BuildOutcome::kFailed;
+  end.fully_cached = fully_cached_;
+  end.uploaded_bytes = uploaded_bytes_;
+  end.skipped_bytes = skipped_bytes_;
+  end.took = deps_.clock->Now() - started_;
+  deps_.core->BuildFinished(end);
   proto::BuildServerMessage message;
   *message.mutable_result() = result;
   Send(std::move(message));
   deps_.core->UnregisterBuild(id_);
   absl::MutexLock lock(&mu_);
-  summary_.set_state(status.ok()                 ? "succeeded"
-                     : absl::IsCancelled(status) ? "cancelled"
-                                                 : "failed");
+  summary_.set_state(BuildOutcomeName(end.outcome));
   summary_.set_error(std::string(status.message()));
   summary_.set_finished_unix_nanos(absl::ToUnixNanos(deps_.clock->Now()));
   summary_.set_jobs_dispatched(result.jobs_dispatched());
@@ -195,6 +203,8 @@ absl::Status BuildSession::ReceiveContext(const proto::BuildRequest& request,
   std::vector<Digest> needed = NeededContextBlobs(prepared.plan, *manifest);
   ASSIGN_OR_RETURN(std::vector<Digest> missing,
                    deps_.blobs->FindMissing(needed));
+  skipped_bytes_ =
+      ContextBytesOf(*manifest, needed) - ContextBytesOf(*manifest, missing);
   if (missing.empty()) return absl::OkStatus();
   proto::BuildServerMessage ask;
   std::set<std::string> waiting;
@@ -443,7 +453,7 @@ void BuildSession::Run() {
   absl::Status status = Drive(coordinator, &output, &fully_cached);
   result.set_jobs_dispatched(coordinator.jobs_dispatched());
   if (status.ok()) status = Deliver(request, output, &result);
-  deps_.core->BuildFinished(status.ok(), fully_cached, uploaded_bytes_);
+  fully_cached_ = fully_cached;
   FARM_LOG(INFO) << "build " << id_ << ": "
                  << (status.ok() ? "succeeded" : status.ToString())
                  << (fully_cached ? " (fully cached)" : "");

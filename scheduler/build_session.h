@@ -146,7 +146,11 @@ class BuildSession : public BuildListener {
   // Steps are numbered in the order they start.
   std::map<std::pair<int, int>, int> step_numbers_;
   std::map<std::pair<int, int>, std::string> step_texts_;
+  // What Finish reports to the core (BuildEnd).
+  absl::Time started_;
   int64_t uploaded_bytes_ = 0;
+  int64_t skipped_bytes_ = 0;
+  bool fully_cached_ = false;
 };
 
 }  // namespace farm::scheduler

@@ -259,6 +259,8 @@ absl::StatusOr<std::unique_ptr<FarmNode>> FarmNode::Open(
   return node;
 }
 
+cache::CacheAdmin* FarmNode::embedded_cache() { return parts_->local.get(); }
+
 std::vector<grpc::Service*> FarmNode::services() {
   std::vector<grpc::Service*> out;
   for (auto& service : services_) out.push_back(service.get());

@@ -72,6 +72,9 @@ class FarmNode {
   ImageStore* images() { return images_->ForTenant(auth::kDefaultTenant); }
   ImageStores* image_stores() { return images_.get(); }
   SchedulerCore* core() { return core_.get(); }
+  // The cache under root/cache, for its metrics; null when the node uses a
+  // farm-cache, which serves its own.
+  cache::CacheAdmin* embedded_cache();
 
  private:
   struct Parts;

@@ -84,6 +84,7 @@ void JobScheduler::Dispatch(std::vector<SchedulerAction>& out) {
     if (worker == nullptr) return;
     queue_.pop_front();
     job.worker = worker->id;
+    job.assigned = clock_->Now();
     ++job.attempts;
     job.spec.set_attempt(job.attempts);
     worker->running.insert(job.id);
@@ -103,8 +104,11 @@ void JobScheduler::Dispatch(std::vector<SchedulerAction>& out) {
 void JobScheduler::Finish(Job& job, absl::Status status,
                           proto::StageOutput output,
                           std::vector<SchedulerAction>& out) {
+  if (!status.ok()) stats_.set_jobs_failed(stats_.jobs_failed() + 1);
+  std::optional<absl::Duration> ran_for;
+  if (!job.worker.empty()) ran_for = clock_->Now() - job.assigned;
   out.push_back(JobDone{WaiterList(job), std::move(status), std::move(output),
-                        job.worker});
+                        job.worker, ran_for});
   by_key_.erase(job.dedup_key);
   queue_.erase(std::remove(queue_.begin(), queue_.end(), job.id), queue_.end());
   jobs_.erase(job.id);
@@ -262,6 +266,23 @@ std::vector<SchedulerAction> JobScheduler::Tick() {
     out.insert(out.end(), lost.begin(), lost.end());
   }
   return out;
+}
+
+size_t JobScheduler::running() const {
+  size_t running = 0;
+  for (const auto& [id, job] : jobs_) running += job.worker.empty() ? 0 : 1;
+  return running;
+}
+
+PoolLoad JobScheduler::Load() const {
+  PoolLoad load;
+  for (const auto& [id, worker] : workers_) {
+    ++load.workers;
+    load.draining += worker.draining ? 1 : 0;
+    load.slots += worker.slots;
+    load.busy_slots += static_cast<int64_t>(worker.running.size());
+  }
+  return load;
 }
 
 std::vector<WorkerState> JobScheduler::Workers() const {

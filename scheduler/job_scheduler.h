@@ -15,6 +15,7 @@
 #include <cstdint>
 #include <deque>
 #include <map>
+#include <optional>
 #include <set>
 #include <string>
 #include <variant>
@@ -53,6 +54,9 @@ struct JobDone {
   absl::Status status;
   proto::StageOutput output;
   std::string worker_id;
+  // From its assignment to the result, when a worker ran it to its end
+  // (not for a job failed while queued or given up after lost workers).
+  std::optional<absl::Duration> ran_for;
 };
 // Progress of a job, for every waiter.
 struct RelayEvent {
@@ -65,6 +69,14 @@ using SchedulerAction =
 struct JobSchedulerOptions {
   absl::Duration lease = absl::Seconds(10);
   int max_attempts = 3;
+};
+
+// The pool at one moment, cheaply: no worker's layers are copied.
+struct PoolLoad {
+  int64_t workers = 0;
+  int64_t draining = 0;
+  int64_t slots = 0;
+  int64_t busy_slots = 0;  // jobs running
 };
 
 struct WorkerState {
@@ -111,9 +123,12 @@ class JobScheduler {
   std::vector<SchedulerAction> FailQueued(const absl::Status& status);
 
   std::vector<WorkerState> Workers() const;
+  PoolLoad Load() const;
   const proto::SchedulerStats& stats() const { return stats_; }
   proto::SchedulerStats& mutable_stats() { return stats_; }
   size_t queued() const { return queue_.size(); }
+  // Jobs a worker is running now.
+  size_t running() const;
 
  private:
   struct Job {
@@ -121,7 +136,8 @@ class JobScheduler {
     std::string dedup_key;
     proto::StageJob spec;
     std::set<Waiter> waiters;
-    std::string worker;  // "" while queued
+    std::string worker;   // "" while queued
+    absl::Time assigned;  // when `worker` got it
     int attempts = 0;
     std::string last_loss;
   };

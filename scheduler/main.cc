@@ -12,11 +12,21 @@
 #include "auth/client_token.h"
 #include "auth/server_security.h"
 #include "auth/server_security_flags.h"
+#include "cache/cache_metrics.h"
 #include "cache/service/grpc_server.h"
 #include "common/command_flags.h"
 #include "common/logging.h"
+#include "common/side_port_flags.h"
+#include "health/health_server.h"
+#include "health/health_service.h"
+#include "metrics/server_metrics.h"
+#include "proto/build.grpc.pb.h"
+#include "proto/cache.grpc.pb.h"
+#include "proto/image.grpc.pb.h"
+#include "proto/worker.grpc.pb.h"
 #include "scheduler/entitlements.h"
 #include "scheduler/farm_node.h"
+#include "scheduler/scheduler_metrics.h"
 
 ABSL_FLAG(std::string, listen, "127.0.0.1:7700", "address to serve on");
 ABSL_FLAG(std::string, root, "/var/lib/farm-scheduler", "state directory");
@@ -93,7 +103,8 @@ int main(int argc, char** argv) {
       "  [--allow-entitlement security.insecure|network.host]...\n"
       "  [--allow-fetch-host HOST]... [--max-slots-per-worker N]\n"
       "  [--cache-tls-ca FILE] [--cache-tls-cert FILE --cache-tls-key FILE]\n"
-      "  [--cache-token-file FILE]");
+      "  [--cache-token-file FILE] [--health-listen ADDR]\n"
+      "  [--metrics-listen ADDR]");
   // Repeatable flags first, then --dashed-names as Abseil's underscores.
   std::vector<std::string> entitlements =
       farm::TakeRepeatedFlag(&argc, argv, "allow-entitlement");
@@ -109,6 +120,13 @@ int main(int argc, char** argv) {
           "farm-scheduler", absl::GetFlag(FLAGS_listen), security_flags);
   if (!security.ok()) return Fail(security.status());
 
+  // Up first, so that probes see NOT_SERVING while the stores open.
+  farm::health::ServingState health;
+  absl::StatusOr<std::unique_ptr<farm::health::HealthServer>> health_server =
+      farm::health::HealthServer::Start(absl::GetFlag(FLAGS_health_listen),
+                                        &health);
+  if (!health_server.ok()) return Fail(health_server.status());
+
   absl::StatusOr<farm::scheduler::FarmNodeOptions> options =
       NodeOptions(entitlements, fetch_hosts);
   if (!options.ok()) return Fail(options.status());
@@ -116,11 +134,34 @@ int main(int argc, char** argv) {
   absl::StatusOr<std::unique_ptr<farm::scheduler::FarmNode>> node =
       farm::scheduler::FarmNode::Open(*options);
   if (!node.ok()) return Fail(node.status());
+  // After the node, so that it stops serving before the node closes.
+  farm::metrics::InterceptorFactories interceptors;
+  std::unique_ptr<farm::metrics::MetricsServer> metrics;
+  if (!absl::GetFlag(FLAGS_metrics_listen).empty()) {
+    absl::StatusOr<std::unique_ptr<farm::metrics::MetricsServer>> started =
+        farm::metrics::ServeServerMetrics(absl::GetFlag(FLAGS_metrics_listen),
+                                          &interceptors);
+    if (!started.ok()) return Fail(started.status());
+    metrics = *std::move(started);
+    metrics->Add(
+        std::make_shared<farm::scheduler::SchedulerMetrics>((*node)->core()));
+    if (farm::cache::CacheAdmin* cache = (*node)->embedded_cache()) {
+      metrics->Add(std::make_shared<farm::cache::CacheMetrics>(cache));
+    }
+  }
+  farm::health::HealthService health_service(
+      &health, {farm::proto::BuildService::service_full_name(),
+                farm::proto::WorkerService::service_full_name(),
+                farm::proto::ImageService::service_full_name(),
+                farm::proto::CacheService::service_full_name()});
+  std::vector<grpc::Service*> services = (*node)->services();
+  services.push_back(&health_service);
   absl::StatusOr<farm::cache::RunningServer> server =
-      farm::cache::StartGrpcServer(absl::GetFlag(FLAGS_listen),
-                                   (*node)->services(),
-                                   (*security)->credentials());
+      farm::cache::StartGrpcServer(absl::GetFlag(FLAGS_listen), services,
+                                   (*security)->credentials(),
+                                   std::move(interceptors));
   if (!server.ok()) return Fail(server.status());
+  health.Set(farm::health::Phase::kServing);
   FARM_LOG(INFO) << "farm-scheduler listening on port " << server->port << " ("
                  << (*security)->Describe() << ")";
   std::cout << "listening on port " << server->port << std::endl;
@@ -130,6 +171,7 @@ int main(int argc, char** argv) {
   std::signal(SIGINT, OnSignal);
   done.WaitForNotification();
   FARM_LOG(INFO) << "farm-scheduler stopping";
+  health.Set(farm::health::Phase::kDraining);
   server->server->Shutdown(absl::ToChronoTime(absl::Now() + absl::Seconds(5)));
   server->server->Wait();
   return 0;

@@ -154,6 +154,9 @@ void SchedulerCore::Execute(std::vector<SchedulerAction> actions) {
       message.mutable_cancel()->set_reason(cancel->reason);
       outbox->second->Push(std::move(message));
     } else if (auto* done = std::get_if<JobDone>(&action)) {
+      if (observer_ != nullptr && done->ran_for.has_value()) {
+        observer_->StageFinished(done->status.ok(), *done->ran_for);
+      }
       for (const Waiter& waiter : done->waiters) {
         auto build = builds_.find(waiter.build_id);
         if (build == builds_.end()) continue;
@@ -188,25 +191,55 @@ proto::ListWorkersResponse SchedulerCore::ListWorkers() {
   return response;
 }
 
-void SchedulerCore::BuildFinished(bool ok, bool fully_cached,
-                                  int64_t uploaded_bytes) {
+void SchedulerCore::BuildFinished(const BuildEnd& build) {
   absl::MutexLock lock(&mu_);
   proto::SchedulerStats& stats = jobs_.mutable_stats();
-  if (ok) {
-    stats.set_builds_succeeded(stats.builds_succeeded() + 1);
-  } else {
-    stats.set_builds_failed(stats.builds_failed() + 1);
-  }
-  if (ok && fully_cached) {
-    stats.set_fully_cached_builds(stats.fully_cached_builds() + 1);
+  switch (build.outcome) {
+    case BuildOutcome::kSucceeded:
+      stats.set_builds_succeeded(stats.builds_succeeded() + 1);
+      if (build.fully_cached) {
+        stats.set_fully_cached_builds(stats.fully_cached_builds() + 1);
+      }
+      break;
+    case BuildOutcome::kFailed:
+      stats.set_builds_failed(stats.builds_failed() + 1);
+      break;
+    case BuildOutcome::kCancelled:
+      stats.set_builds_cancelled(stats.builds_cancelled() + 1);
+      break;
   }
   stats.set_context_bytes_uploaded(stats.context_bytes_uploaded() +
-                                   uploaded_bytes);
+                                   build.uploaded_bytes);
+  stats.set_context_bytes_skipped(stats.context_bytes_skipped() +
+                                  build.skipped_bytes);
+  if (observer_ != nullptr) observer_->BuildFinished(build);
+}
+
+void SchedulerCore::SetObserver(SchedulerObserver* observer) {
+  absl::MutexLock lock(&mu_);
+  observer_ = observer;
 }
 
 proto::SchedulerStats SchedulerCore::Stats() {
   absl::MutexLock lock(&mu_);
   return jobs_.stats();
+}
+
+CoreSnapshot SchedulerCore::Snapshot() {
+  absl::MutexLock lock(&mu_);
+  CoreSnapshot snapshot;
+  snapshot.jobs_queued = static_cast<int64_t>(jobs_.queued());
+  snapshot.jobs_running = static_cast<int64_t>(jobs_.running());
+  snapshot.builds_running = static_cast<int64_t>(builds_.size());
+  snapshot.pool = jobs_.Load();
+  // Copy the counters without the (up to kStageKeysKept) stage keys: the
+  // map is swapped out for the copy and back, in constant time.
+  proto::SchedulerStats& stats = jobs_.mutable_stats();
+  google::protobuf::Map<std::string, int64_t> keys;
+  keys.swap(*stats.mutable_runs_by_stage_key());
+  snapshot.counters = stats;
+  keys.swap(*stats.mutable_runs_by_stage_key());
+  return snapshot;
 }
 
 }  // namespace farm::scheduler

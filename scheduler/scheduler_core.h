@@ -17,6 +17,7 @@
 #include "common/clock.h"
 #include "proto/worker.pb.h"
 #include "scheduler/job_scheduler.h"
+#include "scheduler/scheduler_observer.h"
 
 namespace farm::scheduler {
 
@@ -31,6 +32,17 @@ class BuildListener {
 };
 
 using WorkerOutbox = BlockingQueue<proto::SchedulerMessage>;
+
+// The farm at one moment, for metrics: what is queued and running now, and
+// the counters so far.
+struct CoreSnapshot {
+  int64_t jobs_queued = 0;
+  int64_t jobs_running = 0;
+  int64_t builds_running = 0;
+  PoolLoad pool;
+  // Without runs_by_stage_key, which only `farm stats` shows.
+  proto::SchedulerStats counters;
+};
 
 class SchedulerCore {
  public:
@@ -70,8 +82,12 @@ class SchedulerCore {
 
   proto::ListWorkersResponse ListWorkers();
   proto::SchedulerStats Stats();
-  // Counts a finished build in the exported stats.
-  void BuildFinished(bool ok, bool fully_cached, int64_t uploaded_bytes);
+  CoreSnapshot Snapshot();
+  // Counts a finished build in the exported stats, and tells the observer.
+  void BuildFinished(const BuildEnd& build);
+  // `observer` (null: none) hears of every build and stage that ends from
+  // now on; it must stay valid until replaced.
+  void SetObserver(SchedulerObserver* observer);
   absl::Duration lease() const { return options_.lease; }
 
  private:
@@ -87,6 +103,7 @@ class SchedulerCore {
       ABSL_GUARDED_BY(mu_);
   std::map<std::string, BuildListener*> builds_ ABSL_GUARDED_BY(mu_);
   std::function<void()> work_without_workers_ ABSL_GUARDED_BY(mu_);
+  SchedulerObserver* observer_ ABSL_GUARDED_BY(mu_) = nullptr;
 };
 
 }  // namespace farm::scheduler

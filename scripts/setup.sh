@@ -14,6 +14,7 @@ packages=(
   libgrpc++-dev protobuf-compiler-grpc libprotobuf-dev protobuf-compiler
   libabsl-dev librocksdb-dev libarchive-dev libssl-dev libcurl4-openssl-dev
   nlohmann-json3-dev libzstd-dev libisal-dev libdeflate-dev zlib1g-dev
+  prometheus-cpp-dev
   libgtest-dev libgmock-dev libbenchmark-dev
   # Fuzzing: libFuzzer and sanitizers.
   clang-14 libclang-rt-14-dev
@@ -25,6 +26,8 @@ packages=(
   pkg-config openssl
   # The security test plays a hostile client with raw gRPC calls.
   python3-grpcio python3-protobuf
+  # The metrics test scrapes the servers with a real Prometheus.
+  prometheus
 )
 
 missing=()

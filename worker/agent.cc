@@ -315,12 +315,15 @@ void Agent::AbandonJobs() {
 }
 
 void Agent::Drain() {
-  absl::MutexLock lock(&mu_);
-  if (draining_) return;
-  draining_ = true;
-  ++heartbeat_nudges_;
-  FARM_LOG(INFO) << "draining: finishing " << jobs_.size()
-                 << " running jobs, taking no new ones";
+  {
+    absl::MutexLock lock(&mu_);
+    if (draining_) return;
+    draining_ = true;
+    ++heartbeat_nudges_;
+    FARM_LOG(INFO) << "draining: finishing " << jobs_.size()
+                   << " running jobs, taking no new ones";
+  }
+  if (options_.on_drain) options_.on_drain();
 }
 
 void Agent::Stop() {

@@ -49,6 +49,9 @@ struct AgentOptions {
   // after each job; a change from or to full is sent at once, before the
   // job's result. Null: never full.
   std::function<DiskReport()> disk;
+  // Called once, without the agent's lock, when a drain begins (a signal
+  // or the scheduler's request): farm-worker's health turns NOT_SERVING.
+  std::function<void()> on_drain;
 };
 
 // <hostname>-<pid>.

@@ -440,6 +440,27 @@ TEST_F(AgentTest, DrainWhileIdleEndsAfterTelling) {
   EXPECT_TRUE(wire->closed_by_worker);
 }
 
+TEST_F(AgentTest, TheSchedulersDrainRequestIsReportedOnce) {
+  std::atomic<int> drains{0};
+  AgentOptions options;
+  options.on_drain = [&drains] { ++drains; };
+  StartAgent(options);
+  std::shared_ptr<Wire> wire = Connected(/*interval_ms=*/60000);
+  wire->Send(Assign("a"));
+  ASSERT_TRUE(runner_.WaitRunning(1));
+  EXPECT_EQ(drains.load(), 0);
+  proto::SchedulerMessage drain;
+  drain.mutable_drain()->set_reason("an admin asked");
+  wire->Send(drain);
+  std::optional<proto::Heartbeat> beat = wire->NextHeartbeat(absl::Seconds(5));
+  ASSERT_TRUE(beat.has_value());
+  EXPECT_TRUE(beat->draining());
+  agent_->Drain();  // a signal as well: still one report
+  EXPECT_EQ(drains.load(), 1);
+  runner_.Release("a");
+  ASSERT_TRUE(Joined());
+}
+
 TEST_F(AgentTest, StopDuringBackoffReturnsPromptly) {
   connector_.FailNext(1000);
   AgentOptions options;

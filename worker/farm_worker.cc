@@ -1,5 +1,7 @@
 #include "worker/farm_worker.h"
 
+#include <algorithm>
+
 #include "absl/strings/str_cat.h"
 #include "cache/remote/remote_action_cache.h"
 #include "cache/remote/remote_blob_store.h"
@@ -16,7 +18,9 @@ struct FarmWorker::Parts {
   std::unique_ptr<cache::RemoteBlobStore> blobs;
   std::unique_ptr<cache::RemoteActionCache> actions;
   std::unique_ptr<RunnerStack> stack;
+  std::unique_ptr<JobRunner> wrapped_runner;  // FarmWorkerOptions::wrap_runner
   std::unique_ptr<GrpcWorkerConnector> connector;
+  int slots = 1;
   std::unique_ptr<Agent> agent;
 };
 
@@ -41,6 +45,7 @@ absl::StatusOr<std::unique_ptr<FarmWorker>> FarmWorker::Create(
   agent_options.slots = options.slots;
   agent_options.min_backoff = options.min_backoff;
   agent_options.max_backoff = options.max_backoff;
+  agent_options.on_drain = options.on_drain;
   agent_options.disk = [root = options.root, reserve = options.min_free_disk] {
     absl::StatusOr<DiskSpace> space = StatDisk(root);
     if (!space.ok()) return DiskReport();
@@ -48,9 +53,15 @@ absl::StatusOr<std::unique_ptr<FarmWorker>> FarmWorker::Create(
                       static_cast<int64_t>(space->free_bytes)};
   };
   snapshot::SnapshotStore* store = &parts->stack->snapshots();
-  parts->agent = std::make_unique<Agent>(agent_options, parts->connector.get(),
-                                         &parts->stack->runner(),
-                                         [store] { return store->Summary(); });
+  JobRunner* runner = &parts->stack->runner();
+  if (options.wrap_runner) {
+    parts->wrapped_runner = options.wrap_runner(runner);
+    runner = parts->wrapped_runner.get();
+  }
+  parts->slots = std::max(1, options.slots);
+  parts->agent =
+      std::make_unique<Agent>(agent_options, parts->connector.get(), runner,
+                              [store] { return store->Summary(); });
   return std::unique_ptr<FarmWorker>(new FarmWorker(std::move(parts)));
 }
 
@@ -76,6 +87,16 @@ void FarmWorker::Start() {
       FARM_LOG(ERROR) << "worker: " << status;
     }
   });
+}
+
+WorkerLoad FarmWorker::Load() const {
+  snapshot::StoreSummary summary = parts_->stack->snapshots().Summary();
+  WorkerLoad load;
+  load.slots = parts_->slots;
+  load.busy_slots = agent_->running();
+  load.snapshot_bytes = summary.bytes;
+  load.snapshot_layers = static_cast<int64_t>(summary.diff_ids.size());
+  return load;
 }
 
 void FarmWorker::Drain() { agent_->Drain(); }

@@ -9,6 +9,7 @@
 #include <grpcpp/channel.h>
 
 #include <cstdint>
+#include <functional>
 #include <memory>
 #include <string>
 #include <thread>
@@ -18,6 +19,8 @@
 #include "worker/agent.h"
 #include "worker/disk_reserve.h"
 #include "worker/executor/executor.h"
+#include "worker/job_runner.h"
+#include "worker/worker_load.h"
 
 namespace farm::worker {
 
@@ -37,6 +40,12 @@ struct FarmWorkerOptions {
   // With less free disk than this on the root's filesystem the worker takes
   // no jobs (farm-worker --min-free-disk, default 5%). None here.
   DiskReserve min_free_disk;
+  // See AgentOptions::on_drain.
+  std::function<void()> on_drain;
+  // Wraps the stage runner the agent hands each job to (farm-worker's
+  // metrics count and time the jobs, worker/worker_metrics.h); the wrapper
+  // lives as long as the worker. Null: the runner as it is.
+  std::function<std::unique_ptr<JobRunner>(JobRunner* runner)> wrap_runner;
   // Reconnect backoff of the agent.
   absl::Duration min_backoff = absl::Milliseconds(200);
   absl::Duration max_backoff = absl::Seconds(30);
@@ -62,6 +71,8 @@ class FarmWorker {
   void Stop();
 
   const std::string& worker_id() const { return agent_->worker_id(); }
+  // Its slots, the jobs running, and its snapshot store. Thread-safe.
+  WorkerLoad Load() const;
 
  private:
   struct Parts;

@@ -4,6 +4,8 @@
 //             [--run-disk SIZE] [--min-free-disk SIZE|PERCENT]
 //             [--tls-ca FILE [--tls-cert FILE --tls-key FILE]]
 //             [--token-file FILE]   (or FARM_TOKEN)
+//             [--health-listen ADDR]
+//             [--metrics-listen ADDR]
 // Connects to a farm scheduler and runs the stage jobs it assigns. SIGTERM
 // (or a first Ctrl-C) drains: running jobs finish, no new ones are taken,
 // and the process exits 0; a second SIGINT stops at once.
@@ -18,12 +20,16 @@
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_replace.h"
+#include "absl/synchronization/mutex.h"
 #include "auth/client_token.h"
 #include "common/logging.h"
+#include "health/health_server.h"
+#include "metrics/metrics_server.h"
 #include "worker/disk_reserve.h"
 #include "worker/executor/limits.h"
 #include "worker/farm_worker.h"
 #include "worker/reaper.h"
+#include "worker/worker_metrics.h"
 #include "worker/grpc_worker_stream.h"
 
 namespace {
@@ -42,6 +48,13 @@ std::string Usage() {
       "                   [--min-free-disk SIZE|PERCENT]\n"
       "                   [--tls-ca FILE [--tls-cert FILE --tls-key FILE]]\n"
       "                   [--token-file FILE]   (or FARM_TOKEN)\n"
+      "                   [--health-listen ADDR] [--metrics-listen ADDR]\n"
+      "\n"
+      "  --health-listen ADDR    plaintext port serving only grpc.health.v1\n"
+      "                          (SERVING once started, NOT_SERVING while\n"
+      "                          draining), for Kubernetes' gRPC probes\n"
+      "  --metrics-listen ADDR   plaintext HTTP address serving only\n"
+      "                          Prometheus metrics at /metrics\n"
       "\n"
       "Limits of each RUN step; a build can lower them (farm build --run-*)\n"
       "but never raise them, and a step that reaches one is killed and fails\n"
@@ -127,7 +140,7 @@ bool FlagValue(int argc, char** argv, int* i, const char* name,
 
 int main(int argc, char** argv) {
   std::string scheduler, slots = "1", cache_bytes, id, root, runc = "runc";
-  std::string token_file;
+  std::string token_file, health_listen, metrics_listen;
   std::string run_memory = Size(farm::executor::kDefaultRunMemory);
   std::string run_pids = absl::StrCat(farm::executor::kDefaultRunPids);
   std::string run_cpus = "0";
@@ -156,7 +169,9 @@ int main(int argc, char** argv) {
         FlagValue(argc, argv, &i, "tls-ca", &security.tls_ca) ||
         FlagValue(argc, argv, &i, "tls-cert", &security.tls_cert) ||
         FlagValue(argc, argv, &i, "tls-key", &security.tls_key) ||
-        FlagValue(argc, argv, &i, "token-file", &token_file)) {
+        FlagValue(argc, argv, &i, "token-file", &token_file) ||
+        FlagValue(argc, argv, &i, "health-listen", &health_listen) ||
+        FlagValue(argc, argv, &i, "metrics-listen", &metrics_listen)) {
       continue;
     }
     fprintf(stderr, "farm-worker: unknown argument \"%s\"\n%s", argv[i],
@@ -216,34 +231,87 @@ int main(int argc, char** argv) {
     return 2;
   }
 
+  // Up before the worker opens its state, so that probes see NOT_SERVING
+  // while it cleans up after a previous run.
+  farm::health::ServingState health;
+  absl::StatusOr<std::unique_ptr<farm::health::HealthServer>> health_server =
+      farm::health::HealthServer::Start(health_listen, &health);
+  if (!health_server.ok()) {
+    fprintf(stderr, "farm-worker: %s\n",
+            std::string(health_server.status().message()).c_str());
+    return 1;
+  }
+  options.on_drain = [&health] {
+    health.Set(farm::health::Phase::kDraining);
+  };
+  // Prometheus metrics: each job as it ends, the load at each scrape.
+  auto metrics = std::make_shared<farm::worker::WorkerMetrics>();
+  std::unique_ptr<farm::metrics::MetricsServer> metrics_server;
+  if (!metrics_listen.empty()) {
+    absl::StatusOr<std::unique_ptr<farm::metrics::MetricsServer>> started =
+        farm::metrics::MetricsServer::Start(metrics_listen);
+    if (!started.ok()) {
+      fprintf(stderr, "farm-worker: %s\n",
+              std::string(started.status().message()).c_str());
+      return 1;
+    }
+    metrics_server = *std::move(started);
+    metrics_server->Add(metrics);
+    options.wrap_runner = [metrics](farm::worker::JobRunner* runner) {
+      return metrics->Wrap(runner);
+    };
+  }
+
   absl::StatusOr<std::unique_ptr<farm::worker::FarmWorker>> worker =
       farm::worker::FarmWorker::Create(*channel, options);
   if (!worker.ok()) {
     fprintf(stderr, "farm-worker: %s\n", worker.status().ToString().c_str());
     return 1;
   }
+  // The signal thread reaches the worker through this until main closes it.
+  static absl::Mutex signal_mu;
+  static farm::worker::FarmWorker* signal_target ABSL_GUARDED_BY(signal_mu);
   farm::worker::FarmWorker* w = worker->get();
-  std::thread([w, signals] {
+  metrics->SetLoad([w] { return w->Load(); });
+  {
+    absl::MutexLock lock(&signal_mu);
+    signal_target = w;
+  }
+  // Before the signal thread: a drain must not be overwritten.
+  health.Set(farm::health::Phase::kServing);
+  std::thread([signals] {
     int interrupts = 0;
     while (true) {
       int signal = 0;
       if (sigwait(&signals, &signal) != 0) continue;
+      absl::MutexLock lock(&signal_mu);
+      if (signal_target == nullptr) return;  // main is closing the worker
       if (signal == SIGINT && ++interrupts > 1) {
         FARM_LOG(INFO) << "second interrupt: stopping now";
-        w->Stop();
+        signal_target->Stop();
         return;
       }
-      w->Drain();
+      signal_target->Drain();
     }
   }).detach();
   FARM_LOG(INFO) << "farm-worker " << w->worker_id() << " connecting to "
                  << scheduler;
   absl::Status status = w->Run();
+  const std::string worker_id = w->worker_id();
+  {
+    absl::MutexLock lock(&signal_mu);
+    signal_target = nullptr;
+  }
+  // Closing the worker takes down what it keeps open ahead (spare network
+  // sandboxes, which are mounts).
+  metrics->SetLoad(nullptr);
+  worker->reset();
   if (!status.ok()) {
     fprintf(stderr, "farm-worker: %s\n", status.ToString().c_str());
-    return 1;
+    fflush(nullptr);
+    _exit(1);
   }
-  FARM_LOG(INFO) << "farm-worker " << w->worker_id() << " done";
+  FARM_LOG(INFO) << "farm-worker " << worker_id << " done";
   // The signal thread may still be in sigwait; exit without unwinding it.
   fflush(nullptr);
   _exit(0);

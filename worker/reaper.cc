@@ -39,7 +39,13 @@ namespace {
     FARM_LOG(WARNING) << "reaping the steps under " << cgroup_parent << ": "
                       << killed;
   }
-  _exit(killed.ok() ? 0 : 1);
+  // With the steps gone, their overlays and the worker's network
+  // namespaces (spares included) can go too.
+  absl::Status unmounted = executor::UnmountUnder(root);
+  if (!unmounted.ok()) {
+    FARM_LOG(WARNING) << "unmounting under " << root << ": " << unmounted;
+  }
+  _exit(killed.ok() && unmounted.ok() ? 0 : 1);
 }
 
 }  // namespace

@@ -3,7 +3,9 @@
 // running until it starts again on its root. The reaper is a process of its
 // own, forked before any thread exists, that waits for the worker to die
 // (its end of a pipe closes) and then kills every task in the worker's
-// cgroup subtree, so no step outlives the worker however it ends.
+// cgroup subtree, so no step outlives the worker however it ends; then it
+// unmounts what the worker had mounted under its root (overlays, network
+// namespaces).
 #ifndef FARM_WORKER_REAPER_H_
 #define FARM_WORKER_REAPER_H_
 

@@ -6,6 +6,7 @@
 
 #include <grpcpp/security/server_credentials.h>
 #include <grpcpp/server.h>
+#include <grpcpp/support/server_interceptor.h>
 
 #include <memory>
 #include <string>
@@ -22,10 +23,14 @@ struct RunningServer {
 
 // The services are not owned and must outlive the server. kUnavailable if
 // the address cannot be bound. Plaintext unless `credentials` say TLS
-// (auth/tls/server_credentials.h).
+// (auth/tls/server_credentials.h). `interceptors` see every RPC (the
+// metrics interceptor of --metrics-listen, metrics/).
 absl::StatusOr<RunningServer> StartGrpcServer(
     const std::string& address, const std::vector<grpc::Service*>& services,
-    std::shared_ptr<grpc::ServerCredentials> credentials = nullptr);
+    std::shared_ptr<grpc::ServerCredentials> credentials = nullptr,
+    std::vector<
+        std::unique_ptr<grpc::experimental::ServerInterceptorFactoryInterface>>
+        interceptors = {});
 
 // Largest message either side accepts: a full batch plus headroom.
 inline constexpr int kMaxMessageBytes = 64 << 20;

@@ -410,6 +410,25 @@ TEST_P(CacheConformanceTest, StatsCountHitsAndMisses) {
   EXPECT_EQ(stats->corrupt_blobs, 0u);
 }
 
+TEST_P(CacheConformanceTest, StatsCountBytesInAndOut) {
+  Make();
+  ASSERT_TRUE(PutBlob(blobs(), "hello").ok());
+  ASSERT_TRUE(PutBlob(blobs(), "hello").ok());  // sent again: counted again
+  ASSERT_TRUE(PutBlob(blobs(), "hi").ok());
+  // An upload that fails its digest brings nothing in.
+  absl::StatusOr<std::unique_ptr<BlobWriter>> wrong =
+      blobs().Put(Digest::Of("expected"));
+  ASSERT_TRUE(wrong.ok());
+  ASSERT_TRUE((*wrong)->Write("other").ok());
+  EXPECT_FALSE((*wrong)->Commit().ok());
+  ASSERT_TRUE(GetBlob(blobs(), Digest::Of("hello")).ok());
+  ASSERT_TRUE(GetBlob(blobs(), Digest::Of("hello")).ok());
+  absl::StatusOr<CacheStats> stats = admin().Stats();
+  ASSERT_TRUE(stats.ok());
+  EXPECT_EQ(stats->bytes_written, 12u);
+  EXPECT_EQ(stats->bytes_read, 10u);
+}
+
 TEST_P(CacheConformanceTest, PruneEvictsToTargetKeepsPinnedDropsDangling) {
   Make();
   std::string a = TestBytes(1000, 11), b = TestBytes(1000, 12),

@@ -7,6 +7,7 @@
 #include "absl/synchronization/notification.h"
 #include "absl/time/clock.h"
 #include "auth/service/call_identity.h"
+#include "common/build_info.h"
 #include "common/grpc_status.h"
 
 namespace farm::scheduler {
@@ -126,6 +127,21 @@ grpc::Status BuildService::Build(
     // after its grace period.
     session->ClientDetached();
   }
+  return grpc::Status::OK;
+}
+
+grpc::Status BuildService::Version(grpc::ServerContext* context,
+                                   const proto::VersionRequest*,
+                                   proto::VersionInfo* response) {
+  absl::StatusOr<auth::Identity> caller = auth::AuthorizeCall(
+      *context, *authenticator_, auth::Permission::kIdentify);
+  if (!caller.ok()) return ToGrpcStatus(caller.status());
+  BuildInfo build = ThisBuild();
+  response->set_component("farm-scheduler");
+  response->set_version(build.version);
+  response->set_grpc_version(build.grpc);
+  response->set_compiler(build.compiler);
+  response->set_platform(build.platform);
   return grpc::Status::OK;
 }
 

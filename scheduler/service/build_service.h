@@ -38,6 +38,9 @@ class BuildService final : public proto::BuildService::Service {
   grpc::Status ListBuilds(grpc::ServerContext* context,
                           const proto::ListBuildsRequest* request,
                           proto::ListBuildsResponse* response) override;
+  grpc::Status Version(grpc::ServerContext* context,
+                       const proto::VersionRequest* request,
+                       proto::VersionInfo* response) override;
 
  private:
   std::shared_ptr<BuildSession> StartSession(SessionDeps deps);

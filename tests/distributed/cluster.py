@@ -11,9 +11,21 @@ import shutil
 import signal
 import socket
 import subprocess
+import sys
 import tempfile
 import threading
 import time
+
+
+def import_protos(root, *names):
+    """Python modules for farm's protos `names` (e.g. "build.proto"), made
+    by protoc for this run; import them as `from proto import build_pb2`."""
+    out = tempfile.mkdtemp(prefix="farm-protos-",
+                           dir=os.environ.get("TEST_TMPDIR"))
+    subprocess.run(["protoc", "-I", root, f"--python_out={out}"] +
+                   [os.path.join(root, "proto", name) for name in names],
+                   check=True)
+    sys.path.insert(0, out)
 
 
 class BuildRun:

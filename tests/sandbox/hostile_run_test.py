@@ -241,8 +241,12 @@ class KilledWorkerTest(unittest.TestCase):
         # worker: its reaper kills what is left in the worker's cgroups.
         wait_until(lambda: not processes(sleep),
                    what="the reaper to kill the dead worker's sleep")
+        # Then it unmounts the step's overlay and the worker's network
+        # namespaces, the spare one included.
+        wait_until(lambda: not mounts_under(root),
+                   what=f"the reaper to unmount {mounts_under(root)}")
 
-        # What else of the dead run lives on: runc's state, mounts.
+        # What else of the dead run lives on: runc's state.
         survivors = processes_mentioning(root)
         restarted = cluster.start_worker("victim", root=root)
         wait_until(lambda: not cgroup_dirs(step_cgroup),
@@ -267,6 +271,7 @@ class KilledWorkerTest(unittest.TestCase):
         parent = os.path.dirname(step_cgroup)
         cluster.kill_worker("victim", signal.SIGTERM).wait(timeout=20)
         self.assertEqual(cgroup_dirs(parent), [])
+        self.assertEqual(mounts_under(root), [])  # nor a spare network
 
 
 def as_nobody(*argv):

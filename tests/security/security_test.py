@@ -22,7 +22,7 @@ import unittest
 HERE = os.path.dirname(os.path.abspath(__file__))
 ROOT = os.path.dirname(os.path.dirname(HERE))
 sys.path.insert(0, os.path.join(ROOT, "tests", "distributed"))
-from cluster import Cluster  # noqa: E402
+from cluster import Cluster, import_protos  # noqa: E402
 
 FARM, SCHEDULER, WORKER, CACHE, MAKE_IMAGE, MAKE_PKI = (
     os.path.abspath(p) for p in sys.argv[1:7])
@@ -30,15 +30,8 @@ del sys.argv[1:7]
 
 import grpc  # noqa: E402  (Debian's python3-grpcio)
 
-# Python modules for farm's protos, made with protoc for this run.
-PROTO_OUT = tempfile.mkdtemp(prefix="farm-protos-",
-                             dir=os.environ.get("TEST_TMPDIR"))
-subprocess.run(["protoc", "-I", ROOT, f"--python_out={PROTO_OUT}"] +
-               [os.path.join(ROOT, "proto", name) for name in
-                ("build.proto", "cache.proto", "context.proto",
-                 "image.proto")],
-               check=True)
-sys.path.insert(0, PROTO_OUT)
+import_protos(ROOT, "build.proto", "cache.proto", "context.proto",
+              "image.proto")
 from proto import build_pb2, cache_pb2, image_pb2  # noqa: E402
 
 

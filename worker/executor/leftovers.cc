@@ -119,6 +119,10 @@ void SweepEmptyParents(const CgroupMounts& mounts) {
 
 }  // namespace
 
+absl::Status UnmountUnder(const std::string& mount_root) {
+  return Unmount(mount_root);
+}
+
 absl::StatusOr<std::string> CgroupParentForRoot(const std::string& root) {
   char* real = realpath(root.c_str(), nullptr);
   if (real == nullptr) return ErrnoStatus(errno, "realpath " + root);

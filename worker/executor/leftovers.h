@@ -41,6 +41,12 @@ absl::StatusOr<std::string> CgroupParentForRoot(const std::string& root);
 // uses.
 absl::Status CleanLeftovers(const LeftoverScope& scope);
 
+// Only the last part of CleanLeftovers: the overlay and nsfs mounts
+// strictly under `mount_root`, deepest first. The reaper's, once the steps
+// of a killed worker are gone: a spare network sandbox is a mount that
+// nothing else would take down until the worker starts again.
+absl::Status UnmountUnder(const std::string& mount_root);
+
 }  // namespace farm::executor
 
 #endif  // FARM_WORKER_EXECUTOR_LEFTOVERS_H_

@@ -20,14 +20,7 @@ absl::StatusOr<std::unique_ptr<SnapshotStore>> SnapshotStore::Open(
   if (options.root.empty()) {
     return absl::InvalidArgumentError("snapshot store: no root directory");
   }
-  if (options.root[0] != '/') {
-    char cwd[4096];
-    if (getcwd(cwd, sizeof(cwd)) == nullptr) {
-      return ErrnoStatus(errno, "getcwd");
-    }
-    options.root = JoinPath(cwd, options.root);
-  }
-  options.root = CleanPath(options.root);
+  ASSIGN_OR_RETURN(options.root, AbsolutePath(options.root));
   options.apply.mode = image::layer::ApplyMode::kOverlay;
   std::unique_ptr<SnapshotStore> store(
       new SnapshotStore(std::move(options), blobs));
