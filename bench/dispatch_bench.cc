@@ -7,9 +7,12 @@
 // instruction; workers hold different base layers, so placement compares.
 //
 // Latency is timed per call that hands out a job: Submit → AssignJob when a
-// worker is idle, JobResult → the next AssignJob when jobs are queued. The
-// counters report p50/p99 of each; items_per_second is stage jobs run.
-// Run: bazel run -c opt //bench:dispatch_bench
+// worker is idle, JobResult → the next AssignJob when jobs are queued (the
+// result message is built before the clock starts). The counters report
+// p50/p99 of each; items_per_second is stage jobs run.
+// Run: bazel run -c opt //bench:dispatch_bench [-- --benchmark_min_time=8]
+// (a longer run: the heap ages, and each job costs more than in the first
+// 0.5 s; docs/benchmarks.md gives both).
 #include <algorithm>
 #include <chrono>
 #include <cstdint>
@@ -207,9 +210,10 @@ void BM_SaturatedFleet(benchmark::State& state) {
     Running finished = running.front();
     running.pop_front();
     int before = assigned;
+    const proto::JobResult result = Success(finished.job_id);
     auto start = std::chrono::steady_clock::now();
     std::vector<SchedulerAction> actions =
-        scheduler.JobResultFrom(finished.worker_id, Success(finished.job_id));
+        scheduler.JobResultFrom(finished.worker_id, result);
     result_to_assign.Add(std::chrono::steady_clock::now() - start);
     Collect(actions, running, &assigned);
     if (assigned != before + 1) {
@@ -310,8 +314,24 @@ void BM_SaturatedFleetThroughCore(benchmark::State& state) {
 }
 BENCHMARK(BM_SaturatedFleetThroughCore)
     ->Args({1000, 1000})
+    ->Args({1000, 10000})
     ->Unit(benchmark::kMicrosecond)
     ->UseRealTime();
+
+// The once-a-second lease check of SchedulerCore with every worker
+// connected and none expired: it holds the lock every dispatch takes.
+void BM_CoreTick(benchmark::State& state) {
+  const int workers = static_cast<int>(state.range(0));
+  SimulatedClock clock;
+  SchedulerCore core(&clock, JobSchedulerOptions{});
+  std::vector<std::shared_ptr<WorkerOutbox>> outboxes;
+  for (int i = 0; i < workers; ++i) {
+    outboxes.push_back(*core.WorkerJoined(MakeWorker(i)));
+  }
+  for (auto _ : state) core.Tick();
+  state.SetItemsProcessed(state.iterations());
+}
+BENCHMARK(BM_CoreTick)->Arg(1000)->Unit(benchmark::kMicrosecond)->UseRealTime();
 
 }  // namespace
 }  // namespace farm::scheduler

@@ -237,7 +237,9 @@ absl::StatusOr<std::unique_ptr<FarmNode>> FarmNode::Open(
   RETURN_IF_ERROR(node->OpenImages(options));
   node->fetch_policy_ =
       std::make_unique<image::FetchPolicy>(options.allowed_fetch_hosts);
-  node->verifier_ = std::make_unique<ResultVerifier>(node->blobs_);
+  if (options.verify_results) {
+    node->verifier_ = std::make_unique<ResultVerifier>(node->blobs_);
+  }
   node->core_ = std::make_unique<SchedulerCore>(options.clock, options.jobs,
                                                 options.max_slots_per_worker);
   RETURN_IF_ERROR(RemoveAll(node->spool_dir_));

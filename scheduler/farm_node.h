@@ -44,6 +44,11 @@ struct FarmNodeOptions {
   // Action results are kept per tenant unless tenants share them
   // (--share-cache-across-tenants); blobs are always shared.
   bool share_cache_across_tenants = false;
+  // Check every stage result a worker reports (ResultVerifier: its layers
+  // are read back and decompressed) before builds use it. Off only where
+  // the one worker is this process itself (the embedded farm): there the
+  // check reads every new layer again and proves nothing.
+  bool verify_results = true;
   // Entitlements granted to builds that ask (--allow-entitlement).
   std::set<std::string> entitlements;
   // Hosts ADD <url> may reach whatever they resolve to (--allow-fetch-host).

@@ -1,6 +1,7 @@
 #include "scheduler/job_scheduler.h"
 
-#include <algorithm>
+#include <climits>
+#include <utility>
 
 #include "absl/strings/str_cat.h"
 
@@ -37,57 +38,46 @@ std::vector<SchedulerAction> JobScheduler::Submit(const Waiter& waiter,
     Job& job = jobs_.at(existing->second);
     job.waiters.insert(waiter);
     job.spec.add_build_ids(waiter.build_id);
+    by_build_[waiter.build_id].insert(job.id);
     stats_.set_jobs_deduplicated(stats_.jobs_deduplicated() + 1);
     return out;
   }
-  Job job;
-  job.id = absl::StrCat("job-", next_job_++);
+  std::string id = absl::StrCat("job-", next_job_++);
+  Job& job = jobs_[id];
+  job.id = id;
   job.dedup_key = key;
-  spec.set_job_id(job.id);
+  spec.set_job_id(id);
   job.spec = std::move(spec);
   job.waiters.insert(waiter);
-  by_key_[key] = job.id;
-  queue_.push_back(job.id);
-  jobs_[job.id] = std::move(job);
+  by_key_[std::move(key)] = id;
+  by_build_[waiter.build_id].insert(std::move(id));
+  Enqueue(job, /*front=*/false);
   Dispatch(out);
   return out;
 }
 
-WorkerState* JobScheduler::PickWorker(const Job& job) {
-  WorkerState* best = nullptr;
-  int best_overlap = -1;
-  double best_load = 0;
-  for (auto& [id, worker] : workers_) {
-    if (worker.draining || worker.disk_full ||
-        static_cast<int>(worker.running.size()) >= worker.slots) {
-      continue;
-    }
-    int overlap = 0;
-    for (const std::string& diff_id : job.spec.base_diff_ids()) {
-      overlap += worker.layers.count(diff_id);
-    }
-    double load = static_cast<double>(worker.running.size()) / worker.slots;
-    if (best == nullptr || overlap > best_overlap ||
-        (overlap == best_overlap && load < best_load)) {
-      best = &worker;
-      best_overlap = overlap;
-      best_load = load;
-    }
-  }
-  return best;
+void JobScheduler::Enqueue(Job& job, bool front) {
+  job.queue_pos = queue_.insert(front ? queue_.begin() : queue_.end(), &job);
+  job.queued = true;
+}
+
+void JobScheduler::Dequeue(Job& job) {
+  if (!job.queued) return;
+  queue_.erase(job.queue_pos);
+  job.queued = false;
 }
 
 void JobScheduler::Dispatch(std::vector<SchedulerAction>& out) {
   while (!queue_.empty()) {
-    Job& job = jobs_.at(queue_.front());
-    WorkerState* worker = PickWorker(job);
+    Job& job = *queue_.front();
+    WorkerState* worker = pool_.Pick(job.spec.base_diff_ids());
     if (worker == nullptr) return;
-    queue_.pop_front();
+    Dequeue(job);
     job.worker = worker->id;
     job.assigned = clock_->Now();
     ++job.attempts;
     job.spec.set_attempt(job.attempts);
-    worker->running.insert(job.id);
+    pool_.StartJob(*worker, job.id);
     stats_.set_jobs_dispatched(stats_.jobs_dispatched() + 1);
     auto& runs = *stats_.mutable_runs_by_stage_key();
     if (runs[job.dedup_key]++ == 0) {
@@ -109,20 +99,22 @@ void JobScheduler::Finish(Job& job, absl::Status status,
   if (!job.worker.empty()) ran_for = clock_->Now() - job.assigned;
   out.push_back(JobDone{WaiterList(job), std::move(status), std::move(output),
                         job.worker, ran_for});
+  for (const Waiter& waiter : job.waiters) {
+    auto build = by_build_.find(waiter.build_id);
+    if (build == by_build_.end()) continue;
+    build->second.erase(job.id);
+    if (build->second.empty()) by_build_.erase(build);
+  }
   by_key_.erase(job.dedup_key);
-  queue_.erase(std::remove(queue_.begin(), queue_.end(), job.id), queue_.end());
+  Dequeue(job);
   jobs_.erase(job.id);
 }
 
 std::vector<SchedulerAction> JobScheduler::FailQueued(
     const absl::Status& status) {
   std::vector<SchedulerAction> out;
-  const std::deque<std::string> queued = queue_;
-  for (const std::string& id : queued) {
-    auto it = jobs_.find(id);
-    if (it != jobs_.end() && it->second.worker.empty()) {
-      Finish(it->second, status, proto::StageOutput(), out);
-    }
+  while (!queue_.empty()) {
+    Finish(*queue_.front(), status, proto::StageOutput(), out);
   }
   return out;
 }
@@ -130,22 +122,30 @@ std::vector<SchedulerAction> JobScheduler::FailQueued(
 std::vector<SchedulerAction> JobScheduler::Abandon(
     const std::string& build_id) {
   std::vector<SchedulerAction> out;
-  std::vector<std::string> orphaned;
-  for (auto& [id, job] : jobs_) {
-    for (auto it = job.waiters.begin(); it != job.waiters.end();) {
-      it = it->build_id == build_id ? job.waiters.erase(it) : std::next(it);
-    }
-    if (job.waiters.empty()) orphaned.push_back(id);
+  auto build = by_build_.find(build_id);
+  if (build == by_build_.end()) {
+    Dispatch(out);
+    return out;
   }
-  for (const std::string& id : orphaned) {
+  const std::set<std::string> waited_on = std::move(build->second);
+  by_build_.erase(build);
+  for (const std::string& id : waited_on) {
     Job& job = jobs_.at(id);
+    // The build's waiters sort together: from (build_id, lowest stage) on.
+    auto it = job.waiters.lower_bound(Waiter{build_id, INT_MIN});
+    while (it != job.waiters.end() && it->build_id == build_id) {
+      it = job.waiters.erase(it);
+    }
+    if (!job.waiters.empty()) continue;
     if (!job.worker.empty()) {
       out.push_back(CancelOnWorker{job.worker, id, "no build waits on it"});
-      workers_[job.worker].running.erase(id);
+      if (WorkerState* worker = pool_.Find(job.worker)) {
+        pool_.EndJob(*worker, id);
+      }
     }
     stats_.set_jobs_cancelled(stats_.jobs_cancelled() + 1);
     by_key_.erase(job.dedup_key);
-    queue_.erase(std::remove(queue_.begin(), queue_.end(), id), queue_.end());
+    Dequeue(job);
     jobs_.erase(id);
   }
   Dispatch(out);
@@ -155,18 +155,11 @@ std::vector<SchedulerAction> JobScheduler::Abandon(
 std::vector<SchedulerAction> JobScheduler::WorkerJoined(
     const proto::RegisterWorker& reg) {
   std::vector<SchedulerAction> out;
-  if (workers_.count(reg.worker_id())) {
+  if (HasWorker(reg.worker_id())) {
     // A worker that reconnects under the same id lost what it was running.
     out = WorkerLost(reg.worker_id(), "it reconnected");
   }
-  WorkerState& worker = workers_[reg.worker_id()];
-  worker.id = reg.worker_id();
-  worker.slots = std::max(1, reg.slots());
-  worker.layers.insert(reg.layers().begin(), reg.layers().end());
-  worker.cached_bytes = reg.cached_bytes();
-  worker.disk_full = reg.disk_full();
-  worker.disk_free_bytes = reg.disk_free_bytes();
-  worker.last_heartbeat = clock_->Now();
+  pool_.Join(reg, clock_->Now());
   Dispatch(out);
   return out;
 }
@@ -174,16 +167,9 @@ std::vector<SchedulerAction> JobScheduler::WorkerJoined(
 std::vector<SchedulerAction> JobScheduler::WorkerHeartbeat(
     const std::string& worker_id, const proto::Heartbeat& beat) {
   std::vector<SchedulerAction> out;
-  auto it = workers_.find(worker_id);
-  if (it == workers_.end()) return out;
-  WorkerState& worker = it->second;
-  worker.last_heartbeat = clock_->Now();
-  worker.cached_bytes = beat.cached_bytes();
-  worker.draining = beat.draining();
-  worker.disk_full = beat.disk_full();
-  worker.disk_free_bytes = beat.disk_free_bytes();
-  for (const std::string& id : beat.layers_added()) worker.layers.insert(id);
-  for (const std::string& id : beat.layers_removed()) worker.layers.erase(id);
+  WorkerState* worker = pool_.Find(worker_id);
+  if (worker == nullptr) return out;
+  pool_.Heartbeat(*worker, beat, clock_->Now());
   Dispatch(out);
   return out;
 }
@@ -191,10 +177,10 @@ std::vector<SchedulerAction> JobScheduler::WorkerHeartbeat(
 std::vector<SchedulerAction> JobScheduler::WorkerLost(
     const std::string& worker_id, const std::string& reason) {
   std::vector<SchedulerAction> out;
-  auto it = workers_.find(worker_id);
-  if (it == workers_.end()) return out;
-  std::set<std::string> running = it->second.running;
-  workers_.erase(it);
+  WorkerState* worker = pool_.Find(worker_id);
+  if (worker == nullptr) return out;
+  const std::set<std::string> running = worker->running;
+  pool_.Remove(worker_id);
   stats_.set_workers_lost(stats_.workers_lost() + 1);
   for (const std::string& id : running) {
     auto job_it = jobs_.find(id);
@@ -213,7 +199,7 @@ std::vector<SchedulerAction> JobScheduler::WorkerLost(
       continue;
     }
     stats_.set_jobs_retried(stats_.jobs_retried() + 1);
-    queue_.push_front(id);
+    Enqueue(job, /*front=*/true);
   }
   Dispatch(out);
   return out;
@@ -231,10 +217,9 @@ std::vector<SchedulerAction> JobScheduler::JobEventFrom(
 std::vector<SchedulerAction> JobScheduler::JobResultFrom(
     const std::string& worker_id, const proto::JobResult& result) {
   std::vector<SchedulerAction> out;
-  auto worker = workers_.find(worker_id);
-  if (worker != workers_.end()) {
-    worker->second.running.erase(result.job_id());
-    ++worker->second.completed;
+  if (WorkerState* worker = pool_.Find(worker_id)) {
+    pool_.EndJob(*worker, result.job_id());
+    ++worker->completed;
   }
   auto it = jobs_.find(result.job_id());
   if (it != jobs_.end() && it->second.worker == worker_id) {
@@ -256,7 +241,7 @@ std::vector<SchedulerAction> JobScheduler::Tick() {
   std::vector<SchedulerAction> out;
   absl::Time now = clock_->Now();
   std::vector<std::string> expired;
-  for (const auto& [id, worker] : workers_) {
+  for (const auto& [id, worker] : pool_.workers()) {
     if (now - worker.last_heartbeat > options_.lease) expired.push_back(id);
   }
   for (const std::string& id : expired) {
@@ -268,15 +253,9 @@ std::vector<SchedulerAction> JobScheduler::Tick() {
   return out;
 }
 
-size_t JobScheduler::running() const {
-  size_t running = 0;
-  for (const auto& [id, job] : jobs_) running += job.worker.empty() ? 0 : 1;
-  return running;
-}
-
 PoolLoad JobScheduler::Load() const {
   PoolLoad load;
-  for (const auto& [id, worker] : workers_) {
+  for (const auto& [id, worker] : pool_.workers()) {
     ++load.workers;
     load.draining += worker.draining ? 1 : 0;
     load.slots += worker.slots;
@@ -287,7 +266,7 @@ PoolLoad JobScheduler::Load() const {
 
 std::vector<WorkerState> JobScheduler::Workers() const {
   std::vector<WorkerState> out;
-  for (const auto& [id, worker] : workers_) out.push_back(worker);
+  for (const auto& [id, worker] : pool_.workers()) out.push_back(worker);
   return out;
 }
 

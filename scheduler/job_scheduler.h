@@ -8,13 +8,15 @@
 // (a RUN's exit code, kResourceExhausted for a RUN killed at a limit) would
 // fail the same on any worker. Workers that are draining or whose disk is
 // full get no jobs. No threads, no sockets: the service feeds it events and
-// carries out the actions it returns.
+// carries out the actions it returns. No event scans the queue or the pool:
+// jobs are indexed by id and by build, and placement uses WorkerPool's
+// indexes, so a dispatch costs about the same with 10 or 10,000 jobs queued.
 #ifndef FARM_SCHEDULER_JOB_SCHEDULER_H_
 #define FARM_SCHEDULER_JOB_SCHEDULER_H_
 
 #include <cstdint>
 #include <deque>
-#include <map>
+#include <list>
 #include <optional>
 #include <set>
 #include <string>
@@ -22,11 +24,12 @@
 #include <vector>
 
 #include "absl/container/flat_hash_map.h"
-#include "absl/container/flat_hash_set.h"
+#include "absl/container/node_hash_map.h"
 #include "absl/status/status.h"
 #include "absl/time/time.h"
 #include "common/clock.h"
 #include "proto/worker.pb.h"
+#include "scheduler/worker_pool.h"
 
 namespace farm::scheduler {
 
@@ -79,19 +82,6 @@ struct PoolLoad {
   int64_t busy_slots = 0;  // jobs running
 };
 
-struct WorkerState {
-  std::string id;
-  int slots = 1;
-  absl::flat_hash_set<std::string> layers;  // diff_ids it holds
-  int64_t cached_bytes = 0;
-  absl::Time last_heartbeat;
-  bool draining = false;
-  bool disk_full = false;  // too little free disk to take jobs
-  int64_t disk_free_bytes = 0;
-  std::set<std::string> running;  // job ids
-  int64_t completed = 0;
-};
-
 class JobScheduler {
  public:
   explicit JobScheduler(Clock* clock, JobSchedulerOptions options = {})
@@ -122,13 +112,18 @@ class JobScheduler {
   // worker that could come will not).
   std::vector<SchedulerAction> FailQueued(const absl::Status& status);
 
+  // A copy of every worker, by id; pool() reads them without copying.
   std::vector<WorkerState> Workers() const;
+  const WorkerPool& pool() const { return pool_; }
   PoolLoad Load() const;
   const proto::SchedulerStats& stats() const { return stats_; }
   proto::SchedulerStats& mutable_stats() { return stats_; }
   size_t queued() const { return queue_.size(); }
-  // Jobs a worker is running now.
-  size_t running() const;
+  // Jobs a worker is running now: every job not queued.
+  size_t running() const { return jobs_.size() - queue_.size(); }
+  bool HasWorker(const std::string& worker_id) const {
+    return pool_.workers().count(worker_id) > 0;
+  }
 
  private:
   struct Job {
@@ -140,11 +135,15 @@ class JobScheduler {
     absl::Time assigned;  // when `worker` got it
     int attempts = 0;
     std::string last_loss;
+    bool queued = false;
+    std::list<Job*>::iterator queue_pos;  // valid while queued
   };
 
   // Assigns queued jobs to free workers, oldest job first.
   void Dispatch(std::vector<SchedulerAction>& out);
-  WorkerState* PickWorker(const Job& job);
+  // A job goes to the back of the queue, or to its front when it is retried.
+  void Enqueue(Job& job, bool front);
+  void Dequeue(Job& job);
   void Finish(Job& job, absl::Status status, proto::StageOutput output,
               std::vector<SchedulerAction>& out);
   std::vector<Waiter> WaiterList(const Job& job) const;
@@ -152,10 +151,13 @@ class JobScheduler {
   Clock* clock_;
   JobSchedulerOptions options_;
   uint64_t next_job_ = 1;
-  std::map<std::string, Job> jobs_;                       // by id
+  absl::node_hash_map<std::string, Job> jobs_;            // by id; never move
   absl::flat_hash_map<std::string, std::string> by_key_;  // dedup key → id
-  std::deque<std::string> queue_;                         // job ids
-  std::map<std::string, WorkerState> workers_;
+  // build id → the ids of the jobs it waits on, in the order Abandon
+  // cancels them.
+  absl::flat_hash_map<std::string, std::set<std::string>> by_build_;
+  std::list<Job*> queue_;  // oldest first; retried jobs go to the front
+  WorkerPool pool_;
   proto::SchedulerStats stats_;
   // Keys of stats_.runs_by_stage_key, oldest first: only the newest
   // kStageKeysKept are kept, so a long-lived scheduler's stats stay small.

@@ -81,14 +81,13 @@ TEST(JobSchedulerTest, RunsPerStageKeyKeepOnlyTheNewestKeys) {
   s.WorkerJoined(Worker("w1", 1));
   const size_t total = kStageKeysKept + 5;
   for (size_t i = 0; i < total; ++i) {
-    ASSERT_EQ(Only<AssignJob>(
-                  s.Submit({"b", 0}, Job(absl::StrCat("key-", i))))
+    ASSERT_EQ(Only<AssignJob>(s.Submit({"b", 0}, Job(absl::StrCat("key-", i))))
                   .size(),
               1u);
-    ASSERT_EQ(Only<JobDone>(s.JobResultFrom(
-                                "w1", Ok(absl::StrCat("job-", i + 1))))
-                  .size(),
-              1u);
+    ASSERT_EQ(
+        Only<JobDone>(s.JobResultFrom("w1", Ok(absl::StrCat("job-", i + 1))))
+            .size(),
+        1u);
   }
   const auto& runs = s.stats().runs_by_stage_key();
   EXPECT_EQ(runs.size(), kStageKeysKept);
@@ -216,7 +215,6 @@ TEST(JobSchedulerTest, EventsReachEveryWaiterWithTheWorkerName) {
   EXPECT_TRUE(s.JobEventFrom("w2", event).empty());
 }
 
-
 TEST(JobSchedulerTest, WorkersWithAFullDiskTakeNoJobsUntilFreed) {
   SimulatedClock clock;
   JobScheduler s(&clock);
@@ -285,6 +283,102 @@ TEST(JobSchedulerTest, BuildsWithOtherRunLimitsDoNotShareAJob) {
   // The same limits do.
   EXPECT_TRUE(Only<AssignJob>(s.Submit({"b3", 0}, small)).empty());
   EXPECT_EQ(s.stats().jobs_deduplicated(), 1);
+}
+
+TEST(JobSchedulerTest, QueuedJobsGoOutInOrderWhateverFinishes) {
+  SimulatedClock clock;
+  JobScheduler s(&clock);
+  s.WorkerJoined(Worker("w1", 1));
+  s.WorkerJoined(Worker("w2", 1));
+  for (int i = 1; i <= 50; ++i) s.Submit({"b", i}, Job(absl::StrCat("k", i)));
+  EXPECT_EQ(s.queued(), 48u);
+  EXPECT_EQ(s.running(), 2u);
+  // A queued job that its only build leaves drops out of the queue.
+  s.Submit({"gone", 0}, Job("k-gone"));
+  s.Abandon("gone");
+  EXPECT_EQ(s.queued(), 48u);
+  // Each result hands the freed worker the oldest queued job.
+  std::string running[] = {"job-1", "job-2"};
+  for (int next = 3; next <= 50; ++next) {
+    const int w = next % 2;  // job-3 follows job-1 on w1, job-4 job-2 on w2
+    auto assigned = Only<AssignJob>(
+        s.JobResultFrom(w == 1 ? "w1" : "w2", Ok(running[1 - w])));
+    ASSERT_EQ(assigned.size(), 1u);
+    EXPECT_EQ(assigned[0].job.job_id(), absl::StrCat("job-", next));
+    running[1 - w] = assigned[0].job.job_id();
+    EXPECT_EQ(s.queued() + s.running(), static_cast<size_t>(50 - next + 2));
+  }
+}
+
+TEST(JobSchedulerTest, AJobWhoseWorkerIsLostGoesBeforeOlderQueuedJobs) {
+  SimulatedClock clock;
+  JobScheduler s(&clock);
+  s.WorkerJoined(Worker("w1", 1));
+  s.WorkerJoined(Worker("w2", 1));
+  s.Submit({"b", 1}, Job("k1"));  // job-1 on w1
+  s.Submit({"b", 2}, Job("k2"));  // job-2 on w2
+  s.Submit({"b", 3}, Job("k3"));  // queued
+  EXPECT_TRUE(Only<AssignJob>(s.WorkerLost("w1", "gone")).empty());
+  EXPECT_EQ(s.queued(), 2u);
+  auto next = Only<AssignJob>(s.JobResultFrom("w2", Ok("job-2")));
+  ASSERT_EQ(next.size(), 1u);
+  EXPECT_EQ(next[0].job.job_id(), "job-1");
+  EXPECT_EQ(next[0].job.attempt(), 2);
+}
+
+TEST(JobSchedulerTest, AbandonTouchesOnlyTheBuildsJobs) {
+  SimulatedClock clock;
+  JobScheduler s(&clock);
+  s.WorkerJoined(Worker("w1", 2));
+  s.Submit({"b1", 0}, Job("a"));  // job-1, running
+  s.Submit({"b2", 0}, Job("b"));  // job-2, running
+  s.Submit({"b1", 1}, Job("c"));  // job-3, queued
+  s.Submit({"b2", 1}, Job("d"));  // job-4, queued
+  s.Submit({"b1", 2}, Job("e"));  // job-5, queued
+  s.Submit({"b2", 2}, Job("e"));  // joins job-5
+  s.Submit({"b1", 3}, Job("a"));  // joins job-1 again
+  std::vector<SchedulerAction> actions = s.Abandon("b1");
+  auto cancels = Only<CancelOnWorker>(actions);
+  ASSERT_EQ(cancels.size(), 1u);
+  EXPECT_EQ(cancels[0].job_id, "job-1");
+  EXPECT_EQ(s.stats().jobs_cancelled(), 2);  // job-1 and job-3
+  // The freed slot takes the oldest job still queued, b2's job-4.
+  auto assigned = Only<AssignJob>(actions);
+  ASSERT_EQ(assigned.size(), 1u);
+  EXPECT_EQ(assigned[0].job.job_id(), "job-4");
+  EXPECT_EQ(s.queued(), 1u);
+  EXPECT_EQ(s.running(), 2u);
+  assigned = Only<AssignJob>(s.JobResultFrom("w1", Ok("job-2")));
+  ASSERT_EQ(assigned.size(), 1u);
+  EXPECT_EQ(assigned[0].job.job_id(), "job-5");
+  EXPECT_TRUE(s.FailQueued(absl::UnavailableError("stop")).empty());
+  // b2 still waits on job-5; b1 no longer does.
+  auto last = Only<JobDone>(s.JobResultFrom("w1", Ok("job-5")));
+  ASSERT_EQ(last.size(), 1u);
+  ASSERT_EQ(last[0].waiters.size(), 1u);
+  EXPECT_EQ(last[0].waiters[0].build_id, "b2");
+  EXPECT_EQ(last[0].waiters[0].stage, 2);
+  // Nothing is left for b1 to abandon.
+  EXPECT_TRUE(s.Abandon("b1").empty());
+  EXPECT_EQ(s.running(), 1u);  // job-4
+}
+
+TEST(JobSchedulerTest, FailQueuedFailsInQueueOrder) {
+  SimulatedClock clock;
+  JobScheduler s(&clock);
+  s.Submit({"b", 0}, Job("k1"));
+  s.Submit({"b", 1}, Job("k2"));
+  s.Submit({"c", 0}, Job("k3"));
+  auto done = Only<JobDone>(s.FailQueued(absl::UnavailableError("no worker")));
+  ASSERT_EQ(done.size(), 3u);
+  EXPECT_EQ(done[0].waiters[0].stage, 0);
+  EXPECT_EQ(done[1].waiters[0].stage, 1);
+  EXPECT_EQ(done[2].waiters[0].build_id, "c");
+  EXPECT_EQ(s.queued(), 0u);
+  EXPECT_EQ(s.running(), 0u);
+  // The keys are free again.
+  s.WorkerJoined(Worker("w1", 1));
+  EXPECT_EQ(Only<AssignJob>(s.Submit({"b", 0}, Job("k1"))).size(), 1u);
 }
 
 }  // namespace

@@ -125,11 +125,10 @@ void SchedulerCore::Tick() {
   absl::MutexLock lock(&mu_);
   std::vector<SchedulerAction> actions = jobs_.Tick();
   Execute(std::move(actions));
-  // Drop the outboxes of workers whose lease expired.
-  std::vector<std::string> known;
-  for (const WorkerState& worker : jobs_.Workers()) known.push_back(worker.id);
+  // Drop the outboxes of workers whose lease expired (without copying the
+  // pool: this runs every second under the lock every dispatch takes).
   for (auto it = outboxes_.begin(); it != outboxes_.end();) {
-    if (std::find(known.begin(), known.end(), it->first) == known.end()) {
+    if (!jobs_.HasWorker(it->first)) {
       it->second->Close();
       it = outboxes_.erase(it);
     } else {
@@ -175,7 +174,7 @@ void SchedulerCore::Execute(std::vector<SchedulerAction> actions) {
 proto::ListWorkersResponse SchedulerCore::ListWorkers() {
   absl::MutexLock lock(&mu_);
   proto::ListWorkersResponse response;
-  for (const WorkerState& worker : jobs_.Workers()) {
+  for (const auto& [id, worker] : jobs_.pool().workers()) {
     proto::WorkerSummary* summary = response.add_workers();
     summary->set_worker_id(worker.id);
     summary->set_slots(worker.slots);

@@ -7,7 +7,9 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 
 ./scripts/setup.sh
-bazel build //client:farm //scheduler:farm-scheduler //worker:farm-worker
+# A progress line every 10 s at most: a first build compiles for minutes.
+bazel build --show_progress_rate_limit=10 \
+  //client:farm //scheduler:farm-scheduler //worker:farm-worker
 bin="$(bazel info bazel-bin 2>/dev/null)"
 farm="$bin/client/farm"
 root="${FARM_ROOT:-/var/lib/farm}"

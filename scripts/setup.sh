@@ -13,7 +13,7 @@ packages=(
   bazel-bootstrap g++ clang-format
   libgrpc++-dev protobuf-compiler-grpc libprotobuf-dev protobuf-compiler
   libabsl-dev librocksdb-dev libarchive-dev libssl-dev libcurl4-openssl-dev
-  nlohmann-json3-dev libzstd-dev libisal-dev libdeflate-dev zlib1g-dev
+  nlohmann-json3-dev libzstd-dev libisal-dev zlib1g-dev
   prometheus-cpp-dev
   libgtest-dev libgmock-dev libbenchmark-dev
   # Fuzzing: libFuzzer and sanitizers.

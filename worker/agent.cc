@@ -319,11 +319,13 @@ void Agent::Drain() {
     absl::MutexLock lock(&mu_);
     if (draining_) return;
     draining_ = true;
-    ++heartbeat_nudges_;
     FARM_LOG(INFO) << "draining: finishing " << jobs_.size()
                    << " running jobs, taking no new ones";
   }
+  // Reported before the heartbeat that tells the scheduler goes out.
   if (options_.on_drain) options_.on_drain();
+  absl::MutexLock lock(&mu_);
+  ++heartbeat_nudges_;
 }
 
 void Agent::Stop() {

@@ -1,3 +1,5 @@
+#include <zlib.h>
+
 #include <random>
 #include <string>
 
@@ -69,10 +71,37 @@ TEST(GzipWriterTest, OneMemberIdenticalForAnyThreadCount) {
   }
 }
 
-TEST(GzipWriterTest, CompressesText) {
+// The default level trades a few percent of size for speed: within 10% of
+// what zlib's level 6 (gzip's default) makes of the same bytes.
+// Random bytes do not compress: every level must still fit its output
+// (stored blocks) and round-trip, and one chunk in full must fit too.
+TEST(GzipWriterTest, IncompressibleBytesAtEveryLevel) {
+  std::mt19937 rng(7);
+  std::string data(3 * (1 << 20) + 123, '\0');
+  for (char& c : data) c = static_cast<char>(rng());
+  for (int level = 1; level <= kMaxGzipLevel + 1; ++level) {
+    CompressOptions opts;
+    opts.level = level;
+    std::string z = Compress(Compression::kGzip, data, opts, 1 << 20);
+    EXPECT_LT(z.size(), data.size() + data.size() / 100) << level;
+    absl::StatusOr<std::string> zlib = ZlibInflate(z, 31);
+    ASSERT_TRUE(zlib.ok()) << level << ": " << zlib.status();
+    EXPECT_EQ(*zlib, data) << level;
+  }
+}
+
+TEST(GzipWriterTest, CompressesTextNearlyAsWellAsGzip6) {
   std::string data = Data(2000000, 5);
   std::string z = Compress(Compression::kGzip, data, CompressOptions());
-  EXPECT_LT(z.size(), data.size() / 3);
+  uLongf zlib_size = compressBound(data.size());
+  std::string zlib(zlib_size, '\0');
+  ASSERT_EQ(compress2(reinterpret_cast<Bytef*>(zlib.data()), &zlib_size,
+                      reinterpret_cast<const Bytef*>(data.data()), data.size(),
+                      6),
+            Z_OK);
+  EXPECT_LT(z.size(), data.size() / 2);
+  EXPECT_LT(static_cast<double>(z.size()), 1.10 * zlib_size)
+      << z.size() << " bytes against zlib -6's " << zlib_size;
   EXPECT_EQ(DetectCompression(z), Compression::kGzip);
 }
 

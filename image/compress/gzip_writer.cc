@@ -1,10 +1,13 @@
 #include "image/compress/gzip_writer.h"
 
-#include <libdeflate.h>
+#include <isa-l/crc.h>
+#include <isa-l/igzip_lib.h>
+
+#include <algorithm>
+#include <vector>
 
 #include "absl/strings/str_cat.h"
 #include "common/status_macros.h"
-#include "image/compress/deflate_walker.h"
 
 namespace farm::image::compress {
 namespace {
@@ -17,16 +20,37 @@ void PutLe32(std::string* out, uint32_t v) {
   for (int i = 0; i < 4; ++i) out->push_back(static_cast<char>(v >> (8 * i)));
 }
 
+size_t LevelBufferSize(int level) {
+  switch (level) {
+    case 1:
+      return ISAL_DEF_LVL1_DEFAULT;
+    case 2:
+      return ISAL_DEF_LVL2_DEFAULT;
+    default:
+      return ISAL_DEF_LVL3_DEFAULT;
+  }
+}
+
 }  // namespace
+
+// What one thread compresses with: ISA-L's working memory for the level,
+// reused for every chunk.
+struct ParallelGzipWriter::Compressor {
+  explicit Compressor(int level)
+      : level(level), level_buffer(LevelBufferSize(level)) {}
+  const int level;
+  std::vector<uint8_t> level_buffer;
+};
 
 ParallelGzipWriter::ParallelGzipWriter(ByteWriter* out,
                                        const CompressOptions& options)
     : out_(out), options_(options) {
   if (options_.chunk_size < 4096) options_.chunk_size = 4096;
   if (options_.level <= 0) options_.level = kDefaultGzipLevel;
+  options_.level = std::min(options_.level, kMaxGzipLevel);
   pending_.reserve(options_.chunk_size);
   if (options_.threads <= 0) {
-    inline_compressor_ = libdeflate_alloc_compressor(options_.level);
+    inline_compressor_ = std::make_unique<Compressor>(options_.level);
   }
   for (int i = 0; i < options_.threads; ++i) {
     workers_.emplace_back([this] { WorkerLoop(); });
@@ -40,47 +64,40 @@ ParallelGzipWriter::~ParallelGzipWriter() {
   }
   work_cv_.notify_all();
   for (std::thread& t : workers_) t.join();
-  if (inline_compressor_ != nullptr) {
-    libdeflate_free_compressor(
-        static_cast<libdeflate_compressor*>(inline_compressor_));
-  }
 }
 
-void ParallelGzipWriter::Compress(void* compressor, Job* job) {
-  auto* c = static_cast<libdeflate_compressor*>(compressor);
-  if (c == nullptr) {
-    job->status = absl::InternalError("gzip: cannot allocate a compressor");
-    return;
-  }
-  size_t bound = libdeflate_deflate_compress_bound(c, job->input.size()) + 8;
+void ParallelGzipWriter::Compress(Compressor* compressor, Job* job) {
+  isal_zstream stream;
+  isal_deflate_stateless_init(&stream);
+  stream.level = compressor->level;
+  stream.level_buf = compressor->level_buffer.data();
+  stream.level_buf_size = compressor->level_buffer.size();
+  stream.gzip_flag = IGZIP_DEFLATE;  // raw: the gzip framing is ours
+  // Every chunk but the last ends in an empty stored block, byte-aligned
+  // and not final, so that the next chunk's blocks can follow it.
+  stream.flush = job->last ? NO_FLUSH : FULL_FLUSH;
+  stream.end_of_stream = job->last ? 1 : 0;
+  // Incompressible input goes out as stored blocks of at most 64 KiB, 5
+  // bytes of header each; the rest is room for block headers and flushes.
+  const size_t bound =
+      job->input.size() + job->input.size() / 1024 * 8 + 4096;
   job->output.resize(bound);
-  size_t n = libdeflate_deflate_compress(
-      c, job->input.data(), job->input.size(), job->output.data(), bound);
-  if (n == 0) {
-    job->status = absl::InternalError("gzip: compression bound exceeded");
+  stream.next_in =
+      reinterpret_cast<uint8_t*>(const_cast<char*>(job->input.data()));
+  stream.avail_in = static_cast<uint32_t>(job->input.size());
+  stream.next_out = reinterpret_cast<uint8_t*>(job->output.data());
+  stream.avail_out = static_cast<uint32_t>(bound);
+  int result = isal_deflate_stateless(&stream);
+  if (result != COMP_OK) {
+    job->status = absl::InternalError(
+        absl::StrCat("gzip: ISA-L deflate failed (", result, ")"));
     return;
   }
-  job->output.resize(n);
-  if (job->last) return;
-  // Turn the stream into a non-final one that ends byte-aligned: clear the
-  // final block's BFINAL bit, then add an empty stored block (000, pad,
-  // 00 00 ff ff). The bits after the end-of-block code are already zero.
-  absl::StatusOr<FinalBlock> fin = FindFinalBlock(job->output);
-  if (!fin.ok()) {
-    job->status = Annotate(fin.status(), "gzip: walking libdeflate output");
-    return;
-  }
-  job->output[fin->header_bit / 8] &=
-      static_cast<char>(~(1u << (fin->header_bit % 8)));
-  uint64_t end = fin->end_bit;
-  job->output.resize((end + 7) / 8);
-  int used = static_cast<int>(end % 8);
-  if (used == 0 || used > 5) job->output.push_back('\0');
-  job->output.append("\0\0\xff\xff", 4);
+  job->output.resize(stream.total_out);
 }
 
 void ParallelGzipWriter::WorkerLoop() {
-  libdeflate_compressor* c = libdeflate_alloc_compressor(options_.level);
+  Compressor compressor(options_.level);
   while (true) {
     std::shared_ptr<Job> job;
     {
@@ -90,14 +107,13 @@ void ParallelGzipWriter::WorkerLoop() {
       job = todo_.front();
       todo_.pop_front();
     }
-    Compress(c, job.get());
+    Compress(&compressor, job.get());
     {
       std::lock_guard<std::mutex> lock(mu_);
       job->done = true;
     }
     done_cv_.notify_all();
   }
-  if (c != nullptr) libdeflate_free_compressor(c);
 }
 
 absl::Status ParallelGzipWriter::Submit(bool last) {
@@ -106,7 +122,7 @@ absl::Status ParallelGzipWriter::Submit(bool last) {
   job->last = last;
   pending_.reserve(options_.chunk_size);
   if (workers_.empty()) {
-    Compress(inline_compressor_, job.get());
+    Compress(inline_compressor_.get(), job.get());
     job->done = true;
     queue_.push_back(job);
     return Drain(0);
@@ -145,7 +161,8 @@ absl::Status ParallelGzipWriter::Drain(size_t max_pending) {
 absl::Status ParallelGzipWriter::Write(absl::string_view data) {
   if (closed_) return absl::FailedPreconditionError("gzip: write after close");
   RETURN_IF_ERROR(status_);
-  crc_ = libdeflate_crc32(crc_, data.data(), data.size());
+  crc_ = crc32_gzip_refl(crc_, reinterpret_cast<const uint8_t*>(data.data()),
+                         data.size());
   isize_ += static_cast<uint32_t>(data.size());
   while (!data.empty()) {
     size_t take = std::min(data.size(), options_.chunk_size - pending_.size());

@@ -1,8 +1,9 @@
-// ParallelGzipWriter: gzip at several times zlib's speed. Input is cut into
-// fixed-size chunks that libdeflate compresses independently on worker
+// ParallelGzipWriter: gzip at many times zlib's speed. Input is cut into
+// fixed-size chunks that ISA-L's igzip compresses independently on worker
 // threads; each chunk but the last ends in an empty stored block (a "full
 // flush"), and all join into one gzip member with the right CRC-32 and
-// ISIZE, as pigz does. The bytes depend only on level and chunk size.
+// ISIZE, as pigz does. The bytes depend only on level and chunk size (and
+// ISA-L's version).
 #ifndef FARM_IMAGE_COMPRESS_GZIP_WRITER_H_
 #define FARM_IMAGE_COMPRESS_GZIP_WRITER_H_
 
@@ -41,8 +42,10 @@ class ParallelGzipWriter : public ByteWriter {
     absl::Status status;
   };
 
+  struct Compressor;
+
   void WorkerLoop();
-  static void Compress(void* compressor, Job* job);
+  static void Compress(Compressor* compressor, Job* job);
   absl::Status Submit(bool last);
   // Writes finished jobs at the front of the queue; waits for the front one
   // while more than `max_pending` are queued.
@@ -56,7 +59,7 @@ class ParallelGzipWriter : public ByteWriter {
   bool header_written_ = false;
   bool closed_ = false;
   absl::Status status_;
-  void* inline_compressor_ = nullptr;
+  std::unique_ptr<Compressor> inline_compressor_;  // with no threads
 
   std::mutex mu_;
   std::condition_variable work_cv_;

@@ -1,0 +1,91 @@
+// WorkerPool: the workers a JobScheduler places jobs on, indexed so that
+// placing a job looks only at workers that could win it. Free workers (not
+// draining, disk not full, a slot open) are kept ordered by load, and each
+// layer knows which workers hold it. A placement costs O(log workers) when
+// few workers are free or one of the least loaded holds all of the job's
+// layers, and at most about twice the number of holders of those layers.
+#ifndef FARM_SCHEDULER_WORKER_POOL_H_
+#define FARM_SCHEDULER_WORKER_POOL_H_
+
+#include <cstdint>
+#include <map>
+#include <set>
+#include <string>
+
+#include "absl/container/flat_hash_map.h"
+#include "absl/container/flat_hash_set.h"
+#include "absl/time/time.h"
+#include "google/protobuf/repeated_field.h"
+#include "proto/worker.pb.h"
+
+namespace farm::scheduler {
+
+struct WorkerState {
+  std::string id;
+  int slots = 1;
+  absl::flat_hash_set<std::string> layers;  // diff_ids it holds
+  int64_t cached_bytes = 0;
+  absl::Time last_heartbeat;
+  bool draining = false;
+  bool disk_full = false;  // too little free disk to take jobs
+  int64_t disk_free_bytes = 0;
+  std::set<std::string> running;  // job ids
+  int64_t completed = 0;
+};
+
+// Not thread-safe. The fields placement reads (slots, layers, draining,
+// disk_full, running) change only through the methods below; the others may
+// be written through Find().
+class WorkerPool {
+ public:
+  using Layers = google::protobuf::RepeatedPtrField<std::string>;
+
+  // Adds a worker whose id is not in the pool, as it registered.
+  WorkerState& Join(const proto::RegisterWorker& reg, absl::Time now);
+  // nullptr for an unknown id.
+  WorkerState* Find(const std::string& id);
+  void Remove(const std::string& id);
+  void Heartbeat(WorkerState& worker, const proto::Heartbeat& beat,
+                 absl::Time now);
+  // `job_id` starts or stops taking one of the worker's slots.
+  void StartJob(WorkerState& worker, const std::string& job_id);
+  void EndJob(WorkerState& worker, const std::string& job_id);
+
+  // The free worker holding most of `layers` (counted with repeats), then
+  // the least loaded (running / slots), then the first by id; nullptr when
+  // no worker is free.
+  WorkerState* Pick(const Layers& layers) const;
+
+  // Every worker, by id.
+  const std::map<std::string, WorkerState>& workers() const { return workers_; }
+  size_t free_workers() const { return free_.size(); }
+
+ private:
+  // A free worker's place in free_: its load when it was listed.
+  struct FreeKey {
+    int running = 0;
+    int slots = 1;
+    WorkerState* worker = nullptr;
+  };
+  struct LessLoaded {
+    bool operator()(const FreeKey& a, const FreeKey& b) const;
+  };
+
+  static bool IsFree(const WorkerState& worker);
+  // Every change to a field placement reads sits between Unlist and List.
+  void Unlist(WorkerState& worker);
+  void List(WorkerState& worker);
+  void AddLayer(WorkerState& worker, const std::string& diff_id);
+  void RemoveLayer(WorkerState& worker, const std::string& diff_id);
+  // Pick by looking at the free holders of each layer.
+  WorkerState* PickFromHolders(const Layers& layers) const;
+
+  std::map<std::string, WorkerState> workers_;  // nodes never move
+  std::set<FreeKey, LessLoaded> free_;
+  absl::flat_hash_map<std::string, absl::flat_hash_set<WorkerState*>>
+      holders_;  // diff_id → workers holding it
+};
+
+}  // namespace farm::scheduler
+
+#endif  // FARM_SCHEDULER_WORKER_POOL_H_
