@@ -13,8 +13,8 @@
 #include <string>
 #include <vector>
 
+#include "bench/executor_bench_setup.h"
 #include "common/fs.h"
-#include "tests/fixtures/busybox_rootfs.h"
 #include "worker/executor/network/network_sandbox.h"
 #include "worker/executor/runc_executor.h"
 
@@ -75,36 +75,32 @@ void Report(const char* name, const std::vector<double>& ms) {
 
 int Main(int argc, char** argv) {
   const int n = argc > 1 ? std::atoi(argv[1]) : 30;
-  absl::StatusOr<std::string> dir = MakeTempDir("network-bench");
-  if (!dir.ok()) return 1;
-  const std::string rootfs = JoinPath(*dir, "rootfs");
-  RuncExecutor::Options options;
-  options.state_dir = JoinPath(*dir, "state");
-  absl::StatusOr<std::unique_ptr<RuncExecutor>> executor =
-      RuncExecutor::Create(options);
-  if (!MakeDirs(rootfs).ok() || !fixtures::MakeBusyboxRootfs(rootfs).ok() ||
-      !executor.ok()) {
-    fprintf(stderr, "setup failed\n");
+  absl::StatusOr<bench::ExecutorBenchSetup> setup =
+      bench::SetUpExecutorBench("network-bench");
+  if (!setup.ok()) {
+    fprintf(stderr, "setup failed: %s\n", setup.status().ToString().c_str());
     return 1;
   }
+  const std::string& rootfs = setup->rootfs;
+  RuncExecutor& executor = *setup->executor;
   const NetworkMode modes[3] = {NetworkMode::kPrivate, NetworkMode::kNone,
                                 NetworkMode::kHost};
   for (int i = 0; i < 3; ++i) {  // warm the page cache and runc
-    for (NetworkMode mode : modes) TimeRun(**executor, rootfs, mode);
+    for (NetworkMode mode : modes) TimeRun(executor, rootfs, mode);
   }
   std::vector<double> times[3], sandbox;
   for (int i = 0; i < n; ++i) {
     for (int k = 0; k < 3; ++k) {
       const int m = (i + k) % 3;  // rotate which mode goes first
-      double ms = TimeRun(**executor, rootfs, modes[m]);
+      double ms = TimeRun(executor, rootfs, modes[m]);
       if (ms < 0) return 1;
       times[m].push_back(ms);
     }
-    double ms = TimeSandbox(JoinPath(*dir, "sandboxes"), i);
+    double ms = TimeSandbox(JoinPath(setup->dir, "sandboxes"), i);
     if (ms < 0) return 1;
     sandbox.push_back(ms);
   }
-  RemoveAll(*dir).IgnoreError();
+  RemoveAll(setup->dir).IgnoreError();
   printf("runs: %d per mode, order rotating\n", n);
   Report("RUN true, private network", times[0]);
   Report("RUN true, --network=none", times[1]);

@@ -12,8 +12,8 @@
 #include <string>
 #include <vector>
 
+#include "bench/executor_bench_setup.h"
 #include "common/fs.h"
-#include "tests/fixtures/busybox_rootfs.h"
 #include "worker/executor/runc_executor.h"
 
 namespace farm::executor {
@@ -48,33 +48,29 @@ double TimeRun(RuncExecutor& executor, const std::string& rootfs,
 
 int Main(int argc, char** argv) {
   const int n = argc > 1 ? std::atoi(argv[1]) : 50;
-  absl::StatusOr<std::string> dir = MakeTempDir("seccomp-bench");
-  if (!dir.ok()) return 1;
-  const std::string rootfs = JoinPath(*dir, "rootfs");
-  RuncExecutor::Options options;
-  options.state_dir = JoinPath(*dir, "state");
-  absl::StatusOr<std::unique_ptr<RuncExecutor>> executor =
-      RuncExecutor::Create(options);
-  if (!MakeDirs(rootfs).ok() || !fixtures::MakeBusyboxRootfs(rootfs).ok() ||
-      !executor.ok()) {
-    fprintf(stderr, "setup failed\n");
+  absl::StatusOr<bench::ExecutorBenchSetup> setup =
+      bench::SetUpExecutorBench("seccomp-bench");
+  if (!setup.ok()) {
+    fprintf(stderr, "setup failed: %s\n", setup.status().ToString().c_str());
     return 1;
   }
+  const std::string& rootfs = setup->rootfs;
+  RuncExecutor& executor = *setup->executor;
   for (int i = 0; i < 3; ++i) {  // warm the page cache and runc
-    TimeRun(**executor, rootfs, true);
-    TimeRun(**executor, rootfs, false);
+    TimeRun(executor, rootfs, true);
+    TimeRun(executor, rootfs, false);
   }
   std::vector<double> with, without, differences;
   for (int i = 0; i < n; ++i) {
     const bool first = i % 2 == 0;  // which goes first alternates too
-    double a = TimeRun(**executor, rootfs, first);
-    double b = TimeRun(**executor, rootfs, !first);
+    double a = TimeRun(executor, rootfs, first);
+    double b = TimeRun(executor, rootfs, !first);
     if (a < 0 || b < 0) return 1;
     with.push_back(first ? a : b);
     without.push_back(first ? b : a);
     differences.push_back(with.back() - without.back());
   }
-  RemoveAll(*dir).IgnoreError();
+  RemoveAll(setup->dir).IgnoreError();
   printf("runs: %d each, alternating\n", n);
   printf("median with seccomp:    %.2f ms\n", Median(with));
   printf("median without seccomp: %.2f ms\n", Median(without));
