@@ -2,6 +2,7 @@
 
 #include "absl/strings/str_cat.h"
 #include "gtest/gtest.h"
+#include "scheduler/worker_registration_testing.h"
 
 namespace farm::scheduler {
 namespace {
@@ -24,14 +25,7 @@ proto::StageJob Job(const std::string& final_key,
   return job;
 }
 
-proto::RegisterWorker Worker(const std::string& id, int slots,
-                             std::vector<std::string> layers = {}) {
-  proto::RegisterWorker reg;
-  reg.set_worker_id(id);
-  reg.set_slots(slots);
-  for (const auto& l : layers) reg.add_layers(l);
-  return reg;
-}
+using testing::Worker;
 
 proto::JobResult Ok(const std::string& job_id) {
   proto::JobResult r;

@@ -4,16 +4,12 @@
 
 #include "common/digest.h"
 #include "gtest/gtest.h"
+#include "scheduler/worker_registration_testing.h"
 
 namespace farm::scheduler {
 namespace {
 
-proto::RegisterWorker Worker(const std::string& id, int slots = 2) {
-  proto::RegisterWorker reg;
-  reg.set_worker_id(id);
-  reg.set_slots(slots);
-  return reg;
-}
+using testing::Worker;
 
 TEST(SchedulerCoreTest, ASecondRegistrationOfALiveIdIsRefused) {
   SimulatedClock clock;

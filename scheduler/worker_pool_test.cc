@@ -6,6 +6,7 @@
 
 #include "absl/strings/str_cat.h"
 #include "gtest/gtest.h"
+#include "scheduler/worker_registration_testing.h"
 
 namespace farm::scheduler {
 namespace {
@@ -18,14 +19,7 @@ Layers LayersOf(std::vector<std::string> ids) {
   return layers;
 }
 
-proto::RegisterWorker Worker(const std::string& id, int slots,
-                             std::vector<std::string> layers = {}) {
-  proto::RegisterWorker reg;
-  reg.set_worker_id(id);
-  reg.set_slots(slots);
-  for (const auto& l : layers) reg.add_layers(l);
-  return reg;
-}
+using testing::Worker;
 
 // The rule, as a scan of every worker by id: most layers held, then least
 // loaded, then the first.

@@ -35,6 +35,7 @@ absl::StatusOr<std::unique_ptr<FarmWorker>> FarmWorker::Create(
   stack_options.runc = options.runc;
   stack_options.source_date_epoch = image::layer::SourceDateEpochFromEnv();
   stack_options.run_limits = options.run_limits;
+  stack_options.root_lock_wait = options.root_lock_wait;
   ASSIGN_OR_RETURN(parts->stack,
                    RunnerStack::Create(stack_options, parts->blobs.get(),
                                        parts->actions.get()));

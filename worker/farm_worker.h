@@ -40,6 +40,8 @@ struct FarmWorkerOptions {
   // With less free disk than this on the root's filesystem the worker takes
   // no jobs (farm-worker --min-free-disk, default 5%). None here.
   DiskReserve min_free_disk;
+  // See RunnerStackOptions::root_lock_wait.
+  absl::Duration root_lock_wait = absl::Seconds(10);
   // See AgentOptions::on_drain.
   std::function<void()> on_drain;
   // Wraps the stage runner the agent hands each job to (farm-worker's

@@ -227,6 +227,7 @@ TEST_F(FarmWorkerTest, ARootServesOneWorkerAtATime) {
   struct stat st;
   ASSERT_EQ(stat(options.root.c_str(), &st), 0);
   EXPECT_EQ(st.st_mode & 07777, 0700u);
+  options.root_lock_wait = absl::Milliseconds(200);
   absl::StatusOr<std::unique_ptr<FarmWorker>> second =
       FarmWorker::Create(*DialScheduler(address_), options);
   EXPECT_EQ(second.status().code(), absl::StatusCode::kUnavailable);

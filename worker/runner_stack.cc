@@ -6,6 +6,7 @@
 #include <cerrno>
 
 #include "absl/strings/str_cat.h"
+#include "absl/time/clock.h"
 #include "common/fs.h"
 #include "common/logging.h"
 #include "common/status_macros.h"
@@ -44,11 +45,14 @@ absl::StatusOr<std::unique_ptr<RunnerStack>> RunnerStack::Create(
   stack->lock_ = ScopedFd(
       open(lock.c_str(), O_RDWR | O_CREAT | O_CLOEXEC | O_NOFOLLOW, 0600));
   if (stack->lock_.get() < 0) return ErrnoStatus(errno, "opening " + lock);
-  if (flock(stack->lock_.get(), LOCK_EX | LOCK_NB) != 0) {
-    return errno == EWOULDBLOCK ? absl::UnavailableError(absl::StrCat(
-                                      "worker root ", options.root,
-                                      " is in use by another process"))
-                                : ErrnoStatus(errno, "locking " + lock);
+  const absl::Time give_up = absl::Now() + options.root_lock_wait;
+  while (flock(stack->lock_.get(), LOCK_EX | LOCK_NB) != 0) {
+    if (errno != EWOULDBLOCK) return ErrnoStatus(errno, "locking " + lock);
+    if (absl::Now() >= give_up) {
+      return absl::UnavailableError(absl::StrCat(
+          "worker root ", options.root, " is in use by another process"));
+    }
+    absl::SleepFor(absl::Milliseconds(50));
   }
   ASSIGN_OR_RETURN(stack->cgroup_parent_,
                    executor::CgroupParentForRoot(options.root));

@@ -13,6 +13,7 @@
 #include <string>
 
 #include "absl/status/statusor.h"
+#include "absl/time/time.h"
 #include "cache/action_cache.h"
 #include "cache/blob_store.h"
 #include "common/fs.h"
@@ -41,14 +42,18 @@ struct RunnerStackOptions {
   // lower them. None by default. RUN steps run in cgroups under
   // CgroupParentForRoot(root) either way.
   executor::ResourceLimits run_limits;
+  // How long to wait for <root>/lock. A worker killed with SIGKILL leaves
+  // its reaper holding it while it kills the dead worker's steps and
+  // unmounts their files; a worker started again at once waits for that.
+  absl::Duration root_lock_wait = absl::Seconds(10);
 };
 
 class RunnerStack {
  public:
   // `blobs` and `actions` are not owned and must outlive the stack.
   // kInvalidArgument for a relative root; kUnavailable while another
-  // process holds the root (<root>/lock); the store's and executor's errors
-  // otherwise.
+  // process holds the root (<root>/lock) for longer than root_lock_wait;
+  // the store's and executor's errors otherwise.
   static absl::StatusOr<std::unique_ptr<RunnerStack>> Create(
       RunnerStackOptions options, cache::BlobStore* blobs,
       cache::ActionCache* actions);

@@ -17,6 +17,16 @@ import threading
 import time
 
 
+def wait_for(predicate, timeout=30, what="condition"):
+    """Polls `predicate` until it holds; AssertionError after `timeout` s."""
+    deadline = time.time() + timeout
+    while time.time() < deadline:
+        if predicate():
+            return
+        time.sleep(0.1)
+    raise AssertionError(f"timed out waiting for {what}")
+
+
 def import_protos(root, *names):
     """Python modules for farm's protos `names` (e.g. "build.proto"), made
     by protoc for this run; import them as `from proto import build_pb2`."""

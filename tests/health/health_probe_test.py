@@ -15,13 +15,12 @@ import socket
 import subprocess
 import sys
 import tempfile
-import time
 import unittest
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 ROOT = os.path.dirname(os.path.dirname(HERE))
 sys.path.insert(0, os.path.join(ROOT, "tests", "distributed"))
-from cluster import Cluster, import_protos  # noqa: E402
+from cluster import Cluster, import_protos, wait_for  # noqa: E402
 
 FARM, SCHEDULER, WORKER, CACHE, MAKE_IMAGE, MAKE_PKI = (
     os.path.abspath(p) for p in sys.argv[1:7])
@@ -61,15 +60,6 @@ def check(address, service="", ca=None):
         return e.code(), None
     finally:
         channel.close()
-
-
-def wait_for(predicate, timeout=30, what="condition"):
-    deadline = time.time() + timeout
-    while time.time() < deadline:
-        if predicate():
-            return
-        time.sleep(0.1)
-    raise AssertionError(f"timed out waiting for {what}")
 
 
 class HealthProbeTest(unittest.TestCase):

@@ -16,13 +16,12 @@ import subprocess
 import sys
 import tempfile
 import threading
-import time
 import unittest
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 ROOT = os.path.dirname(os.path.dirname(HERE))
 sys.path.insert(0, os.path.join(ROOT, "tests", "distributed"))
-from cluster import Cluster, import_protos  # noqa: E402
+from cluster import Cluster, import_protos, wait_for  # noqa: E402
 
 FARM, SCHEDULER, WORKER, CACHE, MAKE_IMAGE, MAKE_PKI = (
     os.path.abspath(p) for p in sys.argv[1:7])
@@ -49,15 +48,6 @@ def raw_call(address, ca, token, method, request, response_type):
         return e.code(), e.details()
     finally:
         channel.close()
-
-
-def wait_for(predicate, timeout=20, what="condition"):
-    deadline = time.time() + timeout
-    while time.time() < deadline:
-        if predicate():
-            return
-        time.sleep(0.2)
-    raise AssertionError(f"timed out waiting for {what}")
 
 
 def read(path):
