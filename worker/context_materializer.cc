@@ -139,8 +139,11 @@ bool Same(const Tree& held, const Tree& wanted, const std::string& rel,
   if (a.type() == proto::ContextEntry::SYMLINK) {
     return a.link_target() == b.link_target();
   }
-  return a.digest() == b.digest() && !held.linked.count(rel) &&
-         !wanted.linked.count(rel);
+  // A file whose mode or mtime changed is written again rather than
+  // retouched: its inode may be in a snapshot.
+  return a.digest() == b.digest() && a.mode() == b.mode() &&
+         a.mtime_unix_nanos() == b.mtime_unix_nanos() &&
+         !held.linked.count(rel) && !wanted.linked.count(rel);
 }
 
 absl::Status FetchFile(const proto::ContextEntry& entry,
@@ -173,8 +176,11 @@ absl::Status FetchFile(const proto::ContextEntry& entry,
   if (fchmod(fd.get(), entry.mode() & 07777) != 0) {
     return context(ErrnoStatus(errno, "chmod"));
   }
-  struct timespec times[2] = {Timespec(entry.mtime_unix_nanos()),
-                              Timespec(entry.mtime_unix_nanos())};
+  // Whole seconds, as the layer keeps them: a file COPY would give the
+  // same mtime can be linked into the layer as it is.
+  struct timespec mtime = Timespec(entry.mtime_unix_nanos());
+  mtime.tv_nsec = 0;
+  struct timespec times[2] = {mtime, mtime};
   if (futimens(fd.get(), times) != 0) {
     return context(ErrnoStatus(errno, "setting times"));
   }
@@ -282,13 +288,9 @@ absl::Status SyncContext(const proto::ContextManifest& held,
                          absl::StrCat("context: hard link ", entry->path()));
     }
   }
-  for (const proto::ContextEntry* entry : retouched) {
-    const std::string path = JoinPath(dir, entry->path());
-    if (entry->type() == proto::ContextEntry::FILE &&
-        chmod(path.c_str(), entry->mode() & 07777) != 0) {
-      return ErrnoStatus(errno, absl::StrCat("context: chmod ", entry->path()));
-    }
-    RETURN_IF_ERROR(SetTimes(path, entry->mtime_unix_nanos()));
+  for (const proto::ContextEntry* entry : retouched) {  // symlinks only
+    RETURN_IF_ERROR(
+        SetTimes(JoinPath(dir, entry->path()), entry->mtime_unix_nanos()));
   }
   // Directory modes and times last, deepest first: writing into a
   // directory moves its mtime, and read-only ones must still be filled.

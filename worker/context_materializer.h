@@ -17,12 +17,16 @@ namespace farm::worker {
 // those of `held` (what an earlier call wrote there; an empty manifest for
 // an empty directory): directories, regular files fetched from `blobs` (up
 // to `parallelism` at once) and symlinks as stored, each with its mode and
-// mtime; owners stay root's (COPY makes context files 0:0 anyway).
+// mtime; owners stay root's (COPY makes context files 0:0 anyway). A file's
+// mtime (and atime) is whole seconds, as a layer keeps it.
 //
-// What both manifests hold alike stays on disk untouched: a directory, a
-// symlink with the same target, a file with the same content that neither
-// manifest hard-links (its mode and mtime are set in place). Everything
-// else of `held` is removed and everything else of `wanted` written.
+// A regular file is never changed once written: COPY may hard-link it into
+// a layer's snapshot, which must not see later contexts. What both
+// manifests hold alike stays on disk untouched: a directory (its mode and
+// mtime are set in place), a symlink with the same target (its mtime is),
+// a file with the same content, mode and mtime that neither manifest
+// hard-links. Everything else of `held` is removed (a file is unlinked) and
+// everything else of `wanted` written anew.
 //
 // Nothing is written outside `dir`: an entry path that is absolute, climbs
 // with "..", or leads through a file or symlink of the manifest is

@@ -79,7 +79,8 @@ TEST_F(MaterializeTest, WritesFilesDirectoriesAndSymlinksWithModesAndTimes) {
   ASSERT_EQ(lstat(JoinPath(out, "top.sh").c_str(), &st), 0);
   EXPECT_EQ(st.st_mode & 07777, 04755u);
   EXPECT_EQ(st.st_mtim.tv_sec, 1234);
-  EXPECT_EQ(st.st_mtim.tv_nsec, 5);
+  EXPECT_EQ(st.st_mtim.tv_nsec, 0);  // whole seconds, as in a layer
+  EXPECT_EQ(st.st_atim.tv_sec, 1234);
   ASSERT_EQ(lstat(JoinPath(out, "ro/inner.txt").c_str(), &st), 0);
   EXPECT_EQ(st.st_mode & 07777, 0600u);
   char target[64] = {};
@@ -165,6 +166,14 @@ TEST_F(MaterializeTest, SyncRewritesOnlyWhatChanged) {
   const ino_t same = Inode(JoinPath(out, "same.txt"));
   const ino_t retouched = Inode(JoinPath(out, "retouched.txt"));
   const ino_t same_link = Inode(JoinPath(out, "same-link"));
+  // What a COPY links into a snapshot must not see the next context.
+  const std::string snapshot = JoinPath(dir_, "snapshot");
+  ASSERT_TRUE(MakeDirs(snapshot, 0755).ok());
+  for (const char* name : {"changed.txt", "retouched.txt"}) {
+    ASSERT_EQ(link(JoinPath(out, name).c_str(),
+                   JoinPath(snapshot, name).c_str()),
+              0);
+  }
 
   manifest_.Clear();
   File("same.txt", "same");
@@ -180,12 +189,18 @@ TEST_F(MaterializeTest, SyncRewritesOnlyWhatChanged) {
 
   EXPECT_EQ(Inode(JoinPath(out, "same.txt")), same);
   EXPECT_EQ(Inode(JoinPath(out, "same-link")), same_link);
-  EXPECT_EQ(Inode(JoinPath(out, "retouched.txt")), retouched);
+  // A new mode and mtime make a new file, never a change in place.
+  EXPECT_NE(Inode(JoinPath(out, "retouched.txt")), retouched);
   struct stat st;
   ASSERT_EQ(lstat(JoinPath(out, "retouched.txt").c_str(), &st), 0);
   EXPECT_EQ(st.st_mode & 07777, 0600u);
   EXPECT_EQ(st.st_mtim.tv_sec, 3000);
   EXPECT_EQ(*ReadFile(JoinPath(out, "changed.txt")), "after");
+  ASSERT_EQ(lstat(JoinPath(snapshot, "retouched.txt").c_str(), &st), 0);
+  EXPECT_EQ(st.st_mode & 07777, 0644u);
+  EXPECT_EQ(st.st_mtim.tv_sec, 1000);
+  EXPECT_EQ(st.st_nlink, 1u);
+  EXPECT_EQ(*ReadFile(JoinPath(snapshot, "changed.txt")), "before");
   char target[64] = {};
   ASSERT_GT(readlink(JoinPath(out, "relinked").c_str(), target,
                      sizeof(target)),

@@ -240,6 +240,7 @@ absl::StatusOr<proto::LayerRef> StageRun::MakeLayer(int index) {
   in.cancel = &cancel_;
   in.limits = run_limits_;
   in.writable_dir = workspace->upper();
+  in.source_date_epoch = source_date_epoch_;
   if (instruction.As<dockerfile::RunInstruction>() != nullptr) {
     RETURN_IF_ERROR(RunCommand(in, workspace->rootfs()));
   } else if (instruction.As<dockerfile::WorkdirInstruction>() != nullptr) {

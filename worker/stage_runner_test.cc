@@ -2,6 +2,8 @@
 // events, cache hits, failures and cancellation.
 #include "worker/stage_runner.h"
 
+#include <sys/stat.h>
+
 #include <thread>
 
 #include "absl/strings/str_cat.h"
@@ -401,6 +403,75 @@ TEST_F(StageRunnerTest, MultiStageCopyFromAndRunMounts) {
   ASSERT_TRUE(again.ok()) << again.status();
   Json layer = Layer(*again, 4);
   EXPECT_EQ(layer[0], File("/n", "0644", 0, 0, "xx\n"));
+}
+
+// COPY from the context links the mirror's files into the layer's snapshot
+// where that gives the same layer; a later context never changes them.
+TEST_F(StageRunnerTest, CopyLinksContextFilesThatALaterContextLeavesAlone) {
+  const std::string dockerfile =
+      "FROM busybox:latest\n"
+      "COPY app /app\n"
+      "COPY app/a.txt /etc/\n"
+      "COPY --chown=1:1 app/sub/b.txt /owned/\n"
+      "RUN cat /app/a.txt /app/sub/b.txt /etc/a.txt /owned/b.txt > /seen\n";
+  testing::RecordingSink events;
+  absl::StatusOr<proto::StageOutput> first = RunTarget(
+      Build(dockerfile, {{"app/a.txt", "one\n"}, {"app/sub/b.txt", "two\n"}}),
+      events);
+  ASSERT_TRUE(first.ok()) << first.status();
+  ASSERT_EQ(first->layers_size(), 5);
+  EXPECT_EQ(Layer(*first, 1),
+            Json::array({Entry("/app", "dir", "0755", 0, 0),
+                         File("/app/a.txt", "0644", 0, 0, "one\n"),
+                         Entry("/app/sub", "dir", "0755", 0, 0),
+                         File("/app/sub/b.txt", "0644", 0, 0, "two\n")}));
+  // /etc comes from the base: the link goes into its copied-up dir.
+  EXPECT_EQ(Layer(*first, 2),
+            Json::array({Entry("/etc", "dir", "0755", 0, 0),
+                         File("/etc/a.txt", "0644", 0, 0, "one\n")}));
+  EXPECT_EQ(Layer(*first, 3),
+            Json::array({Entry("/owned", "dir", "0755", 1, 1),
+                         File("/owned/b.txt", "0644", 1, 1, "two\n")}));
+  EXPECT_EQ(Layer(*first, 4)[0],
+            File("/seen", "0644", 0, 0, "one\ntwo\none\ntwo\n"));
+
+  auto snapshot_file = [&](const proto::StageOutput& output, int index,
+                           const std::string& path) {
+    absl::StatusOr<Digest> diff_id =
+        Digest::Parse(output.layers(index).diff_id());
+    EXPECT_TRUE(diff_id.ok());
+    return JoinPath(worker_->snapshots().LayerPath(*diff_id), path);
+  };
+  struct stat st;
+  const std::string linked = snapshot_file(*first, 1, "app/a.txt");
+  ASSERT_EQ(lstat(linked.c_str(), &st), 0);
+  EXPECT_GE(st.st_nlink, 2u) << "not linked from the context mirror";
+  ASSERT_EQ(lstat(snapshot_file(*first, 2, "etc/a.txt").c_str(), &st), 0);
+  EXPECT_GE(st.st_nlink, 2u);
+  ASSERT_EQ(lstat(snapshot_file(*first, 3, "owned/b.txt").c_str(), &st), 0);
+  EXPECT_EQ(st.st_nlink, 1u) << "a chowned copy cannot share the inode";
+
+  // The next context changes a.txt's content and b.txt's mode; the mirror
+  // takes both, the first build's snapshots neither.
+  testing::TestBuild second = Build(
+      dockerfile, {{"app/a.txt", "ONE\n"}, {"app/sub/b.txt", "two\n"}});
+  const std::string context = JoinPath(dir_, absl::StrCat("context", contexts_));
+  ASSERT_EQ(chmod(JoinPath(context, "app/sub/b.txt").c_str(), 0600), 0);
+  absl::StatusOr<proto::ContextManifest> manifest =
+      testing::PutContext(context, worker_->blobs());
+  ASSERT_TRUE(manifest.ok()) << manifest.status();
+  second.context = *manifest;
+  absl::StatusOr<proto::StageOutput> again = RunTarget(second, events);
+  ASSERT_TRUE(again.ok()) << again.status();
+  EXPECT_EQ(Layer(*again, 1),
+            Json::array({Entry("/app", "dir", "0755", 0, 0),
+                         File("/app/a.txt", "0644", 0, 0, "ONE\n"),
+                         Entry("/app/sub", "dir", "0755", 0, 0),
+                         File("/app/sub/b.txt", "0600", 0, 0, "two\n")}));
+  EXPECT_EQ(*ReadFile(linked), "one\n");
+  const std::string b = snapshot_file(*first, 1, "app/sub/b.txt");
+  ASSERT_EQ(lstat(b.c_str(), &st), 0);
+  EXPECT_EQ(st.st_mode & 07777, 0644u);
 }
 
 TEST_F(StageRunnerTest, CacheMountFromAStageStartsAsItsCopy) {

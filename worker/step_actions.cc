@@ -1,5 +1,7 @@
 #include "worker/step_actions.h"
 
+#include <fcntl.h>
+
 #include "absl/strings/cord.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/strip.h"
@@ -126,11 +128,22 @@ absl::Status CopyFiles(const StepInputs& in, const std::string& rootfs) {
   }
 
   const fileops::DirectoryTree* tree = nullptr;
+  ScopedFd upper;
   if (in.planned->sources_size() > 0 &&
       in.instruction->As<dockerfile::CopyInstruction>() != nullptr) {
     ASSIGN_OR_RETURN(tree, in.sources->Source(in.planned->sources(0)));
   } else {
     ASSIGN_OR_RETURN(tree, in.sources->Context());
+    // The context's files are replaced, never changed in place (see
+    // context_materializer.h), so a layer may share their inodes.
+    if (!in.writable_dir.empty()) {
+      upper = ScopedFd(open(in.writable_dir.c_str(),
+                            O_PATH | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC));
+      if (upper.get() < 0) {
+        return ErrnoStatus(errno, "opening the upper dir");
+      }
+      op.link = fileops::LinkInto{upper.get(), in.source_date_epoch};
+    }
   }
   return fileops::RunFileOp(op, tree, rootfs, *in.clock).status();
 }

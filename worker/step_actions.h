@@ -6,6 +6,8 @@
 #ifndef FARM_WORKER_STEP_ACTIONS_H_
 #define FARM_WORKER_STEP_ACTIONS_H_
 
+#include <cstdint>
+#include <optional>
 #include <string>
 
 #include "absl/status/status.h"
@@ -43,6 +45,8 @@ struct StepInputs {
   // growth counts against limits.disk_bytes.
   executor::ResourceLimits limits;
   std::string writable_dir;
+  // The layer's SOURCE_DATE_EPOCH, when the build sets one.
+  std::optional<int64_t> source_date_epoch;
   const executor::Cancellation* cancel = nullptr;
 };
 
@@ -62,7 +66,10 @@ absl::Status RunCommand(const StepInputs& in, const std::string& rootfs);
 absl::Status AnnotateStep(const absl::Status& status, absl::string_view where);
 
 // Runs a COPY or ADD into `rootfs`; ADD's URLs come from the CAS
-// (job.url_blobs). Errors are the file operations'.
+// (job.url_blobs). Files from the build context are hard-linked into
+// `writable_dir` (the upper dir behind `rootfs`) when that gives the same
+// layer, so the merged rootfs may not show them until it is mounted again.
+// Errors are the file operations'.
 absl::Status CopyFiles(const StepInputs& in, const std::string& rootfs);
 
 // Makes `dir` (a container path, symlinks resolved inside the rootfs) with

@@ -82,6 +82,27 @@ class BenchSmokeTest(unittest.TestCase):
         changed = self.row(table, "one file changed: context phase")
         self.assertRegex(changed[1], r"sent \d+\.\d kB$")
 
+    def test_big_context(self):
+        table = self.bench("big_context_bench", "--files", "50",
+                           "--megabytes", "1", "--mode", "both")
+        targets = {"cold": "≥ 1.5×", "unchanged rebuild": "≥ 4×",
+                   "one file changed": "≥ 3×"}
+        for mode in ("embedded", "remote"):
+            for case, target in targets.items():
+                whole = self.row(table, f"{mode}, {case}: whole build")
+                self.assertRegex(whole[1], r"n=1\)$")
+                self.assertEqual(whole[2], "n/a")
+                ratio = self.row(table, f"{mode}, {case}: Docker's time")
+                self.assertEqual(ratio[1:], ["n/a", "", target, ""])
+            self.assertRegex(self.row(table, f"{mode}, cold: steps")[1],
+                             r"^COPY \d+\.\d+ m?s, RUN \d+\.\d+ m?s$")
+            self.assertEqual(
+                self.row(table, f"{mode}, unchanged rebuild: steps")[1],
+                "COPY cached, RUN cached")
+            self.assertRegex(
+                self.row(table, f"{mode}, one file changed: steps")[1],
+                r"^COPY \d")
+
 
 if __name__ == "__main__":
     unittest.main()

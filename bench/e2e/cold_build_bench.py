@@ -16,31 +16,12 @@ where what each RUN costs shows. --baseline-farm times an older farm binary
 """
 
 import os
-import shutil
 import sys
 
 import docker_peer
 import harness
 
 TAG = "bench/multi-stage-cold:latest"
-
-
-def fresh_farm(binary, work, base, unpack_base):
-    """A farm root with nothing but the base image, and its environment."""
-    root = os.path.join(work, "farm")
-    cache_home = os.path.join(work, "cache-home")
-    shutil.rmtree(root, ignore_errors=True)
-    shutil.rmtree(cache_home, ignore_errors=True)
-    env = harness.farm_env(cache_home)
-    farm = [binary, "--root", root]
-    harness.run(farm + ["load", "-i", base], env=env)
-    if unpack_base:
-        prime = os.path.join(work, "prime")
-        os.makedirs(prime, exist_ok=True)
-        with open(os.path.join(prime, "Dockerfile"), "w") as f:
-            f.write("FROM busybox:latest\nRUN true\n")
-        harness.run(farm + ["build", "-q", "-t", "prime", prime], env=env)
-    return farm, env
 
 
 def main():
@@ -59,7 +40,7 @@ def main():
         peer = docker_peer.start_for(run, base)
 
         def farm_step(i, unpack_base, samples, binary=args.farm):
-            farm, env = fresh_farm(binary, run.work, base, unpack_base)
+            farm, env = harness.fresh_farm(binary, run.work, base, unpack_base)
             os.sync()
             ms, _ = harness.timed(farm + ["build", "-q", "-t", TAG,
                                           args.context], env=env)

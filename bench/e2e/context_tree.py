@@ -13,10 +13,12 @@ def file_path(root, index, dirs):
     return os.path.join(root, f"d{index % dirs:03d}", f"f{index:05d}.bin")
 
 
-def make_tree(root, files, total_bytes, dirs=100, seed=1):
+def make_tree(root, files, total_bytes, dirs=100, seed=1,
+              dockerfile=DOCKERFILE):
     """Writes `files` files totalling `total_bytes` under `root` (sizes from
-    half to one and a half times the mean) plus the Dockerfile. Returns the
-    bytes written, Dockerfile excluded."""
+    half to one and a half times the mean) plus `dockerfile` as the
+    Dockerfile, unless it is None. Returns the bytes written, Dockerfile
+    excluded."""
     rng = random.Random(seed)
     weights = [0.5 + rng.random() for _ in range(files)]
     scale = total_bytes / sum(weights)
@@ -27,8 +29,9 @@ def make_tree(root, files, total_bytes, dirs=100, seed=1):
     for i, size in enumerate(sizes):
         with open(file_path(root, i, dirs), "wb") as f:
             f.write(rng.randbytes(size))
-    with open(os.path.join(root, "Dockerfile"), "w") as f:
-        f.write(DOCKERFILE)
+    if dockerfile is not None:
+        with open(os.path.join(root, "Dockerfile"), "w") as f:
+            f.write(dockerfile)
     return sum(sizes)
 
 

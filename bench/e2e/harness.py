@@ -143,6 +143,27 @@ def farm_env(cache_home):
     return env
 
 
+def fresh_farm(binary, work, base, unpack_base):
+    """An embedded farm root under `work` with nothing but the base image
+    `base` loaded, and its own stat cache: the farm command up to the verb,
+    and its environment. With `unpack_base`, an untimed build of `FROM
+    busybox:latest` + `RUN true` unpacks the base, as `docker load` does."""
+    root = os.path.join(work, "farm")
+    cache_home = os.path.join(work, "cache-home")
+    shutil.rmtree(root, ignore_errors=True)
+    shutil.rmtree(cache_home, ignore_errors=True)
+    env = farm_env(cache_home)
+    farm = [binary, "--root", root]
+    run(farm + ["load", "-i", base], env=env)
+    if unpack_base:
+        prime = os.path.join(work, "prime")
+        os.makedirs(prime, exist_ok=True)
+        with open(os.path.join(prime, "Dockerfile"), "w") as f:
+            f.write("FROM busybox:latest\nRUN true\n")
+        run(farm + ["build", "-q", "-t", "prime", prime], env=env)
+    return farm, env
+
+
 class Samples:
     """Milliseconds of one measured thing."""
 

@@ -78,6 +78,17 @@ class BuildKitStepsTest(unittest.TestCase):
         self.assertFalse(steps.all_cached())
         self.assertEqual(steps.step_ms("[2/2] COPY . /ctx"), 3100.0)
 
+    def test_finds_instructions_by_their_dockerfile_text(self):
+        text = BUILDKIT_PLAIN.replace("#6 CACHED", "#6 DONE 3.1s")
+        steps = progress.BuildKitSteps(text)
+        self.assertEqual(steps.instruction_ms("COPY . /ctx"), 3100.0)
+        self.assertFalse(steps.instruction_cached("COPY . /ctx"))
+        cached = progress.BuildKitSteps(BUILDKIT_PLAIN)
+        self.assertIsNone(cached.instruction_ms("COPY . /ctx"))
+        self.assertTrue(cached.instruction_cached("COPY . /ctx"))
+        self.assertIsNone(steps.instruction_ms("load build context"))
+        self.assertFalse(steps.instruction_cached("RUN true"))
+
     def test_output_without_instructions_is_not_cached(self):
         steps = progress.BuildKitSteps("#1 [internal] x\n")
         self.assertFalse(steps.all_cached())
@@ -118,6 +129,19 @@ class FarmProgressTest(unittest.TestCase):
             event("STEP_DONE", -5, ts=6_000_000),
         ]
         self.assertEqual(progress.farm_context_ms(events), 6.0)
+
+    def test_a_cached_step_has_no_time(self):
+        events = [
+            event("STEP_STARTED", 2, "COPY src /src"),
+            event("STEP_DONE", 2, "COPY src /src", duration=7_000_000),
+            event("STEP_CACHED", 3, "RUN du -s /src > /size"),
+        ]
+        self.assertEqual(progress.farm_step_ms(events, "COPY src /src"), 7.0)
+        self.assertFalse(progress.farm_step_cached(events, "COPY src /src"))
+        self.assertIsNone(
+            progress.farm_step_ms(events, "RUN du -s /src > /size"))
+        self.assertTrue(
+            progress.farm_step_cached(events, "RUN du -s /src > /size"))
 
     def test_reads_events_and_the_result_among_other_lines(self):
         text = "\n".join([
@@ -203,6 +227,15 @@ class ContextTreeTest(unittest.TestCase):
         self.assertEqual(len({os.path.dirname(k) for k in data}), 10)
         self.assertEqual(files_a["Dockerfile"].decode(),
                          context_tree.DOCKERFILE)
+
+    def test_tree_without_a_dockerfile(self):
+        root = os.path.join(self.dir, "src")
+        self.assertEqual(
+            context_tree.make_tree(root, 20, 2_000, dirs=2, dockerfile=None),
+            2_000)
+        files = self.read_all(root)
+        self.assertEqual(len(files), 20)
+        self.assertNotIn("Dockerfile", files)
 
     def test_change_one_changes_exactly_one_file(self):
         root = os.path.join(self.dir, "t")

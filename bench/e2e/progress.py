@@ -33,6 +33,12 @@ def farm_step_ms(events, text):
     return None
 
 
+def farm_step_cached(events, text):
+    """True when farm reported the step called `text` as cached."""
+    return any(e["kind"] == "STEP_CACHED" and e.get("text") == text
+               for e in events)
+
+
 def farm_context_ms(events):
     """From the start of the context walk until the farm has what the build
     reads: the end of the upload, or, when nothing was asked for, the first
@@ -99,6 +105,26 @@ class BuildKitSteps:
             if step == name and number in self.seconds:
                 return self.seconds[number] * 1000.0
         return None
+
+    def _instruction(self, text):
+        """The number of the step that ran Dockerfile instruction `text`;
+        BuildKit names it like `[2/3] COPY src /src`."""
+        for number, name in self.names.items():
+            if (not name.startswith("[internal]")
+                    and name.split("] ", 1)[-1] == text):
+                return number
+        return None
+
+    def instruction_ms(self, text):
+        """Time of the instruction `text`, or None if cached or absent."""
+        number = self._instruction(text)
+        if number is None or number in self.cached:
+            return None
+        seconds = self.seconds.get(number)
+        return None if seconds is None else seconds * 1000.0
+
+    def instruction_cached(self, text):
+        return self._instruction(text) in self.cached
 
     def all_cached(self):
         """True when every instruction step after FROM was CACHED (a FROM of

@@ -7,6 +7,7 @@
 #ifndef FARM_WORKER_FILEOPS_DIRECTORY_TREE_H_
 #define FARM_WORKER_FILEOPS_DIRECTORY_TREE_H_
 
+#include <fcntl.h>
 #include <sys/stat.h>
 
 #include <optional>
@@ -34,6 +35,10 @@ class DirectoryTree : public dockerfile::SourceTree {
   // The full lstat of `path`, for what SourceStat leaves out (times, inode,
   // device numbers).
   absl::StatusOr<struct stat> Stat(const std::string& path) const;
+  // An O_PATH fd of `path` itself (for linkat through /proc/self/fd).
+  absl::StatusOr<ScopedFd> OpenPath(const std::string& path) const {
+    return OpenBeneath(path, O_PATH);
+  }
   // Opens a regular file for reading; kFailedPrecondition if it is not one.
   absl::StatusOr<ScopedFd> OpenFile(const std::string& path) const;
   absl::StatusOr<std::string> ReadLink(const std::string& path) const;

@@ -2,6 +2,7 @@
 
 #include <fcntl.h>
 
+#include <set>
 #include <utility>
 
 #include "absl/strings/match.h"
@@ -95,6 +96,7 @@ class Runner {
   }
 
   int64_t entries() const { return entries_; }
+  int64_t linked() const { return linked_; }
 
  private:
   // Owner of what comes from the tree, and of directories made for it.
@@ -102,11 +104,13 @@ class Runner {
     return chown_.has_value() ? chown_ : op_.default_owner;
   }
 
-  CopyAttrs Attrs() const {
+  CopyAttrs Attrs() {
     CopyAttrs attrs;
     attrs.owner = TreeOwner();
     attrs.chmod = chmod_;
     attrs.excludes = excludes_.empty() ? nullptr : &excludes_;
+    attrs.link = op_.link;
+    if (attrs.link.has_value()) attrs.link->claimed = &linked_inodes_;
     return attrs;
   }
 
@@ -134,6 +138,7 @@ class Runner {
       RETURN_IF_ERROR(copier.CopyTo(source, target));
     }
     entries_ += copier.entries();
+    linked_ += copier.linked();
     return absl::OkStatus();
   }
 
@@ -204,6 +209,7 @@ class Runner {
       }
     }
     entries_ += copier.entries();
+    linked_ += copier.linked();
     return absl::OkStatus();
   }
 
@@ -257,6 +263,8 @@ class Runner {
   std::optional<Owner> chown_;
   dockerfile::IgnoreMatcher excludes_;
   int64_t entries_ = 0;
+  int64_t linked_ = 0;
+  std::set<std::pair<dev_t, ino_t>> linked_inodes_;  // by all copiers
 };
 
 }  // namespace
@@ -335,6 +343,7 @@ absl::StatusOr<FileOpResult> RunFileOp(const FileOp& op,
   }
   FileOpResult result;
   result.entries = runner.entries();
+  result.linked = runner.linked();
   return result;
 }
 

@@ -18,6 +18,7 @@
 #include "dockerfile/instructions.h"
 #include "worker/fileops/directory_tree.h"
 #include "worker/fileops/root_fs.h"
+#include "worker/fileops/tree_copier.h"
 
 namespace farm::fileops {
 
@@ -49,6 +50,10 @@ struct FileOp {
   std::string checksum;
   bool keep_git_dir = false;
   absl::flat_hash_map<std::string, DownloadedFile> downloads;  // by URL
+  // Set when the source tree's files are never changed in place and the
+  // rootfs is an overlay whose upper dir this names: files are then linked
+  // rather than copied where that gives the same layer (tree_copier.h).
+  std::optional<LinkInto> link;
 
   bool is_add() const { return keyword == "ADD"; }
 };
@@ -68,6 +73,7 @@ absl::StatusOr<std::optional<uint32_t>> ParseChmod(const std::string& chmod);
 
 struct FileOpResult {
   int64_t entries = 0;  // files, directories and links created or replaced
+  int64_t linked = 0;   // of them, files linked into the upper dir
 };
 
 // Runs `op`, reading path sources from `tree` (may be null when there are

@@ -1,6 +1,7 @@
 #include "worker/fileops/tree_copier.h"
 
 #include <fcntl.h>
+#include <linux/openat2.h>
 #include <sys/xattr.h>
 #include <unistd.h>
 
@@ -38,6 +39,8 @@ struct TreeCopier::Level {
   bool overwrite_meta = true;  // false only for the top of a copy
   ScopedFd fd;                 // O_PATH fd of the target directory
   bool created = false;
+  ScopedFd upper;              // its upper dir, once a link needs it
+  bool no_upper = false;
 };
 
 absl::Status TreeCopier::CopyTo(const dockerfile::SelectedSource& source,
@@ -181,6 +184,10 @@ absl::Status TreeCopier::CopyLeaf(Level& parent, const std::string& name,
       MakeRoomFor(pfd, name, target, absl::StrCat("\"", src, "\"")));
   ++entries_;
   if (S_ISREG(st.st_mode)) {
+    ASSIGN_OR_RETURN(bool linked, LinkLeaf(parent, name, src, st));
+    if (linked) return absl::OkStatus();
+    // (Both names of a source hardlink pair linked above share its inode,
+    // so the layer keeps the pair.)
     if (st.st_nlink > 1) {
       auto [it, first] =
           links_.emplace(std::make_pair(st.st_dev, st.st_ino), target);
@@ -206,6 +213,106 @@ absl::Status TreeCopier::CopyLeaf(Level& parent, const std::string& name,
     }
   }
   return ApplyMetadata(pfd, name, target, src, st);
+}
+
+bool TreeCopier::Linkable(const struct stat& st) const {
+  if (!attrs_.link.has_value() || links_refused_ || !S_ISREG(st.st_mode)) {
+    return false;
+  }
+  // The layer form truncates and clamps mtimes in place.
+  const std::optional<int64_t>& newest = attrs_.link->newest_mtime;
+  if (st.st_mtim.tv_nsec != 0 ||
+      (newest.has_value() && st.st_mtim.tv_sec > *newest)) {
+    return false;
+  }
+  Owner owner = attrs_.owner.value_or(Owner{st.st_uid, st.st_gid});
+  return owner.uid == st.st_uid && owner.gid == st.st_gid &&
+         ApplyChmod(st.st_mode, attrs_.chmod) == (st.st_mode & 07777);
+}
+
+absl::StatusOr<int> TreeCopier::UpperDir(Level& level) {
+  if (level.upper.get() >= 0) return level.upper.get();
+  if (level.no_upper) return -1;
+  const std::string rel = level.target.empty() ? "." : level.target;
+  constexpr uint64_t kResolve =
+      RESOLVE_BENEATH | RESOLVE_NO_SYMLINKS | RESOLVE_NO_XDEV;
+  const int flags = O_PATH | O_DIRECTORY | O_NOFOLLOW;
+  int fd = OpenBelow(attrs_.link->upper_fd, rel, flags, kResolve);
+  if (fd < 0 && errno == ENOENT) {
+    // Only a lower layer has the directory: a chown to its own owner
+    // through the overlay copies it (and its parents) up, as writing a
+    // file into it would.
+    struct stat st;
+    if (fstat(level.fd.get(), &st) != 0 ||
+        fchownat(level.fd.get(), "", st.st_uid, st.st_gid, AT_EMPTY_PATH) !=
+            0) {
+      return Failed("copying up", level.target);
+    }
+    fd = OpenBelow(attrs_.link->upper_fd, rel, flags, kResolve);
+  }
+  if (fd < 0) {
+    level.no_upper = true;
+    return -1;
+  }
+  level.upper = ScopedFd(fd);
+  return fd;
+}
+
+absl::StatusOr<bool> TreeCopier::LinkLeaf(Level& parent,
+                                          const std::string& name,
+                                          const std::string& src,
+                                          const struct stat& st) {
+  if (!Linkable(st)) return false;
+  // Docker keeps a source's hard links but not links between two sources
+  // of one COPY: an inode another copier linked is copied here.
+  const std::pair<dev_t, ino_t> inode(st.st_dev, st.st_ino);
+  std::set<std::pair<dev_t, ino_t>>* claimed = attrs_.link->claimed;
+  if (claimed != nullptr && !linked_inodes_.count(inode) &&
+      claimed->count(inode)) {
+    return false;
+  }
+  ASSIGN_OR_RETURN(int dir, UpperDir(parent));
+  if (dir < 0) return false;
+  ASSIGN_OR_RETURN(ScopedFd file, tree_.OpenPath(src));
+  const std::string path = absl::StrCat("/proc/self/fd/", file.get());
+  // The layer form removes xattrs (but a capability) in place.
+  ssize_t xattrs = listxattr(path.c_str(), nullptr, 0);
+  if (xattrs > 0 || (xattrs < 0 && errno != ENOTSUP)) return false;
+  auto done = [&] {
+    ++linked_;
+    linked_inodes_.insert(inode);
+    if (claimed != nullptr) claimed->insert(inode);
+    return true;
+  };
+  if (linkat(AT_FDCWD, path.c_str(), dir, name.c_str(), AT_SYMLINK_FOLLOW) ==
+      0) {
+    return done();
+  }
+  if (errno == EEXIST) {
+    // A whiteout MakeRoomFor left for a lower layer's file, or a link
+    // made earlier in this copy (the merged view does not show it).
+    constexpr char kTemp[] = ".farm-linking";
+    if (unlinkat(dir, kTemp, 0) != 0 && errno != ENOENT) {
+      return Failed("linking", RelJoin(parent.target, name));
+    }
+    if (linkat(AT_FDCWD, path.c_str(), dir, kTemp, AT_SYMLINK_FOLLOW) != 0) {
+      return Failed("linking", RelJoin(parent.target, name));
+    }
+    if (renameat(dir, kTemp, dir, name.c_str()) != 0) {
+      int err = errno;
+      unlinkat(dir, kTemp, 0);
+      errno = err;
+      return Failed("linking", RelJoin(parent.target, name));
+    }
+    return done();
+  }
+  if (errno == EMLINK) return false;  // this inode has too many links
+  if (errno == EXDEV || errno == EPERM || errno == EACCES ||
+      errno == ENOENT) {
+    links_refused_ = true;  // another filesystem, or no /proc
+    return false;
+  }
+  return Failed("linking", RelJoin(parent.target, name));
 }
 
 absl::Status TreeCopier::CopyContent(const std::string& src, int dirfd,

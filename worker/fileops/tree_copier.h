@@ -16,6 +16,8 @@
 //  - --exclude patterns match paths relative to the source; an excluded
 //    directory is skipped unless an exception could bring back something
 //    below it, in which case it is made only when needed.
+// With CopyAttrs::link, files are hard-linked instead of copied where that
+// gives the same layer (see LinkInto).
 #ifndef FARM_WORKER_FILEOPS_TREE_COPIER_H_
 #define FARM_WORKER_FILEOPS_TREE_COPIER_H_
 
@@ -24,6 +26,7 @@
 #include <cstdint>
 #include <map>
 #include <optional>
+#include <set>
 #include <string>
 #include <utility>
 
@@ -35,6 +38,24 @@
 
 namespace farm::fileops {
 
+// Hard links in place of copies. A regular file of a source tree whose
+// files are never changed in place (the build context: its mirror replaces
+// a file by writing a new one) that already has the owner, mode and
+// whole-second mtime the copy would give it, and that its layer form keeps
+// as it is, is linked into the overlay upper dir behind the RootFs instead
+// of having its bytes written again. A link cannot cross the overlay mount,
+// so the merged view does not show these files: whoever reads the copy's
+// result reads the upper dir.
+struct LinkInto {
+  int upper_fd = -1;  // O_PATH fd of the upper dir; not owned
+  // The layer form clamps later mtimes to SOURCE_DATE_EPOCH, which would
+  // change the shared inode: such files are copied.
+  std::optional<int64_t> newest_mtime;
+  // Inodes the copiers of one COPY have linked, shared between them; may
+  // be null when there is one.
+  std::set<std::pair<dev_t, ino_t>>* claimed = nullptr;
+};
+
 struct CopyAttrs {
   // Owner of every copied entry; nullopt keeps each source entry's owner.
   std::optional<Owner> owner;
@@ -42,6 +63,8 @@ struct CopyAttrs {
   std::optional<uint32_t> chmod;
   // --exclude; not owned, may be null.
   const dockerfile::IgnoreMatcher* excludes = nullptr;
+  // Link rather than copy where possible; nullopt always copies.
+  std::optional<LinkInto> link;
 };
 
 // One copier serves one written source (its hardlink memory spans the
@@ -64,8 +87,10 @@ class TreeCopier {
                          const std::string& pivot, const std::string& under,
                          const std::string& dest_dir);
 
-  // Entries created or replaced so far.
+  // Entries created or replaced so far, and how many of them are links
+  // into the upper dir.
   int64_t entries() const { return entries_; }
+  int64_t linked() const { return linked_; }
 
  private:
   struct Level;
@@ -75,6 +100,14 @@ class TreeCopier {
   absl::Status CopyLeaf(Level& parent, const std::string& name,
                         const std::string& src, const struct stat& st);
   absl::Status Materialize(Level& level);
+  // Links the file into the upper dir when attrs_.link allows; false when
+  // it has to be copied.
+  absl::StatusOr<bool> LinkLeaf(Level& parent, const std::string& name,
+                                const std::string& src, const struct stat& st);
+  bool Linkable(const struct stat& st) const;
+  // The upper dir's counterpart of `level`, copied up first if only a
+  // lower layer has it; -1 when there is none to link into.
+  absl::StatusOr<int> UpperDir(Level& level);
   absl::Status CopyContent(const std::string& src, int dirfd,
                            const std::string& name, const std::string& target);
   absl::Status ApplyMetadata(int dirfd, const std::string& name,
@@ -87,6 +120,11 @@ class TreeCopier {
   // Source inode → the first target made for it.
   std::map<std::pair<dev_t, ino_t>, std::string> links_;
   int64_t entries_ = 0;
+  int64_t linked_ = 0;
+  std::set<std::pair<dev_t, ino_t>> linked_inodes_;
+  // Set when the filesystem refuses links (another device, no permission):
+  // the rest is copied.
+  bool links_refused_ = false;
 };
 
 }  // namespace farm::fileops
