@@ -7,6 +7,7 @@
 #include <atomic>
 #include <climits>
 #include <cstdlib>
+#include <future>
 #include <iostream>
 #include <map>
 #include <thread>
@@ -161,6 +162,14 @@ int BuildCommand::Run() {
                      " from ", BaseName(ignore->source())));
   step.Done();
 
+  // Opening the farm overlaps the walk: the embedded farm opens its cache
+  // and loads its index meanwhile, on the other core.
+  FarmEndpoint endpoint = endpoint_;
+  endpoint.remote = options_.remote;
+  std::future<absl::StatusOr<std::shared_ptr<grpc::Channel>>> opening =
+      std::async(std::launch::async,
+                 [this, endpoint] { return open_(endpoint); });
+
   // The context.
   step = steps_->Start("load build context");
   absl::StatusOr<context::ContextSnapshot> snap = Walk(*ignore);
@@ -222,9 +231,7 @@ int BuildCommand::Run() {
   session_options.steps = steps_.get();
   session_options.outputs = outputs.get();
 
-  FarmEndpoint endpoint = endpoint_;
-  endpoint.remote = options_.remote;
-  absl::StatusOr<std::shared_ptr<grpc::Channel>> channel = open_(endpoint);
+  absl::StatusOr<std::shared_ptr<grpc::Channel>> channel = opening.get();
   if (!channel.ok()) {
     return Fail(Annotate(channel.status(),
                          endpoint.remote.empty()

@@ -122,6 +122,12 @@ class Converter {
     }
     bool whiteout = S_ISCHR(st.st_mode) && st.st_rdev == makedev(0, 0);
     int64_t mtime = whiteout ? 0 : Mtime(st);
+    if (S_ISREG(st.st_mode) && st.st_mtim.tv_sec == mtime &&
+        st.st_mtim.tv_nsec == 0) {
+      // Already in form (a COPY's link to a context file, whose inode the
+      // mirror shares): not opened, and only xattrs it should not have go.
+      return CleanXattrs(XattrTarget(-1, dirfd, name), false);
+    }
     if (S_ISDIR(st.st_mode) || S_ISREG(st.st_mode)) {
       int flags = O_RDONLY | O_NOFOLLOW | O_NONBLOCK | O_CLOEXEC;
       if (S_ISDIR(st.st_mode)) flags |= O_DIRECTORY;

@@ -17,7 +17,9 @@ namespace farm::snapshot {
 // Changes `dir` in place, never following symlinks:
 //  - sockets are removed (a layer cannot hold them);
 //  - mtimes drop their fraction of a second and are clamped to
-//    `source_date_epoch` when set; atimes equal mtimes;
+//    `source_date_epoch` when set; atimes equal mtimes where an mtime is
+//    set (a regular file whose mtime is already right keeps its atime,
+//    which no layer records);
 //  - xattrs other than security.capability are removed, except the overlay
 //    opaque mark, which is kept as trusted.overlay.opaque=y;
 //  - whiteouts (0/0 character devices) get mode 0, owner 0:0 and mtime 0,
