@@ -1,15 +1,21 @@
 // Where should layer chunks live: in RocksDB's integrated BlobDB blob files,
 // or inline in the LSM tree? A churn workload under a byte budget (so
 // evictions delete data and compactions run) measured for both, reporting
-// put and get throughput, write amplification and disk use. docs/cache.md
-// quotes the figures.
+// put and get throughput, write amplification and disk use. Then: should a
+// large blob be chunks at all, or a plain file (file_threshold)? One 300 MB
+// layer stored and read both ways. docs/cache.md quotes the figures.
+#include <stdlib.h>
+
 #include <chrono>
+#include <cstdio>
+#include <memory>
 #include <string>
 #include <vector>
 
 #include "bench/cache_bench_util.h"
 #include "benchmark/benchmark.h"
 #include "common/digest.h"
+#include "common/fs.h"
 
 namespace farm::bench {
 namespace {
@@ -23,6 +29,53 @@ double Seconds(std::chrono::steady_clock::time_point since) {
       .count();
 }
 
+// A RocksDB cache in a fresh directory on disk (not tmpfs) with the given
+// file threshold, removed on destruction.
+class ThresholdCache {
+ public:
+  ThresholdCache(cache::ChunkStorage storage, uint64_t max_bytes,
+                 uint32_t chunk_size, uint64_t file_threshold) {
+    char pattern[] = "/var/tmp/farm_cache_bench_XXXXXX";
+    if (mkdtemp(pattern) == nullptr) abort();
+    dir_ = pattern;
+    cache::RocksDbCache::Options options;
+    options.root = dir_ + "/db";
+    options.storage = storage;
+    options.max_bytes = max_bytes;
+    options.chunk_size = chunk_size;
+    options.file_threshold = file_threshold;
+    auto opened = cache::RocksDbCache::Open(options);
+    if (!opened.ok()) {
+      fprintf(stderr, "%s\n", opened.status().ToString().c_str());
+      abort();
+    }
+    cache_ = std::move(*opened);
+  }
+  ~ThresholdCache() {
+    cache_.reset();
+    RemoveAll(dir_).IgnoreError();
+  }
+  cache::RocksDbCache& cache() { return *cache_; }
+  const std::string& dir() const { return dir_; }
+
+ private:
+  std::string dir_;
+  std::unique_ptr<cache::RocksDbCache> cache_;
+};
+
+// Uploads as the cache service does: 1 MiB messages, then Commit.
+void PutInPieces(cache::BlobStore& store, const Digest& digest,
+                 const std::string& data) {
+  auto writer = store.Put(digest);
+  if (!writer.ok()) abort();
+  for (size_t at = 0; at < data.size(); at += 1 << 20) {
+    if (!(*writer)->Write(absl::string_view(data).substr(at, 1 << 20)).ok()) {
+      abort();
+    }
+  }
+  if (!(*writer)->Commit().ok()) abort();
+}
+
 void BM_Churn(benchmark::State& state) {
   auto storage = static_cast<cache::ChunkStorage>(state.range(0));
   uint32_t chunk_size = static_cast<uint32_t>(state.range(1)) << 10;
@@ -33,7 +86,8 @@ void BM_Churn(benchmark::State& state) {
     digests.push_back(Digest::Of(data.back()));
   }
   for (auto _ : state) {
-    BenchCache cache(storage, kBudget, chunk_size);
+    // Chunks only: this row compares where chunks live.
+    ThresholdCache cache(storage, kBudget, chunk_size, /*file_threshold=*/0);
     cache::BlobStore& store = *cache.cache().blobs();
     uint64_t written_before = ProcessWriteBytes();
     auto start = std::chrono::steady_clock::now();
@@ -81,6 +135,47 @@ BENCHMARK(BM_Churn)
     ->Args({1, 4096})
     ->Args({0, 256})
     ->Iterations(1)
+    ->Unit(benchmark::kSecond);
+
+// One 300 MB layer, put (in 1 MiB pieces, then Commit) and read back, as
+// 1 MiB RocksDB chunks (file_threshold 0) or as a plain file (the default
+// 8 MiB threshold). Get reads what Put just wrote, so mostly from the page
+// cache, as a layer pulled right after its build would be.
+void BM_LargeBlob(benchmark::State& state) {
+  uint64_t file_threshold = static_cast<uint64_t>(state.range(0)) << 20;
+  const uint64_t size = 300'000'000;
+  std::string data = RandomBytes(size, 77);
+  Digest digest = Digest::Of(data);
+  double put_total = 0, get_total = 0;
+  uint64_t written_total = 0;
+  for (auto _ : state) {
+    ThresholdCache cache(cache::ChunkStorage::kBlobFiles, 0, 1 << 20,
+                         file_threshold);
+    cache::BlobStore& store = *cache.cache().blobs();
+    uint64_t written_before = ProcessWriteBytes();
+    auto start = std::chrono::steady_clock::now();
+    PutInPieces(store, digest, data);
+    put_total += Seconds(start);
+    written_total += ProcessWriteBytes() - written_before;
+    start = std::chrono::steady_clock::now();
+    if (ReadAndDiscard(store, digest) != size) abort();
+    get_total += Seconds(start);
+  }
+  double runs = state.iterations();
+  double mb = 1e6;
+  state.counters["put_s"] = put_total / runs;
+  state.counters["get_s"] = get_total / runs;
+  state.counters["put_MB/s"] = size / mb / (put_total / runs);
+  state.counters["get_MB/s"] = size / mb / (get_total / runs);
+  state.counters["write_amp"] = double(written_total) / (size * runs);
+}
+
+// Arg: file threshold in MiB (0: chunks only).
+BENCHMARK(BM_LargeBlob)
+    ->ArgName("file_threshold_MiB")
+    ->Arg(0)
+    ->Arg(8)
+    ->Iterations(3)
     ->Unit(benchmark::kSecond);
 
 }  // namespace

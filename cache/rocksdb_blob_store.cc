@@ -5,9 +5,11 @@
 #include <utility>
 
 #include "absl/strings/str_cat.h"
+#include "cache/rocksdb_blob_writer.h"
 #include "cache/rocksdb_chunk_reader.h"
 #include "cache/rocksdb_status.h"
 #include "cache/verifying_stream.h"
+#include "common/fs.h"
 #include "common/logging.h"
 #include "common/status_macros.h"
 
@@ -28,72 +30,18 @@ absl::Status TooLarge(const Digest& digest, uint64_t size, uint64_t budget) {
                    " bytes exceeds the cache budget of ", budget, " bytes"));
 }
 
-}  // namespace
-
-// Buffers up to one chunk; full chunks go to RocksDB as they fill, the last
-// partial one goes in the commit's write batch. A blob of one chunk or less
-// is therefore written in a single atomic batch with its record.
-class RocksDbBlobStore::Writer : public HashingBlobWriter {
+// The reader of a blob whose file has vanished: its one Read is the error,
+// so that VerifyingReader reports the blob corrupt and removes it.
+class FailedReader : public ByteReader {
  public:
-  Writer(RocksDbBlobStore* store, const Digest& digest, uint64_t upload_id)
-      : HashingBlobWriter(digest), store_(store), upload_id_(upload_id) {}
-  ~Writer() override {
-    if (!finished_) store_->AbortUpload(upload_id_, chunks_written_, began_);
-  }
+  explicit FailedReader(absl::Status status) : status_(std::move(status)) {}
+  absl::StatusOr<size_t> Read(char*, size_t) override { return status_; }
 
  private:
-  absl::Status Append(absl::string_view data) override {
-    bytes_ += data.size();
-    uint64_t budget = store_->options_.max_bytes;
-    if (budget != 0 && bytes_ > budget) {
-      return TooLarge(expected(), bytes_, budget);
-    }
-    const size_t chunk = store_->options_.chunk_size;
-    while (!data.empty()) {
-      if (buffer_.empty() && data.size() >= chunk) {
-        RETURN_IF_ERROR(Flush(data.substr(0, chunk)));
-        data.remove_prefix(chunk);
-        continue;
-      }
-      size_t take = std::min(chunk - buffer_.size(), data.size());
-      buffer_.append(data.data(), take);
-      data.remove_prefix(take);
-      if (buffer_.size() == chunk) {
-        RETURN_IF_ERROR(Flush(buffer_));
-        buffer_.clear();
-      }
-    }
-    return absl::OkStatus();
-  }
-
-  absl::Status Flush(absl::string_view chunk) {
-    if (!began_) {
-      RETURN_IF_ERROR(store_->BeginUpload(upload_id_));
-      began_ = true;
-    }
-    RETURN_IF_ERROR(store_->WriteChunk(upload_id_, chunks_written_, chunk));
-    ++chunks_written_;
-    return absl::OkStatus();
-  }
-
-  absl::Status Finish(uint64_t size) override {
-    finished_ = true;  // CommitUpload cleans up after itself on failure.
-    absl::Status committed = store_->CommitUpload(
-        expected(), upload_id_, size, chunks_written_, buffer_, began_);
-    if (committed.ok()) {
-      CacheCounters::Add(store_->counters_->bytes_written, size);
-    }
-    return committed;
-  }
-
-  RocksDbBlobStore* store_;
-  const uint64_t upload_id_;
-  std::string buffer_;
-  uint64_t bytes_ = 0;
-  uint32_t chunks_written_ = 0;
-  bool began_ = false;
-  bool finished_ = false;
+  absl::Status status_;
 };
+
+}  // namespace
 
 RocksDbBlobStore::RocksDbBlobStore(rocksdb::DB* db, Families families,
                                    Options options, CacheCounters* counters)
@@ -105,8 +53,14 @@ absl::StatusOr<std::unique_ptr<RocksDbBlobStore>> RocksDbBlobStore::Open(
   if (options.chunk_size == 0) {
     return absl::InvalidArgumentError("chunk_size must be positive");
   }
+  if (options.file_threshold != 0 && options.files_dir.empty()) {
+    return absl::InvalidArgumentError("file_threshold needs a files_dir");
+  }
   std::unique_ptr<RocksDbBlobStore> store(
       new RocksDbBlobStore(db, families, options, counters));
+  if (!options.files_dir.empty()) {
+    ASSIGN_OR_RETURN(store->files_, BlobFileDir::Open(options.files_dir));
+  }
   RETURN_IF_ERROR(store->RemoveInterruptedUploads());
   RETURN_IF_ERROR(store->Load());
   return store;
@@ -141,8 +95,8 @@ absl::Status RocksDbBlobStore::RemoveInterruptedUploads() {
 }
 
 absl::Status RocksDbBlobStore::Load() {
-  std::vector<std::pair<Digest, fmt::BlobRecord>> loaded;
-  rocksdb::WriteBatch unreadable;
+  LoadedRecords loaded;
+  rocksdb::WriteBatch dropped;
   std::unique_ptr<rocksdb::Iterator> it(
       db_->NewIterator(rocksdb::ReadOptions(), families_.blobs));
   for (it->SeekToFirst(); it->Valid(); it->Next()) {
@@ -152,13 +106,14 @@ absl::Status RocksDbBlobStore::Load() {
     if (!digest.ok() || !record.ok()) {
       FARM_LOG(WARNING) << "dropping unreadable blob record: "
                         << (digest.ok() ? record.status() : digest.status());
-      unreadable.Delete(families_.blobs, it->key());
+      dropped.Delete(families_.blobs, it->key());
       continue;
     }
     loaded.emplace_back(*digest, *record);
   }
   RETURN_IF_ERROR(FromRocksDb(it->status(), "loading the blob index"));
-  RETURN_IF_ERROR(FromRocksDb(db_->Write(WriteOptions(), &unreadable),
+  RETURN_IF_ERROR(ReconcileFiles(loaded, dropped));
+  RETURN_IF_ERROR(FromRocksDb(db_->Write(WriteOptions(), &dropped),
                               "dropping unreadable blob records"));
   // Oldest use first, so the rebuilt LRU order follows the stored times.
   std::stable_sort(loaded.begin(), loaded.end(),
@@ -171,6 +126,39 @@ absl::Status RocksDbBlobStore::Load() {
     index_.Insert(digest, record.size);
     records_[digest] = record;
     next_upload_id_ = std::max<uint64_t>(next_upload_id_, record.upload_id + 1);
+  }
+  return absl::OkStatus();
+}
+
+absl::Status RocksDbBlobStore::ReconcileFiles(LoadedRecords& loaded,
+                                              rocksdb::WriteBatch& dropped) {
+  absl::flat_hash_map<Digest, uint64_t> on_disk;
+  if (files_ != nullptr) {
+    ASSIGN_OR_RETURN(auto listed, files_->List());
+    on_disk.insert(listed.begin(), listed.end());
+  }
+  absl::flat_hash_set<Digest> wanted;
+  auto lost = [&](const std::pair<Digest, fmt::BlobRecord>& entry) {
+    const auto& [digest, record] = entry;
+    if (!record.in_file) return false;
+    auto file = on_disk.find(digest);
+    if (file != on_disk.end() && file->second == record.size) {
+      wanted.insert(digest);
+      return false;
+    }
+    FARM_LOG(WARNING) << "dropping blob " << digest.ToString()
+                      << ": its file is missing or not " << record.size
+                      << " bytes";
+    dropped.Delete(families_.blobs, fmt::DigestKey(digest));
+    return true;
+  };
+  loaded.erase(std::remove_if(loaded.begin(), loaded.end(), lost),
+               loaded.end());
+  for (const auto& [digest, size] : on_disk) {
+    if (wanted.contains(digest)) continue;
+    FARM_LOG(WARNING) << "removing blob file " << files_->PathOf(digest)
+                      << ": no record refers to it";
+    RETURN_IF_ERROR(files_->Remove(digest));
   }
   return absl::OkStatus();
 }
@@ -216,6 +204,7 @@ absl::StatusOr<std::unique_ptr<ByteReader>> RocksDbBlobStore::Get(
     const Digest& digest) {
   fmt::BlobRecord record;
   std::shared_ptr<const rocksdb::Snapshot> snapshot;
+  std::unique_ptr<ByteReader> file;
   {
     absl::MutexLock lock(&mu_);
     auto it = records_.find(digest);
@@ -233,21 +222,39 @@ absl::StatusOr<std::unique_ptr<ByteReader>> RocksDbBlobStore::Get(
       }
     }
     record = it->second;
-    // Taken under the lock, so the snapshot holds every chunk of the blob.
-    snapshot = RocksDbChunkReader::TakeSnapshot(db_);
+    if (record.in_file) {
+      // Opened under the lock, so no Delete can remove the file first; the
+      // open file then outlives any later Delete.
+      absl::StatusOr<std::unique_ptr<ByteReader>> opened =
+          files_->Read(digest, record.size);
+      if (opened.ok()) {
+        file = std::move(*opened);
+      } else if (opened.status().code() == absl::StatusCode::kNotFound) {
+        file = std::make_unique<FailedReader>(
+            absl::DataLossError(opened.status().message()));
+      } else {
+        return opened.status();
+      }
+    } else {
+      // Taken under the lock, so the snapshot holds every chunk of the blob.
+      snapshot = RocksDbChunkReader::TakeSnapshot(db_);
+    }
   }
   CacheCounters::Add(counters_->blob_hits);
+  if (file == nullptr) {
+    file = std::make_unique<RocksDbChunkReader>(db_, families_.chunks,
+                                                std::move(snapshot), record);
+  }
   uint64_t upload_id = record.upload_id;
   return std::make_unique<VerifyingReader>(
-      std::make_unique<RocksDbChunkReader>(db_, families_.chunks,
-                                           std::move(snapshot), record),
-      digest, [this, digest, upload_id] { RemoveCorrupt(digest, upload_id); },
+      std::move(file), digest,
+      [this, digest, upload_id] { RemoveCorrupt(digest, upload_id); },
       &counters_->bytes_read);
 }
 
 absl::StatusOr<std::unique_ptr<BlobWriter>> RocksDbBlobStore::Put(
     const Digest& digest) {
-  return std::make_unique<Writer>(this, digest, next_upload_id_++);
+  return std::make_unique<RocksDbBlobWriter>(this, digest, next_upload_id_++);
 }
 
 absl::Status RocksDbBlobStore::BeginUpload(uint64_t upload_id) {
@@ -317,11 +324,7 @@ absl::Status RocksDbBlobStore::CommitUpload(const Digest& digest,
   record.last_access_unix_seconds = absl::ToUnixSeconds(options_.clock->Now());
 
   absl::MutexLock lock(&mu_);
-  if (auto existing = records_.find(digest); existing != records_.end()) {
-    // Someone stored the same bytes first; keep theirs.
-    rocksdb::WriteBatch touched;
-    TouchLocked(digest, existing->second, touched);
-    if (touched.Count() > 0) db_->Write(WriteOptions(), &touched);
+  if (KeepExistingLocked(digest)) {
     AbortUpload(upload_id, chunks_written, began);
     return absl::OkStatus();
   }
@@ -330,12 +333,61 @@ absl::Status RocksDbBlobStore::CommitUpload(const Digest& digest,
     batch.Put(families_.chunks, fmt::ChunkKey(upload_id, chunks_written),
               rocksdb::Slice(tail.data(), tail.size()));
   }
+  if (began) batch.Delete(families_.uploads, fmt::UploadKey(upload_id));
+  absl::Status added = AddRecordLocked(digest, record, batch);
+  if (!added.ok()) AbortUpload(upload_id, chunks_written, began);
+  return added;
+}
+
+absl::Status RocksDbBlobStore::CommitFile(const Digest& digest,
+                                          uint64_t upload_id, uint64_t size) {
+  if (options_.max_bytes != 0 && size > options_.max_bytes) {
+    files_->RemoveTemp(upload_id);
+    return TooLarge(digest, size, options_.max_bytes);
+  }
+  fmt::BlobRecord record;
+  record.upload_id = upload_id;
+  record.size = size;
+  record.last_access_unix_seconds = absl::ToUnixSeconds(options_.clock->Now());
+  record.in_file = true;
+
+  absl::MutexLock lock(&mu_);
+  if (KeepExistingLocked(digest)) {
+    files_->RemoveTemp(upload_id);
+    return absl::OkStatus();
+  }
+  // File first, record second: a crash in between leaves only a file
+  // without a record, which the next open removes.
+  absl::Status published = files_->Publish(upload_id, digest);
+  if (!published.ok()) {
+    files_->RemoveTemp(upload_id);
+    return Annotate(published,
+                    absl::StrCat("committing blob ", digest.ToString()));
+  }
+  rocksdb::WriteBatch batch;
+  absl::Status added = AddRecordLocked(digest, record, batch);
+  if (!added.ok()) RemoveFileLocked(digest, record);
+  return added;
+}
+
+bool RocksDbBlobStore::KeepExistingLocked(const Digest& digest) {
+  auto existing = records_.find(digest);
+  if (existing == records_.end()) return false;
+  // Someone stored the same bytes first; keep theirs.
+  rocksdb::WriteBatch touched;
+  TouchLocked(digest, existing->second, touched);
+  if (touched.Count() > 0) db_->Write(WriteOptions(), &touched);
+  return true;
+}
+
+absl::Status RocksDbBlobStore::AddRecordLocked(const Digest& digest,
+                                               const fmt::BlobRecord& record,
+                                               rocksdb::WriteBatch& batch) {
   batch.Put(families_.blobs, fmt::DigestKey(digest),
             fmt::EncodeBlobRecord(record));
-  if (began) batch.Delete(families_.uploads, fmt::UploadKey(upload_id));
   std::vector<std::pair<Digest, uint64_t>> victims;
   if (options_.max_bytes != 0) {
-    index_.Insert(digest, size);
+    index_.Insert(digest, record.size);
     absl::flat_hash_set<Digest> keep = pinned_;
     keep.insert(digest);
     victims = index_.Victims(options_.max_bytes, keep);
@@ -343,13 +395,23 @@ absl::Status RocksDbBlobStore::CommitUpload(const Digest& digest,
   }
   absl::StatusOr<PruneResult> evicted = EvictLocked(victims, batch);
   if (!evicted.ok()) {
-    AbortUpload(upload_id, chunks_written, began);
     return Annotate(evicted.status(),
                     absl::StrCat("committing blob ", digest.ToString()));
   }
-  index_.Insert(digest, size);
+  index_.Insert(digest, record.size);
   records_[digest] = record;
   return absl::OkStatus();
+}
+
+void RocksDbBlobStore::RemoveFileLocked(const Digest& digest,
+                                        const fmt::BlobRecord& record) {
+  if (!record.in_file) return;
+  absl::Status removed = files_->Remove(digest);
+  if (!removed.ok()) {
+    // Without its record the file is an orphan, removed at the next open.
+    FARM_LOG(WARNING) << "removing the file of " << digest.ToString() << ": "
+                      << removed;
+  }
 }
 
 void RocksDbBlobStore::AddRemoval(const Digest& digest,
@@ -374,6 +436,7 @@ absl::StatusOr<PruneResult> RocksDbBlobStore::EvictLocked(
   }
   PruneResult result;
   for (const auto& [digest, size] : victims) {
+    RemoveFileLocked(digest, records_.at(digest));
     index_.Erase(digest);
     records_.erase(digest);
     ++result.blobs_removed;
@@ -404,6 +467,7 @@ absl::Status RocksDbBlobStore::Delete(const Digest& digest) {
   AddRemoval(digest, it->second, batch);
   RETURN_IF_ERROR(FromRocksDb(db_->Write(WriteOptions(), &batch),
                               absl::StrCat("deleting ", digest.ToString())));
+  RemoveFileLocked(digest, it->second);
   records_.erase(it);
   index_.Erase(digest);
   return absl::OkStatus();
@@ -423,6 +487,7 @@ void RocksDbBlobStore::RemoveCorrupt(const Digest& digest, uint64_t upload_id) {
     return;
   }
   FARM_LOG(WARNING) << "removed corrupt blob " << digest.ToString();
+  RemoveFileLocked(digest, it->second);
   records_.erase(it);
   index_.Erase(digest);
   CacheCounters::Add(counters_->corrupt_blobs);
@@ -456,6 +521,12 @@ absl::Status RocksDbBlobStore::CorruptForTesting(const Digest& digest,
   if (offset >= record.size) {
     return absl::OutOfRangeError(absl::StrCat(
         "offset ", offset, " is past the end of ", digest.ToString()));
+  }
+  if (record.in_file) {
+    std::string path = files_->PathOf(digest);
+    ASSIGN_OR_RETURN(std::string bytes, ReadFile(path));
+    bytes[offset] = static_cast<char>(~bytes[offset]);
+    return WriteFile(path, bytes, 0600);
   }
   uint32_t index = static_cast<uint32_t>(offset / record.chunk_size);
   std::string key = fmt::ChunkKey(record.upload_id, index);

@@ -1,18 +1,22 @@
 // RocksDbBlobStore: the persistent BlobStore behind every worker and the
 // farm-cache server. Blob data lives in chunks (in RocksDB blob files or
-// inline, see RocksDbCache); an in-memory index of every blob's size and
-// last use answers FindMissing and Stat without touching disk and drives LRU
-// eviction under a byte budget.
+// inline, see RocksDbCache), or for large blobs in plain files
+// (BlobFileDir); an in-memory index of every blob's size and last use
+// answers FindMissing and Stat without touching disk and drives LRU eviction
+// under a byte budget, whichever way a blob is stored.
 #ifndef FARM_CACHE_ROCKSDB_BLOB_STORE_H_
 #define FARM_CACHE_ROCKSDB_BLOB_STORE_H_
 
 #include <atomic>
 #include <memory>
+#include <string>
+#include <utility>
 #include <vector>
 
 #include "absl/container/flat_hash_map.h"
 #include "absl/synchronization/mutex.h"
 #include "absl/time/time.h"
+#include "cache/blob_file_dir.h"
 #include "cache/blob_store.h"
 #include "cache/cache_admin.h"
 #include "cache/cache_counters.h"
@@ -34,6 +38,12 @@ class RocksDbBlobStore : public BlobStore {
     // than this, so reads almost never write. The in-memory LRU order is
     // exact; after a restart it is rebuilt at this granularity.
     absl::Duration atime_granularity = absl::Hours(1);
+    // Blobs larger than this many bytes are written to a file under
+    // `files_dir` instead of chunks; 0 writes every blob as chunks. A
+    // writer holds up to this many bytes in memory until the blob outgrows
+    // it. Blob files already stored are read whatever the threshold.
+    uint64_t file_threshold = 0;
+    std::string files_dir;  // required when file_threshold is set
   };
   struct Families {
     rocksdb::ColumnFamilyHandle* blobs;
@@ -41,8 +51,10 @@ class RocksDbBlobStore : public BlobStore {
     rocksdb::ColumnFamilyHandle* uploads;
   };
 
-  // Loads the index and removes the chunks of uploads that a crash cut
-  // short. Nothing is owned; all must outlive the store. Readers and writers
+  // Loads the index and removes what a crash left: the chunks and temp
+  // files of uploads cut short, blob files without a record (a crash between
+  // rename and record) and records whose file is missing or of the wrong
+  // size. Nothing is owned; all must outlive the store. Readers and writers
   // must be destroyed before the store.
   static absl::StatusOr<std::unique_ptr<RocksDbBlobStore>> Open(
       rocksdb::DB* db, Families families, Options options,
@@ -68,19 +80,26 @@ class RocksDbBlobStore : public BlobStore {
   bool Contains(const Digest& digest);
   // Fills blob_count, blob_bytes and max_bytes.
   void FillStats(CacheStats& stats);
-  // Test hook: flips the byte at `offset` of a stored blob inside RocksDB.
+  // Test hook: flips the byte at `offset` of a stored blob, in RocksDB or in
+  // its file.
   absl::Status CorruptForTesting(const Digest& digest, uint64_t offset = 0);
 
  private:
-  class Writer;
+  friend class RocksDbBlobWriter;
+  using LoadedRecords =
+      std::vector<std::pair<Digest, rocksdb_format::BlobRecord>>;
 
   RocksDbBlobStore(rocksdb::DB* db, Families families, Options options,
                    CacheCounters* counters);
   absl::Status Load();
   absl::Status RemoveInterruptedUploads();
+  // Drops from `loaded` (and into `dropped`) file records without their
+  // file, and removes files without a record.
+  absl::Status ReconcileFiles(LoadedRecords& loaded,
+                              rocksdb::WriteBatch& dropped);
 
-  // Writer's steps. Chunks go straight to RocksDB; only Commit and Abort
-  // take the lock.
+  // RocksDbBlobWriter's steps. Chunks go straight to RocksDB and files to
+  // files_'s temp names; only Commit and Abort take the lock.
   absl::Status BeginUpload(uint64_t upload_id);
   absl::Status WriteChunk(uint64_t upload_id, uint32_t index,
                           absl::string_view data);
@@ -88,6 +107,19 @@ class RocksDbBlobStore : public BlobStore {
                             uint64_t size, uint32_t chunks_written,
                             absl::string_view tail, bool began);
   void AbortUpload(uint64_t upload_id, uint32_t chunks_written, bool began);
+  // Renames the upload's temp file into place, then writes its record.
+  // Removes the temp file on every path that does not publish it.
+  absl::Status CommitFile(const Digest& digest, uint64_t upload_id,
+                          uint64_t size);
+  // True (and a use recorded) if `digest` is already stored.
+  bool KeepExistingLocked(const Digest& digest)
+      ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
+  // Writes the new blob's record in `batch`, with the evictions the budget
+  // needs, then indexes the blob.
+  absl::Status AddRecordLocked(const Digest& digest,
+                               const rocksdb_format::BlobRecord& record,
+                               rocksdb::WriteBatch& batch)
+      ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
 
   void RemoveCorrupt(const Digest& digest, uint64_t upload_id);
   // Marks a use; queues a record rewrite in `batch` if the stored time is
@@ -98,6 +130,11 @@ class RocksDbBlobStore : public BlobStore {
   void AddRemoval(const Digest& digest,
                   const rocksdb_format::BlobRecord& record,
                   rocksdb::WriteBatch& batch);
+  // After the record is gone: removes the blob's file, if it has one. Under
+  // the lock, so that it cannot remove a re-upload's fresh file.
+  void RemoveFileLocked(const Digest& digest,
+                        const rocksdb_format::BlobRecord& record)
+      ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
   // Removes `victims` from RocksDB and then from the index.
   absl::StatusOr<PruneResult> EvictLocked(
       const std::vector<std::pair<Digest, uint64_t>>& victims,
@@ -108,6 +145,7 @@ class RocksDbBlobStore : public BlobStore {
   const Families families_;
   const Options options_;
   CacheCounters* const counters_;
+  std::unique_ptr<BlobFileDir> files_;  // null without options_.files_dir
   std::atomic<uint64_t> next_upload_id_{1};
 
   absl::Mutex mu_;

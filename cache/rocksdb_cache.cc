@@ -115,6 +115,9 @@ absl::StatusOr<std::unique_ptr<RocksDbCache>> RocksDbCache::Open(
   blob_options.chunk_size = options.chunk_size;
   blob_options.clock = options.clock;
   blob_options.atime_granularity = options.atime_granularity;
+  blob_options.file_threshold = options.file_threshold;
+  // RocksDB leaves a subdirectory of its own directory alone.
+  blob_options.files_dir = JoinPath(options.root, "files");
   RocksDbBlobStore::Families blob_families{cache->handles_[kBlobs],
                                            cache->handles_[kChunks],
                                            cache->handles_[kUploads]};

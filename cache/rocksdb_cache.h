@@ -39,7 +39,12 @@ class RocksDbCache : public CacheAdmin {
     uint64_t min_blob_size = 64 << 10;
     Clock* clock = RealClock::Get();
     absl::Duration atime_granularity = absl::Hours(1);
+    // Blobs larger than this are plain files under <root>/files instead of
+    // chunks (see RocksDbBlobStore::Options); 0 keeps every new blob in
+    // RocksDB.
+    uint64_t file_threshold = kDefaultFileThreshold;
   };
+  static constexpr uint64_t kDefaultFileThreshold = 8 << 20;
 
   // Opens or creates the cache. kUnavailable if another process holds it.
   static absl::StatusOr<std::unique_ptr<RocksDbCache>> Open(

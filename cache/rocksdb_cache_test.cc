@@ -1,6 +1,7 @@
 #include "cache/rocksdb_cache.h"
 
 #include <dirent.h>
+
 #include <cstdlib>
 #include <random>
 #include <string>
@@ -24,19 +25,26 @@ using testing::CacheUnderTest;
 using ::testing::HasSubstr;
 using testing::TestBytes;
 
-CacheImpl RocksDbImpl(std::string name, ChunkStorage storage) {
+CacheImpl RocksDbImpl(
+    std::string name, ChunkStorage storage,
+    uint64_t file_threshold = RocksDbCache::kDefaultFileThreshold) {
   return {name,
-          [storage](const CacheTestOptions& options)
+          [storage, file_threshold](const CacheTestOptions& options)
               -> absl::StatusOr<std::unique_ptr<CacheUnderTest>> {
-            return testing::RocksDbCacheUnderTest::Make(options, storage);
+            return testing::RocksDbCacheUnderTest::Make(options, storage,
+                                                        file_threshold);
           },
           /*persistent=*/true};
 }
 
+// The default threshold (8 MiB) keeps every conformance blob in chunks;
+// 4 KiB (one test chunk) puts every multi-chunk blob in a plain file.
 INSTANTIATE_TEST_SUITE_P(
     RocksDb, CacheConformanceTest,
     ::testing::Values(RocksDbImpl("BlobFiles", ChunkStorage::kBlobFiles),
-                      RocksDbImpl("Inline", ChunkStorage::kInline)),
+                      RocksDbImpl("Inline", ChunkStorage::kInline),
+                      RocksDbImpl("PlainFiles", ChunkStorage::kBlobFiles,
+                                  /*file_threshold=*/4096)),
     testing::CacheImplName);
 
 class RocksDbCacheTest : public ::testing::Test {
@@ -293,6 +301,27 @@ TEST_F(RocksDbCacheTest, FormatRoundTripsAndRejectsGarbage) {
   EXPECT_EQ(back->chunk_count(), 118u);
   EXPECT_EQ(back->ChunkLength(117), 123456789u - 117u * (1 << 20));
   EXPECT_EQ(rocksdb_format::DecodeBlobRecord("short").status().code(),
+            absl::StatusCode::kDataLoss);
+  // Chunked blobs keep the 29-byte version 1 record that databases written
+  // before blob files hold; a blob in a file has version 2 and a flag.
+  EXPECT_EQ(rocksdb_format::EncodeBlobRecord(record).size(), 29u);
+  EXPECT_EQ(rocksdb_format::EncodeBlobRecord(record)[0], 1);
+  EXPECT_FALSE(back->in_file);
+  rocksdb_format::BlobRecord in_file;
+  in_file.upload_id = 5;
+  in_file.size = 300 << 20;
+  in_file.last_access_unix_seconds = 1700000000;
+  in_file.in_file = true;
+  std::string encoded = rocksdb_format::EncodeBlobRecord(in_file);
+  EXPECT_EQ(encoded.size(), 30u);
+  EXPECT_EQ(encoded[0], 2);
+  back = rocksdb_format::DecodeBlobRecord(encoded);
+  ASSERT_TRUE(back.ok()) << back.status();
+  EXPECT_TRUE(back->in_file);
+  EXPECT_EQ(back->size, in_file.size);
+  EXPECT_EQ(back->chunk_count(), 0u);
+  encoded.back() = 0x7f;  // unknown flags
+  EXPECT_EQ(rocksdb_format::DecodeBlobRecord(encoded).status().code(),
             absl::StatusCode::kDataLoss);
   EXPECT_LT(rocksdb_format::ChunkKey(1, 0xffffffff),
             rocksdb_format::ChunkKey(2, 0));

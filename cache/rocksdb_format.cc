@@ -6,8 +6,11 @@
 namespace farm::cache::rocksdb_format {
 namespace {
 
-constexpr char kRecordVersion = 1;
-constexpr size_t kRecordSize = 1 + 8 + 8 + 4 + 8;
+constexpr char kChunkedRecordVersion = 1;
+constexpr char kFlaggedRecordVersion = 2;
+constexpr size_t kChunkedRecordSize = 1 + 8 + 8 + 4 + 8;
+constexpr size_t kFlaggedRecordSize = kChunkedRecordSize + 1;
+constexpr uint8_t kInFileFlag = 1;
 
 void PutFixed(std::string& out, uint64_t value, int bytes) {
   for (int i = 0; i < bytes; ++i)
@@ -75,20 +78,26 @@ absl::StatusOr<uint64_t> ParseUploadKey(absl::string_view key) {
 
 std::string EncodeBlobRecord(const BlobRecord& record) {
   std::string out;
-  out.reserve(kRecordSize);
-  out.push_back(kRecordVersion);
+  out.reserve(kFlaggedRecordSize);
+  out.push_back(record.in_file ? kFlaggedRecordVersion : kChunkedRecordVersion);
   PutFixed(out, record.upload_id, 8);
   PutFixed(out, record.size, 8);
   PutFixed(out, record.chunk_size, 4);
   PutFixed(out, static_cast<uint64_t>(record.last_access_unix_seconds), 8);
+  if (record.in_file) out.push_back(static_cast<char>(kInFileFlag));
   return out;
 }
 
 absl::StatusOr<BlobRecord> DecodeBlobRecord(absl::string_view data) {
-  if (data.size() != kRecordSize || data[0] != kRecordVersion) {
-    return absl::DataLossError(absl::StrCat("blob record of ", data.size(),
-                                            " bytes is not a version ",
-                                            int{kRecordVersion}, " record"));
+  bool chunked =
+      data.size() == kChunkedRecordSize && data[0] == kChunkedRecordVersion;
+  bool flagged =
+      data.size() == kFlaggedRecordSize && data[0] == kFlaggedRecordVersion;
+  if (!chunked && !flagged) {
+    return absl::DataLossError(
+        absl::StrCat("blob record of ", data.size(), " bytes is not a version ",
+                     int{kChunkedRecordVersion}, " or ",
+                     int{kFlaggedRecordVersion}, " record"));
   }
   data.remove_prefix(1);
   BlobRecord record;
@@ -96,7 +105,15 @@ absl::StatusOr<BlobRecord> DecodeBlobRecord(absl::string_view data) {
   record.size = GetFixed(data, 8);
   record.chunk_size = static_cast<uint32_t>(GetFixed(data, 4));
   record.last_access_unix_seconds = static_cast<int64_t>(GetFixed(data, 8));
-  if (record.chunk_size == 0 && record.size != 0) {
+  if (flagged) {
+    uint8_t flags = static_cast<uint8_t>(data[0]);
+    if ((flags & ~kInFileFlag) != 0) {
+      return absl::DataLossError(
+          absl::StrCat("blob record has unknown flags ", int{flags}));
+    }
+    record.in_file = (flags & kInFileFlag) != 0;
+  }
+  if (!record.in_file && record.chunk_size == 0 && record.size != 0) {
     return absl::DataLossError("blob record has data but no chunk size");
   }
   return record;

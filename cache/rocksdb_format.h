@@ -25,10 +25,14 @@ inline constexpr char kActionsFamily[] = "actions";
 
 // Where a committed blob's bytes live and when it was last used.
 struct BlobRecord {
-  uint64_t upload_id = 0;  // its chunks are ChunkKey(upload_id, 0..n-1)
+  // Its chunks are ChunkKey(upload_id, 0..n-1); for a blob in a file, the
+  // upload that wrote the file.
+  uint64_t upload_id = 0;
   uint64_t size = 0;
-  uint32_t chunk_size = 0;
+  uint32_t chunk_size = 0;               // 0 for a blob in a file
   int64_t last_access_unix_seconds = 0;  // coarse: see atime_granularity
+  // The bytes are a plain file (BlobFileDir), not chunks.
+  bool in_file = false;
 
   uint64_t chunk_count() const {
     return chunk_size == 0 ? 0 : (size + chunk_size - 1) / chunk_size;
@@ -45,8 +49,10 @@ std::string ChunkKey(uint64_t upload_id, uint32_t index);
 std::string UploadKey(uint64_t upload_id);
 absl::StatusOr<uint64_t> ParseUploadKey(absl::string_view key);
 
-// Version byte then little-endian fixed-width fields. kDataLoss on a record
-// that is not one.
+// Version byte then little-endian fixed-width fields: version 1 for chunked
+// blobs (the format before blob files existed, so older binaries still read
+// them), version 2 adds a flags byte (bit 0: in_file). kDataLoss on a record
+// that is neither.
 std::string EncodeBlobRecord(const BlobRecord& record);
 absl::StatusOr<BlobRecord> DecodeBlobRecord(absl::string_view data);
 

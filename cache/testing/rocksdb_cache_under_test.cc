@@ -7,7 +7,7 @@ namespace farm::cache::testing {
 
 absl::StatusOr<std::unique_ptr<RocksDbCacheUnderTest>>
 RocksDbCacheUnderTest::Make(const CacheTestOptions& test_options,
-                            ChunkStorage storage) {
+                            ChunkStorage storage, uint64_t file_threshold) {
   ASSIGN_OR_RETURN(std::string dir, MakeTempDir("rocksdb_cache"));
   RocksDbCache::Options options;
   options.root = dir + "/db";
@@ -16,6 +16,7 @@ RocksDbCacheUnderTest::Make(const CacheTestOptions& test_options,
   options.storage = storage;
   options.min_blob_size = 1024;  // test blobs are small
   options.clock = test_options.clock;
+  options.file_threshold = file_threshold;
   std::unique_ptr<RocksDbCacheUnderTest> cache(
       new RocksDbCacheUnderTest(options, dir));
   RETURN_IF_ERROR(cache->Reopen());

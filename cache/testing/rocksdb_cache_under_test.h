@@ -13,9 +13,11 @@ namespace farm::cache::testing {
 
 class RocksDbCacheUnderTest : public CacheUnderTest {
  public:
-  // Opens a cache with `options`' budget, chunk size and clock.
+  // Opens a cache with `options`' budget, chunk size and clock. Blobs larger
+  // than `file_threshold` bytes are stored as files (0: none).
   static absl::StatusOr<std::unique_ptr<RocksDbCacheUnderTest>> Make(
-      const CacheTestOptions& options, ChunkStorage storage);
+      const CacheTestOptions& options, ChunkStorage storage,
+      uint64_t file_threshold = RocksDbCache::kDefaultFileThreshold);
   ~RocksDbCacheUnderTest() override;
 
   RocksDbCache* cache() { return cache_.get(); }
