@@ -2,8 +2,10 @@
 
 #include <unistd.h>
 
+#include <optional>
 #include <set>
 
+#include "absl/container/flat_hash_set.h"
 #include "absl/strings/str_cat.h"
 #include "common/fs.h"
 #include "common/io.h"
@@ -76,13 +78,15 @@ absl::StatusOr<PreparedBuild> PrepareBuild(const proto::BuildRequest& request,
 std::vector<Digest> NeededContextBlobs(const planner::PlannedBuild& plan,
                                        const proto::ContextManifest& context) {
   std::set<std::string> digests;
+  std::optional<planner::ManifestTree> tree;  // built once, if needed
   for (const proto::PlannedStage& stage : plan.graph.stages()) {
     const auto& typed = plan.instructions.at(stage.index());
     for (const dockerfile::Instruction& in : typed) {
       std::vector<std::string> paths = planner::ContextPaths(in);
       for (const std::string& path : paths) {
+        if (!tree.has_value()) tree.emplace(context);
         absl::StatusOr<proto::ContextManifest> subset =
-            ContextSubset(context, {path});
+            ContextSubset(*tree, context, {path});
         if (!subset.ok()) continue;
         for (const proto::ContextEntry& entry : subset->entries()) {
           if (entry.type() == proto::ContextEntry::FILE) {
@@ -102,7 +106,8 @@ std::vector<Digest> NeededContextBlobs(const planner::PlannedBuild& plan,
 
 int64_t ContextBytesOf(const proto::ContextManifest& context,
                        const std::vector<Digest>& digests) {
-  std::set<std::string> wanted;
+  absl::flat_hash_set<std::string> wanted;
+  wanted.reserve(digests.size());
   for (const Digest& digest : digests) wanted.insert(digest.ToString());
   int64_t bytes = 0;
   for (const proto::ContextEntry& entry : context.entries()) {

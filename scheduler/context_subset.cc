@@ -37,7 +37,12 @@ class RecordingTree : public dockerfile::SourceTree {
 absl::StatusOr<proto::ContextManifest> ContextSubset(
     const proto::ContextManifest& manifest,
     const std::vector<std::string>& paths) {
-  planner::ManifestTree tree(manifest);
+  return ContextSubset(planner::ManifestTree(manifest), manifest, paths);
+}
+
+absl::StatusOr<proto::ContextManifest> ContextSubset(
+    const planner::ManifestTree& tree, const proto::ContextManifest& manifest,
+    const std::vector<std::string>& paths) {
   RecordingTree recording(tree);
   for (const std::string& path : paths) {
     ASSIGN_OR_RETURN(dockerfile::Selection selection,

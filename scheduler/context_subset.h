@@ -9,6 +9,7 @@
 #include <vector>
 
 #include "absl/status/statusor.h"
+#include "planner/manifest_tree.h"
 #include "proto/context.pb.h"
 
 namespace farm::scheduler {
@@ -16,6 +17,12 @@ namespace farm::scheduler {
 // kNotFound when a path selects nothing (Docker's "\"/x\": not found").
 absl::StatusOr<proto::ContextManifest> ContextSubset(
     const proto::ContextManifest& manifest,
+    const std::vector<std::string>& paths);
+
+// The same over `tree`, already built from `manifest`: one tree serves many
+// calls, which on a context of many files is most of their cost.
+absl::StatusOr<proto::ContextManifest> ContextSubset(
+    const planner::ManifestTree& tree, const proto::ContextManifest& manifest,
     const std::vector<std::string>& paths);
 
 }  // namespace farm::scheduler
