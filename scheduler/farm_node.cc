@@ -196,8 +196,18 @@ absl::StatusOr<SessionDeps> FarmNode::SessionDepsFor(
 void FarmNode::MakeServices() {
   const auth::Authenticator* auth = options_.authenticator;
   RegistryImages* registry = registry_.get();
+  cache::BlobStore* served_blobs = blobs_;
+  if (verifier_ != nullptr) {
+    ResultVerifier* verifier = verifier_.get();
+    upload_watch_ = std::make_unique<LayerUploadWatch>(
+        blobs_, [verifier](const Digest& digest, const Digest& diff_id,
+                           uint64_t size) {
+          verifier->LayerSeen(digest, diff_id, size);
+        });
+    served_blobs = upload_watch_.get();
+  }
   services_.push_back(std::make_unique<cache::CacheService>(
-      blobs_, parts_->served_actions, parts_->admin.get(), auth));
+      served_blobs, parts_->served_actions, parts_->admin.get(), auth));
   services_.push_back(std::make_unique<ImageService>(
       images_.get(), blobs_, auth, spool_dir_,
       [registry](ImageStore& images, const proto::PullImageRequest& request)

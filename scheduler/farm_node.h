@@ -25,6 +25,7 @@
 #include "scheduler/build_session.h"
 #include "scheduler/image_resolver.h"
 #include "scheduler/image_store.h"
+#include "scheduler/layer_upload_watch.h"
 #include "scheduler/job_scheduler.h"
 #include "scheduler/registry_images.h"
 #include "scheduler/scheduler_core.h"
@@ -101,6 +102,9 @@ class FarmNode {
   std::unique_ptr<TenantKeys> tenant_keys_;
   std::unique_ptr<image::FetchPolicy> fetch_policy_;
   std::unique_ptr<ResultVerifier> verifier_;
+  // With a verifier: the CAS as the CacheService serves it, telling the
+  // verifier of each layer a worker uploads.
+  std::unique_ptr<LayerUploadWatch> upload_watch_;
   std::unique_ptr<auth::Authenticator> open_authenticator_;
   std::unique_ptr<SchedulerCore> core_;
   std::vector<std::unique_ptr<grpc::Service>> services_;

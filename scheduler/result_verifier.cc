@@ -22,6 +22,12 @@ absl::StatusOr<Digest> DigestOf(ByteReader& reader) {
   }
 }
 
+// What a verified layer is remembered by.
+std::string LayerKey(absl::string_view digest, absl::string_view diff_id,
+                     int64_t size) {
+  return absl::StrCat(digest, " ", diff_id, " ", size);
+}
+
 }  // namespace
 
 bool ResultVerifier::Known(const std::string& key) {
@@ -39,9 +45,15 @@ void ResultVerifier::Remember(const std::string& key) {
   }
 }
 
+void ResultVerifier::LayerSeen(const Digest& digest, const Digest& diff_id,
+                               uint64_t size) {
+  Remember(LayerKey(digest.ToString(), diff_id.ToString(),
+                    static_cast<int64_t>(size)));
+}
+
 absl::Status ResultVerifier::VerifyLayer(const proto::LayerRef& layer) {
   const std::string key =
-      absl::StrCat(layer.digest(), " ", layer.diff_id(), " ", layer.size());
+      LayerKey(layer.digest(), layer.diff_id(), layer.size());
   if (Known(key)) return absl::OkStatus();
   ASSIGN_OR_RETURN(Digest digest, Digest::Parse(layer.digest()));
   ASSIGN_OR_RETURN(Digest diff_id, Digest::Parse(layer.diff_id()));

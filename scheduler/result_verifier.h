@@ -33,6 +33,11 @@ class ResultVerifier {
   absl::Status Verify(const proto::StageOutput& output,
                       const proto::StageOutput& base);
 
+  // Records that blob `digest`, committed to the CAS with `size` bytes,
+  // decompresses to `diff_id` (LayerUploadWatch saw it on its way in), so
+  // Verify need not read it back.
+  void LayerSeen(const Digest& digest, const Digest& diff_id, uint64_t size);
+
  private:
   absl::Status VerifyLayer(const proto::LayerRef& layer);
   bool Known(const std::string& key);

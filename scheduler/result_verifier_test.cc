@@ -1,10 +1,13 @@
 #include "scheduler/result_verifier.h"
 
+#include <vector>
+
 #include "absl/strings/match.h"
 #include "cache/memory_cache.h"
 #include "gtest/gtest.h"
 #include "image/compress/compression.h"
 #include "nlohmann/json.hpp"
+#include "scheduler/layer_upload_watch.h"
 
 namespace farm::scheduler {
 namespace {
@@ -94,6 +97,66 @@ TEST_F(ResultVerifierTest, LiesAreRefusedNamingWhat) {
   absl::Status s = verifier_.Verify(Output({base, forged}), Output({base}));
   EXPECT_EQ(s.code(), absl::StatusCode::kDataLoss);
   EXPECT_TRUE(absl::StrContains(s.message(), "but its content is")) << s;
+}
+
+// Writes `data` through `store` in two pieces (the first of one byte, so
+// the watch must wait for the magic bytes); returns Commit's status.
+absl::Status PutInPieces(cache::BlobStore& store, const Digest& digest,
+                         const std::string& data) {
+  absl::StatusOr<std::unique_ptr<cache::BlobWriter>> writer =
+      store.Put(digest);
+  if (!writer.ok()) return writer.status();
+  absl::Status status = (*writer)->Write(data.substr(0, 1));
+  if (status.ok()) status = (*writer)->Write(data.substr(1));
+  return status.ok() ? (*writer)->Commit() : status;
+}
+
+TEST_F(ResultVerifierTest, UploadWatchReportsCommittedLayersThatInflate) {
+  struct Seen {
+    Digest digest, diff_id;
+    uint64_t size;
+  };
+  std::vector<Seen> seen;
+  LayerUploadWatch watch(
+      cache_.blobs(),
+      [&seen](const Digest& digest, const Digest& diff_id, uint64_t size) {
+        seen.push_back({digest, diff_id, size});
+      });
+  const std::string tar(3 << 20, 'x');
+  const std::string gz = Gzip(tar);
+  ASSERT_TRUE(PutInPieces(watch, Digest::Of(gz), gz).ok());
+  ASSERT_EQ(seen.size(), 1u);
+  EXPECT_EQ(seen[0].digest, Digest::Of(gz));
+  EXPECT_EQ(seen[0].diff_id, Digest::Of(tar));
+  EXPECT_EQ(seen[0].size, gz.size());
+
+  // Stored as ever, but not reported: a blob that is not compressed, one
+  // that starts like gzip and does not inflate, one whose digest is wrong.
+  const std::string plain = "just a context file";
+  EXPECT_TRUE(PutInPieces(watch, Digest::Of(plain), plain).ok());
+  const std::string broken = gz.substr(0, 10) + "not deflate at all";
+  EXPECT_TRUE(PutInPieces(watch, Digest::Of(broken), broken).ok());
+  EXPECT_FALSE(PutInPieces(watch, Digest::Of("other"), Gzip("t")).ok());
+  EXPECT_EQ(seen.size(), 1u);
+  EXPECT_TRUE(cache_.blobs()->Stat(Digest::Of(broken)).ok());
+}
+
+TEST_F(ResultVerifierTest, LayerSeenOnUploadIsNotReadBack) {
+  const std::string tar = "uploaded tar";
+  const std::string gz = Gzip(tar);
+  verifier_.LayerSeen(Digest::Of(gz), Digest::Of(tar), gz.size());
+  proto::LayerRef made;
+  made.set_digest(Digest::Of(gz).ToString());
+  made.set_diff_id(Digest::Of(tar).ToString());
+  made.set_size(gz.size());
+  // The blob is not in this CAS at all: only the record vouches for it.
+  EXPECT_TRUE(verifier_.Verify(Output({made}), Output({})).ok());
+  // Any other claim about the same blob is read, and refused.
+  made.set_diff_id(Digest::Of("another tar").ToString());
+  EXPECT_FALSE(verifier_.Verify(Output({made}), Output({})).ok());
+  made.set_diff_id(Digest::Of(tar).ToString());
+  made.set_size(gz.size() + 1);
+  EXPECT_FALSE(verifier_.Verify(Output({made}), Output({})).ok());
 }
 
 }  // namespace
