@@ -143,11 +143,11 @@ def farm_env(cache_home):
     return env
 
 
-def fresh_farm(binary, work, base, unpack_base):
+def fresh_farm(binary, work, base, unpack_base, base_ref="busybox:latest"):
     """An embedded farm root under `work` with nothing but the base image
     `base` loaded, and its own stat cache: the farm command up to the verb,
     and its environment. With `unpack_base`, an untimed build of `FROM
-    busybox:latest` + `RUN true` unpacks the base, as `docker load` does."""
+    base_ref` + `RUN true` unpacks the base, as `docker load` does."""
     root = os.path.join(work, "farm")
     cache_home = os.path.join(work, "cache-home")
     shutil.rmtree(root, ignore_errors=True)
@@ -159,7 +159,7 @@ def fresh_farm(binary, work, base, unpack_base):
         prime = os.path.join(work, "prime")
         os.makedirs(prime, exist_ok=True)
         with open(os.path.join(prime, "Dockerfile"), "w") as f:
-            f.write("FROM busybox:latest\nRUN true\n")
+            f.write(f"FROM {base_ref}\nRUN true\n")
         run(farm + ["build", "-q", "-t", "prime", prime], env=env)
     return farm, env
 

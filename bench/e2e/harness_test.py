@@ -89,12 +89,53 @@ class BuildKitStepsTest(unittest.TestCase):
         self.assertIsNone(steps.instruction_ms("load build context"))
         self.assertFalse(steps.instruction_cached("RUN true"))
 
+    def test_timeline_has_every_step_with_exporting_by_its_name(self):
+        steps = progress.BuildKitSteps(
+            BUILDKIT_PLAIN.replace("#7 DONE 0.0s", "#7 DONE 1.5s"))
+        self.assertEqual(steps.others, {7: "exporting to image"})
+        timeline = steps.timeline()
+        self.assertEqual(len(timeline), 7)
+        self.assertEqual(timeline[5], ("[2/2] COPY . /ctx", None, True))
+        self.assertEqual(timeline[6], ("exporting to image", 1500.0, False))
+        self.assertTrue(steps.all_cached())  # exporting is no instruction
+
+    def test_tail_runs_from_the_last_output_line_to_done(self):
+        text = BUILDKIT_PLAIN.replace(
+            "#6 CACHED",
+            "#6 0.401 Get:1 x\n#6 9.960 Processing\n#6 DONE 10.1s")
+        steps = progress.BuildKitSteps(text)
+        self.assertAlmostEqual(steps.tails()["[2/2] COPY . /ctx"], 140.0)
+        self.assertEqual(len(steps.tails()), 1)
+
     def test_output_without_instructions_is_not_cached(self):
         steps = progress.BuildKitSteps("#1 [internal] x\n")
         self.assertFalse(steps.all_cached())
 
 
 class FarmProgressTest(unittest.TestCase):
+    def test_tail_runs_from_the_last_log_line_to_the_end(self):
+        events = [
+            event("STEP_STARTED", 2, "RUN apt", ts=1_000_000),
+            event("STEP_LOG", 2, "Get:1", ts=2_000_000),
+            event("STEP_LOG", 2, "Setting up", ts=5_000_000),
+            event("STEP_DONE", 2, ts=8_000_000),
+            event("STEP_STARTED", 3, "COPY a /a", ts=8_000_000),
+            event("STEP_DONE", 3, ts=9_000_000),
+        ]
+        self.assertEqual(progress.farm_step_tails(events), {"RUN apt": 3.0})
+
+    def test_lists_every_step_in_order_with_durations(self):
+        events = [
+            event("STEP_STARTED", -3, "load build context"),
+            event("STEP_DONE", -3, duration=4_000_000),
+            event("STEP_STARTED", 2, "RUN make"),
+            event("STEP_CACHED", 1, "FROM busybox:latest"),
+        ]
+        self.assertEqual(progress.farm_steps(events), [
+            ("load build context", 4.0, False),
+            ("FROM busybox:latest", None, True),
+            ("RUN make", None, False)])
+
     def test_context_phase_ends_when_the_upload_is_done(self):
         events = [
             event("STEP_STARTED", -3, "load build context", ts=1_000_000),

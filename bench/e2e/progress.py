@@ -33,6 +33,38 @@ def farm_step_ms(events, text):
     return None
 
 
+def farm_steps(events):
+    """Every step farm reported, in the order started: (text, ms or None
+    when not done, cached)."""
+    order, done, cached = {}, {}, set()
+    for e in events:
+        if e["kind"] == "STEP_STARTED":
+            order.setdefault(e["step"], e.get("text", ""))
+        elif e["kind"] == "STEP_DONE":
+            done[e["step"]] = e.get("duration_nanos", 0) / 1e6
+        elif e["kind"] == "STEP_CACHED":
+            order.setdefault(e["step"], e.get("text", ""))
+            cached.add(e["step"])
+    return [(text, done.get(step), step in cached)
+            for step, text in sorted(order.items())]
+
+
+def farm_step_tails(events):
+    """Per step text: ms from the step's last output line to its end (for a
+    RUN, the command's exit, the container's removal and the layer's
+    commit); only steps that printed something."""
+    text, last, tails = {}, {}, {}
+    for e in events:
+        at = e.get("timestamp_unix_nanos")
+        if e["kind"] == "STEP_STARTED":
+            text[e["step"]] = e.get("text", "")
+        elif e["kind"] == "STEP_LOG" and at is not None:
+            last[e["step"]] = at
+        elif e["kind"] == "STEP_DONE" and e["step"] in last:
+            tails[text.get(e["step"], "")] = (at - last[e["step"]]) / 1e6
+    return tails
+
+
 def farm_step_cached(events, text):
     """True when farm reported the step called `text` as cached."""
     return any(e["kind"] == "STEP_CACHED" and e.get("text") == text
@@ -64,18 +96,24 @@ def farm_context_ms(events):
 
 
 _HEADER = re.compile(r"^#(\d+) \[([^\]]*)\] ?(.*)$")
+_OUTPUT = re.compile(r"^#(\d+) (\d+\.\d+) ")  # "#4 9.960 Setting up …"
 _DONE = re.compile(r"^#(\d+) DONE (\d+(?:\.\d+)?)s$")
 _CACHED = re.compile(r"^#(\d+) CACHED$")
 _TRANSFER = re.compile(
     r"^#(\d+) transferring context: (\d+(?:\.\d+)?)([kMG]?B)")
+_VERTEX = re.compile(r"^#(\d+) ([A-Za-z][^:]*)$")  # "#9 exporting to image"
 _UNITS = {"B": 1, "kB": 1e3, "MB": 1e6, "GB": 1e9}
 
 
 class BuildKitSteps:
-    """Steps of BuildKit's plain progress: name → seconds, cached, bytes."""
+    """Steps of BuildKit's plain progress: name → seconds, cached, bytes.
+    `names` holds the Dockerfile and [internal] steps; `others` the rest
+    (such as "exporting to image"), which BuildKit names without brackets."""
 
     def __init__(self, text):
         self.names = {}
+        self.others = {}
+        self.last_output = {}  # number → seconds from its start
         self.seconds = {}
         self.cached = set()
         self.context_bytes = None
@@ -94,17 +132,39 @@ class BuildKitSteps:
             if m:
                 self.cached.add(int(m.group(1)))
                 continue
+            m = _OUTPUT.match(line)
+            if m:
+                self.last_output[int(m.group(1))] = float(m.group(2))
+                continue
             m = _TRANSFER.match(line)
             if m:
                 # The last report of the transfer is its total.
                 self.context_bytes = int(
                     float(m.group(2)) * _UNITS[m.group(3)])
+                continue
+            m = _VERTEX.match(line)
+            if m and int(m.group(1)) not in self.names:
+                # A vertex's first line is its name; later ones are output.
+                self.others.setdefault(int(m.group(1)), m.group(2))
 
     def step_ms(self, name):
         for number, step in self.names.items():
             if step == name and number in self.seconds:
                 return self.seconds[number] * 1000.0
         return None
+
+    def timeline(self):
+        """Every step in BuildKit's order: (name, ms or None, cached)."""
+        names = {**self.others, **self.names}
+        return [(names[n], None if n not in self.seconds
+                 else self.seconds[n] * 1000.0, n in self.cached)
+                for n in sorted(names)]
+
+    def tails(self):
+        """Per step name: ms from its last output line to DONE, to 0.1 s."""
+        return {self.names[n]: max(0.0, self.seconds[n] - t) * 1000.0
+                for n, t in self.last_output.items()
+                if n in self.names and n in self.seconds}
 
     def _instruction(self, text):
         """The number of the step that ran Dockerfile instruction `text`;
