@@ -5,6 +5,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include <atomic>
 #include <cerrno>
 #include <thread>
 
@@ -37,7 +38,8 @@ absl::StatusOr<std::string> OverlayOptions(const OverlaySpec& spec) {
   RETURN_IF_ERROR(CheckPath(spec.work));
   std::string options = absl::StrCat(
       "lowerdir=", absl::StrJoin(spec.lower, ":"), ",upperdir=", spec.upper,
-      ",workdir=", spec.work, ",redirect_dir=off,metacopy=off,index=off");
+      ",workdir=", spec.work, ",redirect_dir=off,metacopy=off,index=off",
+      spec.volatile_upper ? ",volatile" : "");
   if (options.size() > kMaxOverlayOptions) {
     return absl::ResourceExhaustedError(
         absl::StrCat("overlay: mount options for ", spec.lower.size(),
@@ -49,8 +51,15 @@ absl::StatusOr<std::string> OverlayOptions(const OverlaySpec& spec) {
 
 absl::Status MountOverlay(const std::string& base, const OverlaySpec& spec,
                           const std::string& target) {
+  static std::atomic<bool> no_volatile{false};
+  if (spec.volatile_upper && no_volatile) {
+    OverlaySpec plain = spec;
+    plain.volatile_upper = false;
+    return MountOverlay(base, plain, target);
+  }
   ASSIGN_OR_RETURN(std::string options, OverlayOptions(spec));
   absl::Status result;
+  int error = 0;
   // unshare(CLONE_FS) gives this thread its own cwd, so chdir cannot race
   // with relative paths used anywhere else in the process.
   std::thread helper([&] {
@@ -63,12 +72,18 @@ absl::Status MountOverlay(const std::string& base, const OverlaySpec& spec,
       return;
     }
     if (mount("overlay", target.c_str(), "overlay", 0, options.c_str()) != 0) {
+      error = errno;
       result = ErrnoStatus(errno,
                            absl::StrCat("overlay: mounting ", spec.lower.size(),
                                         " layers at ", target));
     }
   });
   helper.join();
+  if (error == EINVAL && spec.volatile_upper) {
+    // An older kernel: every later mount goes without "volatile".
+    no_volatile = true;
+    return MountOverlay(base, spec, target);
+  }
   return result;
 }
 

@@ -19,6 +19,11 @@ struct OverlaySpec {
   std::vector<std::string> lower;
   std::string upper;
   std::string work;
+  // Mount "volatile": the overlay drops fsync and syncfs on the upper dir
+  // (so `apt-get install`'s thousands of fsyncs cost nothing, and the
+  // unmount does not write back the whole filesystem). For upper dirs that
+  // a crash may lose: a build step's, which the step redoes.
+  bool volatile_upper = false;
 };
 
 // The longest option string mount(2) takes: one page, NUL included.
@@ -26,14 +31,15 @@ inline constexpr size_t kMaxOverlayOptions = 4095;
 
 // "lowerdir=a:b,upperdir=u,workdir=w,..." with redirect_dir, metacopy and
 // index off, so an upper dir always holds whole files and plain whiteouts
-// (what image/layer's WriteLayer needs). kInvalidArgument for an empty
+// (what image/layer's WriteLayer needs), and ",volatile" when asked. kInvalidArgument for an empty
 // lower list or a path holding ',' or ':'; kResourceExhausted when the
 // options do not fit kMaxOverlayOptions.
 absl::StatusOr<std::string> OverlayOptions(const OverlaySpec& spec);
 
 // Mounts an overlay at `target` (an absolute path), resolving the relative
-// paths of `spec` against `base`. Thread-safe. Errors name the target and
-// carry the errno code.
+// paths of `spec` against `base`. A kernel without volatile overlays (before
+// 5.10) gets a plain one. Thread-safe. Errors name the target and carry the
+// errno code.
 absl::Status MountOverlay(const std::string& base, const OverlaySpec& spec,
                           const std::string& target);
 

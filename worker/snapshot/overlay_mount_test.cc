@@ -19,6 +19,10 @@ TEST(OverlayOptionsTest, ListsLowersTopFirstAndTurnsOffRedirects) {
   EXPECT_EQ(*options,
             "lowerdir=l/top:l/base,upperdir=work/1/upper,workdir=work/1/work,"
             "redirect_dir=off,metacopy=off,index=off");
+  spec.volatile_upper = true;
+  options = OverlayOptions(spec);
+  ASSERT_TRUE(options.ok()) << options.status();
+  EXPECT_THAT(*options, ::testing::EndsWith(",index=off,volatile"));
 }
 
 TEST(OverlayOptionsTest, RejectsWhatDoesNotFitOrParse) {

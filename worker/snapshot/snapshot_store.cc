@@ -100,6 +100,9 @@ absl::StatusOr<std::unique_ptr<Workspace>> SnapshotStore::Mount(
   spec.lower = std::move(lower);
   spec.upper = absl::StrCat("work/", name, "/upper");
   spec.work = absl::StrCat("work/", name, "/work");
+  // Nothing here needs to reach the disk before the step ends; a machine
+  // crash empties the store instead (Recover).
+  spec.volatile_upper = true;
   RETURN_IF_ERROR(MountOverlay(layout_.root(), spec, ws->rootfs()));
   return ws;
 }

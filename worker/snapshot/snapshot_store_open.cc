@@ -6,6 +6,7 @@
 #include <cerrno>
 #include <utility>
 
+#include "absl/strings/ascii.h"
 #include "absl/strings/str_cat.h"
 #include "common/fs.h"
 #include "common/logging.h"
@@ -29,8 +30,37 @@ absl::StatusOr<std::unique_ptr<SnapshotStore>> SnapshotStore::Open(
   return store;
 }
 
+namespace {
+
+// This boot of the machine's kernel; "" if it cannot be read.
+std::string BootId() {
+  absl::StatusOr<std::string> id = ReadFile("/proc/sys/kernel/random/boot_id");
+  return id.ok() ? std::string(absl::StripAsciiWhitespace(*id)) : "";
+}
+
+}  // namespace
+
 absl::Status SnapshotStore::Recover() {
   RETURN_IF_ERROR(layout_.MakeDirs());
+  // Layers are committed from volatile overlays and unpacked without
+  // fsync, so only a store last opened in this boot can trust them: after
+  // the machine itself went down they may be torn. Then the store starts
+  // empty, and layers come from the CAS again.
+  const std::string boot = BootId();
+  absl::StatusOr<std::string> last = ReadFile(layout_.BootIdFile());
+  if (boot.empty() || !last.ok() || *last != boot) {
+    ASSIGN_OR_RETURN(std::vector<std::string> layers,
+                     ListDir(layout_.LayersDir()));
+    if (!layers.empty()) {
+      FARM_LOG(WARNING) << "snapshot store: the machine restarted since "
+                        << layout_.root() << " was last opened; dropping its "
+                        << layers.size() << " layers";
+    }
+    for (const std::string& name : layers) {
+      RETURN_IF_ERROR(RemoveAll(JoinPath(layout_.LayersDir(), name)));
+    }
+    RETURN_IF_ERROR(WriteFileAtomic(layout_.BootIdFile(), boot, 0600));
+  }
   ASSIGN_OR_RETURN(std::vector<std::string> work, ListDir(layout_.WorkDir()));
   for (const std::string& name : work) {
     std::string dir = JoinPath(layout_.WorkDir(), name);

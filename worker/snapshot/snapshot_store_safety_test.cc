@@ -1,7 +1,8 @@
 // The snapshot store under pressure and among other users: a write that
 // fails with ENOSPC (a small tmpfs) leaves no partial layer, a failed
-// install leaves none either, and what builds made (setuid programs, device
-// nodes, secrets) is out of other local users' reach.
+// install leaves none either, a machine restart leaves no layer that might
+// be torn, and what builds made (setuid programs, device nodes, secrets) is
+// out of other local users' reach.
 #include <stdlib.h>
 #include <sys/mount.h>
 #include <sys/stat.h>
@@ -144,6 +145,22 @@ TEST_F(SnapshotSafetyTest, CommitThatRunsOutOfSpaceLeavesNothing) {
   ASSERT_TRUE((*ws)->Commit(layer).ok());
   EXPECT_TRUE(store_->Contains(layer));
   ExpectOnlyLayers(2);
+}
+
+// Committed and unpacked layers are not synced to disk, so a store last
+// opened before the machine restarted drops them.
+TEST_F(SnapshotSafetyTest, AStoreOpenedAfterAMachineRestartStartsEmpty) {
+  OpenStore(JoinPath(tmp_, "snapshots"));
+  proto::LayerRef layer = PutLayer(blobs_, MakeTar({File("f", "x")}));
+  ASSERT_TRUE(store_->Mount({layer}).ok());
+  ExpectOnlyLayers(1);
+  OpenStore(root_);  // the same boot: kept
+  ExpectOnlyLayers(1);
+  ASSERT_TRUE(WriteFile(root_ + "/boot_id", "an earlier boot").ok());
+  OpenStore(root_);
+  ExpectOnlyLayers(0);
+  ASSERT_TRUE(store_->Mount({layer}).ok());  // unpacked again from the CAS
+  ExpectOnlyLayers(1);
 }
 
 TEST_F(SnapshotSafetyTest, AnInstallThatCannotLinkLeavesNoLayer) {

@@ -45,6 +45,8 @@ class StoreLayout {
   std::string TmpDir() const { return root_ + "/tmp"; }
   std::string WorkDir() const { return root_ + "/work"; }
   std::string EmptyDir() const { return root_ + "/empty"; }
+  // The boot of the kernel that last opened the store.
+  std::string BootIdFile() const { return root_ + "/boot_id"; }
 
   // Creates the fixed directories that are missing, and makes them all
   // 0700: layers hold whatever builds made (setuid programs, device nodes,
