@@ -21,8 +21,8 @@ bridge). The RUN's sources.list names only that repository.
 
 Every build is cold: farm gets a new --root (embedded, the base loaded and
 unpacked by an untimed build, as `docker load` unpacks it) or a new
-scheduler and workers (remote, the base loaded); Docker runs `docker builder
-prune --all` and removes the previous result. Timed from process start to
+scheduler and workers (remote, the base loaded and unpacked the same way);
+Docker runs `docker builder prune --all` and removes the previous result. Timed from process start to
 exit; the table has the medians of the whole build and of every step.
 Target: farm no slower than Docker.
 
@@ -239,10 +239,11 @@ def remote_round(args, work, base, ctx, side, record, repo_server):
                       workers=args.workers, lease_seconds=10)
     try:
         cluster.run("load", "-i", base)
+        farm = [args.farm, "--remote", cluster.address]
+        env = harness.farm_env(cache_home)
+        harness.unpack(farm, env, work, BASE)
         os.sync()
-        farm_build([args.farm, "--remote", cluster.address],
-                   harness.farm_env(cache_home), ctx, side, record,
-                   repo_server, "remote")
+        farm_build(farm, env, ctx, side, record, repo_server, "remote")
     finally:
         cluster.close()
 
@@ -371,7 +372,8 @@ def main():
             f"{args.runs} cold build(s) per side after {args.warmup} warm-up "
             "run(s), alternating; embedded farm: a new --root with the base "
             "unpacked by an untimed build; remote: a new scheduler and "
-            f"{args.workers} worker(s), the base loaded only; Docker: "
+            f"{args.workers} worker(s), the base loaded and unpacked the same "
+            "way; Docker: "
             "`docker builder prune --all`. Disks synced before each build.")
         run.report.note(
             "Steps: farm's from its step durations (`--progress json`; "

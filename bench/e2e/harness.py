@@ -156,12 +156,19 @@ def fresh_farm(binary, work, base, unpack_base, base_ref="busybox:latest"):
     farm = [binary, "--root", root]
     run(farm + ["load", "-i", base], env=env)
     if unpack_base:
-        prime = os.path.join(work, "prime")
-        os.makedirs(prime, exist_ok=True)
-        with open(os.path.join(prime, "Dockerfile"), "w") as f:
-            f.write(f"FROM {base_ref}\nRUN true\n")
-        run(farm + ["build", "-q", "-t", "prime", prime], env=env)
+        unpack(farm, env, work, base_ref)
     return farm, env
+
+
+def unpack(farm, env, work, base_ref):
+    """An untimed build of `FROM base_ref` + `RUN true` with `farm` (the
+    command up to the verb), so the worker holds the base unpacked, as
+    `docker load` leaves it."""
+    prime = os.path.join(work, "prime")
+    os.makedirs(prime, exist_ok=True)
+    with open(os.path.join(prime, "Dockerfile"), "w") as f:
+        f.write(f"FROM {base_ref}\nRUN true\n")
+    run(farm + ["build", "-q", "-t", "prime", prime], env=env)
 
 
 class Samples:
