@@ -18,7 +18,6 @@
 #include "client/run_command.h"
 #include "client/version_command.h"
 #include "common/logging.h"
-#include "common/malloc_tuning.h"
 #include "image/registry/credentials.h"
 #include "worker/farm_worker.h"
 
@@ -194,7 +193,6 @@ int Dispatch(const std::string& command, std::vector<std::string> rest,
 }  // namespace
 
 int main(int argc, char** argv) {
-  farm::TuneMallocOrReexec(argv);
   // The embedded farm's own logs stay quiet unless asked for.
   if (getenv("FARM_LOG_LEVEL") == nullptr) {
     farm::SetMinLogLevel(farm::LogLevel::kWarning);

@@ -16,7 +16,6 @@
 #include "cache/service/grpc_server.h"
 #include "common/command_flags.h"
 #include "common/logging.h"
-#include "common/malloc_tuning.h"
 #include "common/side_port_flags.h"
 #include "health/health_server.h"
 #include "health/health_service.h"
@@ -97,7 +96,6 @@ absl::StatusOr<farm::scheduler::FarmNodeOptions> NodeOptions(
 }  // namespace
 
 int main(int argc, char** argv) {
-  farm::TuneMallocOrReexec(argv);
   absl::SetProgramUsageMessage(
       "farm-scheduler --listen ADDR --root DIR [--cache ADDR]\n"
       "  [--tls-cert FILE --tls-key FILE [--tls-client-ca FILE]]\n"
