@@ -22,7 +22,7 @@ void Check(const absl::Status& status, const char* what) {
 }  // namespace
 
 BenchCache::BenchCache(cache::ChunkStorage storage, uint64_t max_bytes,
-                       uint32_t chunk_size) {
+                       uint32_t chunk_size, uint64_t file_threshold) {
   // Benchmarks measure the disk, so stay off tmpfs-backed TEST_TMPDIR.
   char pattern[] = "/var/tmp/farm_cache_bench_XXXXXX";
   if (mkdtemp(pattern) == nullptr) abort();
@@ -32,6 +32,7 @@ BenchCache::BenchCache(cache::ChunkStorage storage, uint64_t max_bytes,
   options.storage = storage;
   options.max_bytes = max_bytes;
   options.chunk_size = chunk_size;
+  options.file_threshold = file_threshold;
   absl::StatusOr<std::unique_ptr<cache::RocksDbCache>> opened =
       cache::RocksDbCache::Open(options);
   Check(opened.status(), "opening the bench cache");

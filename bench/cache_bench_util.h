@@ -20,9 +20,12 @@ namespace farm::bench {
 // A RocksDB cache in a fresh temp dir, removed on destruction.
 class BenchCache {
  public:
+  // `file_threshold`: see RocksDbCache::Options (0 keeps every blob in
+  // chunks).
   explicit BenchCache(
       cache::ChunkStorage storage = cache::ChunkStorage::kBlobFiles,
-      uint64_t max_bytes = 0, uint32_t chunk_size = 1 << 20);
+      uint64_t max_bytes = 0, uint32_t chunk_size = 1 << 20,
+      uint64_t file_threshold = cache::RocksDbCache::Options().file_threshold);
   ~BenchCache();
   cache::RocksDbCache& cache() { return *cache_; }
   const std::string& dir() const { return dir_; }

@@ -29,40 +29,6 @@ double Seconds(std::chrono::steady_clock::time_point since) {
       .count();
 }
 
-// A RocksDB cache in a fresh directory on disk (not tmpfs) with the given
-// file threshold, removed on destruction.
-class ThresholdCache {
- public:
-  ThresholdCache(cache::ChunkStorage storage, uint64_t max_bytes,
-                 uint32_t chunk_size, uint64_t file_threshold) {
-    char pattern[] = "/var/tmp/farm_cache_bench_XXXXXX";
-    if (mkdtemp(pattern) == nullptr) abort();
-    dir_ = pattern;
-    cache::RocksDbCache::Options options;
-    options.root = dir_ + "/db";
-    options.storage = storage;
-    options.max_bytes = max_bytes;
-    options.chunk_size = chunk_size;
-    options.file_threshold = file_threshold;
-    auto opened = cache::RocksDbCache::Open(options);
-    if (!opened.ok()) {
-      fprintf(stderr, "%s\n", opened.status().ToString().c_str());
-      abort();
-    }
-    cache_ = std::move(*opened);
-  }
-  ~ThresholdCache() {
-    cache_.reset();
-    RemoveAll(dir_).IgnoreError();
-  }
-  cache::RocksDbCache& cache() { return *cache_; }
-  const std::string& dir() const { return dir_; }
-
- private:
-  std::string dir_;
-  std::unique_ptr<cache::RocksDbCache> cache_;
-};
-
 // Uploads as the cache service does: 1 MiB messages, then Commit.
 void PutInPieces(cache::BlobStore& store, const Digest& digest,
                  const std::string& data) {
@@ -87,7 +53,7 @@ void BM_Churn(benchmark::State& state) {
   }
   for (auto _ : state) {
     // Chunks only: this row compares where chunks live.
-    ThresholdCache cache(storage, kBudget, chunk_size, /*file_threshold=*/0);
+    BenchCache cache(storage, kBudget, chunk_size, /*file_threshold=*/0);
     cache::BlobStore& store = *cache.cache().blobs();
     uint64_t written_before = ProcessWriteBytes();
     auto start = std::chrono::steady_clock::now();
@@ -149,7 +115,7 @@ void BM_LargeBlob(benchmark::State& state) {
   double put_total = 0, get_total = 0;
   uint64_t written_total = 0;
   for (auto _ : state) {
-    ThresholdCache cache(cache::ChunkStorage::kBlobFiles, 0, 1 << 20,
+    BenchCache cache(cache::ChunkStorage::kBlobFiles, 0, 1 << 20,
                          file_threshold);
     cache::BlobStore& store = *cache.cache().blobs();
     uint64_t written_before = ProcessWriteBytes();

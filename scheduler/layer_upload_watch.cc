@@ -147,7 +147,7 @@ class WatchingWriter : public cache::BlobWriter {
 absl::StatusOr<std::unique_ptr<cache::BlobWriter>> LayerUploadWatch::Put(
     const Digest& digest) {
   ASSIGN_OR_RETURN(std::unique_ptr<cache::BlobWriter> writer,
-                   inner_->Put(digest));
+                   inner()->Put(digest));
   return std::unique_ptr<cache::BlobWriter>(
       new WatchingWriter(std::move(writer), digest, on_layer_));
 }

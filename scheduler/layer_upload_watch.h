@@ -12,14 +12,14 @@
 #include <cstdint>
 #include <functional>
 #include <memory>
-#include <vector>
+#include <utility>
 
-#include "cache/blob_store.h"
+#include "cache/forwarding_blob_store.h"
 #include "common/digest.h"
 
 namespace farm::scheduler {
 
-class LayerUploadWatch : public cache::BlobStore {
+class LayerUploadWatch : public cache::ForwardingBlobStore {
  public:
   // Called on the uploading thread after a successful commit.
   using OnLayer = std::function<void(const Digest& digest,
@@ -27,27 +27,12 @@ class LayerUploadWatch : public cache::BlobStore {
 
   // `inner` is not owned and must outlive the watch.
   LayerUploadWatch(cache::BlobStore* inner, OnLayer on_layer)
-      : inner_(inner), on_layer_(std::move(on_layer)) {}
+      : ForwardingBlobStore(inner), on_layer_(std::move(on_layer)) {}
 
-  absl::StatusOr<std::vector<Digest>> FindMissing(
-      absl::Span<const Digest> digests) override {
-    return inner_->FindMissing(digests);
-  }
-  absl::StatusOr<std::unique_ptr<ByteReader>> Get(
-      const Digest& digest) override {
-    return inner_->Get(digest);
-  }
   absl::StatusOr<std::unique_ptr<cache::BlobWriter>> Put(
       const Digest& digest) override;
-  absl::Status Delete(const Digest& digest) override {
-    return inner_->Delete(digest);
-  }
-  absl::StatusOr<cache::BlobInfo> Stat(const Digest& digest) override {
-    return inner_->Stat(digest);
-  }
 
  private:
-  cache::BlobStore* inner_;
   OnLayer on_layer_;
 };
 

@@ -46,7 +46,6 @@ import threading
 import docker_peer
 import harness
 import progress
-from cluster import Cluster
 
 TAG = "bench/apt-build:latest"
 BASE = "debian:12-slim"  # make_debian_image.py's tag
@@ -233,19 +232,10 @@ def embedded_round(args, work, base, ctx, side, record, repo_server):
 
 
 def remote_round(args, work, base, ctx, side, record, repo_server):
-    cache_home = os.path.join(work, "cache-home")
-    shutil.rmtree(cache_home, ignore_errors=True)
-    cluster = Cluster(args.farm, args.scheduler, args.worker,
-                      workers=args.workers, lease_seconds=10)
-    try:
-        cluster.run("load", "-i", base)
-        farm = [args.farm, "--remote", cluster.address]
-        env = harness.farm_env(cache_home)
+    with harness.fresh_cluster(args, work, base, args.workers) as (farm, env):
         harness.unpack(farm, env, work, BASE)
         os.sync()
         farm_build(farm, env, ctx, side, record, repo_server, "remote")
-    finally:
-        cluster.close()
 
 
 def docker_round(peer, ctx, side, record, repo_server):

@@ -20,14 +20,12 @@ time over farm's: cold ≥ 1.5×, unchanged ≥ 4×, one file changed ≥ 3×.
 
 import itertools
 import os
-import shutil
 import sys
 
 import context_tree
 import docker_peer
 import harness
 import progress
-from cluster import Cluster
 
 TAG = "bench/big-context:latest"
 DOCKERFILE = "FROM busybox:latest\nCOPY src /src\nRUN du -s /src > /size\n"
@@ -102,17 +100,8 @@ def embedded_round(args, work, base, ctx, side, record, generation):
 
 
 def remote_round(args, work, base, ctx, side, record, generation):
-    cache_home = os.path.join(work, "cache-home")
-    shutil.rmtree(cache_home, ignore_errors=True)
-    cluster = Cluster(args.farm, args.scheduler, args.worker,
-                      workers=args.workers, lease_seconds=10)
-    try:
-        cluster.run("load", "-i", base)
-        farm_cases([args.farm, "--remote", cluster.address],
-                   harness.farm_env(cache_home), ctx, side, record,
-                   generation)
-    finally:
-        cluster.close()
+    with harness.fresh_cluster(args, work, base, args.workers) as (farm, env):
+        farm_cases(farm, env, ctx, side, record, generation)
 
 
 def docker_round(peer, ctx, side, record, generation):

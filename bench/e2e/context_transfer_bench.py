@@ -16,14 +16,12 @@ step, which walks, compares with its previous copy and transfers.
 """
 
 import os
-import shutil
 import sys
 
 import context_tree
 import docker_peer
 import harness
 import progress
-from cluster import Cluster
 
 TAG = "bench/context:latest"
 CASES = ("first build", "unchanged rebuild", "one file changed")
@@ -45,19 +43,13 @@ class Side:
 
 
 def farm_run(args, work, tree, base, side, record):
-    cache_home = os.path.join(work, "cache-home")
-    shutil.rmtree(cache_home, ignore_errors=True)
-    env = harness.farm_env(cache_home)
-    cluster = Cluster(args.farm, args.scheduler, args.worker, workers=1,
-                      lease_seconds=10)
-    try:
-        cluster.run("load", "-i", base)
+    with harness.fresh_cluster(args, work, base, workers=1) as (farm, env):
         for n, case in enumerate(CASES):
             if case == "one file changed":
                 context_tree.change_one(tree, generation=2 * record + n)
             ms, proc = harness.timed(
-                [args.farm, "--remote", cluster.address, "build",
-                 "--progress", "json", "-t", TAG, tree], env=env)
+                farm + ["build", "--progress", "json", "-t", TAG, tree],
+                env=env)
             events, result = progress.farm_json(
                 proc.stdout + "\n" + proc.stderr)
             if not result or not result.get("ok"):
@@ -66,8 +58,6 @@ def farm_run(args, work, tree, base, side, record):
             if record >= 0:
                 side.add(case, progress.farm_context_ms(events), ms,
                          int(result.get("uploaded_bytes", 0)))
-    finally:
-        cluster.close()
 
 
 def docker_run(peer, tree, side, record):

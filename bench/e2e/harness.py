@@ -7,6 +7,7 @@ docker_peer.py) in the same run, alternating between them so that load from
 other work on the machine falls on both alike."""
 
 import argparse
+import contextlib
 import os
 import shutil
 import statistics
@@ -158,6 +159,23 @@ def fresh_farm(binary, work, base, unpack_base, base_ref="busybox:latest"):
     if unpack_base:
         unpack(farm, env, work, base_ref)
     return farm, env
+
+
+@contextlib.contextmanager
+def fresh_cluster(args, work, base, workers):
+    """A new farm-scheduler and `workers` farm-workers on 127.0.0.1 with the
+    image archive `base` loaded, and an empty stat cache: yields the farm
+    command up to the verb and its environment, and stops them after."""
+    from cluster import Cluster  # tests/distributed, on sys.path above
+    cache_home = os.path.join(work, "cache-home")
+    shutil.rmtree(cache_home, ignore_errors=True)
+    cluster = Cluster(args.farm, args.scheduler, args.worker, workers=workers,
+                      lease_seconds=10)
+    try:
+        cluster.run("load", "-i", base)
+        yield [args.farm, "--remote", cluster.address], farm_env(cache_home)
+    finally:
+        cluster.close()
 
 
 def unpack(farm, env, work, base_ref):

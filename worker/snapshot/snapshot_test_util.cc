@@ -73,7 +73,7 @@ absl::StatusOr<std::unique_ptr<ByteReader>> CountingBlobStore::Get(
     ++gets_[digest.ToString()];
   }
   absl::SleepFor(delay_);
-  return inner_->Get(digest);
+  return inner()->Get(digest);
 }
 
 int CountingBlobStore::Gets(const std::string& digest) const {

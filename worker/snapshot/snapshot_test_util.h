@@ -12,7 +12,7 @@
 #include "absl/container/flat_hash_map.h"
 #include "absl/synchronization/mutex.h"
 #include "absl/time/time.h"
-#include "cache/blob_store.h"
+#include "cache/forwarding_blob_store.h"
 #include "image/tar/tar_entry.h"
 #include "proto/cache.pb.h"
 
@@ -39,33 +39,18 @@ proto::LayerRef PutLayer(cache::BlobStore& store, const std::string& tar);
 
 // Counts Get calls per digest and sleeps `delay` in each, so concurrent
 // callers overlap.
-class CountingBlobStore : public cache::BlobStore {
+class CountingBlobStore : public cache::ForwardingBlobStore {
  public:
   CountingBlobStore(cache::BlobStore* inner, absl::Duration delay)
-      : inner_(inner), delay_(delay) {}
+      : ForwardingBlobStore(inner), delay_(delay) {}
 
   int Gets(const std::string& digest) const;
   int TotalGets() const;
 
-  absl::StatusOr<std::vector<Digest>> FindMissing(
-      absl::Span<const Digest> digests) override {
-    return inner_->FindMissing(digests);
-  }
   absl::StatusOr<std::unique_ptr<ByteReader>> Get(
       const Digest& digest) override;
-  absl::StatusOr<std::unique_ptr<cache::BlobWriter>> Put(
-      const Digest& digest) override {
-    return inner_->Put(digest);
-  }
-  absl::Status Delete(const Digest& digest) override {
-    return inner_->Delete(digest);
-  }
-  absl::StatusOr<cache::BlobInfo> Stat(const Digest& digest) override {
-    return inner_->Stat(digest);
-  }
 
  private:
-  cache::BlobStore* inner_;
   absl::Duration delay_;
   mutable absl::Mutex mu_;
   absl::flat_hash_map<std::string, int> gets_ ABSL_GUARDED_BY(mu_);
