@@ -18,6 +18,7 @@
 #include "client/run_command.h"
 #include "client/version_command.h"
 #include "common/logging.h"
+#include "common/malloc_tuning.h"
 #include "image/registry/credentials.h"
 #include "worker/farm_worker.h"
 
@@ -193,6 +194,7 @@ int Dispatch(const std::string& command, std::vector<std::string> rest,
 }  // namespace
 
 int main(int argc, char** argv) {
+  farm::TuneMallocForFewerPageFaults(farm::kCommandTopPad);
   // The embedded farm's own logs stay quiet unless asked for.
   if (getenv("FARM_LOG_LEVEL") == nullptr) {
     farm::SetMinLogLevel(farm::LogLevel::kWarning);

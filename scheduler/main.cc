@@ -16,6 +16,7 @@
 #include "cache/service/grpc_server.h"
 #include "common/command_flags.h"
 #include "common/logging.h"
+#include "common/malloc_tuning.h"
 #include "common/side_port_flags.h"
 #include "health/health_server.h"
 #include "health/health_service.h"
@@ -96,6 +97,7 @@ absl::StatusOr<farm::scheduler::FarmNodeOptions> NodeOptions(
 }  // namespace
 
 int main(int argc, char** argv) {
+  farm::TuneMallocForFewerPageFaults(farm::kDaemonTopPad);
   absl::SetProgramUsageMessage(
       "farm-scheduler --listen ADDR --root DIR [--cache ADDR]\n"
       "  [--tls-cert FILE --tls-key FILE [--tls-client-ca FILE]]\n"

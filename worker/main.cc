@@ -23,6 +23,7 @@
 #include "absl/synchronization/mutex.h"
 #include "auth/client_token.h"
 #include "common/logging.h"
+#include "common/malloc_tuning.h"
 #include "health/health_server.h"
 #include "metrics/metrics_server.h"
 #include "worker/disk_reserve.h"
@@ -139,6 +140,7 @@ bool FlagValue(int argc, char** argv, int* i, const char* name,
 }  // namespace
 
 int main(int argc, char** argv) {
+  farm::TuneMallocForFewerPageFaults(farm::kDaemonTopPad);
   std::string scheduler, slots = "1", cache_bytes, id, root, runc = "runc";
   std::string token_file, health_listen, metrics_listen;
   std::string run_memory = Size(farm::executor::kDefaultRunMemory);
