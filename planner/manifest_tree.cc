@@ -2,17 +2,13 @@
 
 #include <algorithm>
 
+#include "absl/container/flat_hash_set.h"
 #include "absl/strings/str_cat.h"
 #include "common/fs.h"
 
 namespace farm::planner {
 
 namespace {
-
-std::string Parent(const std::string& path) {
-  size_t slash = path.rfind('/');
-  return slash == std::string::npos ? "" : path.substr(0, slash);
-}
 
 dockerfile::SourceStat ImpliedDirectory() {
   dockerfile::SourceStat st;
@@ -24,19 +20,21 @@ dockerfile::SourceStat ImpliedDirectory() {
 }  // namespace
 
 ManifestTree::ManifestTree(const proto::ContextManifest& manifest) {
+  entries_.reserve(manifest.entries_size());
   children_[""];
+  // Paths already listed under their parent.
+  absl::flat_hash_set<absl::string_view> listed;
+  listed.reserve(manifest.entries_size());
   for (const proto::ContextEntry& entry : manifest.entries()) {
-    std::string path = entry.path();
-    entries_[path] = &entry;
+    entries_[entry.path()] = &entry;
     // Register the entry and any implied parents with their parents.
-    while (!path.empty()) {
-      std::string parent = Parent(path);
-      auto& siblings = children_[parent];
-      std::string name = parent.empty() ? path : path.substr(parent.size() + 1);
-      if (std::find(siblings.begin(), siblings.end(), name) != siblings.end()) {
-        break;
-      }
-      siblings.push_back(name);
+    absl::string_view path = entry.path();
+    while (!path.empty() && listed.insert(path).second) {
+      size_t slash = path.rfind('/');
+      absl::string_view parent =
+          slash == absl::string_view::npos ? "" : path.substr(0, slash);
+      children_[parent].emplace_back(
+          parent.empty() ? path : path.substr(parent.size() + 1));
       path = parent;
     }
     if (entry.type() == proto::ContextEntry::DIRECTORY) children_[entry.path()];

@@ -4,9 +4,11 @@
 #ifndef FARM_PLANNER_MANIFEST_TREE_H_
 #define FARM_PLANNER_MANIFEST_TREE_H_
 
-#include <map>
 #include <string>
 #include <vector>
+
+#include "absl/container/flat_hash_map.h"
+#include "absl/strings/string_view.h"
 
 #include "dockerfile/source_tree.h"
 #include "proto/context.pb.h"
@@ -29,8 +31,11 @@ class ManifestTree : public dockerfile::SourceTree {
   const proto::ContextEntry* Find(const std::string& path) const;
 
  private:
-  std::map<std::string, const proto::ContextEntry*> entries_;
-  std::map<std::string, std::vector<std::string>> children_;
+  // Hash maps, keyed by the manifest's own path strings where it has them:
+  // a context can hold hundreds of thousands of entries.
+  absl::flat_hash_map<absl::string_view, const proto::ContextEntry*> entries_;
+  // Every directory, implied ones included, to its children's names.
+  absl::flat_hash_map<std::string, std::vector<std::string>> children_;
 };
 
 }  // namespace farm::planner

@@ -2,6 +2,7 @@
 
 #include <unistd.h>
 
+#include <algorithm>
 #include <optional>
 #include <set>
 
@@ -77,7 +78,7 @@ absl::StatusOr<PreparedBuild> PrepareBuild(const proto::BuildRequest& request,
 
 std::vector<Digest> NeededContextBlobs(const planner::PlannedBuild& plan,
                                        const proto::ContextManifest& context) {
-  std::set<std::string> digests;
+  absl::flat_hash_set<absl::string_view> digests;
   std::optional<planner::ManifestTree> tree;  // built once, if needed
   for (const proto::PlannedStage& stage : plan.graph.stages()) {
     const auto& typed = plan.instructions.at(stage.index());
@@ -85,22 +86,25 @@ std::vector<Digest> NeededContextBlobs(const planner::PlannedBuild& plan,
       std::vector<std::string> paths = planner::ContextPaths(in);
       for (const std::string& path : paths) {
         if (!tree.has_value()) tree.emplace(context);
-        absl::StatusOr<proto::ContextManifest> subset =
-            ContextSubset(*tree, context, {path});
+        absl::StatusOr<std::vector<const proto::ContextEntry*>> subset =
+            ContextSubsetEntries(*tree, context, {path});
         if (!subset.ok()) continue;
-        for (const proto::ContextEntry& entry : subset->entries()) {
-          if (entry.type() == proto::ContextEntry::FILE) {
-            digests.insert(entry.digest());
+        for (const proto::ContextEntry* entry : *subset) {
+          if (entry->type() == proto::ContextEntry::FILE) {
+            digests.insert(entry->digest());
           }
         }
       }
     }
   }
   std::vector<Digest> out;
-  for (const std::string& text : digests) {
+  out.reserve(digests.size());
+  for (absl::string_view text : digests) {
     absl::StatusOr<Digest> digest = Digest::Parse(text);
     if (digest.ok()) out.push_back(*digest);
   }
+  // In digest order, as before, so requests for blobs are reproducible.
+  std::sort(out.begin(), out.end());
   return out;
 }
 

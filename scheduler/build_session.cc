@@ -194,8 +194,9 @@ absl::Status BuildSession::ReceiveContext(const proto::BuildRequest& request,
                                                message->cancel().reason()));
     }
     if (!message->has_manifest()) continue;
-    for (const proto::ContextEntry& entry : message->manifest().entries()) {
-      *manifest->add_entries() = entry;
+    for (proto::ContextEntry& entry :
+         *message->mutable_manifest()->mutable_entries()) {
+      manifest->mutable_entries()->Add(std::move(entry));
     }
     if (message->manifest().last()) break;
   }

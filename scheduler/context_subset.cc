@@ -1,6 +1,7 @@
 #include "scheduler/context_subset.h"
 
-#include <set>
+#include "absl/container/flat_hash_set.h"
+#include "absl/strings/string_view.h"
 
 #include "common/status_macros.h"
 #include "dockerfile/source_selector.h"
@@ -11,25 +12,32 @@ namespace farm::scheduler {
 namespace {
 
 // Passes calls through to a ManifestTree and remembers every path looked
-// at.
+// at, and the directories above it.
 class RecordingTree : public dockerfile::SourceTree {
  public:
   explicit RecordingTree(const planner::ManifestTree& tree) : tree_(tree) {}
   absl::StatusOr<dockerfile::SourceStat> Lstat(
       const std::string& path) const override {
-    seen_.insert(path);
+    See(path);
     return tree_.Lstat(path);
   }
   absl::StatusOr<std::vector<std::string>> List(
       const std::string& path) const override {
-    seen_.insert(path);
+    See(path);
     return tree_.List(path);
   }
-  const std::set<std::string>& seen() const { return seen_; }
+  bool Seen(const std::string& path) const { return seen_.contains(path); }
 
  private:
+  void See(absl::string_view path) const {
+    while (!path.empty() && seen_.insert(std::string(path)).second) {
+      size_t slash = path.rfind('/');
+      path = path.substr(0, slash == absl::string_view::npos ? 0 : slash);
+    }
+  }
+
   const planner::ManifestTree& tree_;
-  mutable std::set<std::string> seen_;
+  mutable absl::flat_hash_set<std::string> seen_;
 };
 
 }  // namespace
@@ -40,7 +48,7 @@ absl::StatusOr<proto::ContextManifest> ContextSubset(
   return ContextSubset(planner::ManifestTree(manifest), manifest, paths);
 }
 
-absl::StatusOr<proto::ContextManifest> ContextSubset(
+absl::StatusOr<std::vector<const proto::ContextEntry*>> ContextSubsetEntries(
     const planner::ManifestTree& tree, const proto::ContextManifest& manifest,
     const std::vector<std::string>& paths) {
   RecordingTree recording(tree);
@@ -55,16 +63,23 @@ absl::StatusOr<proto::ContextManifest> ContextSubset(
           }));
     }
   }
-  proto::ContextManifest subset;
+  // Parents of a seen path were seen too, so the tree keeps its shape.
+  std::vector<const proto::ContextEntry*> subset;
   for (const proto::ContextEntry& entry : manifest.entries()) {
-    // Parents of a seen path come along, so the tree keeps its shape.
-    bool keep = recording.seen().count(entry.path()) > 0;
-    if (!keep && entry.type() == proto::ContextEntry::DIRECTORY) {
-      auto it = recording.seen().lower_bound(entry.path() + "/");
-      keep = it != recording.seen().end() &&
-             it->compare(0, entry.path().size() + 1, entry.path() + "/") == 0;
-    }
-    if (keep) *subset.add_entries() = entry;
+    if (recording.Seen(entry.path())) subset.push_back(&entry);
+  }
+  return subset;
+}
+
+absl::StatusOr<proto::ContextManifest> ContextSubset(
+    const planner::ManifestTree& tree, const proto::ContextManifest& manifest,
+    const std::vector<std::string>& paths) {
+  ASSIGN_OR_RETURN(std::vector<const proto::ContextEntry*> entries,
+                   ContextSubsetEntries(tree, manifest, paths));
+  proto::ContextManifest subset;
+  subset.mutable_entries()->Reserve(entries.size());
+  for (const proto::ContextEntry* entry : entries) {
+    *subset.add_entries() = *entry;
   }
   return subset;
 }

@@ -25,6 +25,12 @@ absl::StatusOr<proto::ContextManifest> ContextSubset(
     const planner::ManifestTree& tree, const proto::ContextManifest& manifest,
     const std::vector<std::string>& paths);
 
+// The same as pointers into `manifest`, in its order, for callers that only
+// read the entries.
+absl::StatusOr<std::vector<const proto::ContextEntry*>> ContextSubsetEntries(
+    const planner::ManifestTree& tree, const proto::ContextManifest& manifest,
+    const std::vector<std::string>& paths);
+
 }  // namespace farm::scheduler
 
 #endif  // FARM_SCHEDULER_CONTEXT_SUBSET_H_
