@@ -4,6 +4,13 @@
 
 namespace farm::cache {
 
+absl::Status BlobStore::PutFile(const Digest& digest, const std::string& path) {
+  ASSIGN_OR_RETURN(std::unique_ptr<ByteReader> reader, OpenFileReader(path));
+  ASSIGN_OR_RETURN(std::unique_ptr<BlobWriter> writer, Put(digest));
+  RETURN_IF_ERROR(Copy(*reader, *writer).status());
+  return writer->Commit();
+}
+
 absl::Status PutBlob(BlobStore& store, absl::string_view data) {
   ASSIGN_OR_RETURN(std::unique_ptr<BlobWriter> writer,
                    store.Put(Digest::Of(data)));

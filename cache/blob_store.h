@@ -6,6 +6,7 @@
 
 #include <cstdint>
 #include <memory>
+#include <string>
 #include <vector>
 
 #include "absl/status/status.h"
@@ -68,6 +69,15 @@ class BlobStore {
 
   // Size of a stored blob without reading it; kNotFound if not stored.
   virtual absl::StatusOr<BlobInfo> Stat(const Digest& digest) = 0;
+
+  // Stores the regular file at `path` as the blob `digest`, for a caller in
+  // this process that hashed the bytes as it wrote them. This default
+  // streams the file through Put, which checks the digest, and leaves the
+  // file where it is. A store that keeps big blobs as files may take the
+  // file itself instead, by renaming it, and not read it again: a big layer
+  // then costs no copy. Reads still check every blob against its name.
+  // Errors: Put's, the file's.
+  virtual absl::Status PutFile(const Digest& digest, const std::string& path);
 };
 
 // Stores `data` under its own digest: Put, Write, Commit.

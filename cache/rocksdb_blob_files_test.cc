@@ -123,6 +123,56 @@ TEST_F(RocksDbBlobFilesTest, TwoUploadsOfOneBlobKeepOneFile) {
   EXPECT_EQ(cache->Stats()->blob_count, 1u);
 }
 
+TEST_F(RocksDbBlobFilesTest, PutFileRenamesABigFileAndCopiesASmallOne) {
+  std::unique_ptr<RocksDbCache> cache = Open();
+  std::string big = TestBytes(20'000, 10);
+  std::string small = TestBytes(100, 11);
+  const std::string big_path = dir_ + "/big";
+  const std::string small_path = dir_ + "/small";
+  ASSERT_TRUE(WriteFile(big_path, big).ok());
+  ASSERT_TRUE(WriteFile(small_path, small).ok());
+  struct stat before;
+  ASSERT_EQ(stat(big_path.c_str(), &before), 0);
+
+  ASSERT_TRUE(cache->blobs()->PutFile(Digest::Of(big), big_path).ok());
+  ASSERT_TRUE(cache->blobs()->PutFile(Digest::Of(small), small_path).ok());
+  // The big file itself became the blob; the small one was copied.
+  struct stat after;
+  ASSERT_EQ(stat(PathOf(Digest::Of(big)).c_str(), &after), 0);
+  EXPECT_EQ(after.st_ino, before.st_ino);
+  EXPECT_FALSE(PathExists(big_path));
+  EXPECT_TRUE(PathExists(small_path));
+  EXPECT_THAT(TempFiles(), IsEmpty());
+  EXPECT_EQ(*GetBlob(*cache->blobs(), Digest::Of(big)), big);
+  EXPECT_EQ(*GetBlob(*cache->blobs(), Digest::Of(small)), small);
+  EXPECT_EQ(cache->Stats()->blob_bytes, 20'000u + 100u);
+}
+
+TEST_F(RocksDbBlobFilesTest, PutFileOfAStoredBlobKeepsOneFile) {
+  std::unique_ptr<RocksDbCache> cache = Open();
+  std::string data = TestBytes(20'000, 12);
+  ASSERT_TRUE(PutBlob(*cache->blobs(), data).ok());
+  const std::string path = dir_ + "/again";
+  ASSERT_TRUE(WriteFile(path, data).ok());
+  ASSERT_TRUE(cache->blobs()->PutFile(Digest::Of(data), path).ok());
+  EXPECT_THAT(BlobFiles(), ElementsAre(Digest::Of(data).hex()));
+  EXPECT_THAT(TempFiles(), IsEmpty());
+  EXPECT_EQ(cache->Stats()->blob_count, 1u);
+}
+
+TEST_F(RocksDbBlobFilesTest, AWrongDigestGivenToPutFileIsCaughtOnRead) {
+  // The caller vouches for the digest; the read that follows does not trust
+  // it, and drops the blob.
+  std::unique_ptr<RocksDbCache> cache = Open();
+  const std::string path = dir_ + "/liar";
+  ASSERT_TRUE(WriteFile(path, TestBytes(20'000, 13)).ok());
+  const Digest claimed = Digest::Of("other bytes");
+  ASSERT_TRUE(cache->blobs()->PutFile(claimed, path).ok());
+  EXPECT_EQ(GetBlob(*cache->blobs(), claimed).status().code(),
+            absl::StatusCode::kDataLoss);
+  EXPECT_THAT(*cache->blobs()->FindMissing({claimed}), ElementsAre(claimed));
+}
+
 TEST_F(RocksDbBlobFilesTest, CrashLeftoversAreCleanedAtOpen) {
   std::string kept = TestBytes(20'000, 5);
   std::string lost = TestBytes(20'000, 6);

@@ -1,6 +1,9 @@
 #include "cache/rocksdb_blob_store.h"
 
+#include <sys/stat.h>
+
 #include <algorithm>
+#include <cstdio>
 #include <string>
 #include <utility>
 
@@ -255,6 +258,24 @@ absl::StatusOr<std::unique_ptr<ByteReader>> RocksDbBlobStore::Get(
 absl::StatusOr<std::unique_ptr<BlobWriter>> RocksDbBlobStore::Put(
     const Digest& digest) {
   return std::make_unique<RocksDbBlobWriter>(this, digest, next_upload_id_++);
+}
+
+absl::Status RocksDbBlobStore::PutFile(const Digest& digest,
+                                       const std::string& path) {
+  struct stat st;
+  if (stat(path.c_str(), &st) != 0 || !S_ISREG(st.st_mode) ||
+      options_.file_threshold == 0 ||
+      static_cast<uint64_t>(st.st_size) <= options_.file_threshold) {
+    return BlobStore::PutFile(digest, path);
+  }
+  const uint64_t upload_id = next_upload_id_++;
+  if (rename(path.c_str(), files_->TempPath(upload_id).c_str()) != 0) {
+    return BlobStore::PutFile(digest, path);  // EXDEV and the like
+  }
+  // CommitFile removes the file again on failure.
+  RETURN_IF_ERROR(CommitFile(digest, upload_id, st.st_size));
+  CacheCounters::Add(counters_->bytes_written, st.st_size);
+  return absl::OkStatus();
 }
 
 absl::Status RocksDbBlobStore::BeginUpload(uint64_t upload_id) {

@@ -68,6 +68,9 @@ class RocksDbBlobStore : public BlobStore {
       const Digest& digest) override;
   absl::Status Delete(const Digest& digest) override;
   absl::StatusOr<BlobInfo> Stat(const Digest& digest) override;
+  // Renames a file above Options::file_threshold into the file directory
+  // (one on another filesystem, or a smaller one, is copied through Put).
+  absl::Status PutFile(const Digest& digest, const std::string& path) override;
 
   // Blobs the byte budget must never evict, such as the layers of tagged
   // images. Replaces the previous set; held in memory only, so the owner of

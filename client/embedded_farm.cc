@@ -67,7 +67,7 @@ void EmbeddedFarm::RequestWorker() {
   worker_requested_ = true;
   starter_ = std::thread([this] {
     absl::StatusOr<std::shared_ptr<void>> worker =
-        start_worker_(channel_, root_);
+        start_worker_(channel_, root_, node_->blobs());
     if (!worker.ok()) {
       // Nothing else will take the jobs: fail them with the reason.
       node_->core()->FailQueuedJobs(Annotate(

@@ -19,10 +19,12 @@
 
 namespace farm::client {
 
-// Starts an in-process worker on the farm's channel; returns a handle that
-// stops it when destroyed.
+// Starts an in-process worker on the farm's channel, storing blobs straight
+// into `blobs`, the farm's own store (which outlives the worker); returns a
+// handle that stops it when destroyed.
 using WorkerStarter = std::function<absl::StatusOr<std::shared_ptr<void>>(
-    std::shared_ptr<grpc::Channel> channel, const std::string& root)>;
+    std::shared_ptr<grpc::Channel> channel, const std::string& root,
+    cache::BlobStore* blobs)>;
 
 // Registers how OpenFarmChannel starts the embedded farm's worker; the
 // `farm` binary calls it once at start-up.

@@ -103,8 +103,10 @@ void TakeGlobalFlags(std::vector<std::string>& args, size_t stop,
 // The embedded farm's one worker: its state under ROOT/worker, a slot per
 // core so independent stages still run side by side.
 absl::StatusOr<std::shared_ptr<void>> StartEmbeddedWorker(
-    std::shared_ptr<grpc::Channel> channel, const std::string& root) {
+    std::shared_ptr<grpc::Channel> channel, const std::string& root,
+    farm::cache::BlobStore* blobs) {
   farm::worker::FarmWorkerOptions options;
+  options.blobs = blobs;
   std::string base = root;
   if (base.empty() || base[0] != '/') {
     char cwd[4096];

@@ -37,8 +37,11 @@ absl::StatusOr<std::unique_ptr<FarmWorker>> FarmWorker::Create(
   stack_options.run_limits = options.run_limits;
   stack_options.root_lock_wait = options.root_lock_wait;
   ASSIGN_OR_RETURN(parts->stack,
-                   RunnerStack::Create(stack_options, parts->blobs.get(),
-                                       parts->actions.get()));
+                   RunnerStack::Create(
+                       stack_options,
+                       options.blobs != nullptr ? options.blobs
+                                                : parts->blobs.get(),
+                       parts->actions.get()));
 
   parts->connector = std::make_unique<GrpcWorkerConnector>(channel);
   AgentOptions agent_options;

@@ -16,6 +16,7 @@
 
 #include "absl/status/statusor.h"
 #include "absl/time/time.h"
+#include "cache/blob_store.h"
 #include "worker/agent.h"
 #include "worker/disk_reserve.h"
 #include "worker/executor/executor.h"
@@ -48,6 +49,11 @@ struct FarmWorkerOptions {
   // metrics count and time the jobs, worker/worker_metrics.h); the wrapper
   // lives as long as the worker. Null: the runner as it is.
   std::function<std::unique_ptr<JobRunner>(JobRunner* runner)> wrap_runner;
+  // The farm's own blob store when it lives in this process (the embedded
+  // farm), used instead of the channel's: layers are then stored without
+  // streaming them through gRPC, and big ones are renamed into it. Not
+  // owned; must outlive the worker. Null: the channel's.
+  cache::BlobStore* blobs = nullptr;
   // Reconnect backoff of the agent.
   absl::Duration min_backoff = absl::Milliseconds(200);
   absl::Duration max_backoff = absl::Seconds(30);

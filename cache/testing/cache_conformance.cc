@@ -6,6 +6,7 @@
 
 #include "absl/strings/str_cat.h"
 #include "cache/blob_checking_action_cache.h"
+#include "common/fs.h"
 #include "gmock/gmock.h"
 
 namespace farm::cache::testing {
@@ -64,6 +65,24 @@ TEST_P(CacheConformanceTest, PutThenGetRoundTripsSmallLargeAndEmpty) {
     EXPECT_EQ(info->size, size);
     EXPECT_EQ(info->digest, Digest::Of(data));
   }
+}
+
+TEST_P(CacheConformanceTest, PutFileStoresTheFilesBytes) {
+  Make();
+  absl::StatusOr<std::string> dir = MakeTempDir("put_file");
+  ASSERT_TRUE(dir.ok()) << dir.status();
+  for (size_t size : {size_t{0}, size_t{100}, kLarge, 4 * kLarge}) {
+    std::string data = TestBytes(size, size + 1);
+    const std::string path = absl::StrCat(*dir, "/blob-", size);
+    ASSERT_TRUE(WriteFile(path, data).ok());
+    ASSERT_TRUE(blobs().PutFile(Digest::Of(data), path).ok()) << size;
+    absl::StatusOr<std::string> back = GetBlob(blobs(), Digest::Of(data));
+    ASSERT_TRUE(back.ok()) << back.status();
+    EXPECT_EQ(*back, data) << size;
+  }
+  EXPECT_EQ(blobs().PutFile(Digest::Of("x"), *dir + "/missing").code(),
+            absl::StatusCode::kNotFound);
+  RemoveAll(*dir).IgnoreError();
 }
 
 TEST_P(CacheConformanceTest, StreamedPutInOddPiecesAndSmallReads) {
