@@ -180,8 +180,13 @@ absl::Status TreeCopier::CopyLeaf(Level& parent, const std::string& name,
   if (S_ISSOCK(st.st_mode)) return absl::OkStatus();  // as BuildKit: skipped
   int pfd = parent.fd.get();
   std::string target = RelJoin(parent.target, name);
-  RETURN_IF_ERROR(
-      MakeRoomFor(pfd, name, target, absl::StrCat("\"", src, "\"")));
+  // A directory this copy made was empty, and names in one listing are
+  // unique: nothing can be in the way (and on an overlay every miss asks
+  // each layer).
+  if (!parent.created) {
+    RETURN_IF_ERROR(
+        MakeRoomFor(pfd, name, target, absl::StrCat("\"", src, "\"")));
+  }
   ++entries_;
   if (S_ISREG(st.st_mode)) {
     ASSIGN_OR_RETURN(bool linked, LinkLeaf(parent, name, src, st));
@@ -258,6 +263,17 @@ absl::StatusOr<int> TreeCopier::UpperDir(Level& level) {
   return fd;
 }
 
+int TreeCopier::LinkOpenFile(int fd, int dir, const char* name) {
+  if (!link_by_proc_) {
+    if (linkat(fd, "", dir, name, AT_EMPTY_PATH) == 0) return 0;
+    // Without CAP_DAC_READ_SEARCH the kernel refuses a descriptor.
+    if (errno != ENOENT && errno != EPERM) return -1;
+    link_by_proc_ = true;
+  }
+  const std::string path = absl::StrCat("/proc/self/fd/", fd);
+  return linkat(AT_FDCWD, path.c_str(), dir, name, AT_SYMLINK_FOLLOW);
+}
+
 absl::StatusOr<bool> TreeCopier::LinkLeaf(Level& parent,
                                           const std::string& name,
                                           const std::string& src,
@@ -273,10 +289,11 @@ absl::StatusOr<bool> TreeCopier::LinkLeaf(Level& parent,
   }
   ASSIGN_OR_RETURN(int dir, UpperDir(parent));
   if (dir < 0) return false;
-  ASSIGN_OR_RETURN(ScopedFd file, tree_.OpenPath(src));
-  const std::string path = absl::StrCat("/proc/self/fd/", file.get());
+  // Open for reading, not O_PATH: the checks and the link below then need
+  // no walk through /proc (20,000 files in a COPY are common).
+  ASSIGN_OR_RETURN(ScopedFd file, tree_.OpenFile(src));
   // The layer form removes xattrs (but a capability) in place.
-  ssize_t xattrs = listxattr(path.c_str(), nullptr, 0);
+  ssize_t xattrs = flistxattr(file.get(), nullptr, 0);
   if (xattrs > 0 || (xattrs < 0 && errno != ENOTSUP)) return false;
   auto done = [&] {
     ++linked_;
@@ -284,10 +301,7 @@ absl::StatusOr<bool> TreeCopier::LinkLeaf(Level& parent,
     if (claimed != nullptr) claimed->insert(inode);
     return true;
   };
-  if (linkat(AT_FDCWD, path.c_str(), dir, name.c_str(), AT_SYMLINK_FOLLOW) ==
-      0) {
-    return done();
-  }
+  if (LinkOpenFile(file.get(), dir, name.c_str()) == 0) return done();
   if (errno == EEXIST) {
     // A whiteout MakeRoomFor left for a lower layer's file, or a link
     // made earlier in this copy (the merged view does not show it).
@@ -295,7 +309,7 @@ absl::StatusOr<bool> TreeCopier::LinkLeaf(Level& parent,
     if (unlinkat(dir, kTemp, 0) != 0 && errno != ENOENT) {
       return Failed("linking", RelJoin(parent.target, name));
     }
-    if (linkat(AT_FDCWD, path.c_str(), dir, kTemp, AT_SYMLINK_FOLLOW) != 0) {
+    if (LinkOpenFile(file.get(), dir, kTemp) != 0) {
       return Failed("linking", RelJoin(parent.target, name));
     }
     if (renameat(dir, kTemp, dir, name.c_str()) != 0) {

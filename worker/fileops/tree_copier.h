@@ -105,6 +105,8 @@ class TreeCopier {
   absl::StatusOr<bool> LinkLeaf(Level& parent, const std::string& name,
                                 const std::string& src, const struct stat& st);
   bool Linkable(const struct stat& st) const;
+  // linkat of the open file `fd` as `name` in `dir`; -1 and errno on error.
+  int LinkOpenFile(int fd, int dir, const char* name);
   // The upper dir's counterpart of `level`, copied up first if only a
   // lower layer has it; -1 when there is none to link into.
   absl::StatusOr<int> UpperDir(Level& level);
@@ -125,6 +127,8 @@ class TreeCopier {
   // Set when the filesystem refuses links (another device, no permission):
   // the rest is copied.
   bool links_refused_ = false;
+  // Set when linkat refused a descriptor: links go by /proc/self/fd names.
+  bool link_by_proc_ = false;
 };
 
 }  // namespace farm::fileops
