@@ -90,6 +90,45 @@ TEST(GzipWriterTest, IncompressibleBytesAtEveryLevel) {
   }
 }
 
+// Chunks that do not compress are stored as they are, compressible ones
+// next to them still compress, and the member stays one valid gzip stream
+// whichever kind comes last.
+TEST(GzipWriterTest, StoresIncompressibleChunksAndCompressesTheRest) {
+  std::mt19937 rng(11);
+  auto random = [&](size_t n) {
+    std::string out(n, '\0');
+    for (char& c : out) c = static_cast<char>(rng());
+    return out;
+  };
+  const size_t chunk = 256 * 1024;
+  const std::string text = Data(chunk, 3);
+  for (const std::string& data :
+       {random(chunk) + text + random(chunk), text + random(chunk),
+        random(chunk) + random(100), random(2 * chunk), random(chunk + 1)}) {
+    std::string reference;
+    for (int threads : {0, 2}) {
+      CompressOptions opts;
+      opts.chunk_size = chunk;
+      opts.threads = threads;
+      std::string z = Compress(Compression::kGzip, data, opts, 50000);
+      absl::StatusOr<std::string> zlib = ZlibInflate(z, 31);
+      ASSERT_TRUE(zlib.ok()) << zlib.status();
+      EXPECT_EQ(*zlib, data);
+      if (threads == 0) reference = z;
+      EXPECT_EQ(z, reference) << "output must not depend on threads";
+      // Stored blocks cost 5 bytes per 64 KiB, plus gzip's 18.
+      const size_t stored_bound = data.size() + (data.size() / 65535 + 4) * 5 + 18;
+      EXPECT_LE(z.size(), stored_bound);
+    }
+  }
+  // The text in the middle compressed.
+  CompressOptions opts;
+  opts.chunk_size = chunk;
+  std::string mixed = random(chunk) + text + random(chunk);
+  EXPECT_LT(Compress(Compression::kGzip, mixed, opts).size(),
+            mixed.size() - chunk / 2);
+}
+
 TEST(GzipWriterTest, CompressesTextNearlyAsWellAsGzip6) {
   std::string data = Data(2000000, 5);
   std::string z = Compress(Compression::kGzip, data, CompressOptions());

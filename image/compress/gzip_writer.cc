@@ -31,6 +31,31 @@ size_t LevelBufferSize(int level) {
   }
 }
 
+// Deflate's stored blocks hold at most this many bytes each.
+constexpr size_t kStoredBlockMax = 65535;
+// How much of a chunk is compressed first to see whether it compresses.
+constexpr size_t kProbeBytes = 32 * 1024;
+
+// `data` as stored (uncompressed) deflate blocks, appended to `out`. The
+// stream is byte-aligned where a chunk starts (the one before ended in a
+// flush), and a stored block ends byte-aligned too, so no flush follows.
+// With `last`, the final block carries BFINAL.
+void AppendStoredBlocks(absl::string_view data, bool last, std::string* out) {
+  out->reserve(out->size() + data.size() +
+               (data.size() / kStoredBlockMax + 1) * 5);
+  do {
+    const size_t n = std::min(data.size(), kStoredBlockMax);
+    const bool final_block = last && n == data.size();
+    out->push_back(final_block ? 1 : 0);  // BFINAL, BTYPE=00, padding
+    out->push_back(static_cast<char>(n & 0xff));
+    out->push_back(static_cast<char>(n >> 8));
+    out->push_back(static_cast<char>(~n & 0xff));
+    out->push_back(static_cast<char>((~n >> 8) & 0xff));
+    out->append(data.data(), n);
+    data.remove_prefix(n);
+  } while (!data.empty());
+}
+
 }  // namespace
 
 // What one thread compresses with: ISA-L's working memory for the level,
@@ -40,6 +65,7 @@ struct ParallelGzipWriter::Compressor {
       : level(level), level_buffer(LevelBufferSize(level)) {}
   const int level;
   std::vector<uint8_t> level_buffer;
+  std::vector<uint8_t> probe;  // Compressible's output, thrown away
 };
 
 ParallelGzipWriter::ParallelGzipWriter(ByteWriter* out,
@@ -55,6 +81,7 @@ ParallelGzipWriter::ParallelGzipWriter(ByteWriter* out,
   for (int i = 0; i < options_.threads; ++i) {
     workers_.emplace_back([this] { WorkerLoop(); });
   }
+  if (!workers_.empty()) writer_ = std::thread([this] { WriterLoop(); });
 }
 
 ParallelGzipWriter::~ParallelGzipWriter() {
@@ -63,10 +90,40 @@ ParallelGzipWriter::~ParallelGzipWriter() {
     stopping_ = true;
   }
   work_cv_.notify_all();
+  done_cv_.notify_all();
   for (std::thread& t : workers_) t.join();
+  if (writer_.joinable()) writer_.join();
+}
+
+// Whether deflate saves at least 1/16 of the first kProbeBytes of `input`.
+// A chunk of files that are compressed already (archives, media, random
+// bytes) does not, tar headers and padding included, and deflate would
+// spend most of a layer's CPU on it to save a few percent.
+bool ParallelGzipWriter::Compressible(Compressor* compressor,
+                                      absl::string_view input) {
+  if (input.size() < 2 * kProbeBytes) return true;
+  isal_zstream stream;
+  isal_deflate_stateless_init(&stream);
+  stream.level = compressor->level;
+  stream.level_buf = compressor->level_buffer.data();
+  stream.level_buf_size = compressor->level_buffer.size();
+  stream.gzip_flag = IGZIP_DEFLATE;
+  stream.flush = FULL_FLUSH;
+  compressor->probe.resize(kProbeBytes);
+  stream.next_in = reinterpret_cast<uint8_t*>(const_cast<char*>(input.data()));
+  stream.avail_in = kProbeBytes;
+  stream.next_out = compressor->probe.data();
+  stream.avail_out = static_cast<uint32_t>(kProbeBytes - kProbeBytes / 16);
+  // Output that does not fit in 15/16 of the input is STATELESS_OVERFLOW.
+  return isal_deflate_stateless(&stream) == COMP_OK;
 }
 
 void ParallelGzipWriter::Compress(Compressor* compressor, Job* job) {
+  if (!Compressible(compressor, job->input)) {
+    job->output.clear();
+    AppendStoredBlocks(job->input, job->last, &job->output);
+    return;
+  }
   isal_zstream stream;
   isal_deflate_stateless_init(&stream);
   stream.level = compressor->level;
@@ -116,6 +173,36 @@ void ParallelGzipWriter::WorkerLoop() {
   }
 }
 
+void ParallelGzipWriter::WriterLoop() {
+  while (true) {
+    std::shared_ptr<Job> front;
+    bool failed = false;
+    {
+      std::unique_lock<std::mutex> lock(mu_);
+      done_cv_.wait(lock, [this] {
+        return stopping_ || (!queue_.empty() && queue_.front()->done);
+      });
+      if (stopping_) return;  // abandoned: nothing more is written
+      front = queue_.front();
+      failed = !write_status_.ok();
+    }
+    absl::Status status = front->status;
+    if (status.ok() && !failed) {
+      if (!header_written_) {
+        header_written_ = true;
+        status = out_->Write(absl::string_view(kHeader, sizeof(kHeader)));
+      }
+      if (status.ok()) status = out_->Write(front->output);
+    }
+    {
+      std::lock_guard<std::mutex> lock(mu_);
+      queue_.pop_front();
+      if (!status.ok() && write_status_.ok()) write_status_ = status;
+    }
+    written_cv_.notify_all();
+  }
+}
+
 absl::Status ParallelGzipWriter::Submit(bool last) {
   auto job = std::make_shared<Job>();
   job->input.swap(pending_);
@@ -125,30 +212,25 @@ absl::Status ParallelGzipWriter::Submit(bool last) {
     Compress(inline_compressor_.get(), job.get());
     job->done = true;
     queue_.push_back(job);
-    return Drain(0);
+    return Drain();
   }
-  {
-    std::lock_guard<std::mutex> lock(mu_);
-    queue_.push_back(job);
-    todo_.push_back(job);
-  }
+  std::unique_lock<std::mutex> lock(mu_);
+  queue_.push_back(job);
+  todo_.push_back(job);
   work_cv_.notify_one();
-  return Drain(last ? 0 : workers_.size() + 1);
+  // Keep every thread busy but bound the memory: at most a chunk per
+  // worker and two more in flight; at the last chunk, wait for them all.
+  const size_t in_flight = last ? 0 : workers_.size() + 2;
+  written_cv_.wait(lock, [&] {
+    return queue_.size() <= in_flight || !write_status_.ok();
+  });
+  return write_status_;
 }
 
-absl::Status ParallelGzipWriter::Drain(size_t max_pending) {
-  while (true) {
-    std::shared_ptr<Job> front;
-    {
-      std::unique_lock<std::mutex> lock(mu_);
-      if (queue_.empty()) return absl::OkStatus();
-      if (!queue_.front()->done) {
-        if (queue_.size() <= max_pending) return absl::OkStatus();
-        done_cv_.wait(lock, [this] { return queue_.front()->done; });
-      }
-      front = queue_.front();
-      queue_.pop_front();
-    }
+absl::Status ParallelGzipWriter::Drain() {
+  while (!queue_.empty()) {
+    std::shared_ptr<Job> front = queue_.front();
+    queue_.pop_front();
     RETURN_IF_ERROR(front->status);
     if (!header_written_) {
       header_written_ = true;
@@ -156,6 +238,7 @@ absl::Status ParallelGzipWriter::Drain(size_t max_pending) {
     }
     RETURN_IF_ERROR(out_->Write(front->output));
   }
+  return absl::OkStatus();
 }
 
 absl::Status ParallelGzipWriter::Write(absl::string_view data) {

@@ -2,7 +2,9 @@
 // fixed-size chunks that ISA-L's igzip compresses independently on worker
 // threads; each chunk but the last ends in an empty stored block (a "full
 // flush"), and all join into one gzip member with the right CRC-32 and
-// ISIZE, as pigz does. The bytes depend only on level and chunk size (and
+// ISIZE, as pigz does. A chunk whose first 32 KiB deflate cannot shrink by
+// 1/16 (archives, media, random bytes) goes out as stored blocks without
+// being compressed. The bytes depend only on level and chunk size (and
 // ISA-L's version).
 #ifndef FARM_IMAGE_COMPRESS_GZIP_WRITER_H_
 #define FARM_IMAGE_COMPRESS_GZIP_WRITER_H_
@@ -45,11 +47,15 @@ class ParallelGzipWriter : public ByteWriter {
   struct Compressor;
 
   void WorkerLoop();
+  // With threads: writes the compressed chunks in order as they finish, so
+  // that the producer's thread does not (hashing and writing the output
+  // costs as much as making the tar).
+  void WriterLoop();
+  static bool Compressible(Compressor* compressor, absl::string_view input);
   static void Compress(Compressor* compressor, Job* job);
   absl::Status Submit(bool last);
-  // Writes finished jobs at the front of the queue; waits for the front one
-  // while more than `max_pending` are queued.
-  absl::Status Drain(size_t max_pending);
+  // Without threads: writes the finished jobs at the front of the queue.
+  absl::Status Drain();
 
   ByteWriter* out_;
   CompressOptions options_;
@@ -63,11 +69,14 @@ class ParallelGzipWriter : public ByteWriter {
 
   std::mutex mu_;
   std::condition_variable work_cv_;
-  std::condition_variable done_cv_;
+  std::condition_variable done_cv_;     // a job finished, or stopping
+  std::condition_variable written_cv_;  // the writer took a job off queue_
+  absl::Status write_status_;           // the writer's first error
   std::deque<std::shared_ptr<Job>> queue_;  // in output order
   std::deque<std::shared_ptr<Job>> todo_;   // not yet taken by a worker
   bool stopping_ = false;
   std::vector<std::thread> workers_;
+  std::thread writer_;
 };
 
 }  // namespace farm::image::compress
