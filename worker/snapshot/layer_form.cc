@@ -11,6 +11,7 @@
 #include <vector>
 
 #include "absl/strings/match.h"
+#include "absl/container/flat_hash_set.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_split.h"
 #include "common/fs.h"
@@ -36,17 +37,22 @@ class XattrTarget {
   }
 
   absl::StatusOr<std::vector<std::string>> List() const {
-    std::string buf(4096, '\0');
+    // Most entries have no xattrs at all: ask for the size first, so they
+    // cost one call and no buffer.
+    std::string buf;
     while (true) {
       ssize_t n = fd_ >= 0 ? flistxattr(fd_, buf.data(), buf.size())
                            : llistxattr(path_.c_str(), buf.data(), buf.size());
-      if (n >= 0) {
+      if (n == 0) return std::vector<std::string>();
+      if (n > 0 && !buf.empty()) {
         buf.resize(n);
         break;
       }
-      if (errno == ENOTSUP) return std::vector<std::string>();
-      if (errno != ERANGE) return ErrnoStatus(errno, "listing xattrs");
-      buf.resize(buf.size() * 4);
+      if (n < 0 && errno == ENOTSUP) return std::vector<std::string>();
+      if (n < 0 && errno != ERANGE) {
+        return ErrnoStatus(errno, "listing xattrs");
+      }
+      buf.resize(n > 0 ? n + 256 : buf.size() * 4);  // grew in between
     }
     std::vector<std::string> names;
     for (absl::string_view n : absl::StrSplit(buf, '\0', absl::SkipEmpty())) {
@@ -120,6 +126,11 @@ class Converter {
       }
       return absl::OkStatus();
     }
+    // What the tree takes on disk, each inode once (the changes below
+    // leave every size as it is).
+    if (inodes_.insert({st.st_dev, st.st_ino}).second) {
+      disk_bytes_ += static_cast<uint64_t>(st.st_blocks) * 512;
+    }
     bool whiteout = S_ISCHR(st.st_mode) && st.st_rdev == makedev(0, 0);
     int64_t mtime = whiteout ? 0 : Mtime(st);
     if (S_ISREG(st.st_mode) && st.st_mtim.tv_sec == mtime &&
@@ -172,12 +183,17 @@ class Converter {
   }
 
   std::optional<int64_t> sde_;
+  absl::flat_hash_set<std::pair<dev_t, ino_t>> inodes_;
+  uint64_t disk_bytes_ = 0;
+
+ public:
+  uint64_t disk_bytes() const { return disk_bytes_; }
 };
 
 }  // namespace
 
-absl::Status ToLayerForm(const std::string& dir,
-                         std::optional<int64_t> source_date_epoch) {
+absl::StatusOr<uint64_t> ToLayerForm(
+    const std::string& dir, std::optional<int64_t> source_date_epoch) {
   int fd = open(dir.c_str(), O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
   if (fd < 0) return ErrnoStatus(errno, absl::StrCat("opening ", dir));
   ScopedFd root(fd);
@@ -189,7 +205,11 @@ absl::Status ToLayerForm(const std::string& dir,
   XattrTarget self(fd, -1, "");
   ASSIGN_OR_RETURN(std::vector<std::string> names, self.List());
   for (const std::string& name : names) RETURN_IF_ERROR(self.Remove(name));
-  return absl::OkStatus();
+  struct stat st;
+  if (fstat(fd, &st) != 0) {
+    return ErrnoStatus(errno, absl::StrCat("stat ", dir));
+  }
+  return converter.disk_bytes() + static_cast<uint64_t>(st.st_blocks) * 512;
 }
 
 }  // namespace farm::snapshot

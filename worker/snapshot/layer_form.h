@@ -10,7 +10,7 @@
 #include <optional>
 #include <string>
 
-#include "absl/status/status.h"
+#include "absl/status/statusor.h"
 
 namespace farm::snapshot {
 
@@ -25,8 +25,10 @@ namespace farm::snapshot {
 //  - whiteouts (0/0 character devices) get mode 0, owner 0:0 and mtime 0,
 //    as the applier makes them from a `.wh.` entry;
 //  - the root itself (not part of a layer) becomes 0755, owned by 0:0.
-absl::Status ToLayerForm(const std::string& dir,
-                         std::optional<int64_t> source_date_epoch);
+// Returns what the tree takes on disk, as DiskUsage (store_layout.h) would
+// count it, from the same walk.
+absl::StatusOr<uint64_t> ToLayerForm(const std::string& dir,
+                                     std::optional<int64_t> source_date_epoch);
 
 }  // namespace farm::snapshot
 

@@ -18,6 +18,7 @@
 #include "image/layer/layer_writer.h"
 #include "image/layer/tree_snapshot.h"
 #include "worker/snapshot/snapshot_store.h"
+#include "worker/snapshot/store_layout.h"
 #include "worker/snapshot/snapshot_test_util.h"
 
 namespace farm::snapshot {
@@ -178,8 +179,26 @@ TEST_F(LayerFormTest, CommitOfAHeldLayerDiscardsTheUpperDir) {
   EXPECT_EQ(again.code(), absl::StatusCode::kFailedPrecondition);
 }
 
+TEST_F(LayerFormTest, CountsTheDiskUsageOnTheWay) {
+  // As DiskUsage counts it: every inode once, a removed socket not at all.
+  const std::string dir = tmp_ + "/usage";
+  ASSERT_TRUE(MakeDirs(dir + "/sub").ok());
+  ASSERT_TRUE(WriteFile(dir + "/big", std::string(100000, 'b')).ok());
+  ASSERT_TRUE(WriteFile(dir + "/sub/small", "s").ok());
+  ASSERT_EQ(link((dir + "/big").c_str(), (dir + "/sub/again").c_str()), 0);
+  SetTime(dir + "/big", 1700000000, 5);
+  MakeSocket(dir + "/sub/sock");
+  absl::StatusOr<uint64_t> counted = ToLayerForm(dir, std::nullopt);
+  ASSERT_TRUE(counted.ok()) << counted.status();
+  absl::StatusOr<uint64_t> walked = DiskUsage(dir);
+  ASSERT_TRUE(walked.ok()) << walked.status();
+  EXPECT_EQ(*counted, *walked);
+  EXPECT_GE(*counted, 100000u);
+  EXPECT_LT(*counted, 2 * 100000u) << "the hard link counted twice";
+}
+
 TEST_F(LayerFormTest, ToLayerFormReportsAMissingDir) {
-  absl::Status s = ToLayerForm(tmp_ + "/nope", std::nullopt);
+  absl::Status s = ToLayerForm(tmp_ + "/nope", std::nullopt).status();
   EXPECT_EQ(s.code(), absl::StatusCode::kNotFound);
   EXPECT_THAT(s.message(), ::testing::HasSubstr("/nope"));
 }

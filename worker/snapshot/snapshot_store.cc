@@ -237,8 +237,7 @@ absl::Status SnapshotStore::Adopt(const std::string& upper,
       return absl::OkStatus();  // the same content is (being) stored
     }
   }
-  RETURN_IF_ERROR(ToLayerForm(upper, source_date_epoch));
-  ASSIGN_OR_RETURN(uint64_t bytes, DiskUsage(upper));
+  ASSIGN_OR_RETURN(uint64_t bytes, ToLayerForm(upper, source_date_epoch));
   std::string staged = NewTmpName("commit");
   // Whatever fails on the way (ENOSPC, most likely), no part of the commit
   // stays: the store holds whole layers or none.
