@@ -5,7 +5,13 @@
 #include <unistd.h>
 
 #include <algorithm>
+#include <atomic>
 #include <cerrno>
+#include <iterator>
+#include <condition_variable>
+#include <mutex>
+#include <thread>
+#include <utility>
 
 #include "absl/strings/str_cat.h"
 #include "common/fs.h"
@@ -15,10 +21,25 @@ namespace farm::client::context {
 
 namespace {
 
+// A directory left for another Scanner: its entry is emitted already.
+struct DeferredDir {
+  std::string rel;
+  ScopedFd fd;
+};
+
 class Scanner {
  public:
-  Scanner(const dockerfile::IgnoreMatcher& ignore, ScanCounts* counts)
-      : ignore_(ignore), counts_(counts) {}
+  // With `deferred`, included directories are not descended into but added
+  // there, to be scanned by whichever thread is free.
+  // `open_slots` bounds how many deferred directories (each an open
+  // descriptor) may wait at once; past it, directories are scanned here.
+  Scanner(const dockerfile::IgnoreMatcher& ignore, ScanCounts* counts,
+          std::vector<DeferredDir>* deferred = nullptr,
+          std::atomic<int>* open_slots = nullptr)
+      : ignore_(ignore),
+        counts_(counts),
+        deferred_(deferred),
+        open_slots_(open_slots) {}
 
   // Lists directory `dir_fd` (owned by the caller), whose context-relative
   // path is `rel_dir` ("" for the root).
@@ -40,6 +61,8 @@ class Scanner {
 
   const dockerfile::IgnoreMatcher& ignore_;
   ScanCounts* counts_;
+  std::vector<DeferredDir>* deferred_;
+  std::atomic<int>* open_slots_;
   std::vector<ScannedEntry> entries_;
   std::vector<PendingDir> pending_;
 };
@@ -128,6 +151,12 @@ absl::Status Scanner::Visit(int dir_fd, const std::string& name,
   }
   ScopedFd closer(fd);
   std::string rel = entry.path;
+  if (deferred_ != nullptr && !excluded && open_slots_->fetch_sub(1) > 0) {
+    Emit(std::move(entry));
+    deferred_->push_back({std::move(rel), std::move(closer)});
+    return absl::OkStatus();
+  }
+  if (deferred_ != nullptr && !excluded) open_slots_->fetch_add(1);
   if (excluded) {
     ++counts_->ignored;
     pending_.push_back({std::move(entry)});
@@ -137,6 +166,69 @@ absl::Status Scanner::Visit(int dir_fd, const std::string& name,
   absl::Status s = ScanDir(fd, rel);
   if (excluded) pending_.pop_back();
   return s;
+}
+
+struct ScanResult {
+  std::vector<ScannedEntry> entries;  // unsorted
+  ScanCounts counts;
+};
+
+// Scans the directories in `queue` and every included directory below
+// them, one directory at a time, on two threads: a context of 20,000 files
+// is ~100 ms of lstat on one.
+absl::StatusOr<ScanResult> ScanInParallel(const dockerfile::IgnoreMatcher& ignore,
+                                          std::vector<DeferredDir> queue) {
+  constexpr int kThreads = 2;
+  std::atomic<int> open_slots{256 - static_cast<int>(queue.size())};
+  std::mutex mu;
+  std::condition_variable changed;
+  int busy = 0;  // threads scanning a directory, which may add more
+  absl::Status failed;
+  ScanResult results[kThreads];
+  auto work = [&](ScanResult& mine) {
+    while (true) {
+      DeferredDir dir;
+      {
+        std::unique_lock<std::mutex> lock(mu);
+        changed.wait(lock, [&] {
+          return !queue.empty() || busy == 0 || !failed.ok();
+        });
+        if (queue.empty() || !failed.ok()) return;
+        dir = std::move(queue.back());
+        queue.pop_back();
+        ++busy;
+      }
+      std::vector<DeferredDir> found;
+      Scanner scanner(ignore, &mine.counts, &found, &open_slots);
+      absl::Status status = scanner.ScanDir(dir.fd.get(), dir.rel);
+      dir.fd = ScopedFd();
+      open_slots.fetch_add(1);
+      std::vector<ScannedEntry> entries = scanner.TakeEntries();
+      mine.entries.insert(mine.entries.end(),
+                          std::make_move_iterator(entries.begin()),
+                          std::make_move_iterator(entries.end()));
+      {
+        std::lock_guard<std::mutex> lock(mu);
+        --busy;
+        if (!status.ok() && failed.ok()) failed = status;
+        for (DeferredDir& d : found) queue.push_back(std::move(d));
+      }
+      changed.notify_all();
+    }
+  };
+  std::thread helper([&] { work(results[1]); });
+  work(results[0]);
+  helper.join();
+  if (!failed.ok()) return failed;
+  ScanResult all = std::move(results[0]);
+  for (int i = 1; i < kThreads; ++i) {
+    all.counts.ignored += results[i].counts.ignored;
+    all.counts.special += results[i].counts.special;
+    all.entries.insert(all.entries.end(),
+                       std::make_move_iterator(results[i].entries.begin()),
+                       std::make_move_iterator(results[i].entries.end()));
+  }
+  return all;
 }
 
 }  // namespace
@@ -154,10 +246,14 @@ absl::StatusOr<std::vector<ScannedEntry>> ScanContext(
                        absl::StrCat("opening the build context ", context_dir));
   }
   ScopedFd closer(fd);
-  ScanCounts ignored_counts;
-  Scanner scanner(ignore, counts != nullptr ? counts : &ignored_counts);
-  RETURN_IF_ERROR(scanner.ScanDir(fd, ""));
-  std::vector<ScannedEntry> entries = scanner.TakeEntries();
+  std::vector<DeferredDir> roots;
+  roots.push_back({"", std::move(closer)});
+  ASSIGN_OR_RETURN(ScanResult result, ScanInParallel(ignore, std::move(roots)));
+  if (counts != nullptr) {
+    counts->ignored += result.counts.ignored;
+    counts->special += result.counts.special;
+  }
+  std::vector<ScannedEntry> entries = std::move(result.entries);
   std::sort(entries.begin(), entries.end(),
             [](const ScannedEntry& a, const ScannedEntry& b) {
               return a.path < b.path;

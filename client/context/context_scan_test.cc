@@ -3,9 +3,11 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <string>
 #include <vector>
 
+#include "absl/strings/str_cat.h"
 #include "client/context/test_tree.h"
 #include "gtest/gtest.h"
 
@@ -31,6 +33,42 @@ const ScannedEntry* Find(const std::vector<ScannedEntry>& entries,
     if (e.path == path) return &e;
   }
   return nullptr;
+}
+
+// More directories than the scan lets wait open at once (256), wide and
+// deep, with an excluded one re-included below: every entry once, sorted,
+// parents first.
+TEST(ContextScanTest, ManyDirectoriesScanInParallelToTheSameList) {
+  TempTree tree;
+  std::vector<std::string> expected;
+  for (int i = 0; i < 300; ++i) {
+    const std::string dir = absl::StrCat("wide/d", 1000 + i);
+    tree.Write(dir + "/f", "x");
+    expected.push_back(dir);
+    expected.push_back(dir + "/f");
+  }
+  std::string deep = "deep";
+  for (int i = 0; i < 40; ++i) {
+    deep += "/n";
+    expected.push_back(deep);
+  }
+  tree.Write(deep + "/leaf", "y");
+  expected.push_back(deep + "/leaf");
+  tree.Write("skipped/inner/keep.txt", "k");
+  tree.Write("skipped/inner/drop.txt", "d");
+  expected.push_back("skipped");
+  expected.push_back("skipped/inner");
+  expected.push_back("skipped/inner/keep.txt");
+  expected.push_back("wide");
+  expected.push_back("deep");
+  std::sort(expected.begin(), expected.end());
+  ScanCounts counts;
+  auto entries =
+      ScanContext(tree.root(), Rules("skipped\n!skipped/inner/keep.txt\n"),
+                  &counts);
+  ASSERT_TRUE(entries.ok()) << entries.status();
+  EXPECT_EQ(Paths(*entries), expected);
+  EXPECT_GE(counts.ignored, 2);  // skipped/inner/drop.txt, skipped itself
 }
 
 TEST(ContextScanTest, AppliesIgnoreRulesWithExceptions) {
