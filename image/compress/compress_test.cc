@@ -127,6 +127,10 @@ TEST(GzipWriterTest, StoresIncompressibleChunksAndCompressesTheRest) {
   std::string mixed = random(chunk) + text + random(chunk);
   EXPECT_LT(Compress(Compression::kGzip, mixed, opts).size(),
             mixed.size() - chunk / 2);
+  // So does a chunk that starts with incompressible bytes and ends in text.
+  std::string half = random(chunk / 2) + Data(chunk / 2, 4);
+  EXPECT_LT(Compress(Compression::kGzip, half, opts).size(),
+            half.size() - chunk / 4);
 }
 
 TEST(GzipWriterTest, CompressesTextNearlyAsWellAsGzip6) {

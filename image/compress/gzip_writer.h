@@ -2,9 +2,9 @@
 // fixed-size chunks that ISA-L's igzip compresses independently on worker
 // threads; each chunk but the last ends in an empty stored block (a "full
 // flush"), and all join into one gzip member with the right CRC-32 and
-// ISIZE, as pigz does. A chunk whose first 32 KiB deflate cannot shrink by
-// 1/16 (archives, media, random bytes) goes out as stored blocks without
-// being compressed. The bytes depend only on level and chunk size (and
+// ISIZE, as pigz does. A chunk where deflate shrinks none of four 32 KiB
+// probes by 1/16 (archives, media, random bytes) goes out as stored blocks
+// without being compressed. The bytes depend only on level and chunk size (and
 // ISA-L's version).
 #ifndef FARM_IMAGE_COMPRESS_GZIP_WRITER_H_
 #define FARM_IMAGE_COMPRESS_GZIP_WRITER_H_
