@@ -11,6 +11,14 @@ absl::Status BlobStore::PutFile(const Digest& digest, const std::string& path) {
   return writer->Commit();
 }
 
+std::vector<absl::StatusOr<std::string>> BlobStore::GetSmall(
+    absl::Span<const Digest> digests) {
+  std::vector<absl::StatusOr<std::string>> out;
+  out.reserve(digests.size());
+  for (const Digest& digest : digests) out.push_back(GetBlob(*this, digest));
+  return out;
+}
+
 absl::Status PutBlob(BlobStore& store, absl::string_view data) {
   ASSIGN_OR_RETURN(std::unique_ptr<BlobWriter> writer,
                    store.Put(Digest::Of(data)));

@@ -78,6 +78,14 @@ class BlobStore {
   // then costs no copy. Reads still check every blob against its name.
   // Errors: Put's, the file's.
   virtual absl::Status PutFile(const Digest& digest, const std::string& path);
+
+  // Reads small blobs whole, for a caller that needs many at once (a build
+  // context's files): in input order, each blob's bytes, checked against
+  // its digest, or that blob's error (kNotFound, kDataLoss...). This default
+  // calls Get for each; a remote store asks for many in one round trip, so
+  // keep a call's blobs to about RemoteOptions::max_batch_bytes in all.
+  virtual std::vector<absl::StatusOr<std::string>> GetSmall(
+      absl::Span<const Digest> digests);
 };
 
 // Stores `data` under its own digest: Put, Write, Commit.

@@ -16,6 +16,7 @@
 #include "absl/synchronization/mutex.h"
 #include "common/digest.h"
 #include "common/fs.h"
+#include "common/io.h"
 #include "common/status_macros.h"
 
 namespace farm::worker {
@@ -146,67 +147,124 @@ bool Same(const Tree& held, const Tree& wanted, const std::string& rel,
          !held.linked.count(rel) && !wanted.linked.count(rel);
 }
 
-absl::Status FetchFile(const proto::ContextEntry& entry,
-                       cache::BlobStore& blobs, const std::string& path) {
-  auto context = [&](const absl::Status& status) {
-    return Annotate(status,
-                    absl::StrCat("context file \"", entry.path(), "\""));
-  };
-  absl::StatusOr<Digest> digest = Digest::Parse(entry.digest());
-  if (!digest.ok()) return context(digest.status());
-  absl::StatusOr<std::unique_ptr<ByteReader>> reader = blobs.Get(*digest);
-  if (!reader.ok()) return context(reader.status());
+// Creates `path` with `data`, the entry's mode and its mtime in whole
+// seconds, as the layer keeps them: a file COPY would give the same mtime
+// can then be linked into the layer as it is.
+absl::Status WriteContextFile(const proto::ContextEntry& entry,
+                              ByteReader& data, const std::string& path) {
   ScopedFd fd(open(path.c_str(),
                    O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0600));
-  if (fd.get() < 0) return context(ErrnoStatus(errno, "create"));
+  if (fd.get() < 0) return ErrnoStatus(errno, "create");
   char buf[1 << 16];
   while (true) {
-    absl::StatusOr<size_t> n = (*reader)->Read(buf, sizeof(buf));
-    if (!n.ok()) return context(n.status());
-    if (*n == 0) break;
-    for (size_t done = 0; done < *n;) {
-      ssize_t w = write(fd.get(), buf + done, *n - done);
+    ASSIGN_OR_RETURN(size_t n, data.Read(buf, sizeof(buf)));
+    if (n == 0) break;
+    for (size_t done = 0; done < n;) {
+      ssize_t w = write(fd.get(), buf + done, n - done);
       if (w < 0) {
         if (errno == EINTR) continue;
-        return context(ErrnoStatus(errno, "write"));
+        return ErrnoStatus(errno, "write");
       }
       done += static_cast<size_t>(w);
     }
   }
   if (fchmod(fd.get(), entry.mode() & 07777) != 0) {
-    return context(ErrnoStatus(errno, "chmod"));
+    return ErrnoStatus(errno, "chmod");
   }
-  // Whole seconds, as the layer keeps them: a file COPY would give the
-  // same mtime can be linked into the layer as it is.
   struct timespec mtime = Timespec(entry.mtime_unix_nanos());
   mtime.tv_nsec = 0;
   struct timespec times[2] = {mtime, mtime};
   if (futimens(fd.get(), times) != 0) {
-    return context(ErrnoStatus(errno, "setting times"));
+    return ErrnoStatus(errno, "setting times");
   }
   return absl::OkStatus();
 }
 
-// Runs `fetch` over `files`, `parallelism` at a time; the first error wins.
+absl::Status InContext(const proto::ContextEntry& entry,
+                       const absl::Status& status) {
+  return Annotate(status, absl::StrCat("context file \"", entry.path(), "\""));
+}
+
+// One file streamed from the store.
+absl::Status FetchFile(const proto::ContextEntry& entry,
+                       cache::BlobStore& blobs, const std::string& path) {
+  absl::StatusOr<Digest> digest = Digest::Parse(entry.digest());
+  if (!digest.ok()) return InContext(entry, digest.status());
+  absl::StatusOr<std::unique_ptr<ByteReader>> reader = blobs.Get(*digest);
+  if (!reader.ok()) return InContext(entry, reader.status());
+  absl::Status written = WriteContextFile(entry, **reader, path);
+  return written.ok() ? written : InContext(entry, written);
+}
+
+// Small files are read many to a call (BlobStore::GetSmall): a context of
+// 20,000 files is then a few hundred round trips to a remote store, not
+// 20,000.
+constexpr int64_t kSmallFile = 256 << 10;
+constexpr int64_t kBatchBytes = 1 << 20;  // the server's batch budget
+constexpr size_t kBatchFiles = 256;
+
+absl::Status FetchBatch(const std::vector<const proto::ContextEntry*>& batch,
+                        cache::BlobStore& blobs, const std::string& dir) {
+  std::vector<Digest> digests;
+  digests.reserve(batch.size());
+  for (const proto::ContextEntry* entry : batch) {
+    absl::StatusOr<Digest> digest = Digest::Parse(entry->digest());
+    if (!digest.ok()) return InContext(*entry, digest.status());
+    digests.push_back(*std::move(digest));
+  }
+  std::vector<absl::StatusOr<std::string>> data = blobs.GetSmall(digests);
+  for (size_t i = 0; i < batch.size(); ++i) {
+    if (!data[i].ok()) return InContext(*batch[i], data[i].status());
+    StringReader reader(*data[i]);
+    absl::Status written = WriteContextFile(
+        *batch[i], reader, JoinPath(dir, batch[i]->path()));
+    if (!written.ok()) return InContext(*batch[i], written);
+  }
+  return absl::OkStatus();
+}
+
+// Fetches `files`, `parallelism` batches or big files at a time; the first
+// error wins.
 absl::Status FetchAll(const std::vector<const proto::ContextEntry*>& files,
                       cache::BlobStore& blobs, const std::string& dir,
                       int parallelism) {
+  std::vector<std::vector<const proto::ContextEntry*>> work_items;
+  std::vector<const proto::ContextEntry*> batch;
+  int64_t batch_bytes = 0;
+  for (const proto::ContextEntry* file : files) {
+    if (file->size() > kSmallFile) {
+      work_items.push_back({file});
+      continue;
+    }
+    if (batch.size() == kBatchFiles || batch_bytes + file->size() > kBatchBytes) {
+      work_items.push_back(std::move(batch));
+      batch.clear();
+      batch_bytes = 0;
+    }
+    batch.push_back(file);
+    batch_bytes += file->size();
+  }
+  if (!batch.empty()) work_items.push_back(std::move(batch));
+
   std::atomic<size_t> next{0};
   absl::Mutex mu;
   absl::Status first_error;
   auto work = [&] {
-    for (size_t i = next++; i < files.size(); i = next++) {
+    for (size_t i = next++; i < work_items.size(); i = next++) {
+      const auto& item = work_items[i];
       absl::Status status =
-          FetchFile(*files[i], blobs, JoinPath(dir, files[i]->path()));
+          item.size() == 1 && item[0]->size() > kSmallFile
+              ? FetchFile(*item[0], blobs, JoinPath(dir, item[0]->path()))
+              : FetchBatch(item, blobs, dir);
       if (!status.ok()) {
         absl::MutexLock lock(&mu);
         if (first_error.ok()) first_error = status;
-        next = files.size();
+        next = work_items.size();
       }
     }
   };
   std::vector<std::thread> threads;
-  int count = std::max(1, std::min<int>(parallelism, files.size()));
+  int count = std::max(1, std::min<int>(parallelism, work_items.size()));
   for (int i = 1; i < count; ++i) threads.emplace_back(work);
   work();
   for (std::thread& thread : threads) thread.join();

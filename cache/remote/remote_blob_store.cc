@@ -67,6 +67,45 @@ absl::StatusOr<std::unique_ptr<ByteReader>> RemoteBlobStore::Get(
   return std::make_unique<VerifyingReader>(std::move(inner), digest, nullptr);
 }
 
+std::vector<absl::StatusOr<std::string>> RemoteBlobStore::GetSmall(
+    absl::Span<const Digest> digests) {
+  std::vector<absl::StatusOr<std::string>> out;
+  if (digests.empty()) return out;
+  proto::BatchReadRequest request;
+  AddDigests(digests, request.mutable_digests());
+  proto::BatchReadResponse response;
+  grpc::ClientContext context;
+  SetTimeout(context, options_.timeout);
+  absl::Status call =
+      FromGrpcStatus(stub_->BatchRead(&context, request, &response));
+  if (call.ok() &&
+      response.entries_size() != static_cast<int>(digests.size())) {
+    call = absl::InternalError(absl::StrCat("BatchRead answered ",
+                                            response.entries_size(),
+                                            " entries for ", digests.size()));
+  }
+  out.reserve(digests.size());
+  for (size_t i = 0; i < digests.size(); ++i) {
+    if (!call.ok()) {
+      out.push_back(call);
+      continue;
+    }
+    proto::BatchReadResponse::Entry& entry = *response.mutable_entries(i);
+    absl::Status status = FromBlobStatus(entry.status());
+    if (!status.ok()) {
+      out.push_back(status);
+    } else if (entry.use_stream()) {
+      out.push_back(GetBlob(*this, digests[i]));
+    } else if (Digest::Of(entry.data()) != digests[i]) {
+      out.push_back(absl::DataLossError(absl::StrCat(
+          "blob ", digests[i].ToString(), " arrived with other bytes")));
+    } else {
+      out.push_back(std::move(*entry.mutable_data()));
+    }
+  }
+  return out;
+}
+
 absl::StatusOr<std::unique_ptr<BlobWriter>> RemoteBlobStore::Put(
     const Digest& digest) {
   return std::make_unique<RemoteBlobWriter>(stub_.get(), digest, options_);

@@ -34,6 +34,10 @@ class RemoteBlobStore : public BlobStore {
       const Digest& digest) override;
   absl::Status Delete(const Digest& digest) override;
   absl::StatusOr<BlobInfo> Stat(const Digest& digest) override;
+  // One BatchRead for all of `digests`; a blob the server sends no bytes
+  // for (over its batch budget) is read with Get.
+  std::vector<absl::StatusOr<std::string>> GetSmall(
+      absl::Span<const Digest> digests) override;
 
  private:
   std::unique_ptr<proto::CacheService::Stub> stub_;

@@ -85,6 +85,31 @@ TEST_P(CacheConformanceTest, PutFileStoresTheFilesBytes) {
   RemoveAll(*dir).IgnoreError();
 }
 
+TEST_P(CacheConformanceTest, GetSmallReadsManyInOrderWithTheirErrors) {
+  Make();
+  std::vector<std::string> stored;
+  std::vector<Digest> asked;
+  for (size_t size : {size_t{0}, size_t{10}, size_t{4096}, kLarge}) {
+    stored.push_back(TestBytes(size, size + 7));
+    ASSERT_TRUE(PutBlob(blobs(), stored.back()).ok());
+    asked.push_back(Digest::Of(stored.back()));
+  }
+  // Larger than a remote store's batch budget: read another way.
+  stored.push_back(TestBytes(3 << 20, 99));
+  ASSERT_TRUE(PutBlob(blobs(), stored.back()).ok());
+  asked.push_back(Digest::Of(stored.back()));
+  asked.insert(asked.begin() + 2, Digest::Of("never stored"));
+  std::vector<absl::StatusOr<std::string>> got = blobs().GetSmall(asked);
+  ASSERT_EQ(got.size(), asked.size());
+  EXPECT_EQ(got[2].status().code(), absl::StatusCode::kNotFound);
+  got.erase(got.begin() + 2);
+  for (size_t i = 0; i < stored.size(); ++i) {
+    ASSERT_TRUE(got[i].ok()) << i << ": " << got[i].status();
+    EXPECT_EQ(*got[i], stored[i]) << i;
+  }
+  EXPECT_TRUE(blobs().GetSmall({}).empty());
+}
+
 TEST_P(CacheConformanceTest, StreamedPutInOddPiecesAndSmallReads) {
   Make();
   std::string data = TestBytes(kLarge, 7);
