@@ -43,6 +43,8 @@ rocksdb::ColumnFamilyOptions ChunkFamilyOptions(
 // keeps one more empty log each time, and every later open reads them all.
 // Past this many, one flushed marker write lets RocksDB retire them.
 constexpr int kMaxIdleWals = 4;
+// Memtable bytes of stored chunks above which closing flushes them.
+constexpr uint64_t kFlushAtCloseBytes = 8 << 20;
 constexpr char kWalMarker[] = "farm.retire-wals";
 
 absl::Status RetireIdleWals(rocksdb::DB* db,
@@ -151,6 +153,22 @@ RocksDbCache::~RocksDbCache() {
   blobs_.reset();
   actions_.reset();
   if (db_ == nullptr) return;
+  // A command that stored a big context leaves tens of MB in the
+  // memtables, which the next open would replay from the log and flush
+  // before serving anything: flush them now, when nobody waits for it.
+  uint64_t held = 0;
+  if (db_->GetIntProperty(handles_[kChunks],
+                          rocksdb::DB::Properties::kCurSizeAllMemTables,
+                          &held) &&
+      held > kFlushAtCloseBytes) {
+    rocksdb::FlushOptions flush;
+    flush.wait = true;
+    rocksdb::Status flushed = db_->Flush(flush, handles_);
+    if (!flushed.ok()) {
+      FARM_LOG(WARNING) << "flushing the cache at close: "
+                        << flushed.ToString();
+    }
+  }
   for (rocksdb::ColumnFamilyHandle* handle : handles_) {
     db_->DestroyColumnFamilyHandle(handle);
   }

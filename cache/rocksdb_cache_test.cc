@@ -1,6 +1,7 @@
 #include "cache/rocksdb_cache.h"
 
 #include <dirent.h>
+#include <sys/stat.h>
 
 #include <cstdlib>
 #include <random>
@@ -85,6 +86,32 @@ class RocksDbCacheTest : public ::testing::Test {
   std::string dir_;
   RocksDbCache::Options options_;
 };
+
+// A session that stored many small blobs (a context's files) closes with
+// its memtables flushed, so the next open has no big log to replay.
+TEST_F(RocksDbCacheTest, ClosingAfterStoringMuchLeavesNoBigLog) {
+  {
+    std::unique_ptr<RocksDbCache> cache = Open();
+    ASSERT_NE(cache, nullptr);
+    std::mt19937 rng(3);
+    // Blobs of less than a chunk go to RocksDB in one logged batch each.
+    for (int i = 0; i < 4000; ++i) {
+      std::string data(3000, '\0');
+      for (char& c : data) c = static_cast<char>(rng());
+      ASSERT_TRUE(PutBlob(*cache->blobs(), data).ok());
+    }
+  }
+  uint64_t log_bytes = 0;
+  for (const std::string& log : FilesEndingWith(".log")) {
+    struct stat st;
+    ASSERT_EQ(stat(log.c_str(), &st), 0);
+    log_bytes += st.st_size;
+  }
+  EXPECT_LT(log_bytes, 1u << 20) << "12 MB stored";
+  std::unique_ptr<RocksDbCache> again = Open();
+  ASSERT_NE(again, nullptr);
+  EXPECT_EQ(again->Stats()->blob_count, 4000u);
+}
 
 TEST_F(RocksDbCacheTest, SecondOpenOfTheSameRootIsUnavailable) {
   std::unique_ptr<RocksDbCache> first = Open();
