@@ -1,6 +1,5 @@
 #include "cache/testing/cache_conformance.h"
 
-#include <random>
 #include <thread>
 #include <vector>
 
@@ -14,13 +13,6 @@ namespace farm::cache::testing {
 using ::testing::ElementsAre;
 using ::testing::HasSubstr;
 using ::testing::IsEmpty;
-
-std::string TestBytes(size_t size, uint32_t seed) {
-  std::mt19937 rng(seed);
-  std::string out(size, '\0');
-  for (char& c : out) c = static_cast<char>(rng());
-  return out;
-}
 
 void CacheConformanceTest::Make(uint64_t max_bytes) {
   CacheTestOptions options;

@@ -14,6 +14,7 @@
 #include "cache/action_cache.h"
 #include "cache/blob_store.h"
 #include "cache/cache_admin.h"
+#include "cache/testing/test_bytes.h"
 #include "common/clock.h"
 #include "gtest/gtest.h"
 
@@ -64,9 +65,6 @@ class CacheConformanceTest : public ::testing::TestWithParam<CacheImpl> {
   SimulatedClock clock_{absl::FromUnixSeconds(1700000000)};
   std::unique_ptr<CacheUnderTest> cache_;
 };
-
-// Deterministic pseudo-random bytes, different for each seed.
-std::string TestBytes(size_t size, uint32_t seed);
 
 }  // namespace farm::cache::testing
 
