@@ -194,14 +194,7 @@ void ParallelGzipWriter::WriterLoop() {
       front = queue_.front();
       failed = !write_status_.ok();
     }
-    absl::Status status = front->status;
-    if (status.ok() && !failed) {
-      if (!header_written_) {
-        header_written_ = true;
-        status = out_->Write(absl::string_view(kHeader, sizeof(kHeader)));
-      }
-      if (status.ok()) status = out_->Write(front->output);
-    }
+    absl::Status status = failed ? absl::OkStatus() : WriteJob(*front);
     {
       std::lock_guard<std::mutex> lock(mu_);
       queue_.pop_front();
@@ -218,9 +211,7 @@ absl::Status ParallelGzipWriter::Submit(bool last) {
   pending_.reserve(options_.chunk_size);
   if (workers_.empty()) {
     Compress(inline_compressor_.get(), job.get());
-    job->done = true;
-    queue_.push_back(job);
-    return Drain();
+    return WriteJob(*job);
   }
   std::unique_lock<std::mutex> lock(mu_);
   queue_.push_back(job);
@@ -235,18 +226,13 @@ absl::Status ParallelGzipWriter::Submit(bool last) {
   return write_status_;
 }
 
-absl::Status ParallelGzipWriter::Drain() {
-  while (!queue_.empty()) {
-    std::shared_ptr<Job> front = queue_.front();
-    queue_.pop_front();
-    RETURN_IF_ERROR(front->status);
-    if (!header_written_) {
-      header_written_ = true;
-      RETURN_IF_ERROR(out_->Write(absl::string_view(kHeader, sizeof(kHeader))));
-    }
-    RETURN_IF_ERROR(out_->Write(front->output));
+absl::Status ParallelGzipWriter::WriteJob(const Job& job) {
+  RETURN_IF_ERROR(job.status);
+  if (!header_written_) {
+    header_written_ = true;
+    RETURN_IF_ERROR(out_->Write(absl::string_view(kHeader, sizeof(kHeader))));
   }
-  return absl::OkStatus();
+  return out_->Write(job.output);
 }
 
 absl::Status ParallelGzipWriter::Write(absl::string_view data) {

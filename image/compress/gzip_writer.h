@@ -54,8 +54,9 @@ class ParallelGzipWriter : public ByteWriter {
   static bool Compressible(Compressor* compressor, absl::string_view input);
   static void Compress(Compressor* compressor, Job* job);
   absl::Status Submit(bool last);
-  // Without threads: writes the finished jobs at the front of the queue.
-  absl::Status Drain();
+  // Writes a compressed chunk, after the gzip header if it is the first:
+  // on the writer thread, or inline without threads.
+  absl::Status WriteJob(const Job& job);
 
   ByteWriter* out_;
   CompressOptions options_;
