@@ -80,25 +80,61 @@ absl::StatusOr<SourceStat> DirectoryTree::Lstat(const std::string& path) const {
 
 absl::StatusOr<std::vector<std::string>> DirectoryTree::List(
     const std::string& path) const {
-  ASSIGN_OR_RETURN(ScopedFd fd, OpenBeneath(path, O_RDONLY | O_DIRECTORY));
+  ASSIGN_OR_RETURN(ScopedFd fd, OpenDir(path));
+  return ListAt(fd.get());
+}
+
+absl::StatusOr<std::vector<std::string>> DirectoryTree::ListAt(int dirfd) {
   ASSIGN_OR_RETURN(std::vector<std::string> names,
-                   image::layer::ListDirFd(fd.get()));
+                   image::layer::ListDirFd(dirfd));
   std::sort(names.begin(), names.end());
   return names;
 }
 
-absl::StatusOr<ScopedFd> DirectoryTree::OpenFile(
-    const std::string& path) const {
-  ASSIGN_OR_RETURN(ScopedFd fd, OpenBeneath(path, O_RDONLY | O_NONBLOCK));
+namespace {
+
+absl::Status MustBeRegular(int fd, absl::string_view name) {
   struct stat st;
-  if (fstat(fd.get(), &st) != 0) {
-    return ErrnoStatus(errno, absl::StrCat("stat \"", path, "\""));
+  if (fstat(fd, &st) != 0) {
+    return ErrnoStatus(errno, absl::StrCat("stat \"", name, "\""));
   }
   if (!S_ISREG(st.st_mode)) {
     return absl::FailedPreconditionError(
-        absl::StrCat("\"", path, "\" is not a regular file"));
+        absl::StrCat("\"", name, "\" is not a regular file"));
   }
+  return absl::OkStatus();
+}
+
+}  // namespace
+
+absl::StatusOr<ScopedFd> DirectoryTree::OpenFile(
+    const std::string& path) const {
+  ASSIGN_OR_RETURN(ScopedFd fd, OpenBeneath(path, O_RDONLY | O_NONBLOCK));
+  RETURN_IF_ERROR(MustBeRegular(fd.get(), path));
   return fd;
+}
+
+absl::StatusOr<struct stat> DirectoryTree::StatAt(int dirfd,
+                                                  const std::string& name,
+                                                  absl::string_view path) {
+  struct stat st;
+  if (fstatat(dirfd, name.c_str(), &st, AT_SYMLINK_NOFOLLOW) != 0) {
+    return ErrnoStatus(errno, absl::StrCat("stat \"", path, "\""));
+  }
+  return st;
+}
+
+absl::StatusOr<ScopedFd> DirectoryTree::OpenFileAt(int dirfd,
+                                                   const std::string& name,
+                                                   absl::string_view path) {
+  int fd = openat(dirfd, name.c_str(),
+                  O_RDONLY | O_NONBLOCK | O_NOFOLLOW | O_CLOEXEC);
+  if (fd < 0) {
+    return ErrnoStatus(errno, absl::StrCat("opening \"", path, "\""));
+  }
+  ScopedFd file(fd);
+  RETURN_IF_ERROR(MustBeRegular(fd, path));
+  return file;
 }
 
 absl::StatusOr<std::string> DirectoryTree::ReadLink(

@@ -15,6 +15,7 @@
 #include <vector>
 
 #include "absl/status/statusor.h"
+#include "absl/strings/string_view.h"
 #include "common/fs.h"
 #include "dockerfile/source_tree.h"
 
@@ -44,6 +45,22 @@ class DirectoryTree : public dockerfile::SourceTree {
   absl::StatusOr<std::string> ReadLink(const std::string& path) const;
   // The security.capability xattr of a file or directory, if set.
   std::optional<std::string> Capability(const std::string& path) const;
+
+  // For a walk over many entries: a directory opened once, then its
+  // entries by name, one component each (never followed if a symlink), so
+  // each costs one call instead of a walk from the top.
+  absl::StatusOr<ScopedFd> OpenDir(const std::string& path) const {
+    return OpenBeneath(path, O_RDONLY | O_DIRECTORY);
+  }
+  // Sorted names in a directory from OpenDir.
+  static absl::StatusOr<std::vector<std::string>> ListAt(int dirfd);
+  // As Stat and OpenFile, for the entry `name` of a directory from OpenDir;
+  // `path` is its path in the tree, for errors.
+  static absl::StatusOr<struct stat> StatAt(int dirfd, const std::string& name,
+                                            absl::string_view path);
+  static absl::StatusOr<ScopedFd> OpenFileAt(int dirfd,
+                                             const std::string& name,
+                                             absl::string_view path);
 
   const std::string& dir() const { return dir_; }
 

@@ -10,6 +10,7 @@
 #include <vector>
 
 #include "absl/strings/str_cat.h"
+#include "absl/strings/str_format.h"
 #include "common/fs.h"
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
@@ -180,6 +181,43 @@ TEST_F(FileOpLinkTest, ExistingFileIsReplacedByTheLink) {
   EXPECT_EQ(Lstat(Dst("dst/a.txt")).st_ino, Lstat(Src("a.txt")).st_ino);
   EXPECT_EQ(Meta(Dst("dst/a.txt")),
             absl::StrCat("f 0644 0:0 a nlink=3 mtime=", kMtime, ".0"));
+}
+
+// A directory of many files is linked in a batch split over two threads:
+// every file still ends up linked or copied as it would one at a time,
+// names that exist already are replaced, and no temporary name is left.
+TEST_F(FileOpLinkTest, BigDirectoryLinksLikeOneFileAtATime) {
+  constexpr int kFiles = 150;
+  std::vector<std::string> spec = {"d big 0755 0:0", "d big/many 0750 0:0"};
+  for (int i = 0; i < kFiles; ++i) {
+    spec.push_back(absl::StrFormat("f big/many/f%03d 0644 0:0 c%d", i, i));
+  }
+  BuildTree(context_, spec);
+  for (int i = 0; i < kFiles; ++i) {
+    // Every tenth file has a fraction of a second, so it is copied.
+    SetMtime(absl::StrFormat("big/many/f%03d", i), kMtime, i % 10 == 0 ? 7 : 0);
+  }
+  SetMtime("big/many", kMtime, 0);
+  // Names already there on both halves of the batch.
+  BuildTree(rootfs_, {"d b 0755 0:0", "d b/many 0700 5:5",
+                      "f b/many/f001 0600 5:5 old",
+                      "f b/many/f149 0600 5:5 old"});
+  FileOpResult r = Run(LinkOp({"big"}, "/b"));
+  EXPECT_EQ(r.linked, kFiles - kFiles / 10);
+  for (int i = 0; i < kFiles; ++i) {
+    const std::string name = absl::StrFormat("many/f%03d", i);
+    const bool linked = i % 10 != 0;
+    EXPECT_EQ(Lstat(Dst("b/" + name)).st_ino == Lstat(Src("big/" + name)).st_ino,
+              linked)
+        << name;
+    EXPECT_EQ(Describe(Dst("b/" + name)),
+              absl::StrCat("f 0644 0:0 c", i, linked ? " nlink=2" : ""))
+        << name;
+  }
+  // The directory takes its source's metadata after its last link.
+  EXPECT_EQ(Meta(Dst("b/many")),
+            absl::StrCat("d 0750 0:0 mtime=", kMtime, ".0"));
+  EXPECT_EQ(DescribeTree(Dst("b/many")).size(), static_cast<size_t>(kFiles));
 }
 
 // An upper dir apart from the merged view: a name only the upper dir holds

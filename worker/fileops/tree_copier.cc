@@ -7,6 +7,7 @@
 
 #include <cerrno>
 #include <list>
+#include <thread>
 #include <vector>
 
 #include "absl/strings/str_cat.h"
@@ -26,6 +27,14 @@ absl::Status Failed(absl::string_view what, const std::string& target) {
 
 }  // namespace
 
+// A regular file whose link into the upper dir waits for its directory's
+// batch (TreeCopier::LinkPending).
+struct TreeCopier::PendingLink {
+  std::string name;
+  std::string src;
+  struct stat st;
+};
+
 // A directory of the copy: its source, its target, and the fd of the target
 // once it exists (an excluded directory is made only when something below
 // it is copied).
@@ -38,6 +47,9 @@ struct TreeCopier::Level {
   struct stat st = {};
   bool overwrite_meta = true;  // false only for the top of a copy
   ScopedFd fd;                 // O_PATH fd of the target directory
+  ScopedFd src_dir;            // the source directory, while it is copied
+  // Files of this directory to link, in one batch once it is listed.
+  std::vector<PendingLink> pending;
   bool created = false;
   ScopedFd upper;              // its upper dir, once a link needs it
   bool no_upper = false;
@@ -140,10 +152,14 @@ absl::Status TreeCopier::Materialize(Level& level) {
 }
 
 absl::Status TreeCopier::CopyDirectory(Level& level) {
-  ASSIGN_OR_RETURN(std::vector<std::string> names, tree_.List(level.src));
+  ASSIGN_OR_RETURN(level.src_dir, tree_.OpenDir(level.src));
+  ASSIGN_OR_RETURN(std::vector<std::string> names,
+                   DirectoryTree::ListAt(level.src_dir.get()));
   for (const std::string& name : names) {
     RETURN_IF_ERROR(Entry(level, name));
   }
+  RETURN_IF_ERROR(LinkPending(level));
+  level.src_dir = ScopedFd();
   if (level.fd.get() < 0 || !(level.overwrite_meta || level.created)) {
     return absl::OkStatus();
   }
@@ -155,7 +171,8 @@ absl::Status TreeCopier::CopyDirectory(Level& level) {
 absl::Status TreeCopier::Entry(Level& parent, const std::string& name) {
   std::string src = RelJoin(parent.src, name);
   std::string rel = RelJoin(parent.rel, name);
-  ASSIGN_OR_RETURN(struct stat st, tree_.Stat(src));
+  ASSIGN_OR_RETURN(struct stat st,
+                   DirectoryTree::StatAt(parent.src_dir.get(), name, src));
   bool excluded = attrs_.excludes != nullptr && attrs_.excludes->Matches(rel);
   if (!S_ISDIR(st.st_mode)) {
     if (excluded) return absl::OkStatus();
@@ -188,25 +205,92 @@ absl::Status TreeCopier::CopyLeaf(Level& parent, const std::string& name,
         MakeRoomFor(pfd, name, target, absl::StrCat("\"", src, "\"")));
   }
   ++entries_;
-  if (S_ISREG(st.st_mode)) {
-    ASSIGN_OR_RETURN(bool linked, LinkLeaf(parent, name, src, st));
-    if (linked) return absl::OkStatus();
-    // (Both names of a source hardlink pair linked above share its inode,
-    // so the layer keeps the pair.)
-    if (st.st_nlink > 1) {
-      auto [it, first] =
-          links_.emplace(std::make_pair(st.st_dev, st.st_ino), target);
-      if (!first) {
-        ASSIGN_OR_RETURN(ScopedFd from, root_.OpenDir(RelParent(it->second)));
-        if (linkat(from.get(), RelBase(it->second).c_str(), pfd, name.c_str(),
-                   0) != 0) {
-          return Failed("hardlinking", target);
-        }
-        return ApplyMetadata(pfd, name, target, src, st);
-      }
+  if (!S_ISREG(st.st_mode)) return CopyOther(parent, name, src, st);
+  if (parent.src_dir.get() >= 0) {
+    ASSIGN_OR_RETURN(bool linkable, LinkCandidate(parent, st));
+    if (linkable) {
+      parent.pending.push_back(PendingLink{name, src, st});
+      return absl::OkStatus();
     }
-    RETURN_IF_ERROR(CopyContent(src, pfd, name, target));
-  } else if (S_ISLNK(st.st_mode)) {
+    return CopyFile(parent, name, src, st);
+  }
+  ASSIGN_OR_RETURN(bool linkable, LinkCandidate(parent, st));
+  if (linkable) {
+    ASSIGN_OR_RETURN(ScopedFd file, OpenSource(parent, name, src));
+    ASSIGN_OR_RETURN(bool linked, LinkOne(file.get(), parent, name, 0));
+    if (linked) {
+      Linked(st);
+      return absl::OkStatus();
+    }
+  }
+  return CopyFile(parent, name, src, st);
+}
+
+absl::Status TreeCopier::LinkPending(Level& level) {
+  std::vector<PendingLink> pending = std::move(level.pending);
+  level.pending.clear();
+  std::vector<absl::StatusOr<bool>> linked(pending.size(), false);
+  auto link = [&](size_t from, size_t to, int slot) {
+    for (size_t i = from; i < to; ++i) {
+      absl::StatusOr<ScopedFd> file =
+          OpenSource(level, pending[i].name, pending[i].src);
+      linked[i] = file.ok() ? LinkOne(file->get(), level, pending[i].name, slot)
+                            : file.status();
+    }
+  };
+  // Each link is a few system calls that wait on the filesystem: a second
+  // thread takes half of a big directory's.
+  constexpr size_t kSplitAt = 64;
+  const size_t half =
+      pending.size() >= kSplitAt ? pending.size() / 2 : pending.size();
+  std::thread helper;
+  if (half < pending.size()) {
+    helper = std::thread(link, half, pending.size(), 1);
+  }
+  link(0, half, 0);
+  if (helper.joinable()) helper.join();
+  for (size_t i = 0; i < pending.size(); ++i) {
+    RETURN_IF_ERROR(linked[i].status());
+    if (*linked[i]) {
+      Linked(pending[i].st);
+    } else {
+      RETURN_IF_ERROR(
+          CopyFile(level, pending[i].name, pending[i].src, pending[i].st));
+    }
+  }
+  return absl::OkStatus();
+}
+
+absl::Status TreeCopier::CopyFile(Level& parent, const std::string& name,
+                                  const std::string& src,
+                                  const struct stat& st) {
+  int pfd = parent.fd.get();
+  std::string target = RelJoin(parent.target, name);
+  // (Both names of a source hardlink pair linked above share its inode, so
+  // the layer keeps the pair.)
+  if (st.st_nlink > 1) {
+    auto [it, first] =
+        links_.emplace(std::make_pair(st.st_dev, st.st_ino), target);
+    if (!first) {
+      ASSIGN_OR_RETURN(ScopedFd from, root_.OpenDir(RelParent(it->second)));
+      if (linkat(from.get(), RelBase(it->second).c_str(), pfd, name.c_str(),
+                 0) != 0) {
+        return Failed("hardlinking", target);
+      }
+      return ApplyMetadata(pfd, name, target, src, st);
+    }
+  }
+  ASSIGN_OR_RETURN(ScopedFd in, OpenSource(parent, name, src));
+  RETURN_IF_ERROR(CopyContent(in.get(), src, pfd, name, target));
+  return ApplyMetadata(pfd, name, target, src, st);
+}
+
+absl::Status TreeCopier::CopyOther(Level& parent, const std::string& name,
+                                   const std::string& src,
+                                   const struct stat& st) {
+  int pfd = parent.fd.get();
+  std::string target = RelJoin(parent.target, name);
+  if (S_ISLNK(st.st_mode)) {
     ASSIGN_OR_RETURN(std::string link, tree_.ReadLink(src));
     if (symlinkat(link.c_str(), pfd, name.c_str()) != 0) {
       return Failed("symlink", target);
@@ -274,10 +358,8 @@ int TreeCopier::LinkOpenFile(int fd, int dir, const char* name) {
   return linkat(AT_FDCWD, path.c_str(), dir, name, AT_SYMLINK_FOLLOW);
 }
 
-absl::StatusOr<bool> TreeCopier::LinkLeaf(Level& parent,
-                                          const std::string& name,
-                                          const std::string& src,
-                                          const struct stat& st) {
+absl::StatusOr<bool> TreeCopier::LinkCandidate(Level& parent,
+                                               const struct stat& st) {
   if (!Linkable(st)) return false;
   // Docker keeps a source's hard links but not links between two sources
   // of one COPY: an inode another copier linked is copied here.
@@ -288,37 +370,40 @@ absl::StatusOr<bool> TreeCopier::LinkLeaf(Level& parent,
     return false;
   }
   ASSIGN_OR_RETURN(int dir, UpperDir(parent));
-  if (dir < 0) return false;
-  // Open for reading, not O_PATH: the checks and the link below then need
-  // no walk through /proc (20,000 files in a COPY are common).
-  ASSIGN_OR_RETURN(ScopedFd file, tree_.OpenFile(src));
+  return dir >= 0;
+}
+
+void TreeCopier::Linked(const struct stat& st) {
+  const std::pair<dev_t, ino_t> inode(st.st_dev, st.st_ino);
+  ++linked_;
+  linked_inodes_.insert(inode);
+  if (attrs_.link->claimed != nullptr) attrs_.link->claimed->insert(inode);
+}
+
+absl::StatusOr<bool> TreeCopier::LinkOne(int file, const Level& parent,
+                                         const std::string& name, int slot) {
+  const int dir = parent.upper.get();
   // The layer form removes xattrs (but a capability) in place.
-  ssize_t xattrs = flistxattr(file.get(), nullptr, 0);
+  ssize_t xattrs = flistxattr(file, nullptr, 0);
   if (xattrs > 0 || (xattrs < 0 && errno != ENOTSUP)) return false;
-  auto done = [&] {
-    ++linked_;
-    linked_inodes_.insert(inode);
-    if (claimed != nullptr) claimed->insert(inode);
-    return true;
-  };
-  if (LinkOpenFile(file.get(), dir, name.c_str()) == 0) return done();
+  if (LinkOpenFile(file, dir, name.c_str()) == 0) return true;
   if (errno == EEXIST) {
     // A whiteout MakeRoomFor left for a lower layer's file, or a link
     // made earlier in this copy (the merged view does not show it).
-    constexpr char kTemp[] = ".farm-linking";
-    if (unlinkat(dir, kTemp, 0) != 0 && errno != ENOENT) {
+    const std::string temp = absl::StrCat(".farm-linking-", slot);
+    if (unlinkat(dir, temp.c_str(), 0) != 0 && errno != ENOENT) {
       return Failed("linking", RelJoin(parent.target, name));
     }
-    if (LinkOpenFile(file.get(), dir, kTemp) != 0) {
+    if (LinkOpenFile(file, dir, temp.c_str()) != 0) {
       return Failed("linking", RelJoin(parent.target, name));
     }
-    if (renameat(dir, kTemp, dir, name.c_str()) != 0) {
+    if (renameat(dir, temp.c_str(), dir, name.c_str()) != 0) {
       int err = errno;
-      unlinkat(dir, kTemp, 0);
+      unlinkat(dir, temp.c_str(), 0);
       errno = err;
       return Failed("linking", RelJoin(parent.target, name));
     }
-    return done();
+    return true;
   }
   if (errno == EMLINK) return false;  // this inode has too many links
   if (errno == EXDEV || errno == EPERM || errno == EACCES ||
@@ -329,10 +414,16 @@ absl::StatusOr<bool> TreeCopier::LinkLeaf(Level& parent,
   return Failed("linking", RelJoin(parent.target, name));
 }
 
-absl::Status TreeCopier::CopyContent(const std::string& src, int dirfd,
-                                     const std::string& name,
+absl::StatusOr<ScopedFd> TreeCopier::OpenSource(const Level& parent,
+                                                const std::string& name,
+                                                const std::string& src) const {
+  if (parent.src_dir.get() < 0) return tree_.OpenFile(src);
+  return DirectoryTree::OpenFileAt(parent.src_dir.get(), name, src);
+}
+
+absl::Status TreeCopier::CopyContent(int in, const std::string& src,
+                                     int dirfd, const std::string& name,
                                      const std::string& target) {
-  ASSIGN_OR_RETURN(ScopedFd in, tree_.OpenFile(src));
   int fd = openat(dirfd, name.c_str(),
                   O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0600);
   if (fd < 0) return Failed("creating", target);
@@ -342,7 +433,7 @@ absl::Status TreeCopier::CopyContent(const std::string& src, int dirfd,
   while (true) {
     ssize_t n;
     if (range) {
-      n = copy_file_range(in.get(), nullptr, fd, nullptr, 1 << 30, 0);
+      n = copy_file_range(in, nullptr, fd, nullptr, 1 << 30, 0);
       if (n < 0 && (errno == EXDEV || errno == ENOSYS || errno == EINVAL ||
                     errno == EOPNOTSUPP || errno == EPERM)) {
         range = false;
@@ -350,7 +441,7 @@ absl::Status TreeCopier::CopyContent(const std::string& src, int dirfd,
       }
     } else {
       buf.resize(1 << 20);
-      n = read(in.get(), buf.data(), buf.size());
+      n = read(in, buf.data(), buf.size());
       for (ssize_t off = 0; n > 0 && off < n;) {
         ssize_t w = write(fd, buf.data() + off, n - off);
         if (w < 0 && errno == EINTR) continue;

@@ -23,6 +23,7 @@
 
 #include <sys/stat.h>
 
+#include <atomic>
 #include <cstdint>
 #include <map>
 #include <optional>
@@ -94,23 +95,46 @@ class TreeCopier {
 
  private:
   struct Level;
+  struct PendingLink;
 
   absl::Status Entry(Level& parent, const std::string& name);
   absl::Status CopyDirectory(Level& level);
+  // Copies or links one entry that is not a directory; a regular file of
+  // a listed directory that can be linked joins its batch.
   absl::Status CopyLeaf(Level& parent, const std::string& name,
                         const std::string& src, const struct stat& st);
+  absl::Status CopyFile(Level& parent, const std::string& name,
+                        const std::string& src, const struct stat& st);
+  absl::Status CopyOther(Level& parent, const std::string& name,
+                         const std::string& src, const struct stat& st);
   absl::Status Materialize(Level& level);
-  // Links the file into the upper dir when attrs_.link allows; false when
-  // it has to be copied.
-  absl::StatusOr<bool> LinkLeaf(Level& parent, const std::string& name,
-                                const std::string& src, const struct stat& st);
+  // Whether a regular file may be linked into the upper dir rather than
+  // copied (attrs_.link, its metadata, the inodes other copiers linked);
+  // opens the upper dir of `parent` when so.
+  absl::StatusOr<bool> LinkCandidate(Level& parent, const struct stat& st);
   bool Linkable(const struct stat& st) const;
+  // Links the open source file `file` as `name` into the upper dir of
+  // `parent`; false when it has to be copied instead. Safe on two threads
+  // at once with different `slot`s (each has its own temporary name).
+  absl::StatusOr<bool> LinkOne(int file, const Level& parent,
+                               const std::string& name, int slot);
+  // Links the batch of `level`, half of a big one on a second thread, and
+  // copies what could not be linked.
+  absl::Status LinkPending(Level& level);
+  // Counts a linked file.
+  void Linked(const struct stat& st);
   // linkat of the open file `fd` as `name` in `dir`; -1 and errno on error.
   int LinkOpenFile(int fd, int dir, const char* name);
   // The upper dir's counterpart of `level`, copied up first if only a
   // lower layer has it; -1 when there is none to link into.
   absl::StatusOr<int> UpperDir(Level& level);
-  absl::Status CopyContent(const std::string& src, int dirfd,
+  // The regular file `name` of the source directory of `parent` (path
+  // `src` in the tree), through the directory's fd while it is open.
+  absl::StatusOr<ScopedFd> OpenSource(const Level& parent,
+                                      const std::string& name,
+                                      const std::string& src) const;
+  // Writes the bytes of the open file `in` (`src`) as `name` in `dirfd`.
+  absl::Status CopyContent(int in, const std::string& src, int dirfd,
                            const std::string& name, const std::string& target);
   absl::Status ApplyMetadata(int dirfd, const std::string& name,
                              const std::string& target, const std::string& src,
@@ -125,10 +149,10 @@ class TreeCopier {
   int64_t linked_ = 0;
   std::set<std::pair<dev_t, ino_t>> linked_inodes_;
   // Set when the filesystem refuses links (another device, no permission):
-  // the rest is copied.
-  bool links_refused_ = false;
+  // the rest is copied. Both are set by LinkOne, on either thread.
+  std::atomic<bool> links_refused_{false};
   // Set when linkat refused a descriptor: links go by /proc/self/fd names.
-  bool link_by_proc_ = false;
+  std::atomic<bool> link_by_proc_{false};
 };
 
 }  // namespace farm::fileops
