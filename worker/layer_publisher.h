@@ -1,7 +1,10 @@
-// PublishLayer: turns an instruction's overlay upper dir into a layer blob
-// in the shared CAS. The layer is written once to a local temporary file
-// (its digest is known only at the end) and stored unless the CAS holds it
-// already, which is common: deterministic layers repeat across builds.
+// Layer publishing: an instruction's overlay upper dir becomes a layer blob
+// in the shared CAS in two halves. WriteLayerFile writes the layer once to
+// a local file (its digest is known only at the end); StoreLayerFile puts
+// that file in the CAS unless it holds the blob already, which is common:
+// deterministic layers repeat across builds. The stage runner runs the
+// second half in the background (see BackgroundTasks), so a big layer's
+// upload overlaps the steps after it.
 #ifndef FARM_WORKER_LAYER_PUBLISHER_H_
 #define FARM_WORKER_LAYER_PUBLISHER_H_
 
@@ -16,13 +19,17 @@
 namespace farm::worker {
 
 // Writes `dir` as a gzip layer (image/layer WriteLayer; mtimes clamped to
-// `source_date_epoch` when set) into a file under `tmp_dir`, stores it in
-// `blobs` (BlobStore::PutFile, which may take the file) and returns its
-// reference. The temporary file is always gone afterwards.
-// Errors are WriteLayer's and the store's, with the step named.
-absl::StatusOr<proto::LayerRef> PublishLayer(
-    const std::string& dir, cache::BlobStore& blobs, const std::string& tmp_dir,
+// `source_date_epoch` when set) into the new file `path` and returns its
+// reference. On error the file is gone. Errors are WriteLayer's.
+absl::StatusOr<proto::LayerRef> WriteLayerFile(
+    const std::string& dir, const std::string& path,
     std::optional<int64_t> source_date_epoch);
+
+// Stores the file `path` from WriteLayerFile as the blob `layer` names
+// (BlobStore::PutFile, which may take the file). The file is always gone
+// afterwards. Errors are the store's, with the layer named.
+absl::Status StoreLayerFile(const proto::LayerRef& layer,
+                            const std::string& path, cache::BlobStore& blobs);
 
 }  // namespace farm::worker
 

@@ -11,6 +11,7 @@
 #include "absl/strings/str_cat.h"
 #include "common/fs.h"
 #include "common/logging.h"
+#include "common/serial_tasks.h"
 #include "common/status_macros.h"
 #include "worker/config_builder.h"
 #include "worker/executor/limits.h"
@@ -57,7 +58,17 @@ class StageRun {
   // Returns true when the action cache answered.
   absl::StatusOr<bool> Execute(int index);
   std::optional<proto::ActionResult> Lookup(const Digest& key);
-  absl::StatusOr<proto::LayerRef> MakeLayer(int index);
+  // Runs instruction `index` and writes its layer to a file; the file's
+  // path is set in `file`, to be stored by StoreInBackground.
+  absl::StatusOr<proto::LayerRef> MakeLayer(int index, std::string& file);
+  // Stores the layer file of step `index` in the CAS off this thread, then
+  // records the step's action result (the action cache refuses a result
+  // whose layer it does not hold yet).
+  void StoreInBackground(int index, const Digest& key, std::string file,
+                         proto::ActionResult result);
+  void Record(const Digest& key, const proto::ActionResult& result);
+  // Waits for the background stores; a failure is reported on its step.
+  absl::Status FinishStores();
 
   const StageRunnerEnv& env_;
   const proto::StageJob& job_;
@@ -72,6 +83,9 @@ class StageRun {
   std::optional<int64_t> source_date_epoch_;
   // Each RUN's: the worker's, lowered by the job's own.
   executor::ResourceLimits run_limits_;
+  // Layer uploads, overlapping the steps after them; the failed one's step.
+  SerialTasks stores_;
+  std::atomic<int> failed_store_step_{0};
 };
 
 absl::Status StageRun::Start() {
@@ -124,6 +138,7 @@ absl::StatusOr<proto::StageOutput> StageRun::Run() {
                       absl::StrCat("job-", getpid(), "-", counter++));
   RETURN_IF_ERROR(MakeDirs(scratch_, 0700));
   absl::Cleanup remove_scratch = [this] {
+    stores_.Wait().IgnoreError();  // their files are in the scratch dir
     sources_.reset();  // unmounts before the files go
     if (absl::Status status = RemoveAll(scratch_); !status.ok()) {
       FARM_LOG(WARNING) << "removing " << scratch_ << ": " << status;
@@ -133,6 +148,7 @@ absl::StatusOr<proto::StageOutput> StageRun::Run() {
   for (int index = 1; index < job_.keys_size(); ++index) {
     RETURN_IF_ERROR(Step(index));
   }
+  RETURN_IF_ERROR(FinishStores());
   proto::StageOutput output;
   output.set_config(builder_->ToJson());
   for (const proto::LayerRef& layer : chain_) *output.add_layers() = layer;
@@ -179,8 +195,9 @@ absl::StatusOr<bool> StageRun::Execute(int index) {
                                  : env_.clock->Now();
   proto::ActionResult result;
   std::optional<Digest> diff_id;
+  std::string layer_file;
   if (step.makes_layer) {
-    ASSIGN_OR_RETURN(proto::LayerRef layer, MakeLayer(index));
+    ASSIGN_OR_RETURN(proto::LayerRef layer, MakeLayer(index, layer_file));
     ASSIGN_OR_RETURN(diff_id, Digest::Parse(layer.diff_id()));
     *result.mutable_layer() = layer;
     chain_.push_back(std::move(layer));
@@ -192,11 +209,50 @@ absl::StatusOr<bool> StageRun::Execute(int index) {
   *result.mutable_created() = ToTimestamp(created);
   result.set_created_by(step.created_by);
   if (step.writes_history) result.set_comment(kHistoryComment);
+  if (step.makes_layer) {
+    StoreInBackground(index, key, std::move(layer_file), std::move(result));
+  } else {
+    Record(key, result);
+  }
+  return false;
+}
+
+void StageRun::StoreInBackground(int index, const Digest& key,
+                                 std::string file, proto::ActionResult result) {
+  stores_.Add([this, index, key, file = std::move(file),
+               result = std::move(result)]() -> absl::Status {
+    absl::Status stored = cancel_.IsCancelled()
+                              ? absl::CancelledError("cancelled")
+                              : StoreLayerFile(result.layer(), file,
+                                               *env_.blobs);
+    if (!stored.ok()) {
+      failed_store_step_ = index;
+      return stored;
+    }
+    Record(key, result);
+    return absl::OkStatus();
+  });
+}
+
+void StageRun::Record(const Digest& key, const proto::ActionResult& result) {
   if (absl::Status status = env_.actions->Update(key, result); !status.ok()) {
     // The build is still right; only a later build misses this step.
     FARM_LOG(WARNING) << "recording " << key.ToString() << ": " << status;
   }
-  return false;
+}
+
+absl::Status StageRun::FinishStores() {
+  const absl::Time start = env_.clock->Now();
+  absl::Status status = stores_.Wait();
+  if (status.ok()) return status;
+  const int index = failed_store_step_;
+  const proto::PlannedInstruction& planned =
+      plan_->stage.instructions(index - 1);
+  status = AnnotateStep(status, absl::StrCat(plan_->dockerfile_name, ":",
+                                             planned.line(), ": ",
+                                             planned.text()));
+  reporter_->Error(index, status.message(), env_.clock->Now() - start);
+  return status;
 }
 
 std::optional<proto::ActionResult> StageRun::Lookup(const Digest& key) {
@@ -218,7 +274,8 @@ std::optional<proto::ActionResult> StageRun::Lookup(const Digest& key) {
   return *std::move(hit);
 }
 
-absl::StatusOr<proto::LayerRef> StageRun::MakeLayer(int index) {
+absl::StatusOr<proto::LayerRef> StageRun::MakeLayer(int index,
+                                                    std::string& file) {
   const dockerfile::Instruction& instruction = plan_->instructions[index - 1];
   const std::string step_dir = JoinPath(scratch_, absl::StrCat("step-", index));
   RETURN_IF_ERROR(MakeDirs(step_dir, 0700));
@@ -250,9 +307,9 @@ absl::StatusOr<proto::LayerRef> StageRun::MakeLayer(int index) {
     RETURN_IF_ERROR(CopyFiles(in, workspace->rootfs()));
   }
   if (cancel_.IsCancelled()) return absl::CancelledError("cancelled");
+  file = JoinPath(step_dir, "layer.tar.gz");
   ASSIGN_OR_RETURN(proto::LayerRef layer,
-                   PublishLayer(workspace->upper(), *env_.blobs, step_dir,
-                                source_date_epoch_));
+                   WriteLayerFile(workspace->upper(), file, source_date_epoch_));
   ASSIGN_OR_RETURN(Digest diff_id, Digest::Parse(layer.diff_id()));
   RETURN_IF_ERROR(workspace->Commit(diff_id, source_date_epoch_));
   return layer;
