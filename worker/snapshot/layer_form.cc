@@ -3,9 +3,11 @@
 #include <fcntl.h>
 #include <sys/stat.h>
 #include <sys/sysmacros.h>
+#include <sys/syscall.h>
 #include <sys/xattr.h>
 #include <unistd.h>
 
+#include <atomic>
 #include <cerrno>
 #include <string>
 #include <vector>
@@ -26,13 +28,35 @@ using image::layer::kCapabilityXattr;
 using image::layer::kTrustedOpaqueXattr;
 using image::layer::kUserOpaqueXattr;
 
+#ifndef __NR_listxattrat
+#define __NR_listxattrat 465  // Linux 6.13, the same number on every arch
+#endif
+
+// listxattrat(2) of `name` in `dirfd` itself (not followed): one lookup
+// instead of a walk through /proc, which on a tree of 20,000 files is most
+// of the cost. -1 with ENOSYS on kernels before 6.13.
+ssize_t ListXattrsAt(int dirfd, const char* name, char* list, size_t size) {
+  static std::atomic<bool> missing{false};
+  if (missing.load(std::memory_order_relaxed)) {
+    errno = ENOSYS;
+    return -1;
+  }
+  long n = syscall(__NR_listxattrat, dirfd, name, AT_SYMLINK_NOFOLLOW, list,
+                   size);
+  if (n < 0 && errno == ENOSYS) missing = true;
+  return n;
+}
+
 // xattr calls for one entry: through an fd when the entry could be opened,
-// else through /proc/self/fd/<dir>/<name> with the l* calls, which act on
-// the entry itself (symlinks, devices, fifos).
+// else by its name in its directory (listxattrat) or through
+// /proc/self/fd/<dir>/<name> with the l* calls, which act on the entry
+// itself (symlinks, devices, fifos).
 class XattrTarget {
  public:
   XattrTarget(int fd, int dirfd, const std::string& name)
       : fd_(fd),
+        dirfd_(dirfd),
+        name_(name),
         path_(fd >= 0 ? "" : absl::StrCat("/proc/self/fd/", dirfd, "/", name)) {
   }
 
@@ -42,7 +66,11 @@ class XattrTarget {
     std::string buf;
     while (true) {
       ssize_t n = fd_ >= 0 ? flistxattr(fd_, buf.data(), buf.size())
-                           : llistxattr(path_.c_str(), buf.data(), buf.size());
+                           : ListXattrsAt(dirfd_, name_.c_str(), buf.data(),
+                                          buf.size());
+      if (n < 0 && errno == ENOSYS && fd_ < 0) {
+        n = llistxattr(path_.c_str(), buf.data(), buf.size());
+      }
       if (n == 0) return std::vector<std::string>();
       if (n > 0 && !buf.empty()) {
         buf.resize(n);
@@ -87,6 +115,8 @@ class XattrTarget {
 
  private:
   int fd_;
+  int dirfd_;
+  std::string name_;
   std::string path_;
 };
 

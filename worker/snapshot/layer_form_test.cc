@@ -115,6 +115,10 @@ TEST_F(LayerFormTest, CommittedUpperEqualsItsUnpackedLayer) {
                      20, 0),
             0);
   ASSERT_EQ(link((r + "/a/new").c_str(), (r + "/a/hard").c_str()), 0);
+  // Already in form but for an xattr: cleaned by name, never opened.
+  ASSERT_TRUE(WriteFile(r + "/a/whole", "w").ok());
+  SetTime(r + "/a/whole", 1500000000, 0);
+  ASSERT_EQ(setxattr((r + "/a/whole").c_str(), "user.note", "v", 1, 0), 0);
   ASSERT_EQ(unlink((r + "/a/x").c_str()), 0);  // whiteout
   ASSERT_TRUE(RemoveAll(r + "/b").ok());       // b becomes opaque
   ASSERT_EQ(mkdir((r + "/b").c_str(), 0700), 0);
@@ -132,6 +136,9 @@ TEST_F(LayerFormTest, CommittedUpperEqualsItsUnpackedLayer) {
   EXPECT_LT(
       getxattr((adopted + "/a/new").c_str(), "user.note", value, sizeof(value)),
       0);
+  EXPECT_LT(getxattr((adopted + "/a/whole").c_str(), "user.note", value,
+                     sizeof(value)),
+            0);
   EXPECT_EQ(getxattr((adopted + "/b").c_str(), "trusted.overlay.opaque", value,
                      sizeof(value)),
             1);
