@@ -314,7 +314,7 @@ absl::StatusOr<proto::StageJob> BuildCoordinator::MakeJob(const StageState& s) {
     }
   }
   ASSIGN_OR_RETURN(*job.mutable_context(),
-                   ContextSubset(spec_.context, context_paths));
+                   ContextSubset(context_tree_, spec_.context, context_paths));
   job.add_keys(BaseKey(s)->ToString());
   for (const Digest& key : s.keys) job.add_keys(key.ToString());
   job.set_no_cache(spec_.request.no_cache());

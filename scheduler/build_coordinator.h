@@ -88,6 +88,8 @@ class BuildCoordinator {
   bool finished() const { return finished_; }
   int jobs_dispatched() const { return jobs_dispatched_; }
   const BuildSpec& spec() const { return spec_; }
+  // The build context's manifest as a tree, built once per build.
+  const planner::ManifestTree& context_tree() const { return context_tree_; }
 
  private:
   enum class State { kWaiting, kRunning, kDone, kFailed };
@@ -117,7 +119,7 @@ class BuildCoordinator {
                           proto::BuildEvent::Kind kind) const;
 
   BuildSpec spec_;
-  planner::ManifestTree context_tree_;
+  planner::ManifestTree context_tree_;  // of spec_.context
   std::map<int, StageState> stages_;  // by stage index
   int target_ = 0;
   bool lookup_pending_ = false;

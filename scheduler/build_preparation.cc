@@ -76,28 +76,29 @@ absl::StatusOr<PreparedBuild> PrepareBuild(const proto::BuildRequest& request,
   return prepared;
 }
 
-std::vector<Digest> NeededContextBlobs(const planner::PlannedBuild& plan,
-                                       const proto::ContextManifest& context) {
+NeededContext NeededContextBlobs(const planner::PlannedBuild& plan,
+                                 const planner::ManifestTree& tree,
+                                 const proto::ContextManifest& context) {
+  NeededContext needed;
   absl::flat_hash_set<absl::string_view> digests;
-  std::optional<planner::ManifestTree> tree;  // built once, if needed
   for (const proto::PlannedStage& stage : plan.graph.stages()) {
     const auto& typed = plan.instructions.at(stage.index());
     for (const dockerfile::Instruction& in : typed) {
       std::vector<std::string> paths = planner::ContextPaths(in);
       for (const std::string& path : paths) {
-        if (!tree.has_value()) tree.emplace(context);
         absl::StatusOr<std::vector<const proto::ContextEntry*>> subset =
-            ContextSubsetEntries(*tree, context, {path});
+            ContextSubsetEntries(tree, context, {path});
         if (!subset.ok()) continue;
         for (const proto::ContextEntry* entry : *subset) {
-          if (entry->type() == proto::ContextEntry::FILE) {
-            digests.insert(entry->digest());
+          if (entry->type() == proto::ContextEntry::FILE &&
+              digests.insert(entry->digest()).second) {
+            needed.bytes += entry->size();
           }
         }
       }
     }
   }
-  std::vector<Digest> out;
+  std::vector<Digest>& out = needed.digests;
   out.reserve(digests.size());
   for (absl::string_view text : digests) {
     absl::StatusOr<Digest> digest = Digest::Parse(text);
@@ -105,7 +106,7 @@ std::vector<Digest> NeededContextBlobs(const planner::PlannedBuild& plan,
   }
   // In digest order, as before, so requests for blobs are reproducible.
   std::sort(out.begin(), out.end());
-  return out;
+  return needed;
 }
 
 int64_t ContextBytesOf(const proto::ContextManifest& context,

@@ -34,8 +34,14 @@ absl::StatusOr<PreparedBuild> PrepareBuild(const proto::BuildRequest& request,
 // The digests of the context files the planned stages read (what the
 // client may have to upload). Sources that select nothing are skipped here;
 // the coordinator reports them with their line.
-std::vector<Digest> NeededContextBlobs(const planner::PlannedBuild& plan,
-                                       const proto::ContextManifest& context);
+// `tree` is built from `context`.
+struct NeededContext {
+  std::vector<Digest> digests;  // in digest order, each once
+  int64_t bytes = 0;            // their sizes
+};
+NeededContext NeededContextBlobs(const planner::PlannedBuild& plan,
+                                 const planner::ManifestTree& tree,
+                                 const proto::ContextManifest& context);
 
 // The bytes of the context files with these digests (each digest once).
 int64_t ContextBytesOf(const proto::ContextManifest& context,

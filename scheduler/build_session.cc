@@ -178,10 +178,7 @@ void BuildSession::Finish(const absl::Status& status,
   inputs_.Close();
 }
 
-absl::Status BuildSession::ReceiveContext(const proto::BuildRequest& request,
-                                          const PreparedBuild& prepared,
-                                          proto::ContextManifest* manifest) {
-  // The manifest, in chunks.
+absl::Status BuildSession::ReceiveManifest(proto::ContextManifest* manifest) {
   while (true) {
     std::optional<Input> input = NextInput();
     if (!input.has_value()) {
@@ -198,15 +195,20 @@ absl::Status BuildSession::ReceiveContext(const proto::BuildRequest& request,
          *message->mutable_manifest()->mutable_entries()) {
       manifest->mutable_entries()->Add(std::move(entry));
     }
-    if (message->manifest().last()) break;
+    if (message->manifest().last()) return absl::OkStatus();
   }
-  // Ask only for what the build reads and the farm lacks.
-  std::vector<Digest> needed = NeededContextBlobs(prepared.plan, *manifest);
+}
+
+absl::Status BuildSession::UploadMissingContext(
+    const BuildCoordinator& coordinator) {
+  const proto::ContextManifest& manifest = coordinator.spec().context;
+  NeededContext needed = NeededContextBlobs(
+      coordinator.spec().plan, coordinator.context_tree(), manifest);
   ASSIGN_OR_RETURN(std::vector<Digest> missing,
-                   deps_.blobs->FindMissing(needed));
-  skipped_bytes_ =
-      ContextBytesOf(*manifest, needed) - ContextBytesOf(*manifest, missing);
+                   deps_.blobs->FindMissing(needed.digests));
+  skipped_bytes_ = needed.bytes;
   if (missing.empty()) return absl::OkStatus();
+  skipped_bytes_ -= ContextBytesOf(manifest, missing);
   proto::BuildServerMessage ask;
   std::set<std::string> waiting;
   for (const Digest& digest : missing) {
@@ -442,13 +444,18 @@ void BuildSession::Run() {
     return;
   }
   spec.url_digests = *std::move(urls);
-  absl::Status received = ReceiveContext(request, *prepared, &spec.context);
+  absl::Status received = ReceiveManifest(&spec.context);
   if (!received.ok()) {
     Finish(received, result);
     return;
   }
   spec.plan = std::move(prepared->plan);
   BuildCoordinator coordinator(std::move(spec));
+  received = UploadMissingContext(coordinator);
+  if (!received.ok()) {
+    Finish(received, result);
+    return;
+  }
   proto::StageOutput output;
   bool fully_cached = false;
   absl::Status status = Drive(coordinator, &output, &fully_cached);

@@ -113,9 +113,11 @@ class BuildSession : public BuildListener {
   // Waits for the next input, cancelling the build when a detached client
   // stays away past the grace period. nullopt: stop now.
   std::optional<Input> NextInput();
-  absl::Status ReceiveContext(const proto::BuildRequest& request,
-                              const PreparedBuild& prepared,
-                              proto::ContextManifest* manifest);
+  // The context's manifest, in chunks.
+  absl::Status ReceiveManifest(proto::ContextManifest* manifest);
+  // Asks the client for the context files the build reads and the farm
+  // lacks, and stores them.
+  absl::Status UploadMissingContext(const BuildCoordinator& coordinator);
   absl::Status Drive(BuildCoordinator& coordinator, proto::StageOutput* out,
                      bool* fully_cached);
   // The worker's result for `stage`, checked (SessionDeps::verifier).
