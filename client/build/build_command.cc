@@ -44,6 +44,13 @@ constexpr int kExitTerminated = 143;   // 128 + SIGTERM
 // process has not exited this long after, it is ended outright.
 constexpr absl::Duration kAbandonDeadline = absl::Seconds(2);
 
+// Leaks `snap` on purpose; for the end of a command, before the process
+// exits.
+void KeepUntilExit(context::ContextSnapshot snap) {
+  static auto* kept = new std::vector<context::ContextSnapshot>();
+  kept->push_back(std::move(snap));
+}
+
 // "user@host", for `farm builds`.
 std::string ClientName() {
   std::string user;
@@ -283,6 +290,9 @@ int BuildCommand::Run() {
     }
   }
   printer_->OnResult(*result);
+  // The process ends next: freeing a big context's entries one by one
+  // would take longer than a cached build of it.
+  KeepUntilExit(*std::move(snap));
   return result->ok() ? 0 : failed;
 }
 
