@@ -278,6 +278,17 @@ void BuildSession::Execute(BuildCoordinator& coordinator,
         std::vector<CoordinatorAction> more = coordinator.OnLookup(results);
         next.insert(next.end(), more.begin(), more.end());
       } else if (auto* dispatch = std::get_if<DispatchStage>(&action)) {
+        // The context goes up before the first job that may read it; a
+        // build whose every step is cached never reads it.
+        if (!context_uploaded_) {
+          context_uploaded_ = true;
+          if (absl::Status uploaded = UploadMissingContext(coordinator);
+              !uploaded.ok()) {
+            *done = true;
+            *status = uploaded;
+            return;
+          }
+        }
         deps_.core->Submit(id_, dispatch->stage, std::move(dispatch->job));
       } else if (auto* emit = std::get_if<EmitEvent>(&action)) {
         Emit(std::move(emit->event));
@@ -451,11 +462,6 @@ void BuildSession::Run() {
   }
   spec.plan = std::move(prepared->plan);
   BuildCoordinator coordinator(std::move(spec));
-  received = UploadMissingContext(coordinator);
-  if (!received.ok()) {
-    Finish(received, result);
-    return;
-  }
   proto::StageOutput output;
   bool fully_cached = false;
   absl::Status status = Drive(coordinator, &output, &fully_cached);

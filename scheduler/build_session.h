@@ -116,7 +116,7 @@ class BuildSession : public BuildListener {
   // The context's manifest, in chunks.
   absl::Status ReceiveManifest(proto::ContextManifest* manifest);
   // Asks the client for the context files the build reads and the farm
-  // lacks, and stores them.
+  // lacks, and stores them. Called once, before the first job.
   absl::Status UploadMissingContext(const BuildCoordinator& coordinator);
   absl::Status Drive(BuildCoordinator& coordinator, proto::StageOutput* out,
                      bool* fully_cached);
@@ -153,6 +153,7 @@ class BuildSession : public BuildListener {
   int64_t uploaded_bytes_ = 0;
   int64_t skipped_bytes_ = 0;
   bool fully_cached_ = false;
+  bool context_uploaded_ = false;  // UploadMissingContext ran
 };
 
 }  // namespace farm::scheduler
