@@ -121,7 +121,7 @@ void Upload(benchmark::State& state, bool everything) {
     call.Write(testing::Accepted("bench"));
     std::vector<std::string> need;
     if (everything) {
-      for (const auto& [digest, files] : snap.files_by_digest) {
+      for (const auto& [digest, files] : context::FilesByDigest(snap)) {
         need.push_back(digest);
       }
     }

@@ -73,15 +73,23 @@ bool SameFile(const struct stat& st, const FileIdentity& id) {
 
 }  // namespace
 
+std::vector<FileOrigin> ContextBlobSource::FilesWith(
+    const std::string& digest) {
+  absl::MutexLock lock(&mu_);
+  if (!files_.has_value()) files_ = FilesByDigest(snapshot_);
+  auto it = files_->find(digest);
+  return it == files_->end() ? std::vector<FileOrigin>() : it->second;
+}
+
 absl::StatusOr<std::unique_ptr<ByteReader>> ContextBlobSource::Open(
     const std::string& digest) {
-  auto it = files_.find(digest);
-  if (it == files_.end() || it->second.empty()) {
+  const std::vector<FileOrigin> files = FilesWith(digest);
+  if (files.empty()) {
     return absl::NotFoundError(
         absl::StrCat("blob ", digest, " is not in the build context"));
   }
-  for (const FileOrigin& origin : it->second) {
-    int fd = open(JoinPath(root_, origin.path).c_str(),
+  for (const FileOrigin& origin : files) {
+    int fd = open(JoinPath(snapshot_.root, origin.path).c_str(),
                   O_RDONLY | O_NOFOLLOW | O_CLOEXEC);
     if (fd < 0) continue;
     ScopedFd owned(fd);
@@ -90,7 +98,7 @@ absl::StatusOr<std::unique_ptr<ByteReader>> ContextBlobSource::Open(
     return std::unique_ptr<ByteReader>(new VerifyingFileReader(
         std::move(owned), origin.path, digest, origin.id.size));
   }
-  return Changed(it->second.front().path);
+  return Changed(files.front().path);
 }
 
 }  // namespace farm::client::context

@@ -5,11 +5,13 @@
 #define FARM_CLIENT_CONTEXT_CONTEXT_BLOB_SOURCE_H_
 
 #include <memory>
+#include <optional>
 #include <string>
 #include <vector>
 
 #include "absl/container/flat_hash_map.h"
 #include "absl/status/statusor.h"
+#include "absl/synchronization/mutex.h"
 #include "client/context/context_walker.h"
 #include "common/io.h"
 
@@ -31,9 +33,11 @@ class BlobSource {
 
 class ContextBlobSource : public BlobSource {
  public:
-  // Serves the files of `snapshot` (its root and files_by_digest).
+  // Serves the files of `snapshot`, which must outlive the source. Its
+  // index by digest is made on the first Open.
   explicit ContextBlobSource(const ContextSnapshot& snapshot)
-      : root_(snapshot.root), files_(snapshot.files_by_digest) {}
+      : snapshot_(snapshot) {}
+  explicit ContextBlobSource(ContextSnapshot&&) = delete;  // would dangle
 
   // Tries each file with that content in turn, skipping files whose stat
   // (device, inode, size, mtime) differs from the walk's.
@@ -41,8 +45,13 @@ class ContextBlobSource : public BlobSource {
       const std::string& digest) override;
 
  private:
-  std::string root_;
-  absl::flat_hash_map<std::string, std::vector<FileOrigin>> files_;
+  // The files with content `digest`, from the index.
+  std::vector<FileOrigin> FilesWith(const std::string& digest);
+
+  const ContextSnapshot& snapshot_;
+  absl::Mutex mu_;
+  std::optional<absl::flat_hash_map<std::string, std::vector<FileOrigin>>>
+      files_ ABSL_GUARDED_BY(mu_);
 };
 
 }  // namespace farm::client::context

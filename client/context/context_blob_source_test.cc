@@ -17,7 +17,8 @@ TEST(ContextBlobSourceTest, ServesTheBytesOfTheFile) {
   big[12345] = 'z';
   tree.Write("big.bin", big);
   tree.Write("empty", "");
-  ContextBlobSource source(WalkTree(tree));
+  ContextSnapshot snap = WalkTree(tree);
+  ContextBlobSource source(snap);
   for (const std::string& content : {big, std::string()}) {
     auto reader = source.Open(D(content));
     ASSERT_TRUE(reader.ok()) << reader.status();
@@ -30,7 +31,8 @@ TEST(ContextBlobSourceTest, ServesTheBytesOfTheFile) {
 TEST(ContextBlobSourceTest, UnknownDigestIsNotFound) {
   TempTree tree;
   tree.Write("a", "a");
-  ContextBlobSource source(WalkTree(tree));
+  ContextSnapshot snap = WalkTree(tree);
+  ContextBlobSource source(snap);
   auto reader = source.Open(D("not there"));
   EXPECT_EQ(reader.status().code(), absl::StatusCode::kNotFound);
   EXPECT_EQ(reader.status().message(),
@@ -40,7 +42,8 @@ TEST(ContextBlobSourceTest, UnknownDigestIsNotFound) {
 TEST(ContextBlobSourceTest, FileChangedAfterTheWalkFailsClearly) {
   TempTree tree;
   tree.Write("src/app.py", "print(1)\n");
-  ContextBlobSource source(WalkTree(tree));
+  ContextSnapshot snap = WalkTree(tree);
+  ContextBlobSource source(snap);
   tree.Write("src/app.py", "print(22)\n");
   auto reader = source.Open(D("print(1)\n"));
   EXPECT_EQ(reader.status().code(), absl::StatusCode::kAborted);
@@ -52,7 +55,8 @@ TEST(ContextBlobSourceTest, SameSizeAndMtimeChangeIsCaughtByTheDigest) {
   TempTree tree;
   tree.Write("a.txt", "aaaa");
   tree.SetMtime("a.txt", 1600000000000000000);
-  ContextBlobSource source(WalkTree(tree));
+  ContextSnapshot snap = WalkTree(tree);
+  ContextBlobSource source(snap);
   tree.Write("a.txt", "bbbb");
   tree.SetMtime("a.txt", 1600000000000000000);
   auto reader = source.Open(D("aaaa"));
@@ -73,7 +77,7 @@ TEST(ContextBlobSourceTest, FallsBackToAnotherFileWithTheSameContent) {
   tree.Write("one", "same");
   tree.Write("two", "same");
   ContextSnapshot snap = WalkTree(tree);
-  ASSERT_EQ(snap.files_by_digest[D("same")].size(), 2u);
+  ASSERT_EQ(FilesByDigest(snap)[D("same")].size(), 2u);
   ContextBlobSource source(snap);
   tree.Write("one", "different");
   auto reader = source.Open(D("same"));

@@ -118,7 +118,8 @@ absl::StatusOr<ContextSnapshot> WalkContext(
     }
   }
 
-  // Index files by digest for uploads, with the stat each entry came from.
+  // The stat each file entry came from, for uploads.
+  snap.identities.resize(scanned.size());
   size_t next_job = 0;
   for (size_t i = 0; i < scanned.size(); ++i) {
     const proto::ContextEntry& e = entries->Get(i);
@@ -128,10 +129,21 @@ absl::StatusOr<ContextSnapshot> WalkContext(
       st = &jobs[next_job++].result.st;
     }
     snap.stats.file_bytes += e.size();
-    snap.files_by_digest[e.digest()].push_back(
-        {e.path(), FileIdentity::FromStat(*st)});
+    snap.identities[i] = FileIdentity::FromStat(*st);
   }
   return snap;
+}
+
+absl::flat_hash_map<std::string, std::vector<FileOrigin>> FilesByDigest(
+    const ContextSnapshot& snap) {
+  absl::flat_hash_map<std::string, std::vector<FileOrigin>> files;
+  const auto& entries = snap.manifest.entries();
+  for (int i = 0; i < entries.size(); ++i) {
+    const proto::ContextEntry& e = entries.Get(i);
+    if (e.type() != proto::ContextEntry::FILE) continue;
+    files[e.digest()].push_back({e.path(), snap.identities[i]});
+  }
+  return files;
 }
 
 }  // namespace farm::client::context

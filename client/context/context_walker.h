@@ -53,10 +53,17 @@ struct FileOrigin {
 struct ContextSnapshot {
   std::string root;  // the context's absolute, symlink-free path
   proto::ContextManifest manifest;
-  // "sha256:<hex>" → the files with that content, in manifest order.
-  absl::flat_hash_map<std::string, std::vector<FileOrigin>> files_by_digest;
+  // The stat of each manifest entry when walked (set for files), in
+  // manifest order.
+  std::vector<FileIdentity> identities;
   WalkStats stats;
 };
+
+// "sha256:<hex>" → the files of `snap` with that content, in manifest
+// order. For uploads, so it is built only when one is needed: a rebuild of
+// an unchanged context never needs it.
+absl::flat_hash_map<std::string, std::vector<FileOrigin>> FilesByDigest(
+    const ContextSnapshot& snap);
 
 // Walks `context_dir` with the rules of `ignore` (see ScanContext for the
 // order and the treatment of excluded directories). Directories, files and

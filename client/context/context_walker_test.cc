@@ -58,7 +58,7 @@ TEST(ContextWalkerTest, DescribesEveryEntry) {
   EXPECT_EQ(snap->stats.directories, 2);
   EXPECT_EQ(snap->stats.symlinks, 1);
   EXPECT_EQ(snap->stats.hashed_bytes, 18);
-  EXPECT_EQ(snap->files_by_digest.at(file->digest())[0].path, "bin/run.sh");
+  EXPECT_EQ(FilesByDigest(*snap).at(file->digest())[0].path, "bin/run.sh");
 }
 
 TEST(ContextWalkerTest, HardLinksPointAtTheirFirstName) {
