@@ -23,6 +23,8 @@ class LruIndex {
  public:
   // Adds a blob as the most recently used; an existing entry is refreshed.
   void Insert(const Digest& digest, uint64_t size);
+  // Makes room for `count` blobs at once, for a store loading its index.
+  void Reserve(size_t count) { entries_.reserve(count); }
   // Marks a blob as the most recently used. False if it is not indexed.
   bool Touch(const Digest& digest);
   bool Erase(const Digest& digest);

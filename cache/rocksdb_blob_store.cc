@@ -125,6 +125,8 @@ absl::Status RocksDbBlobStore::Load() {
                             b.second.last_access_unix_seconds;
                    });
   absl::MutexLock lock(&mu_);
+  records_.reserve(records_.size() + loaded.size());
+  index_.Reserve(index_.count() + loaded.size());
   for (const auto& [digest, record] : loaded) {
     index_.Insert(digest, record.size);
     records_[digest] = record;
