@@ -172,14 +172,35 @@ TEST_F(NetworkTest, PrivateNetworkHasLoopbackAndTap0) {
       Check("ip -4 addr show tap0; ip -4 addr show lo; ip route"),
       AllOf(HasSubstr("inet 10.0.2.100/24"), HasSubstr("inet 127.0.0.1/8"),
             HasSubstr("default via 10.0.2.2 dev tap0")));
-  // Each run gets a namespace of its own, and not the worker's.
-  std::string first = Check("readlink /proc/self/ns/net");
-  std::string second = Check("readlink /proc/self/ns/net");
-  EXPECT_THAT(first, StartsWith("net:["));
-  EXPECT_NE(first, second);
+  // Each run gets a namespace of its own, and not the worker's. Two runs
+  // compare theirs while both are alive: the kernel may give a new
+  // namespace the number of one that has just gone.
+  std::string shared = JoinPath(base_, "shared");
+  ASSERT_TRUE(MakeDirs(shared).ok());
+  auto spec_for = [&](const std::string& mine, const std::string& theirs) {
+    ProcessSpec spec;
+    spec.args = {"/bin/sh", "-c",
+                 "readlink /proc/self/ns/net > /shared/" + mine +
+                     "; i=0; while [ ! -s /shared/" + theirs +
+                     " ]; do i=$((i+1)); [ $i -gt 200 ] && exit 9; "
+                     "sleep 0.05; done; cat /shared/" + mine};
+    spec.env.push_back("PATH=/bin:/usr/bin:/sbin:/usr/sbin");
+    spec.mounts.push_back(
+        Mount{Mount::Type::kBind, shared, "/shared", false, {}});
+    return spec;
+  };
+  const std::string second_rootfs = NewRootfs("rootfs2");
+  Outcome a, b;
+  std::thread other([&] { b = Run(spec_for("b", "a"), second_rootfs); });
+  a = Run(spec_for("a", "b"));
+  other.join();
+  ASSERT_EQ(a.code(), 0) << a.status.status();
+  ASSERT_EQ(b.code(), 0) << b.status.status();
+  EXPECT_THAT(a.Out(), StartsWith("net:["));
+  EXPECT_NE(a.Out(), b.Out());
   char host[64] = {};
   ASSERT_GT(readlink("/proc/self/ns/net", host, sizeof(host) - 1), 0);
-  EXPECT_NE(first, host);
+  EXPECT_NE(a.Out(), host);
 
   EXPECT_EQ(Check("ls /sys/class/net", In(NetworkMode::kNone)), "lo");
 }
