@@ -95,6 +95,7 @@ int IgnoreMatcher::LastMatch(absl::string_view path) const {
 }
 
 bool IgnoreMatcher::Matches(absl::string_view rel_path) const {
+  if (patterns_.empty()) return false;  // the common case, asked per file
   const std::string path = CleanRelative(rel_path);
   if (path.empty()) return false;
   const int last = LastMatch(path);

@@ -60,29 +60,29 @@ absl::StatusOr<ContextSnapshot> WalkContext(
   std::map<std::pair<dev_t, ino_t>, std::string> first_name;
   auto* entries = snap.manifest.mutable_entries();
   entries->Reserve(scanned.size());
-  for (const ScannedEntry& s : scanned) {
+  for (ScannedEntry& s : scanned) {  // strings move; the stats stay
     proto::ContextEntry* e = entries->Add();
-    e->set_path(s.path);
+    e->set_path(std::move(s.path));
     e->set_type(s.type);
     FillFromStat(s.st, e);
     if (s.type == proto::ContextEntry::DIRECTORY) {
       ++snap.stats.directories;
     } else if (s.type == proto::ContextEntry::SYMLINK) {
       ++snap.stats.symlinks;
-      e->set_link_target(s.link_target);
+      e->set_link_target(std::move(s.link_target));
     } else {
       ++snap.stats.files;
       e->set_size(s.st.st_size);
       if (s.st.st_nlink > 1) {
         // Later names of one inode point at its first name in the walk.
         auto [it, first] = first_name.try_emplace(
-            std::make_pair(s.st.st_dev, s.st.st_ino), s.path);
+            std::make_pair(s.st.st_dev, s.st.st_ino), e->path());
         if (!first) e->set_hardlink_of(it->second);
       }
       std::string digest;
       if (options.stat_cache != nullptr &&
           options.stat_cache->Lookup(FileIdentity::FromStat(s.st), &digest)) {
-        e->set_digest(digest);
+        e->set_digest(std::move(digest));
         ++snap.stats.cached_files;
       } else {
         jobs.push_back({static_cast<size_t>(entries->size() - 1)});

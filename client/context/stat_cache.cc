@@ -4,6 +4,7 @@
 #include <cstdlib>
 #include <vector>
 
+#include "absl/container/flat_hash_map.h"
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_split.h"
@@ -28,13 +29,6 @@ int64_t Nanos(const struct timespec& ts) {
   return static_cast<int64_t>(ts.tv_sec) * 1000000000 + ts.tv_nsec;
 }
 
-bool IsLowerHex(absl::string_view text) {
-  for (char c : text) {
-    if (!((c >= '0' && c <= '9') || (c >= 'a' && c <= 'f'))) return false;
-  }
-  return true;
-}
-
 // Splits off the text up to the next space.
 absl::string_view NextField(absl::string_view* line) {
   size_t space = line->find(' ');
@@ -46,7 +40,7 @@ absl::string_view NextField(absl::string_view* line) {
 
 // By hand rather than with StrSplit and Digest::Parse: a context of 20,000
 // files has as many lines, and this runs before every build.
-bool ParseLine(absl::string_view line, FileIdentity* id, std::string* digest) {
+bool ParseLine(absl::string_view line, FileIdentity* id, Digest* digest) {
   if (!absl::SimpleAtoi(NextField(&line), &id->dev) ||
       !absl::SimpleAtoi(NextField(&line), &id->ino) ||
       !absl::SimpleAtoi(NextField(&line), &id->size) ||
@@ -54,14 +48,16 @@ bool ParseLine(absl::string_view line, FileIdentity* id, std::string* digest) {
       !absl::SimpleAtoi(NextField(&line), &id->ctime_nanos)) {
     return false;
   }
-  if (line.size() != 64 || !IsLowerHex(line)) return false;
-  *digest = absl::StrCat("sha256:", line);
+  absl::StatusOr<Digest> parsed = Digest::ParseHex(line);
+  if (!parsed.ok()) return false;
+  *digest = *parsed;
   return true;
 }
 
 // Parses the whole file into `out`; false if anything is off.
+template <typename Entry>
 bool ParseCacheFile(absl::string_view text,
-                    absl::flat_hash_map<FileIdentity, std::string>* out) {
+                    absl::flat_hash_map<FileIdentity, Entry>* out) {
   if (!absl::ConsumePrefix(&text, kHeader)) return false;
   size_t trailer_at = text.rfind(kTrailer);
   if (trailer_at == absl::string_view::npos ||
@@ -84,9 +80,9 @@ bool ParseCacheFile(absl::string_view text,
                                                           : newline + 1);
     if (line.empty()) continue;
     FileIdentity id;
-    std::string digest;
-    if (!ParseLine(line, &id, &digest)) return false;
-    (*out)[id] = std::move(digest);
+    Entry entry;
+    if (!ParseLine(line, &id, &entry.digest)) return false;
+    (*out)[id] = entry;
   }
   return out->size() == count;
 }
@@ -106,13 +102,13 @@ FileIdentity FileIdentity::FromStat(const struct stat& st) {
 void StatCache::Load() {
   absl::StatusOr<std::string> text = ReadFile(path_);
   absl::MutexLock lock(&mu_);
-  loaded_.clear();
-  used_.clear();
+  entries_.clear();
+  used_count_ = 0;
   dirty_ = false;
   if (!text.ok()) return;
-  if (!ParseCacheFile(*text, &loaded_)) {
+  if (!ParseCacheFile(*text, &entries_)) {
     FARM_LOG(DEBUG) << "ignoring the damaged stat cache " << path_;
-    loaded_.clear();
+    entries_.clear();
     dirty_ = true;  // rewrite it cleanly
   }
 }
@@ -122,13 +118,15 @@ absl::Status StatCache::Save() {
   size_t count = 0;
   {
     absl::MutexLock lock(&mu_);
-    if (!dirty_ && loaded_.empty()) return absl::OkStatus();
-    for (const auto& [id, digest] : used_) {
+    if (!dirty_ && used_count_ == entries_.size()) return absl::OkStatus();
+    body.reserve(used_count_ * 140);
+    for (const auto& [id, entry] : entries_) {
+      if (!entry.used) continue;
       absl::StrAppend(&body, id.dev, " ", id.ino, " ", id.size, " ",
                       id.mtime_nanos, " ", id.ctime_nanos, " ",
-                      absl::string_view(digest).substr(7), "\n");
+                      entry.digest.hex(), "\n");
     }
-    count = used_.size();
+    count = used_count_;
   }
   std::string text = absl::StrCat(kHeader, body, kTrailer, count, " ",
                                   Digest::Of(body).hex(), "\n");
@@ -139,34 +137,39 @@ absl::Status StatCache::Save() {
     return Annotate(s, "saving the stat cache");
   }
   absl::MutexLock lock(&mu_);
-  loaded_.clear();
+  absl::erase_if(entries_, [](const auto& kv) { return !kv.second.used; });
+  used_count_ = entries_.size();
   dirty_ = false;
   return absl::OkStatus();
 }
 
 bool StatCache::Lookup(const FileIdentity& id, std::string* digest) {
   absl::MutexLock lock(&mu_);
-  if (auto it = used_.find(id); it != used_.end()) {
-    *digest = it->second;
-    return true;
+  auto it = entries_.find(id);
+  if (it == entries_.end()) return false;
+  Entry& entry = it->second;
+  if (!entry.used) {
+    entry.used = true;
+    ++used_count_;
   }
-  auto it = loaded_.find(id);
-  if (it == loaded_.end()) return false;
-  *digest = it->second;
-  used_[id] = std::move(it->second);
-  loaded_.erase(it);
+  *digest = entry.digest.ToString();
   return true;
 }
 
 void StatCache::Insert(const FileIdentity& id, const std::string& digest) {
+  absl::StatusOr<Digest> parsed = Digest::Parse(digest);
+  if (!parsed.ok()) return;  // only ever given digests it made
+  Entry fresh{*parsed, true};
   absl::MutexLock lock(&mu_);
-  used_[id] = digest;
+  auto [it, inserted] = entries_.try_emplace(id, fresh);
+  if (inserted || !it->second.used) ++used_count_;
+  it->second = fresh;
   dirty_ = true;
 }
 
 size_t StatCache::size() const {
   absl::MutexLock lock(&mu_);
-  return used_.size() + loaded_.size();
+  return entries_.size();
 }
 
 std::string DefaultStatCachePath(const std::string& absolute_context_dir) {

@@ -12,6 +12,7 @@
 #include "absl/container/flat_hash_map.h"
 #include "absl/status/status.h"
 #include "absl/synchronization/mutex.h"
+#include "common/digest.h"
 
 namespace farm::client::context {
 
@@ -63,9 +64,12 @@ class StatCache {
  private:
   std::string path_;
   mutable absl::Mutex mu_;
-  // Everything read by Load; Lookup moves hits into `used_`.
-  absl::flat_hash_map<FileIdentity, std::string> loaded_ ABSL_GUARDED_BY(mu_);
-  absl::flat_hash_map<FileIdentity, std::string> used_ ABSL_GUARDED_BY(mu_);
+  struct Entry {
+    Digest digest;
+    bool used = false;  // looked up or inserted since Load
+  };
+  absl::flat_hash_map<FileIdentity, Entry> entries_ ABSL_GUARDED_BY(mu_);
+  size_t used_count_ ABSL_GUARDED_BY(mu_) = 0;
   bool dirty_ ABSL_GUARDED_BY(mu_) = false;
 };
 
