@@ -1,6 +1,5 @@
 #include "cache/rocksdb_format.h"
 
-#include "absl/strings/escaping.h"
 #include "absl/strings/str_cat.h"
 
 namespace farm::cache::rocksdb_format {
@@ -41,7 +40,7 @@ uint64_t BlobRecord::ChunkLength(uint64_t index) const {
 }
 
 std::string DigestKey(const Digest& digest) {
-  return absl::HexStringToBytes(digest.hex());
+  return std::string(digest.raw());
 }
 
 absl::StatusOr<Digest> ParseDigestKey(absl::string_view key) {

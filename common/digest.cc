@@ -2,7 +2,9 @@
 
 #include <openssl/evp.h>
 
-#include "absl/strings/escaping.h"
+#include <algorithm>
+#include <cstring>
+
 #include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
 #include "common/io.h"
@@ -13,12 +15,18 @@ namespace farm {
 namespace {
 constexpr absl::string_view kPrefix = "sha256:";
 
-bool IsLowerHex(absl::string_view s) {
-  for (char c : s) {
-    if (!((c >= '0' && c <= '9') || (c >= 'a' && c <= 'f'))) return false;
+// Each byte's value as a lowercase hex digit, or -1: a table, because the
+// stat cache and the blob index parse tens of thousands of digests per build.
+struct HexTable {
+  int8_t value[256];
+  constexpr HexTable() : value() {
+    for (int c = 0; c < 256; ++c) value[c] = -1;
+    for (int c = '0'; c <= '9'; ++c) value[c] = c - '0';
+    for (int c = 'a'; c <= 'f'; ++c) value[c] = c - 'a' + 10;
   }
-  return true;
-}
+};
+constexpr HexTable kHex;
+
 }  // namespace
 
 absl::StatusOr<Digest> Digest::Parse(absl::string_view text) {
@@ -26,16 +34,53 @@ absl::StatusOr<Digest> Digest::Parse(absl::string_view text) {
     return absl::InvalidArgumentError(
         absl::StrCat("unsupported digest \"", text, "\": want sha256:<hex>"));
   }
-  absl::string_view hex = text.substr(kPrefix.size());
-  if (hex.size() != 64 || !IsLowerHex(hex)) {
+  absl::StatusOr<Digest> digest = ParseHex(text.substr(kPrefix.size()));
+  if (!digest.ok()) {
     return absl::InvalidArgumentError(
         absl::StrCat("malformed digest \"", text, "\""));
   }
-  return Digest(std::string(hex));
+  return digest;
+}
+
+absl::StatusOr<Digest> Digest::ParseHex(absl::string_view hex) {
+  Digest digest;
+  bool ok = hex.size() == 2 * digest.raw_.size();
+  int bad = 0;  // any -1 sets the sign bit
+  for (size_t i = 0; ok && i < digest.raw_.size(); ++i) {
+    int high = kHex.value[static_cast<uint8_t>(hex[2 * i])];
+    int low = kHex.value[static_cast<uint8_t>(hex[2 * i + 1])];
+    bad |= high | low;
+    digest.raw_[i] = static_cast<uint8_t>((high & 15) << 4 | (low & 15));
+  }
+  ok = ok && bad >= 0;
+  if (!ok) return absl::InvalidArgumentError("not 64 lowercase hex digits");
+  digest.set_ = true;
+  return digest;
 }
 
 Digest Digest::FromRawSha256(absl::string_view raw32) {
-  return Digest(absl::BytesToHexString(raw32));
+  Digest digest;
+  memcpy(digest.raw_.data(), raw32.data(),
+         std::min(raw32.size(), digest.raw_.size()));
+  digest.set_ = true;
+  return digest;
+}
+
+void Digest::AppendHex(std::string* out) const {
+  if (!set_) return;
+  static constexpr char kDigits[] = "0123456789abcdef";
+  size_t at = out->size();
+  out->resize(at + 2 * raw_.size());
+  for (uint8_t byte : raw_) {
+    (*out)[at++] = kDigits[byte >> 4];
+    (*out)[at++] = kDigits[byte & 15];
+  }
+}
+
+std::string Digest::hex() const {
+  std::string out;
+  AppendHex(&out);
+  return out;
 }
 
 Digest Digest::Of(absl::string_view data) {
@@ -44,7 +89,13 @@ Digest Digest::Of(absl::string_view data) {
   return hasher.Finish();
 }
 
-std::string Digest::ToString() const { return absl::StrCat(kPrefix, hex_); }
+std::string Digest::ToString() const {
+  std::string out;
+  out.reserve(kPrefix.size() + 2 * raw_.size());
+  out.append(kPrefix.data(), kPrefix.size());
+  AppendHex(&out);
+  return out;
+}
 
 struct Sha256Hasher::Ctx {
   EVP_MD_CTX* md = nullptr;

@@ -3,9 +3,11 @@
 #ifndef FARM_COMMON_DIGEST_H_
 #define FARM_COMMON_DIGEST_H_
 
+#include <array>
 #include <cstdint>
 #include <memory>
 #include <string>
+#include <tuple>
 
 #include "absl/status/statusor.h"
 #include "absl/strings/string_view.h"
@@ -19,33 +21,46 @@ class Digest {
 
   // Parses "sha256:<64 lowercase hex>". Other algorithms are kInvalidArgument.
   static absl::StatusOr<Digest> Parse(absl::string_view text);
+  // Parses the 64 lowercase hex characters alone, as hex() gives them.
+  static absl::StatusOr<Digest> ParseHex(absl::string_view hex);
   // Builds from a raw 32-byte sha256 value.
   static Digest FromRawSha256(absl::string_view raw32);
   // Hashes `data` in one go.
   static Digest Of(absl::string_view data);
 
-  bool empty() const { return hex_.empty(); }
+  bool empty() const { return !set_; }
   // "sha256:<hex>"
   std::string ToString() const;
   // The 64 hex characters alone.
-  const std::string& hex() const { return hex_; }
+  std::string hex() const;
+  // The 32 bytes of the sha256 value.
+  absl::string_view raw() const {
+    return absl::string_view(reinterpret_cast<const char*>(raw_.data()),
+                             raw_.size());
+  }
   std::string algorithm() const { return "sha256"; }
 
   friend bool operator==(const Digest& a, const Digest& b) {
-    return a.hex_ == b.hex_;
+    return a.set_ == b.set_ && a.raw_ == b.raw_;
   }
   friend bool operator!=(const Digest& a, const Digest& b) { return !(a == b); }
+  // The order of the hex forms, which is the order of the bytes.
   friend bool operator<(const Digest& a, const Digest& b) {
-    return a.hex_ < b.hex_;
+    return std::tie(a.set_, a.raw_) < std::tie(b.set_, b.raw_);
   }
   template <typename H>
   friend H AbslHashValue(H h, const Digest& d) {
-    return H::combine(std::move(h), d.hex_);
+    return H::combine(std::move(h), d.set_, d.raw());
   }
 
  private:
-  explicit Digest(std::string hex) : hex_(std::move(hex)) {}
-  std::string hex_;
+  // Held as bytes, not hex: indexes keep tens of thousands of digests, and
+  // a string of 64 characters would be one more allocation each.
+  // Appends the 64 hex characters to `out`.
+  void AppendHex(std::string* out) const;
+
+  std::array<uint8_t, 32> raw_{};
+  bool set_ = false;
 };
 
 // Sha256Hasher: incremental sha256 for streams. Not thread-safe.

@@ -37,5 +37,25 @@ TEST(DigestTest, ParseRejectsBadInput) {
   EXPECT_FALSE(Digest::Parse(std::string("sha256:") + std::string(63, 'a')).ok());
 }
 
+TEST(DigestTest, RawHexAndOrderAgree) {
+  Digest a = Digest::Of("a");
+  EXPECT_EQ(a.raw().size(), 32u);
+  EXPECT_EQ(Digest::FromRawSha256(a.raw()), a);
+  auto from_hex = Digest::ParseHex(a.hex());
+  ASSERT_TRUE(from_hex.ok()) << from_hex.status();
+  EXPECT_EQ(*from_hex, a);
+  EXPECT_FALSE(Digest::ParseHex(a.ToString()).ok());
+  // Sorted digests sort as their hex text does, which listings rely on.
+  for (const char* other : {"b", "c", "d", "e", "f"}) {
+    Digest b = Digest::Of(other);
+    EXPECT_EQ(a < b, a.hex() < b.hex()) << other;
+    EXPECT_EQ(b < a, b.hex() < a.hex()) << other;
+  }
+  Digest empty;
+  EXPECT_TRUE(empty.empty());
+  EXPECT_EQ(empty.hex(), "");
+  EXPECT_NE(empty, Digest::FromRawSha256(std::string(32, '\0')));
+}
+
 }  // namespace
 }  // namespace farm

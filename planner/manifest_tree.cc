@@ -39,7 +39,13 @@ ManifestTree::ManifestTree(const proto::ContextManifest& manifest) {
     }
     if (entry.type() == proto::ContextEntry::DIRECTORY) children_[entry.path()];
   }
-  for (auto& [dir, names] : children_) std::sort(names.begin(), names.end());
+  // Already sorted when every directory is listed before its contents, as
+  // clients send them; implied directories may come out of order.
+  for (auto& [dir, names] : children_) {
+    if (!std::is_sorted(names.begin(), names.end())) {
+      std::sort(names.begin(), names.end());
+    }
+  }
 }
 
 const proto::ContextEntry* ManifestTree::Find(const std::string& path) const {
@@ -85,7 +91,7 @@ absl::StatusOr<std::vector<std::string>> ManifestTree::List(
     return absl::NotFoundError(
         absl::StrCat("\"/", path, "\": not a directory in the context"));
   }
-  return it->second;
+  return std::vector<std::string>(it->second.begin(), it->second.end());
 }
 
 }  // namespace farm::planner

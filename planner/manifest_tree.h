@@ -34,8 +34,10 @@ class ManifestTree : public dockerfile::SourceTree {
   // Hash maps, keyed by the manifest's own path strings where it has them:
   // a context can hold hundreds of thousands of entries.
   absl::flat_hash_map<absl::string_view, const proto::ContextEntry*> entries_;
-  // Every directory, implied ones included, to its children's names.
-  absl::flat_hash_map<std::string, std::vector<std::string>> children_;
+  // Every directory, implied ones included, to its children's names; all
+  // views into the manifest's paths.
+  absl::flat_hash_map<absl::string_view, std::vector<absl::string_view>>
+      children_;
 };
 
 }  // namespace farm::planner
