@@ -65,7 +65,11 @@ absl::StatusOr<std::unique_ptr<RocksDbBlobStore>> RocksDbBlobStore::Open(
     ASSIGN_OR_RETURN(store->files_, BlobFileDir::Open(options.files_dir));
   }
   RETURN_IF_ERROR(store->RemoveInterruptedUploads());
-  RETURN_IF_ERROR(store->Load());
+  RETURN_IF_ERROR(store->SkipStoredChunkIds());
+  if (options.index_at_open) {
+    absl::MutexLock lock(&store->mu_);
+    RETURN_IF_ERROR(store->EnsureIndexedLocked());
+  }
   return store;
 }
 
@@ -97,7 +101,56 @@ absl::Status RocksDbBlobStore::RemoveInterruptedUploads() {
                      "removing interrupted uploads");
 }
 
-absl::Status RocksDbBlobStore::Load() {
+absl::Status RocksDbBlobStore::SkipStoredChunkIds() {
+  std::unique_ptr<rocksdb::Iterator> it(
+      db_->NewIterator(rocksdb::ReadOptions(), families_.chunks));
+  it->SeekToLast();
+  if (it->Valid() && it->key().size() >= 8) {
+    absl::StatusOr<uint64_t> id =
+        fmt::ParseUploadKey(ToView(it->key()).substr(0, 8));
+    if (id.ok()) {
+      next_upload_id_ = std::max<uint64_t>(next_upload_id_, *id + 1);
+    }
+  }
+  return FromRocksDb(it->status(), "finding the last chunk");
+}
+
+absl::Status RocksDbBlobStore::EnsureIndexedLocked() {
+  if (indexed_) return absl::OkStatus();
+  RETURN_IF_ERROR(LoadLocked());
+  indexed_ = true;
+  return absl::OkStatus();
+}
+
+rocksdb_format::BlobRecord* RocksDbBlobStore::FindRecordLocked(
+    const Digest& digest) {
+  auto it = records_.find(digest);
+  if (it != records_.end()) return &it->second;
+  if (indexed_) return nullptr;
+  std::string value;
+  rocksdb::Status status = db_->Get(rocksdb::ReadOptions(), families_.blobs,
+                                    fmt::DigestKey(digest), &value);
+  if (!status.ok()) {
+    if (!status.IsNotFound()) {
+      FARM_LOG(WARNING) << "reading the record of " << digest.ToString()
+                        << ": " << status.ToString();
+    }
+    return nullptr;
+  }
+  absl::StatusOr<fmt::BlobRecord> record = fmt::DecodeBlobRecord(value);
+  if (!record.ok()) return nullptr;  // the load drops it
+  if (record->in_file) {
+    // As the load would: a record whose file is gone or torn is no blob.
+    struct stat st;
+    if (files_ == nullptr || stat(files_->PathOf(digest).c_str(), &st) != 0 ||
+        static_cast<uint64_t>(st.st_size) != record->size) {
+      return nullptr;
+    }
+  }
+  return &(records_[digest] = *record);
+}
+
+absl::Status RocksDbBlobStore::LoadLocked() {
   LoadedRecords loaded;
   rocksdb::WriteBatch dropped;
   std::unique_ptr<rocksdb::Iterator> it(
@@ -124,8 +177,9 @@ absl::Status RocksDbBlobStore::Load() {
                      return a.second.last_access_unix_seconds <
                             b.second.last_access_unix_seconds;
                    });
-  absl::MutexLock lock(&mu_);
-  records_.reserve(records_.size() + loaded.size());
+  // Records read one at a time before the load are all read again here.
+  records_.clear();
+  records_.reserve(loaded.size());
   index_.Reserve(index_.count() + loaded.size());
   for (const auto& [digest, record] : loaded) {
     index_.Insert(digest, record.size);
@@ -188,10 +242,12 @@ absl::StatusOr<std::vector<Digest>> RocksDbBlobStore::FindMissing(
   absl::flat_hash_set<Digest> seen;
   rocksdb::WriteBatch touched;
   absl::MutexLock lock(&mu_);
+  // One scan of the records beats as many point reads past a few hundred.
+  constexpr size_t kIndexAbove = 256;
+  if (digests.size() > kIndexAbove) RETURN_IF_ERROR(EnsureIndexedLocked());
   for (const Digest& digest : digests) {
-    auto it = records_.find(digest);
-    if (it != records_.end()) {
-      TouchLocked(digest, it->second, touched);
+    if (fmt::BlobRecord* record = FindRecordLocked(digest)) {
+      TouchLocked(digest, *record, touched);
     } else if (seen.insert(digest).second) {
       missing.push_back(digest);
     }
@@ -212,13 +268,13 @@ absl::StatusOr<std::unique_ptr<ByteReader>> RocksDbBlobStore::Get(
   std::unique_ptr<ByteReader> file;
   {
     absl::MutexLock lock(&mu_);
-    auto it = records_.find(digest);
-    if (it == records_.end()) {
+    fmt::BlobRecord* found = FindRecordLocked(digest);
+    if (found == nullptr) {
       CacheCounters::Add(counters_->blob_misses);
       return NotStored(digest);
     }
     rocksdb::WriteBatch touched;
-    TouchLocked(digest, it->second, touched);
+    TouchLocked(digest, *found, touched);
     if (touched.Count() > 0) {
       rocksdb::Status status = db_->Write(WriteOptions(), &touched);
       if (!status.ok()) {
@@ -226,7 +282,7 @@ absl::StatusOr<std::unique_ptr<ByteReader>> RocksDbBlobStore::Get(
                           << status.ToString();
       }
     }
-    record = it->second;
+    record = *found;
     if (record.in_file) {
       // Opened under the lock, so no Delete can remove the file first; the
       // open file then outlives any later Delete.
@@ -351,6 +407,10 @@ absl::Status RocksDbBlobStore::CommitUpload(const Digest& digest,
     AbortUpload(upload_id, chunks_written, began);
     return absl::OkStatus();
   }
+  if (absl::Status indexed = EnsureIndexedLocked(); !indexed.ok()) {
+    AbortUpload(upload_id, chunks_written, began);
+    return indexed;
+  }
   rocksdb::WriteBatch batch;
   if (!tail.empty()) {
     batch.Put(families_.chunks, fmt::ChunkKey(upload_id, chunks_written),
@@ -379,6 +439,10 @@ absl::Status RocksDbBlobStore::CommitFile(const Digest& digest,
     files_->RemoveTemp(upload_id);
     return absl::OkStatus();
   }
+  if (absl::Status indexed = EnsureIndexedLocked(); !indexed.ok()) {
+    files_->RemoveTemp(upload_id);
+    return indexed;
+  }
   // File first, record second: a crash in between leaves only a file
   // without a record, which the next open removes.
   absl::Status published = files_->Publish(upload_id, digest);
@@ -394,11 +458,11 @@ absl::Status RocksDbBlobStore::CommitFile(const Digest& digest,
 }
 
 bool RocksDbBlobStore::KeepExistingLocked(const Digest& digest) {
-  auto existing = records_.find(digest);
-  if (existing == records_.end()) return false;
+  fmt::BlobRecord* existing = FindRecordLocked(digest);
+  if (existing == nullptr) return false;
   // Someone stored the same bytes first; keep theirs.
   rocksdb::WriteBatch touched;
-  TouchLocked(digest, existing->second, touched);
+  TouchLocked(digest, *existing, touched);
   if (touched.Count() > 0) db_->Write(WriteOptions(), &touched);
   return true;
 }
@@ -478,12 +542,14 @@ void RocksDbBlobStore::SetPinned(absl::flat_hash_set<Digest> pinned) {
 absl::StatusOr<PruneResult> RocksDbBlobStore::EvictTo(
     uint64_t target_bytes, const absl::flat_hash_set<Digest>& keep) {
   absl::MutexLock lock(&mu_);
+  RETURN_IF_ERROR(EnsureIndexedLocked());
   rocksdb::WriteBatch batch;
   return EvictLocked(index_.Victims(target_bytes, keep), batch);
 }
 
 absl::Status RocksDbBlobStore::Delete(const Digest& digest) {
   absl::MutexLock lock(&mu_);
+  RETURN_IF_ERROR(EnsureIndexedLocked());
   auto it = records_.find(digest);
   if (it == records_.end()) return absl::OkStatus();
   rocksdb::WriteBatch batch;
@@ -498,6 +564,11 @@ absl::Status RocksDbBlobStore::Delete(const Digest& digest) {
 
 void RocksDbBlobStore::RemoveCorrupt(const Digest& digest, uint64_t upload_id) {
   absl::MutexLock lock(&mu_);
+  if (absl::Status s = EnsureIndexedLocked(); !s.ok()) {
+    FARM_LOG(ERROR) << "removing corrupt blob " << digest.ToString() << ": "
+                    << s;
+    return;
+  }
   auto it = records_.find(digest);
   // A fresh upload may have replaced the copy that was read.
   if (it == records_.end() || it->second.upload_id != upload_id) return;
@@ -518,18 +589,21 @@ void RocksDbBlobStore::RemoveCorrupt(const Digest& digest, uint64_t upload_id) {
 
 absl::StatusOr<BlobInfo> RocksDbBlobStore::Stat(const Digest& digest) {
   absl::MutexLock lock(&mu_);
-  auto it = records_.find(digest);
-  if (it == records_.end()) return NotStored(digest);
-  return BlobInfo{digest, it->second.size};
+  const fmt::BlobRecord* record = FindRecordLocked(digest);
+  if (record == nullptr) return NotStored(digest);
+  return BlobInfo{digest, record->size};
 }
 
 bool RocksDbBlobStore::Contains(const Digest& digest) {
   absl::MutexLock lock(&mu_);
-  return records_.contains(digest);
+  return FindRecordLocked(digest) != nullptr;
 }
 
 void RocksDbBlobStore::FillStats(CacheStats& stats) {
   absl::MutexLock lock(&mu_);
+  if (absl::Status s = EnsureIndexedLocked(); !s.ok()) {
+    FARM_LOG(WARNING) << "counting blobs: " << s;
+  }
   stats.blob_count = index_.count();
   stats.blob_bytes = index_.total_bytes();
   stats.max_bytes = options_.max_bytes;
@@ -538,6 +612,7 @@ void RocksDbBlobStore::FillStats(CacheStats& stats) {
 absl::Status RocksDbBlobStore::CorruptForTesting(const Digest& digest,
                                                  uint64_t offset) {
   absl::MutexLock lock(&mu_);
+  RETURN_IF_ERROR(EnsureIndexedLocked());
   auto it = records_.find(digest);
   if (it == records_.end()) return NotStored(digest);
   const fmt::BlobRecord& record = it->second;

@@ -44,6 +44,12 @@ class RocksDbBlobStore : public BlobStore {
     // it. Blob files already stored are read whatever the threshold.
     uint64_t file_threshold = 0;
     std::string files_dir;  // required when file_threshold is set
+    // False defers loading the index (and the clean-up of what a crash
+    // left) to the first write, eviction, stats call or FindMissing of many
+    // digests; reads before then look records up one at a time. For short
+    // commands, which mostly only read: a cached `farm build` never loads
+    // the 20,000 records of a big context's blobs.
+    bool index_at_open = true;
   };
   struct Families {
     rocksdb::ColumnFamilyHandle* blobs;
@@ -94,8 +100,19 @@ class RocksDbBlobStore : public BlobStore {
 
   RocksDbBlobStore(rocksdb::DB* db, Families families, Options options,
                    CacheCounters* counters);
-  absl::Status Load();
+  // Loads the index unless it is loaded already: before the first new
+  // record, delete, eviction or count.
+  absl::Status EnsureIndexedLocked() ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
+  absl::Status LoadLocked() ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
+  // The record of `digest`, or null. Before the index is loaded, read from
+  // RocksDB and kept in records_ until the load replaces them all.
+  rocksdb_format::BlobRecord* FindRecordLocked(const Digest& digest)
+      ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
   absl::Status RemoveInterruptedUploads();
+  // Starts upload ids past every stored chunk's, which the last chunk key
+  // holds, so uploads before the index loads need not wait for it. (Blobs
+  // in files use their id only in their record; sharing one is harmless.)
+  absl::Status SkipStoredChunkIds();
   // Drops from `loaded` (and into `dropped`) file records without their
   // file, and removes files without a record.
   absl::Status ReconcileFiles(LoadedRecords& loaded,
@@ -152,6 +169,7 @@ class RocksDbBlobStore : public BlobStore {
   std::atomic<uint64_t> next_upload_id_{1};
 
   absl::Mutex mu_;
+  bool indexed_ ABSL_GUARDED_BY(mu_) = false;
   LruIndex index_ ABSL_GUARDED_BY(mu_);
   absl::flat_hash_set<Digest> pinned_ ABSL_GUARDED_BY(mu_);
   absl::flat_hash_map<Digest, rocksdb_format::BlobRecord> records_

@@ -118,6 +118,7 @@ absl::StatusOr<std::unique_ptr<RocksDbCache>> RocksDbCache::Open(
   blob_options.clock = options.clock;
   blob_options.atime_granularity = options.atime_granularity;
   blob_options.file_threshold = options.file_threshold;
+  blob_options.index_at_open = options.index_blobs_at_open;
   // RocksDB leaves a subdirectory of its own directory alone.
   blob_options.files_dir = JoinPath(options.root, "files");
   RocksDbBlobStore::Families blob_families{cache->handles_[kBlobs],

@@ -43,6 +43,8 @@ class RocksDbCache : public CacheAdmin {
     // chunks (see RocksDbBlobStore::Options); 0 keeps every new blob in
     // RocksDB.
     uint64_t file_threshold = kDefaultFileThreshold;
+    // See RocksDbBlobStore::Options::index_at_open.
+    bool index_blobs_at_open = true;
   };
   static constexpr uint64_t kDefaultFileThreshold = 8 << 20;
 

@@ -28,24 +28,34 @@ using testing::TestBytes;
 
 CacheImpl RocksDbImpl(
     std::string name, ChunkStorage storage,
-    uint64_t file_threshold = RocksDbCache::kDefaultFileThreshold) {
+    uint64_t file_threshold = RocksDbCache::kDefaultFileThreshold,
+    bool index_at_open = true) {
   return {name,
-          [storage, file_threshold](const CacheTestOptions& options)
+          [storage, file_threshold, index_at_open](
+              const CacheTestOptions& options)
               -> absl::StatusOr<std::unique_ptr<CacheUnderTest>> {
-            return testing::RocksDbCacheUnderTest::Make(options, storage,
-                                                        file_threshold);
+            return testing::RocksDbCacheUnderTest::Make(
+                options, storage, file_threshold, index_at_open);
           },
           /*persistent=*/true};
 }
 
 // The default threshold (8 MiB) keeps every conformance blob in chunks;
-// 4 KiB (one test chunk) puts every multi-chunk blob in a plain file.
+// 4 KiB (one test chunk) puts every multi-chunk blob in a plain file. The
+// lazy ones read before their index is loaded after every reopen.
 INSTANTIATE_TEST_SUITE_P(
     RocksDb, CacheConformanceTest,
     ::testing::Values(RocksDbImpl("BlobFiles", ChunkStorage::kBlobFiles),
                       RocksDbImpl("Inline", ChunkStorage::kInline),
                       RocksDbImpl("PlainFiles", ChunkStorage::kBlobFiles,
-                                  /*file_threshold=*/4096)),
+                                  /*file_threshold=*/4096),
+                      RocksDbImpl("LazyIndex", ChunkStorage::kBlobFiles,
+                                  RocksDbCache::kDefaultFileThreshold,
+                                  /*index_at_open=*/false),
+                      RocksDbImpl("LazyIndexPlainFiles",
+                                  ChunkStorage::kBlobFiles,
+                                  /*file_threshold=*/4096,
+                                  /*index_at_open=*/false)),
     testing::CacheImplName);
 
 class RocksDbCacheTest : public ::testing::Test {
@@ -276,6 +286,41 @@ TEST_F(RocksDbCacheTest, CommittedBlobsSurviveAProcessThatDies) {
   absl::StatusOr<std::string> read = GetBlob(*cache->blobs(), Digest::Of(data));
   ASSERT_TRUE(read.ok()) << read.status();
   EXPECT_EQ(*read, data);
+}
+
+// Uploads that begin before a lazy index loads take ids past every stored
+// chunk's, so their chunks never overwrite another blob's.
+TEST_F(RocksDbCacheTest, UploadsBeforeALazyIndexLoadsKeepStoredChunks) {
+  options_.index_blobs_at_open = false;
+  std::string three_chunks = TestBytes(3 * 4096 + 10, 1);
+  std::string one_chunk = TestBytes(100, 2);
+  {
+    std::unique_ptr<RocksDbCache> cache = Open();
+    ASSERT_TRUE(PutBlob(*cache->blobs(), three_chunks).ok());
+    ASSERT_TRUE(PutBlob(*cache->blobs(), one_chunk).ok());
+  }
+  std::unique_ptr<RocksDbCache> cache = Open();
+  // Existing blobs answer before the index loads; storing one again keeps
+  // it without a load.
+  EXPECT_EQ(*GetBlob(*cache->blobs(), Digest::Of(one_chunk)), one_chunk);
+  ASSERT_TRUE(PutBlob(*cache->blobs(), one_chunk).ok());
+  // Two uploads in flight at once, both started before the load.
+  std::string new_a = TestBytes(2 * 4096 + 5, 3);
+  std::string new_b = TestBytes(4096 + 7, 4);
+  auto writer_a = cache->blobs()->Put(Digest::Of(new_a));
+  auto writer_b = cache->blobs()->Put(Digest::Of(new_b));
+  ASSERT_TRUE(writer_a.ok() && writer_b.ok());
+  ASSERT_TRUE((*writer_a)->Write(new_a).ok());
+  ASSERT_TRUE((*writer_b)->Write(new_b).ok());
+  ASSERT_TRUE((*writer_a)->Commit().ok());
+  ASSERT_TRUE((*writer_b)->Commit().ok());
+  for (const std::string* data : {&three_chunks, &one_chunk, &new_a, &new_b}) {
+    absl::StatusOr<std::string> read =
+        GetBlob(*cache->blobs(), Digest::Of(*data));
+    ASSERT_TRUE(read.ok()) << read.status();
+    EXPECT_EQ(*read, *data);
+  }
+  EXPECT_EQ(cache->Stats()->blob_count, 4u);
 }
 
 TEST_F(RocksDbCacheTest, ReadsWriteAccessTimesOnlyPastTheGranularity) {

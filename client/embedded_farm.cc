@@ -23,6 +23,8 @@ absl::StatusOr<std::unique_ptr<EmbeddedFarm>> EmbeddedFarm::Start(
                           scheduler::kNetworkHost};
   // Its only worker runs in this process, on results it cannot lie about.
   options.verify_results = false;
+  // Most commands only read the cache; the index loads at the first write.
+  options.index_cache_at_open = false;
   // ADD <url> reaches public addresses only, unless the user lists hosts.
   if (const char* hosts = getenv("FARM_ALLOW_FETCH_HOSTS")) {
     options.allowed_fetch_hosts =

@@ -113,6 +113,7 @@ absl::Status FarmNode::OpenCache(const FarmNodeOptions& options) {
     cache_options.root = JoinPath(options.root, "cache");
     cache_options.max_bytes = options.cache_max_bytes;
     cache_options.clock = options.clock;
+    cache_options.index_blobs_at_open = options.index_cache_at_open;
     ASSIGN_OR_RETURN(parts.local, cache::RocksDbCache::Open(cache_options));
     blobs_ = parts.local->blobs();
     parts.raw_actions = parts.local->actions();

@@ -56,6 +56,9 @@ struct FarmNodeOptions {
   std::vector<std::string> allowed_fetch_hosts;
   int max_slots_per_worker = 64;
   uint64_t cache_max_bytes = 0;  // 0: no budget
+  // Load the local cache's blob index at open (see
+  // RocksDbBlobStore::Options::index_at_open); off for one short command.
+  bool index_cache_at_open = true;
   JobSchedulerOptions jobs;
   absl::Duration client_grace = absl::Seconds(5);
   Clock* clock = RealClock::Get();

@@ -7,7 +7,8 @@ namespace farm::cache::testing {
 
 absl::StatusOr<std::unique_ptr<RocksDbCacheUnderTest>>
 RocksDbCacheUnderTest::Make(const CacheTestOptions& test_options,
-                            ChunkStorage storage, uint64_t file_threshold) {
+                            ChunkStorage storage, uint64_t file_threshold,
+                            bool index_at_open) {
   ASSIGN_OR_RETURN(std::string dir, MakeTempDir("rocksdb_cache"));
   RocksDbCache::Options options;
   options.root = dir + "/db";
@@ -17,6 +18,7 @@ RocksDbCacheUnderTest::Make(const CacheTestOptions& test_options,
   options.min_blob_size = 1024;  // test blobs are small
   options.clock = test_options.clock;
   options.file_threshold = file_threshold;
+  options.index_blobs_at_open = index_at_open;
   std::unique_ptr<RocksDbCacheUnderTest> cache(
       new RocksDbCacheUnderTest(options, dir));
   RETURN_IF_ERROR(cache->Reopen());

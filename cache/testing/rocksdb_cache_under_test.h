@@ -15,9 +15,11 @@ class RocksDbCacheUnderTest : public CacheUnderTest {
  public:
   // Opens a cache with `options`' budget, chunk size and clock. Blobs larger
   // than `file_threshold` bytes are stored as files (0: none).
+  // `index_at_open` false loads the blob index only when first needed.
   static absl::StatusOr<std::unique_ptr<RocksDbCacheUnderTest>> Make(
       const CacheTestOptions& options, ChunkStorage storage,
-      uint64_t file_threshold = RocksDbCache::kDefaultFileThreshold);
+      uint64_t file_threshold = RocksDbCache::kDefaultFileThreshold,
+      bool index_at_open = true);
   ~RocksDbCacheUnderTest() override;
 
   RocksDbCache* cache() { return cache_.get(); }
