@@ -78,7 +78,10 @@ std::vector<Trigger> ParseImageTriggers(const std::vector<std::string>& exprs,
 class PlanRun {
  public:
   PlanRun(const dockerfile::Dockerfile& df, const PlanOptions& options)
-      : df_(df), options_(options), lexer_(df.directives.escape_char) {}
+      : df_(df),
+        options_(options),
+        target_platform_(options.target_platform.ToString()),
+        lexer_(df.directives.escape_char) {}
 
   absl::StatusOr<PlannedBuild> Run();
 
@@ -95,6 +98,7 @@ class PlanRun {
 
   const dockerfile::Dockerfile& df_;
   const PlanOptions& options_;
+  const std::string target_platform_;
   dockerfile::ShellLexer lexer_;
   std::optional<GlobalArgs> globals_;
   std::optional<StageRefs> refs_;
@@ -154,8 +158,12 @@ absl::StatusOr<bool> PlanRun::ResolveImageBases(int target) {
         absl::AsciiStrToLower(bases_[stage].base) == "scratch") {
       continue;
     }
+    // The image for the stage's own --platform, else for the build's.
+    const std::string& platform = bases_[stage].platform.empty()
+                                      ? target_platform_
+                                      : bases_[stage].platform;
     absl::StatusOr<std::optional<BaseImage>> image =
-        options_.resolver->Resolve(bases_[stage].base, bases_[stage].platform);
+        options_.resolver->Resolve(bases_[stage].base, platform);
     if (!image.ok()) {
       return Annotate(image.status(),
                       absl::StrCat(df_.filename, ":",

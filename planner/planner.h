@@ -30,7 +30,9 @@ class BaseImageResolver {
  public:
   virtual ~BaseImageResolver() = default;
   // nullopt: unknown, plan without it. An error fails the plan (for example
-  // kNotFound for an image that does not exist).
+  // kNotFound for an image that does not exist, or one only for other
+  // platforms). `platform` is the stage's FROM --platform, else the build's
+  // target platform, as "os/arch[/variant]".
   virtual absl::StatusOr<std::optional<BaseImage>> Resolve(
       const std::string& reference, const std::string& platform) = 0;
 };

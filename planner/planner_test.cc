@@ -234,6 +234,7 @@ class FakeResolver : public BaseImageResolver {
   absl::StatusOr<std::optional<BaseImage>> Resolve(
       const std::string& reference, const std::string& platform) override {
     resolved.push_back(reference);
+    platforms.push_back(platform);
     if (reference == "missing") return absl::NotFoundError("no such image");
     if (reference != "golang") return std::nullopt;
     BaseImage image;
@@ -242,6 +243,7 @@ class FakeResolver : public BaseImageResolver {
     return image;
   }
   std::vector<std::string> resolved;
+  std::vector<std::string> platforms;
 };
 
 TEST(PlannerTest, ResolverSuppliesEnvAndTriggersOfImages) {
@@ -259,6 +261,27 @@ TEST(PlannerTest, ResolverSuppliesEnvAndTriggersOfImages) {
                                       "WORKDIR /go/src"}));
   // Images of stages that are not built are never resolved.
   EXPECT_EQ(resolver.resolved, std::vector<std::string>{"golang"});
+}
+
+// An image is asked for the platform it must run on: its stage's
+// FROM --platform, else the build's --platform.
+TEST(PlannerTest, ResolverIsAskedForTheStagesPlatform) {
+  FakeResolver resolver;
+  PlanOptions options;
+  options.resolver = &resolver;
+  options.target_platform = {"linux", "arm64", ""};
+  auto graph = PlanText(
+      "FROM --platform=$BUILDPLATFORM golang AS build\n"
+      "FROM alpine\nCOPY --from=build /a /a\n",
+      options);
+  ASSERT_TRUE(graph.ok()) << graph.status();
+  ASSERT_EQ(resolver.resolved.size(), 2u);
+  for (size_t i = 0; i < resolver.resolved.size(); ++i) {
+    EXPECT_EQ(resolver.platforms[i], resolver.resolved[i] == "golang"
+                                         ? "linux/amd64"
+                                         : "linux/arm64")
+        << resolver.resolved[i];
+  }
 }
 
 TEST(PlannerTest, ResolverErrorsNameTheFromLine) {

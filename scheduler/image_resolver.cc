@@ -4,6 +4,7 @@
 #include "absl/strings/str_cat.h"
 #include "common/status_macros.h"
 #include "image/oci/config.h"
+#include "image/registry/platform.h"
 
 namespace farm::scheduler {
 
@@ -29,6 +30,30 @@ absl::StatusOr<proto::ImageContent> ImageContentOf(
   return content;
 }
 
+absl::Status CheckStoredPlatform(const ImageInfo& info,
+                                 const std::string& reference,
+                                 const std::string& platform) {
+  const image::oci::ImageConfig& config = info.config;
+  if (platform.empty() || config.os.empty() || config.architecture.empty()) {
+    return absl::OkStatus();  // nothing asked, or nothing to compare
+  }
+  ASSIGN_OR_RETURN(image::oci::Platform want,
+                   image::registry::ParsePlatform(platform));
+  image::oci::Platform have;
+  have.os = config.os;
+  have.architecture = config.architecture;
+  have.variant = config.variant;
+  if (image::registry::PlatformMatches(want, have)) return absl::OkStatus();
+  // As Docker refuses it: an image for one platform does not run on another.
+  std::string wanted = image::registry::PlatformString(
+      image::registry::NormalizePlatform(want));
+  return absl::NotFoundError(absl::StrCat(
+      "base image \"", reference, "\" is for ",
+      image::registry::PlatformString(image::registry::NormalizePlatform(have)),
+      " only, not ", wanted, ": pull that platform with `farm pull --platform ",
+      wanted, " ", reference, "`"));
+}
+
 absl::StatusOr<proto::ImageContent> StoreImageResolver::Resolve(
     const std::string& reference, const std::string& platform, bool pull) {
   absl::StatusOr<ImageInfo> info = images_->Get(reference);
@@ -39,6 +64,7 @@ absl::StatusOr<proto::ImageContent> StoreImageResolver::Resolve(
         "FILE` or pull it with `farm pull ", reference, "`"));
   }
   if (!info.ok()) return info.status();
+  RETURN_IF_ERROR(CheckStoredPlatform(*info, reference, platform));
   return ImageContentOf(*info, reference);
 }
 

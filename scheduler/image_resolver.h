@@ -39,6 +39,13 @@ class StoreImageResolver : public ImageResolver {
   ImageStore* images_;
 };
 
+// kNotFound naming the image's platform when a stored image was built for
+// another platform than `platform` ("os/arch[/variant]"); "" or a config
+// without os and architecture passes.
+absl::Status CheckStoredPlatform(const ImageInfo& info,
+                                 const std::string& reference,
+                                 const std::string& platform);
+
 // The image content of a stored image.
 absl::StatusOr<proto::ImageContent> ImageContentOf(const ImageInfo& info,
                                                    const std::string& reference);

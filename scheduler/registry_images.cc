@@ -65,7 +65,10 @@ absl::StatusOr<proto::ImageContent> RegistryImageResolver::Resolve(
     const std::string& reference, const std::string& platform, bool pull) {
   if (!pull) {
     absl::StatusOr<ImageInfo> stored = images_->Get(reference);
-    if (stored.ok()) return ImageContentOf(*stored, reference);
+    if (stored.ok()) {
+      RETURN_IF_ERROR(CheckStoredPlatform(*stored, reference, platform));
+      return ImageContentOf(*stored, reference);
+    }
     if (!absl::IsNotFound(stored.status())) return stored.status();
   }
   absl::StatusOr<ImageInfo> pulled =

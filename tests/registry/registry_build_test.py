@@ -155,6 +155,25 @@ class RegistryBuildTest(unittest.TestCase):
         self.assertEqual(build.returncode, 1)
         self.assertIn("never/pushed:1", build.stderr + build.stdout)
 
+    def test_a_platform_the_pulled_base_lacks_fails_naming_its_platform(self):
+        base_root, base = self.push_busybox("amd64only/busybox:1")
+        self.farm(base_root, "push", base)
+        ctx = os.path.join(self.tmp, "ctx-platform")
+        os.makedirs(ctx)
+        with open(os.path.join(ctx, "Dockerfile"), "w") as f:
+            f.write(f"FROM {base}\nRUN true\n")
+        root = self.new_root()  # an empty farm: the base must be pulled
+        build = self.farm(root, "build", "--progress", "plain", "--platform",
+                          "linux/arm64", "-t", "arm:1", ctx, check=False)
+        self.assertEqual(build.returncode, 1, build.stdout + build.stderr)
+        self.assertRegex(build.stderr,
+                         r"is for linux/amd64, not the requested linux/arm64")
+        self.assertIn("Dockerfile:1", build.stderr)
+        self.assertNotIn("arm", self.farm(root, "images").stdout)
+        # The platform it has builds.
+        self.farm(root, "build", "--progress", "plain", "--platform",
+                  "linux/amd64", "-t", "amd:1", ctx)
+
     def test_remote_farm_fetches_base_layers_once_for_two_workers(self):
         base_root, base = self.push_busybox("shared/base:1")
         self.farm(base_root, "push", base)
