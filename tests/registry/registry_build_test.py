@@ -93,13 +93,20 @@ class RegistryBuildTest(unittest.TestCase):
         self.farm(root, "save", "-o", saved, ref)
         self.skopeo("inspect", f"docker-archive:{saved}")
 
-    def test_build_from_the_registry_and_push(self):
-        base_root, base = self.push_busybox("base/busybox:1")
+    def pushed_base_context(self, name, base_name, steps):
+        """Pushes busybox as `base_name`; a context `name` whose Dockerfile
+        is FROM it, then `steps`."""
+        base_root, base = self.push_busybox(base_name)
         self.farm(base_root, "push", base)
-        ctx = os.path.join(self.tmp, "ctx-push")
+        ctx = os.path.join(self.tmp, name)
         os.makedirs(ctx)
         with open(os.path.join(ctx, "Dockerfile"), "w") as f:
-            f.write(f"FROM {base}\nRUN echo built > /built\n")
+            f.write(f"FROM {base}\n{steps}")
+        return ctx
+
+    def test_build_from_the_registry_and_push(self):
+        ctx = self.pushed_base_context("ctx-push", "base/busybox:1",
+                                       "RUN echo built > /built\n")
         app = f"{self.registry.host}/team/app:1"
         root = self.new_root()  # an empty farm: the base must be pulled
         self.farm(root, "build", "--progress", "plain", "--push", "-t", app, ctx)
@@ -156,12 +163,8 @@ class RegistryBuildTest(unittest.TestCase):
         self.assertIn("never/pushed:1", build.stderr + build.stdout)
 
     def test_a_platform_the_pulled_base_lacks_fails_naming_its_platform(self):
-        base_root, base = self.push_busybox("amd64only/busybox:1")
-        self.farm(base_root, "push", base)
-        ctx = os.path.join(self.tmp, "ctx-platform")
-        os.makedirs(ctx)
-        with open(os.path.join(ctx, "Dockerfile"), "w") as f:
-            f.write(f"FROM {base}\nRUN true\n")
+        ctx = self.pushed_base_context("ctx-platform", "amd64only/busybox:1",
+                                       "RUN true\n")
         root = self.new_root()  # an empty farm: the base must be pulled
         build = self.farm(root, "build", "--progress", "plain", "--platform",
                           "linux/arm64", "-t", "arm:1", ctx, check=False)
