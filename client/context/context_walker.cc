@@ -114,7 +114,7 @@ absl::StatusOr<ContextSnapshot> WalkContext(
     e->set_size(st.st_size);
     e->set_digest(job.result.digest.ToString());
     if (options.stat_cache != nullptr && Nanos(st.st_ctim) < racy_after) {
-      options.stat_cache->Insert(FileIdentity::FromStat(st), e->digest());
+      options.stat_cache->Insert(FileIdentity::FromStat(st), job.result.digest);
     }
   }
 

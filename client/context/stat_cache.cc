@@ -156,10 +156,8 @@ bool StatCache::Lookup(const FileIdentity& id, std::string* digest) {
   return true;
 }
 
-void StatCache::Insert(const FileIdentity& id, const std::string& digest) {
-  absl::StatusOr<Digest> parsed = Digest::Parse(digest);
-  if (!parsed.ok()) return;  // only ever given digests it made
-  Entry fresh{*parsed, true};
+void StatCache::Insert(const FileIdentity& id, const Digest& digest) {
+  Entry fresh{digest, true};
   absl::MutexLock lock(&mu_);
   auto [it, inserted] = entries_.try_emplace(id, fresh);
   if (inserted || !it->second.used) ++used_count_;

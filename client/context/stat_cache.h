@@ -56,7 +56,7 @@ class StatCache {
 
   // The digest ("sha256:<hex>") cached for `id`, or "" and false.
   bool Lookup(const FileIdentity& id, std::string* digest);
-  void Insert(const FileIdentity& id, const std::string& digest);
+  void Insert(const FileIdentity& id, const Digest& digest);
 
   const std::string& path() const { return path_; }
   size_t size() const;

@@ -27,8 +27,8 @@ TEST(StatCacheTest, RoundTripsThroughItsFile) {
   std::string path = tree.Path("cache/ctx.stat");
   StatCache cache(path);
   cache.Load();
-  cache.Insert(Id(1), D("one"));
-  cache.Insert(Id(2), D("two"));
+  cache.Insert(Id(1), Digest::Of("one"));
+  cache.Insert(Id(2), Digest::Of("two"));
   ASSERT_TRUE(cache.Save().ok());
 
   StatCache again(path);
@@ -46,8 +46,8 @@ TEST(StatCacheTest, SaveDropsEntriesNotUsedSinceLoad) {
   TempTree tree;
   std::string path = tree.Path("ctx.stat");
   StatCache cache(path);
-  cache.Insert(Id(1), D("one"));
-  cache.Insert(Id(2), D("two"));
+  cache.Insert(Id(1), Digest::Of("one"));
+  cache.Insert(Id(2), Digest::Of("two"));
   ASSERT_TRUE(cache.Save().ok());
 
   StatCache second(path);
@@ -67,7 +67,7 @@ TEST(StatCacheTest, SkipsTheWriteWhenNothingChanged) {
   TempTree tree;
   std::string path = tree.Path("ctx.stat");
   StatCache cache(path);
-  cache.Insert(Id(1), D("one"));
+  cache.Insert(Id(1), Digest::Of("one"));
   ASSERT_TRUE(cache.Save().ok());
 
   StatCache reader(path);
@@ -83,7 +83,7 @@ TEST(StatCacheTest, IgnoresDamagedFiles) {
   TempTree tree;
   std::string path = tree.Path("ctx.stat");
   StatCache cache(path);
-  cache.Insert(Id(1), D("one"));
+  cache.Insert(Id(1), Digest::Of("one"));
   ASSERT_TRUE(cache.Save().ok());
   absl::StatusOr<std::string> text = ReadFile(path);
   ASSERT_TRUE(text.ok());
