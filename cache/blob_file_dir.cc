@@ -7,6 +7,7 @@
 #include <cerrno>
 
 #include "absl/strings/str_cat.h"
+#include "common/direct_file_writer.h"
 #include "common/fs.h"
 #include "common/logging.h"
 #include "common/status_macros.h"
@@ -74,7 +75,9 @@ std::string BlobFileDir::TempPath(uint64_t upload_id) const {
 
 absl::StatusOr<std::unique_ptr<ByteWriter>> BlobFileDir::CreateTemp(
     uint64_t upload_id) {
-  return OpenFileWriter(TempPath(upload_id), 0600);
+  // Uploads are big and read back rarely soon: write them past the page
+  // cache, on a thread of their own (see common/direct_file_writer.h).
+  return OpenDirectFileWriter(TempPath(upload_id), 0600);
 }
 
 void BlobFileDir::RemoveTemp(uint64_t upload_id) {

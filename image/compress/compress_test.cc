@@ -133,6 +133,36 @@ TEST(GzipWriterTest, StoresIncompressibleChunksAndCompressesTheRest) {
             half.size() - chunk / 4);
 }
 
+// The input hash a compressor takes for the caller (the layer's diff_id) is
+// the sha256 of exactly what was written, for every codec and thread count.
+TEST(CompressorTest, InputHashIsTheSha256OfTheInput) {
+  const std::string data = Data(3 * 1000 * 1000 + 17, 9);
+  Sha256Hasher reference;
+  reference.Update(data);
+  const Digest expected = reference.Finish();
+  for (Compression c :
+       {Compression::kGzip, Compression::kZstd, Compression::kNone}) {
+    for (int threads : {0, 2}) {
+      CompressOptions opts;
+      opts.threads = threads;
+      opts.chunk_size = 256 * 1024;
+      std::string out;
+      StringWriter sink(&out);
+      Sha256Hasher input;
+      std::unique_ptr<ByteWriter> w = NewCompressor(c, &sink, opts, &input);
+      for (size_t i = 0; i < data.size(); i += 77777) {
+        ASSERT_TRUE(w->Write(absl::string_view(data).substr(i, 77777)).ok());
+      }
+      ASSERT_TRUE(w->Close().ok());
+      EXPECT_EQ(input.bytes(), data.size());
+      EXPECT_EQ(input.Finish(), expected)
+          << CompressionName(c) << " with " << threads << " threads";
+      EXPECT_EQ(out, Compress(c, data, opts, 77777))
+          << "hashing must not change the output";
+    }
+  }
+}
+
 TEST(GzipWriterTest, CompressesTextNearlyAsWellAsGzip6) {
   std::string data = Data(2000000, 5);
   std::string z = Compress(Compression::kGzip, data, CompressOptions());

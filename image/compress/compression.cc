@@ -1,5 +1,7 @@
 #include "image/compress/compression.h"
 
+#include <utility>
+
 #include "image/compress/gzip_writer.h"
 #include "image/compress/zstd_writer.h"
 
@@ -17,6 +19,22 @@ class PlainWriter : public ByteWriter {
 
  private:
   ByteWriter* out_;
+};
+
+// Hashes what it is given, then hands it to the compressor it owns.
+class HashingFront : public ByteWriter {
+ public:
+  HashingFront(std::unique_ptr<ByteWriter> next, Sha256Hasher* hash)
+      : next_(std::move(next)), hash_(hash) {}
+  absl::Status Write(absl::string_view data) override {
+    hash_->Update(data);
+    return next_->Write(data);
+  }
+  absl::Status Close() override { return next_->Close(); }
+
+ private:
+  std::unique_ptr<ByteWriter> next_;
+  Sha256Hasher* hash_;
 };
 
 }  // namespace
@@ -44,16 +62,21 @@ Compression DetectCompression(absl::string_view head) {
 }
 
 std::unique_ptr<ByteWriter> NewCompressor(Compression c, ByteWriter* out,
-                                          const CompressOptions& options) {
+                                          const CompressOptions& options,
+                                          Sha256Hasher* input_hash) {
+  std::unique_ptr<ByteWriter> writer;
   switch (c) {
     case Compression::kGzip:
-      return std::make_unique<ParallelGzipWriter>(out, options);
+      return std::make_unique<ParallelGzipWriter>(out, options, input_hash);
     case Compression::kZstd:
-      return std::make_unique<ZstdWriter>(out, options);
+      writer = std::make_unique<ZstdWriter>(out, options);
+      break;
     case Compression::kNone:
+      writer = std::make_unique<PlainWriter>(out);
       break;
   }
-  return std::make_unique<PlainWriter>(out);
+  if (input_hash == nullptr) return writer;
+  return std::make_unique<HashingFront>(std::move(writer), input_hash);
 }
 
 }  // namespace farm::image::compress

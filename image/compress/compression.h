@@ -7,6 +7,7 @@
 #include <memory>
 
 #include "absl/strings/string_view.h"
+#include "common/digest.h"
 #include "common/io.h"
 
 namespace farm::image::compress {
@@ -36,9 +37,12 @@ struct CompressOptions {
 };
 
 // A writer that compresses into `out` (not owned; not closed by Close()).
-// kNone passes bytes through.
+// kNone passes bytes through. With `input_hash` (not owned), what is written
+// is also hashed into it, in order; gzip does that off the caller's thread.
+// Read the hash after Close.
 std::unique_ptr<ByteWriter> NewCompressor(Compression c, ByteWriter* out,
-                                          const CompressOptions& options);
+                                          const CompressOptions& options,
+                                          Sha256Hasher* input_hash = nullptr);
 
 }  // namespace farm::image::compress
 

@@ -69,8 +69,9 @@ struct ParallelGzipWriter::Compressor {
 };
 
 ParallelGzipWriter::ParallelGzipWriter(ByteWriter* out,
-                                       const CompressOptions& options)
-    : out_(out), options_(options) {
+                                       const CompressOptions& options,
+                                       Sha256Hasher* input_hash)
+    : out_(out), options_(options), input_hash_(input_hash) {
   if (options_.chunk_size < 4096) options_.chunk_size = 4096;
   if (options_.level <= 0) options_.level = kDefaultGzipLevel;
   options_.level = std::min(options_.level, kMaxGzipLevel);
@@ -228,6 +229,7 @@ absl::Status ParallelGzipWriter::Submit(bool last) {
 
 absl::Status ParallelGzipWriter::WriteJob(const Job& job) {
   RETURN_IF_ERROR(job.status);
+  if (input_hash_ != nullptr) input_hash_->Update(job.input);
   if (!header_written_) {
     header_written_ = true;
     RETURN_IF_ERROR(out_->Write(absl::string_view(kHeader, sizeof(kHeader))));

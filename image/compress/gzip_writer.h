@@ -19,6 +19,7 @@
 #include <vector>
 
 #include "absl/status/status.h"
+#include "common/digest.h"
 #include "common/io.h"
 #include "image/compress/compression.h"
 
@@ -26,8 +27,12 @@ namespace farm::image::compress {
 
 class ParallelGzipWriter : public ByteWriter {
  public:
-  // `out` is not owned, must outlive this writer and is not closed.
-  ParallelGzipWriter(ByteWriter* out, const CompressOptions& options);
+  // `out` is not owned, must outlive this writer and is not closed. With
+  // `input_hash` (not owned), the uncompressed bytes are hashed into it in
+  // order on the writer thread, so that a layer's diff_id costs the
+  // producer nothing; read it after Close.
+  ParallelGzipWriter(ByteWriter* out, const CompressOptions& options,
+                     Sha256Hasher* input_hash = nullptr);
   ~ParallelGzipWriter() override;
 
   // Not thread-safe: one producer.
@@ -60,6 +65,7 @@ class ParallelGzipWriter : public ByteWriter {
 
   ByteWriter* out_;
   CompressOptions options_;
+  Sha256Hasher* input_hash_;
   std::string pending_;
   uint32_t crc_ = 0;
   uint32_t isize_ = 0;

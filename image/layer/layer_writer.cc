@@ -234,10 +234,12 @@ absl::StatusOr<LayerInfo> WriteLayer(const std::string& dir, ByteWriter* out,
   ScopedFd root(fd);
 
   compress::DigestingWriter blob(out);
-  std::unique_ptr<ByteWriter> compressor =
-      compress::NewCompressor(options.compression, &blob, options.compress);
-  compress::DigestingWriter diff(compressor.get());
-  tar::TarWriter tar(&diff);
+  // The tar's sha256 (the diff_id) is taken by the compressor, on its writer
+  // thread for gzip, instead of on this one, which reads the files.
+  Sha256Hasher diff;
+  std::unique_ptr<ByteWriter> compressor = compress::NewCompressor(
+      options.compression, &blob, options.compress, &diff);
+  tar::TarWriter tar(compressor.get());
   TreeWriter tree(&tar, options);
   RETURN_IF_ERROR(Annotate(tree.WalkDir(fd, ""), "writing layer"));
   RETURN_IF_ERROR(tar.Finish());
