@@ -41,6 +41,16 @@ std::string WorkerState(const proto::WorkerSummary& worker) {
   return "ready";
 }
 
+// The PLATFORMS column: "linux/amd64, linux/arm64 (emulated)".
+std::string WorkerPlatforms(const proto::WorkerSummary& worker) {
+  std::vector<std::string> parts(worker.native_platforms().begin(),
+                                 worker.native_platforms().end());
+  for (const std::string& p : worker.emulated_platforms()) {
+    parts.push_back(absl::StrCat(p, " (emulated)"));
+  }
+  return parts.empty() ? "linux/amd64" : absl::StrJoin(parts, ", ");
+}
+
 }  // namespace
 
 int RunCacheCommand(const std::vector<std::string>& args,
@@ -135,13 +145,15 @@ int RunWorkersCommand(const std::vector<std::string>& args,
       endpoint, &proto::WorkerService::Stub::ListWorkers,
       proto::ListWorkersRequest(), &response);
   if (!status.ok()) return Fail(status);
-  std::vector<std::vector<std::string>> rows = {
-      {"WORKER", "SLOTS", "RUNNING", "CACHED", "LAST HEARTBEAT", "STATE"}};
+  std::vector<std::vector<std::string>> rows = {{"WORKER", "SLOTS", "RUNNING",
+                                                 "CACHED", "LAST HEARTBEAT",
+                                                 "STATE", "PLATFORMS"}};
   for (const auto& worker : response.workers()) {
-    rows.push_back(
-        {worker.worker_id(), absl::StrCat(worker.slots()),
-         absl::StrCat(worker.running_jobs()), HumanSize(worker.cached_bytes()),
-         Ago(worker.last_heartbeat_unix_nanos()), WorkerState(worker)});
+    rows.push_back({worker.worker_id(), absl::StrCat(worker.slots()),
+                    absl::StrCat(worker.running_jobs()),
+                    HumanSize(worker.cached_bytes()),
+                    Ago(worker.last_heartbeat_unix_nanos()),
+                    WorkerState(worker), WorkerPlatforms(worker)});
   }
   std::cout << FormatTable(rows);
   return 0;

@@ -201,8 +201,7 @@ absl::StatusOr<std::unique_ptr<ByteWriter>> OpenDirectFileWriter(
     fd = open(path.c_str(), flags, mode);
   }
   if (fd < 0) return ErrnoStatus(errno, absl::StrCat("creating ", path));
-  auto writer =
-      std::make_unique<DirectFileWriter>(ScopedFd(fd), path, direct);
+  auto writer = std::make_unique<DirectFileWriter>(ScopedFd(fd), path, direct);
   RETURN_IF_ERROR(writer->Init());
   return std::unique_ptr<ByteWriter>(std::move(writer));
 }

@@ -5,6 +5,7 @@
 #include "absl/strings/ascii.h"
 #include "absl/strings/str_cat.h"
 #include "common/status_macros.h"
+#include "image/registry/platform.h"
 #include "planner/cache_keys.h"
 #include "scheduler/context_subset.h"
 #include "scheduler/stage_keys.h"
@@ -281,6 +282,19 @@ proto::BuildEvent BuildCoordinator::Event(const StageState& s, int instruction,
   return event;
 }
 
+std::string BuildCoordinator::RunPlatformOf(
+    const proto::PlannedStage& stage) const {
+  std::string platform = spec_.platform;
+  if (!stage.platform().empty()) {
+    platform = stage.platform();
+  } else if (stage.base_stage_index() >= 0) {
+    return RunPlatformOf(*stages_.at(stage.base_stage_index()).planned);
+  }
+  absl::StatusOr<image::oci::Platform> parsed =
+      image::registry::ParsePlatform(platform);
+  return parsed.ok() ? image::registry::PlatformString(*parsed) : platform;
+}
+
 absl::StatusOr<proto::StageJob> BuildCoordinator::MakeJob(const StageState& s) {
   const proto::PlannedStage& stage = *s.planned;
   proto::StageJob job;
@@ -288,6 +302,7 @@ absl::StatusOr<proto::StageJob> BuildCoordinator::MakeJob(const StageState& s) {
   job.set_dockerfile_name(spec_.request.dockerfile_name());
   *job.mutable_build_args() = spec_.request.build_args();
   job.set_target_platform(spec_.platform);
+  job.set_platform(RunPlatformOf(stage));
   job.set_stage_index(stage.index());
   job.set_target(spec_.request.target());
   for (const auto& [ref, image] : spec_.images) {

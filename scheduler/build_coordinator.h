@@ -114,13 +114,16 @@ class BuildCoordinator {
   bool TakeFromCache(StageState& s, std::vector<CoordinatorAction>& out);
   bool ReadyToRun(const StageState& s) const;
   absl::StatusOr<proto::StageJob> MakeJob(const StageState& s);
+  // The platform a stage's RUN steps execute for: its FROM --platform, else
+  // its base stage's, else the build's; normalised ("linux/arm64").
+  std::string RunPlatformOf(const proto::PlannedStage& stage) const;
   std::vector<CoordinatorAction> Fail(const absl::Status& status);
   proto::BuildEvent Event(const StageState& s, int instruction,
                           proto::BuildEvent::Kind kind) const;
 
   BuildSpec spec_;
   planner::ManifestTree context_tree_;  // of spec_.context
-  std::map<int, StageState> stages_;  // by stage index
+  std::map<int, StageState> stages_;    // by stage index
   int target_ = 0;
   bool lookup_pending_ = false;
   bool finished_ = false;

@@ -49,6 +49,9 @@ std::vector<SchedulerAction> JobScheduler::Submit(const Waiter& waiter,
   spec.set_job_id(id);
   job.spec = std::move(spec);
   job.waiters.insert(waiter);
+  job.platform =
+      job.spec.platform().empty() ? "linux/amd64" : job.spec.platform();
+  job.first_queued = clock_->Now();
   by_key_[std::move(key)] = id;
   by_build_[waiter.build_id].insert(std::move(id));
   Enqueue(job, /*front=*/false);
@@ -57,38 +60,84 @@ std::vector<SchedulerAction> JobScheduler::Submit(const Waiter& waiter,
 }
 
 void JobScheduler::Enqueue(Job& job, bool front) {
-  job.queue_pos = queue_.insert(front ? queue_.begin() : queue_.end(), &job);
+  std::list<Job*>& queue = queues_[job.platform];
+  job.queue_pos = queue.insert(front ? queue.begin() : queue.end(), &job);
   job.queued = true;
+  ++queued_;
 }
 
 void JobScheduler::Dequeue(Job& job) {
   if (!job.queued) return;
-  queue_.erase(job.queue_pos);
+  queues_.at(job.platform).erase(job.queue_pos);
   job.queued = false;
+  --queued_;
 }
 
 void JobScheduler::Dispatch(std::vector<SchedulerAction>& out) {
-  while (!queue_.empty()) {
-    Job& job = *queue_.front();
-    WorkerState* worker = pool_.Pick(job.spec.base_diff_ids());
-    if (worker == nullptr) return;
-    Dequeue(job);
-    job.worker = worker->id;
-    job.assigned = clock_->Now();
-    ++job.attempts;
-    job.spec.set_attempt(job.attempts);
-    pool_.StartJob(*worker, job.id);
-    stats_.set_jobs_dispatched(stats_.jobs_dispatched() + 1);
-    auto& runs = *stats_.mutable_runs_by_stage_key();
-    if (runs[job.dedup_key]++ == 0) {
-      stage_key_order_.push_back(job.dedup_key);
-      if (stage_key_order_.size() > kStageKeysKept) {
-        runs.erase(stage_key_order_.front());
-        stage_key_order_.pop_front();
-      }
+  if (queued_ == 0) return;
+  for (auto& [platform, queue] : queues_) DispatchQueue(queue, out);
+}
+
+void JobScheduler::DispatchQueue(std::list<Job*>& queue,
+                                 std::vector<SchedulerAction>& out) {
+  while (!queue.empty()) {
+    Job& job = *queue.front();
+    const size_t before = queue.size();
+    WorkerState* worker = Place(job, out);
+    if (worker == nullptr) {
+      if (queue.size() == before) return;  // it waits
+      continue;                            // Place failed it
     }
-    out.push_back(AssignJob{worker->id, job.spec});
+    Assign(job, *worker, out);
   }
+}
+
+WorkerState* JobScheduler::Place(Job& job, std::vector<SchedulerAction>& out) {
+  const auto& layers = job.spec.base_diff_ids();
+  WorkerState* worker = pool_.Pick(layers, job.platform, RunMode::kNative);
+  if (worker != nullptr) return worker;
+  const bool any_native =
+      pool_.CountRunning(job.platform, RunMode::kNative) > 0;
+  const bool any_emulated =
+      pool_.CountRunning(job.platform, RunMode::kEmulated) > 0;
+  if (!any_native && !any_emulated) {
+    // With no worker connected at all, wait for one, as ever.
+    if (!pool_.workers().empty()) {
+      Finish(job,
+             absl::FailedPreconditionError(absl::StrCat(
+                 "no worker can run ", job.platform, ": connected workers run ",
+                 pool_.DescribePlatforms())),
+             {}, out);
+    }
+    return nullptr;
+  }
+  if (!any_emulated) return nullptr;
+  // A busy native worker is worth waiting for a while: emulation is slow.
+  if (any_native &&
+      clock_->Now() - job.first_queued < options_.emulation_wait) {
+    return nullptr;
+  }
+  return pool_.Pick(layers, job.platform, RunMode::kEmulated);
+}
+
+void JobScheduler::Assign(Job& job, WorkerState& worker,
+                          std::vector<SchedulerAction>& out) {
+  Dequeue(job);
+  job.worker = worker.id;
+  job.assigned = clock_->Now();
+  ++job.attempts;
+  job.spec.set_attempt(job.attempts);
+  pool_.StartJob(worker, job.id);
+  stats_.set_jobs_dispatched(stats_.jobs_dispatched() + 1);
+  auto& runs = *stats_.mutable_runs_by_stage_key();
+  if (runs[job.dedup_key]++ == 0) {
+    stage_key_order_.push_back(job.dedup_key);
+    if (stage_key_order_.size() > kStageKeysKept) {
+      runs.erase(stage_key_order_.front());
+      stage_key_order_.pop_front();
+    }
+  }
+  out.push_back(AssignJob{worker.id, job.spec});
 }
 
 void JobScheduler::Finish(Job& job, absl::Status status,
@@ -113,8 +162,10 @@ void JobScheduler::Finish(Job& job, absl::Status status,
 std::vector<SchedulerAction> JobScheduler::FailQueued(
     const absl::Status& status) {
   std::vector<SchedulerAction> out;
-  while (!queue_.empty()) {
-    Finish(*queue_.front(), status, proto::StageOutput(), out);
+  for (auto& [platform, queue] : queues_) {
+    while (!queue.empty()) {
+      Finish(*queue.front(), status, proto::StageOutput(), out);
+    }
   }
   return out;
 }
@@ -250,6 +301,8 @@ std::vector<SchedulerAction> JobScheduler::Tick() {
                                     absl::FormatDuration(options_.lease)));
     out.insert(out.end(), lost.begin(), lost.end());
   }
+  // Jobs whose wait for a native worker is over may go to an emulating one.
+  Dispatch(out);
   return out;
 }
 

@@ -17,6 +17,7 @@
 #include <cstdint>
 #include <deque>
 #include <list>
+#include <map>
 #include <optional>
 #include <set>
 #include <string>
@@ -72,6 +73,10 @@ using SchedulerAction =
 struct JobSchedulerOptions {
   absl::Duration lease = absl::Seconds(10);
   int max_attempts = 3;
+  // How long a job waits for a free worker that runs its platform natively
+  // before one that emulates it takes it. Without any native worker for the
+  // platform, emulation is used at once.
+  absl::Duration emulation_wait = absl::Seconds(10);
 };
 
 // The pool at one moment, cheaply: no worker's layers are copied.
@@ -118,9 +123,9 @@ class JobScheduler {
   PoolLoad Load() const;
   const proto::SchedulerStats& stats() const { return stats_; }
   proto::SchedulerStats& mutable_stats() { return stats_; }
-  size_t queued() const { return queue_.size(); }
+  size_t queued() const { return queued_; }
   // Jobs a worker is running now: every job not queued.
-  size_t running() const { return jobs_.size() - queue_.size(); }
+  size_t running() const { return jobs_.size() - queued_; }
   bool HasWorker(const std::string& worker_id) const {
     return pool_.workers().count(worker_id) > 0;
   }
@@ -137,10 +142,19 @@ class JobScheduler {
     std::string last_loss;
     bool queued = false;
     std::list<Job*>::iterator queue_pos;  // valid while queued
+    std::string platform;                 // spec.platform, or linux/amd64
+    absl::Time first_queued;              // when it was first queued
   };
 
-  // Assigns queued jobs to free workers, oldest job first.
+  // Assigns queued jobs to free workers, oldest job first within each
+  // platform's queue, so a platform without a free worker holds up no other.
   void Dispatch(std::vector<SchedulerAction>& out);
+  // Assigns the jobs at the front of `queue` until one cannot be placed.
+  void DispatchQueue(std::list<Job*>& queue, std::vector<SchedulerAction>& out);
+  // The worker to run `job` now, or nullptr to keep it queued. Fails the job
+  // (and returns nullptr) when no connected worker runs its platform.
+  WorkerState* Place(Job& job, std::vector<SchedulerAction>& out);
+  void Assign(Job& job, WorkerState& worker, std::vector<SchedulerAction>& out);
   // A job goes to the back of the queue, or to its front when it is retried.
   void Enqueue(Job& job, bool front);
   void Dequeue(Job& job);
@@ -156,7 +170,9 @@ class JobScheduler {
   // build id → the ids of the jobs it waits on, in the order Abandon
   // cancels them.
   absl::flat_hash_map<std::string, std::set<std::string>> by_build_;
-  std::list<Job*> queue_;  // oldest first; retried jobs go to the front
+  // Queued jobs by platform, oldest first; retried jobs go to the front.
+  std::map<std::string, std::list<Job*>> queues_;
+  size_t queued_ = 0;
   WorkerPool pool_;
   proto::SchedulerStats stats_;
   // Keys of stats_.runs_by_stage_key, oldest first: only the newest

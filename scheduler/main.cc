@@ -43,6 +43,9 @@ ABSL_FLAG(std::string, cache_token_file, "",
           "file holding a token for the farm-cache (an admin's)");
 ABSL_FLAG(bool, share_cache_across_tenants, false,
           "share action results between tenants (blobs are always shared)");
+ABSL_FLAG(int64_t, emulation_wait_seconds, 10,
+          "how long a stage waits for a worker that runs its platform "
+          "natively before one that emulates it takes it");
 ABSL_FLAG(int32_t, max_slots_per_worker, 64,
           "slots used of what a worker offers at most");
 
@@ -70,6 +73,8 @@ absl::StatusOr<farm::scheduler::FarmNodeOptions> NodeOptions(
   options.cache_address = absl::GetFlag(FLAGS_cache);
   options.cache_max_bytes = absl::GetFlag(FLAGS_cache_max_bytes);
   options.jobs.lease = absl::Seconds(absl::GetFlag(FLAGS_lease_seconds));
+  options.jobs.emulation_wait =
+      absl::Seconds(absl::GetFlag(FLAGS_emulation_wait_seconds));
   options.cache_security.tls_ca = absl::GetFlag(FLAGS_cache_tls_ca);
   options.cache_security.tls_cert = absl::GetFlag(FLAGS_cache_tls_cert);
   options.cache_security.tls_key = absl::GetFlag(FLAGS_cache_tls_key);

@@ -186,6 +186,12 @@ proto::ListWorkersResponse SchedulerCore::ListWorkers() {
     summary->set_jobs_completed(worker.completed);
     summary->set_disk_full(worker.disk_full);
     summary->set_disk_free_bytes(worker.disk_free_bytes);
+    for (const std::string& p : worker.native) {
+      summary->add_native_platforms(p);
+    }
+    for (const std::string& p : worker.emulated) {
+      summary->add_emulated_platforms(p);
+    }
   }
   return response;
 }

@@ -1,6 +1,9 @@
 #include "scheduler/worker_pool.h"
 
 #include <algorithm>
+#include <utility>
+
+#include "absl/strings/str_cat.h"
 
 namespace farm::scheduler {
 
@@ -24,6 +27,40 @@ bool WorkerPool::LessLoaded::operator()(const FreeKey& a,
   const int64_t right = int64_t{b.running} * a.slots;
   if (left != right) return left < right;
   return a.worker->id < b.worker->id;
+}
+
+bool WorkerPool::Runs(const WorkerState& worker, const std::string& platform,
+                      RunMode mode) {
+  const std::vector<std::string>& list =
+      mode == RunMode::kNative ? worker.native : worker.emulated;
+  for (const std::string& p : list) {
+    if (p == platform) return true;
+  }
+  return false;
+}
+
+void WorkerPool::CountPlatforms(const WorkerState& worker, int delta) {
+  for (const std::string& p : worker.native) native_count_[p] += delta;
+  for (const std::string& p : worker.emulated) emulated_count_[p] += delta;
+}
+
+int WorkerPool::CountRunning(const std::string& platform, RunMode mode) const {
+  const std::map<std::string, int>& counts =
+      mode == RunMode::kNative ? native_count_ : emulated_count_;
+  auto it = counts.find(platform);
+  return it == counts.end() ? 0 : it->second;
+}
+
+std::string WorkerPool::DescribePlatforms() const {
+  std::string out;
+  for (const auto& [counts, how] : {std::pair{&native_count_, "native"},
+                                    std::pair{&emulated_count_, "emulated"}}) {
+    for (const auto& [platform, n] : *counts) {
+      if (n <= 0) continue;
+      absl::StrAppend(&out, out.empty() ? "" : ", ", platform, " (", how, ")");
+    }
+  }
+  return out.empty() ? "nothing" : out;
 }
 
 bool WorkerPool::IsFree(const WorkerState& worker) {
@@ -67,6 +104,14 @@ WorkerState& WorkerPool::Join(const proto::RegisterWorker& reg,
   worker.disk_full = reg.disk_full();
   worker.disk_free_bytes = reg.disk_free_bytes();
   worker.last_heartbeat = now;
+  worker.native.assign(reg.native_platforms().begin(),
+                       reg.native_platforms().end());
+  worker.emulated.assign(reg.emulated_platforms().begin(),
+                         reg.emulated_platforms().end());
+  if (worker.native.empty() && worker.emulated.empty()) {
+    worker.native.push_back("linux/amd64");
+  }
+  CountPlatforms(worker, +1);
   for (const std::string& diff_id : reg.layers()) AddLayer(worker, diff_id);
   List(worker);
   return worker;
@@ -82,6 +127,7 @@ void WorkerPool::Remove(const std::string& id) {
   if (it == workers_.end()) return;
   WorkerState& worker = it->second;
   Unlist(worker);
+  CountPlatforms(worker, -1);
   for (const std::string& diff_id : worker.layers) {
     auto holders = holders_.find(diff_id);
     if (holders == holders_.end()) continue;
@@ -120,7 +166,8 @@ void WorkerPool::EndJob(WorkerState& worker, const std::string& job_id) {
   List(worker);
 }
 
-WorkerState* WorkerPool::Pick(const Layers& layers) const {
+WorkerState* WorkerPool::Pick(const Layers& layers, const std::string& platform,
+                              RunMode mode) const {
   if (free_.empty()) return nullptr;
   // Looking from the layers' side takes about this many steps.
   size_t holders = 0;
@@ -134,7 +181,8 @@ WorkerState* WorkerPool::Pick(const Layers& layers) const {
   int best_overlap = -1;
   size_t steps = 0;
   for (const FreeKey& key : free_) {
-    if (steps++ == holders) return PickFromHolders(layers);
+    if (!Runs(*key.worker, platform, mode)) continue;
+    if (steps++ == holders) return PickFromHolders(layers, platform, mode);
     const int overlap = Overlap(*key.worker, layers);
     if (overlap > best_overlap) {
       best = key.worker;
@@ -145,7 +193,9 @@ WorkerState* WorkerPool::Pick(const Layers& layers) const {
   return best;
 }
 
-WorkerState* WorkerPool::PickFromHolders(const Layers& layers) const {
+WorkerState* WorkerPool::PickFromHolders(const Layers& layers,
+                                         const std::string& platform,
+                                         RunMode mode) const {
   WorkerState* best = nullptr;
   FreeKey best_key;
   int best_overlap = 0;
@@ -153,7 +203,10 @@ WorkerState* WorkerPool::PickFromHolders(const Layers& layers) const {
     auto holders = holders_.find(diff_id);
     if (holders == holders_.end()) continue;
     for (WorkerState* worker : holders->second) {
-      if (worker == best || !IsFree(*worker)) continue;
+      if (worker == best || !IsFree(*worker) ||
+          !Runs(*worker, platform, mode)) {
+        continue;
+      }
       const int overlap = Overlap(*worker, layers);
       const FreeKey key{static_cast<int>(worker->running.size()), worker->slots,
                         worker};
@@ -165,8 +218,12 @@ WorkerState* WorkerPool::PickFromHolders(const Layers& layers) const {
       }
     }
   }
-  // No free worker holds any of them: the least loaded.
-  return best != nullptr ? best : free_.begin()->worker;
+  if (best != nullptr) return best;
+  // No free worker holds any of them: the least loaded that runs it.
+  for (const FreeKey& key : free_) {
+    if (Runs(*key.worker, platform, mode)) return key.worker;
+  }
+  return nullptr;
 }
 
 }  // namespace farm::scheduler

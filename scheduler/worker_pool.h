@@ -11,6 +11,7 @@
 #include <map>
 #include <set>
 #include <string>
+#include <vector>
 
 #include "absl/container/flat_hash_map.h"
 #include "absl/container/flat_hash_set.h"
@@ -31,7 +32,14 @@ struct WorkerState {
   int64_t disk_free_bytes = 0;
   std::set<std::string> running;  // job ids
   int64_t completed = 0;
+  // What it runs stages for, as it registered ("linux/amd64"); a worker
+  // that said nothing runs linux/amd64 natively.
+  std::vector<std::string> native;
+  std::vector<std::string> emulated;
 };
+
+// How a worker would run a job's platform.
+enum class RunMode { kNative, kEmulated };
 
 // Not thread-safe. The fields placement reads (slots, layers, draining,
 // disk_full, running) change only through the methods below; the others may
@@ -51,10 +59,17 @@ class WorkerPool {
   void StartJob(WorkerState& worker, const std::string& job_id);
   void EndJob(WorkerState& worker, const std::string& job_id);
 
-  // The free worker holding most of `layers` (counted with repeats), then
-  // the least loaded (running / slots), then the first by id; nullptr when
-  // no worker is free.
-  WorkerState* Pick(const Layers& layers) const;
+  // Among the free workers that run `platform` the way `mode` says: the one
+  // holding most of `layers` (counted with repeats), then the least loaded
+  // (running / slots), then the first by id; nullptr when none is free.
+  // Free workers that cannot run the platform are stepped over.
+  WorkerState* Pick(const Layers& layers, const std::string& platform,
+                    RunMode mode) const;
+  // How many connected workers run `platform` in `mode`, free or not.
+  int CountRunning(const std::string& platform, RunMode mode) const;
+  // "linux/amd64 (native), linux/arm64 (emulated)": every platform some
+  // connected worker runs.
+  std::string DescribePlatforms() const;
 
   // Every worker, by id.
   const std::map<std::string, WorkerState>& workers() const { return workers_; }
@@ -72,18 +87,25 @@ class WorkerPool {
   };
 
   static bool IsFree(const WorkerState& worker);
+  static bool Runs(const WorkerState& worker, const std::string& platform,
+                   RunMode mode);
   // Every change to a field placement reads sits between Unlist and List.
   void Unlist(WorkerState& worker);
   void List(WorkerState& worker);
   void AddLayer(WorkerState& worker, const std::string& diff_id);
   void RemoveLayer(WorkerState& worker, const std::string& diff_id);
   // Pick by looking at the free holders of each layer.
-  WorkerState* PickFromHolders(const Layers& layers) const;
+  WorkerState* PickFromHolders(const Layers& layers,
+                               const std::string& platform, RunMode mode) const;
+  void CountPlatforms(const WorkerState& worker, int delta);
 
   std::map<std::string, WorkerState> workers_;  // nodes never move
   std::set<FreeKey, LessLoaded> free_;
   absl::flat_hash_map<std::string, absl::flat_hash_set<WorkerState*>>
       holders_;  // diff_id → workers holding it
+  // platform → how many workers run it natively, and by emulation.
+  std::map<std::string, int> native_count_;
+  std::map<std::string, int> emulated_count_;
 };
 
 }  // namespace farm::scheduler

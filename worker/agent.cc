@@ -113,6 +113,12 @@ bool Agent::Serve(std::unique_ptr<WorkerStream> stream) {
     reg->set_worker_id(options_.worker_id);
     reg->set_slots(options_.slots);
     reg->set_version(options_.version);
+    for (const std::string& p : options_.native_platforms) {
+      reg->add_native_platforms(p);
+    }
+    for (const std::string& p : options_.emulated_platforms) {
+      reg->add_emulated_platforms(p);
+    }
     const DiskReport disk = CheckDisk();
     reg->set_disk_full(disk.full);
     reg->set_disk_free_bytes(disk.free_bytes);

@@ -39,6 +39,10 @@ struct AgentOptions {
   std::string worker_id;
   int slots = 1;
   std::string version = "farm-worker";
+  // The platforms it runs stages for (worker/platforms.h); none sent means
+  // linux/amd64 to the scheduler.
+  std::vector<std::string> native_platforms;
+  std::vector<std::string> emulated_platforms;
   // Heartbeat interval until the scheduler's Registered message sets one.
   absl::Duration heartbeat = absl::Seconds(3);
   // Reconnect delays: doubled after every failed attempt, up to the max,

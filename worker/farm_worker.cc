@@ -9,6 +9,7 @@
 #include "common/status_macros.h"
 #include "image/layer/layer_writer.h"
 #include "worker/grpc_worker_stream.h"
+#include "worker/platforms.h"
 #include "worker/runner_stack.h"
 
 namespace farm::worker {
@@ -36,15 +37,21 @@ absl::StatusOr<std::unique_ptr<FarmWorker>> FarmWorker::Create(
   stack_options.source_date_epoch = image::layer::SourceDateEpochFromEnv();
   stack_options.run_limits = options.run_limits;
   stack_options.root_lock_wait = options.root_lock_wait;
-  ASSIGN_OR_RETURN(parts->stack,
-                   RunnerStack::Create(
-                       stack_options,
-                       options.blobs != nullptr ? options.blobs
-                                                : parts->blobs.get(),
-                       parts->actions.get()));
+  ASSIGN_OR_RETURN(parts->stack, RunnerStack::Create(stack_options,
+                                                     options.blobs != nullptr
+                                                         ? options.blobs
+                                                         : parts->blobs.get(),
+                                                     parts->actions.get()));
 
+  WorkerPlatforms platforms = DetectPlatforms(options.binfmt_dir);
+  if (!options.platforms.empty()) {
+    ASSIGN_OR_RETURN(platforms,
+                     RestrictPlatforms(platforms, options.platforms));
+  }
   parts->connector = std::make_unique<GrpcWorkerConnector>(channel);
   AgentOptions agent_options;
+  agent_options.native_platforms = platforms.native;
+  agent_options.emulated_platforms = platforms.emulated;
   agent_options.worker_id = options.worker_id;
   agent_options.slots = options.slots;
   agent_options.min_backoff = options.min_backoff;

@@ -54,6 +54,11 @@ struct FarmWorkerOptions {
   // streaming them through gRPC, and big ones are renamed into it. Not
   // owned; must outlive the worker. Null: the channel's.
   cache::BlobStore* blobs = nullptr;
+  // Restricts the platforms the worker offers to these
+  // ("linux/amd64,linux/arm64"; farm-worker --platforms); "" offers every
+  // one it detects: its own and what binfmt_dir emulates.
+  std::string platforms;
+  std::string binfmt_dir = "/proc/sys/fs/binfmt_misc";
   // Reconnect backoff of the agent.
   absl::Duration min_backoff = absl::Milliseconds(200);
   absl::Duration max_backoff = absl::Seconds(30);

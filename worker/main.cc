@@ -29,9 +29,9 @@
 #include "worker/disk_reserve.h"
 #include "worker/executor/limits.h"
 #include "worker/farm_worker.h"
+#include "worker/grpc_worker_stream.h"
 #include "worker/reaper.h"
 #include "worker/worker_metrics.h"
-#include "worker/grpc_worker_stream.h"
 
 namespace {
 
@@ -50,7 +50,11 @@ std::string Usage() {
       "                   [--tls-ca FILE [--tls-cert FILE --tls-key FILE]]\n"
       "                   [--token-file FILE]   (or FARM_TOKEN)\n"
       "                   [--health-listen ADDR] [--metrics-listen ADDR]\n"
+      "                   [--platforms PLATFORM,...]\n"
       "\n"
+      "  --platforms LIST        offer only these of the platforms the worker\n"
+      "                          runs (its own, and what binfmt_misc emulates\n"
+      "                          with QEMU), e.g. linux/arm64\n"
       "  --health-listen ADDR    plaintext port serving only grpc.health.v1\n"
       "                          (SERVING once started, NOT_SERVING while\n"
       "                          draining), for Kubernetes' gRPC probes\n"
@@ -150,6 +154,7 @@ int main(int argc, char** argv) {
       farm::executor::FormatTimeout(farm::executor::kDefaultRunTimeout);
   std::string run_disk = Size(farm::executor::kDefaultRunDisk);
   std::string min_free_disk = farm::worker::kDefaultMinFreeDisk;
+  std::string platforms;
   farm::auth::ClientSecurity security;
   for (int i = 1; i < argc; ++i) {
     if (std::string(argv[i]) == "--help" || std::string(argv[i]) == "-h") {
@@ -173,7 +178,8 @@ int main(int argc, char** argv) {
         FlagValue(argc, argv, &i, "tls-key", &security.tls_key) ||
         FlagValue(argc, argv, &i, "token-file", &token_file) ||
         FlagValue(argc, argv, &i, "health-listen", &health_listen) ||
-        FlagValue(argc, argv, &i, "metrics-listen", &metrics_listen)) {
+        FlagValue(argc, argv, &i, "metrics-listen", &metrics_listen) ||
+        FlagValue(argc, argv, &i, "platforms", &platforms)) {
       continue;
     }
     fprintf(stderr, "farm-worker: unknown argument \"%s\"\n%s", argv[i],
@@ -184,6 +190,7 @@ int main(int argc, char** argv) {
   options.root = root;
   options.worker_id = id;
   options.runc = runc;
+  options.platforms = platforms;
   if (scheduler.empty() || root.empty() ||
       !absl::SimpleAtoi(slots, &options.slots) || options.slots < 1 ||
       (!cache_bytes.empty() &&
@@ -201,8 +208,7 @@ int main(int argc, char** argv) {
   if (absl::Status reaper =
           root[0] == '/' ? farm::worker::StartReaper(root) : absl::OkStatus();
       !reaper.ok()) {
-    fprintf(stderr, "farm-worker: %s\n",
-            std::string(reaper.message()).c_str());
+    fprintf(stderr, "farm-worker: %s\n", std::string(reaper.message()).c_str());
     return 1;
   }
 
@@ -243,9 +249,7 @@ int main(int argc, char** argv) {
             std::string(health_server.status().message()).c_str());
     return 1;
   }
-  options.on_drain = [&health] {
-    health.Set(farm::health::Phase::kDraining);
-  };
+  options.on_drain = [&health] { health.Set(farm::health::Phase::kDraining); };
   // Prometheus metrics: each job as it ends, the load at each scrape.
   auto metrics = std::make_shared<farm::worker::WorkerMetrics>();
   std::unique_ptr<farm::metrics::MetricsServer> metrics_server;
