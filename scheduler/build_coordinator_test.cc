@@ -7,6 +7,7 @@
 #include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
 #include "gtest/gtest.h"
+#include "scheduler/actions_testing.h"
 #include "scheduler/entitlements.h"
 #include "scheduler/secret_digests.h"
 
@@ -61,14 +62,7 @@ BuildSpec MakeSpec(const std::string& dockerfile = kDockerfile) {
   return spec;
 }
 
-template <typename T>
-std::vector<T> Only(const std::vector<CoordinatorAction>& actions) {
-  std::vector<T> out;
-  for (const auto& action : actions) {
-    if (const T* t = std::get_if<T>(&action)) out.push_back(*t);
-  }
-  return out;
-}
+using testing::Only;
 
 std::map<Digest, std::optional<proto::ActionResult>> Misses(
     const LookupKeys& lookup) {

@@ -1,6 +1,7 @@
 // JobScheduler's placement by platform: native workers first, emulating
 // ones after a wait, and a clear failure when no worker runs a platform.
 #include "gtest/gtest.h"
+#include "scheduler/actions_testing.h"
 #include "scheduler/job_scheduler.h"
 #include "scheduler/worker_registration_testing.h"
 
@@ -10,14 +11,7 @@ namespace {
 constexpr char kAmd64[] = "linux/amd64";
 constexpr char kArm64[] = "linux/arm64";
 
-template <typename T>
-std::vector<T> Only(const std::vector<SchedulerAction>& actions) {
-  std::vector<T> out;
-  for (const auto& a : actions) {
-    if (const T* t = std::get_if<T>(&a)) out.push_back(*t);
-  }
-  return out;
-}
+using testing::Only;
 
 proto::StageJob JobFor(const std::string& key, const std::string& platform) {
   proto::StageJob job;

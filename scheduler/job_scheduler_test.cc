@@ -2,19 +2,13 @@
 
 #include "absl/strings/str_cat.h"
 #include "gtest/gtest.h"
+#include "scheduler/actions_testing.h"
 #include "scheduler/worker_registration_testing.h"
 
 namespace farm::scheduler {
 namespace {
 
-template <typename T>
-std::vector<T> Only(const std::vector<SchedulerAction>& actions) {
-  std::vector<T> out;
-  for (const auto& a : actions) {
-    if (const T* t = std::get_if<T>(&a)) out.push_back(*t);
-  }
-  return out;
-}
+using testing::Only;
 
 proto::StageJob Job(const std::string& final_key,
                     std::vector<std::string> base = {}) {
