@@ -10,6 +10,7 @@
 #include "common/direct_file_writer.h"
 #include "common/fs.h"
 #include "common/logging.h"
+#include "common/prefetching_reader.h"
 #include "common/status_macros.h"
 
 namespace farm::cache {
@@ -105,7 +106,10 @@ absl::StatusOr<std::unique_ptr<ByteReader>> BlobFileDir::Read(
     const Digest& digest, uint64_t size) {
   std::string path = PathOf(digest);
   ASSIGN_OR_RETURN(std::unique_ptr<ByteReader> file, OpenFileReader(path));
-  return std::make_unique<SizedFileReader>(std::move(file), path, size);
+  // Blob files are written past the page cache: read ahead, so the disk
+  // works while the caller verifies what it has.
+  return std::make_unique<SizedFileReader>(
+      NewPrefetchingReader(std::move(file)), path, size);
 }
 
 absl::StatusOr<std::vector<std::pair<Digest, uint64_t>>> BlobFileDir::List() {
