@@ -374,7 +374,8 @@ absl::Status BuildSession::Deliver(const proto::BuildRequest& request,
     std::vector<std::string> refs = tags;
     if (refs.empty()) refs.push_back(image.config_digest.ToString());
     RETURN_IF_ERROR(
-        SaveImages(refs, parsed, *deps_.images, *deps_.blobs, file.get()));
+        SaveImages(refs, parsed, *deps_.images, *deps_.blobs, file.get(),
+                   deps_.distribution));
     RETURN_IF_ERROR(file->Close());
     proto::BuildServerMessage last;
     last.mutable_output()->set_format(format);

@@ -24,6 +24,7 @@
 #include "proto/build.pb.h"
 #include "scheduler/build_coordinator.h"
 #include "scheduler/build_preparation.h"
+#include "scheduler/distribution_forms.h"
 #include "scheduler/image_resolver.h"
 #include "scheduler/image_store.h"
 #include "scheduler/result_verifier.h"
@@ -58,6 +59,8 @@ struct SessionDeps {
   absl::Duration client_grace = absl::Seconds(5);
   // Pushes a stored image to its registry (the registry step sets it).
   std::function<absl::Status(const std::string& tag)> push;
+  // Makes the gzip form of plain layers for `--output type=oci`; not owned.
+  DistributionForms* distribution = nullptr;
 };
 
 class BuildSession : public BuildListener {

@@ -159,10 +159,13 @@ absl::Status FarmNode::OpenImages(const FarmNodeOptions& options) {
   ASSIGN_OR_RETURN(image::registry::RegistryClientOptions registry_options,
                    image::registry::DefaultRegistryClientOptions(
                        options.insecure_registries));
+  forms_ =
+      std::make_unique<DistributionForms>(blobs_, actions_.get(), spool_dir_);
   registry_ = std::make_unique<RegistryImages>(
       blobs_, spool_dir_,
       std::make_unique<image::registry::RegistryClient>(
-          std::move(registry_options)));
+          std::move(registry_options)),
+      forms_.get());
   ASSIGN_OR_RETURN(tenant_keys_,
                    TenantKeys::Open(JoinPath(options.root, "tenant-keys")));
   return absl::OkStatus();
@@ -186,6 +189,7 @@ absl::StatusOr<SessionDeps> FarmNode::SessionDepsFor(
   deps.entitlements = options_.entitlements;
   deps.fetch_policy = fetch_policy_.get();
   deps.verifier = verifier_.get();
+  deps.distribution = forms_.get();
   RegistryImages* registry = registry_.get();
   ImageStore* images = deps.images;
   deps.push = [registry, images](const std::string& tag) {
@@ -201,8 +205,8 @@ void FarmNode::MakeServices() {
   if (verifier_ != nullptr) {
     ResultVerifier* verifier = verifier_.get();
     upload_watch_ = std::make_unique<LayerUploadWatch>(
-        blobs_, [verifier](const Digest& digest, const Digest& diff_id,
-                           uint64_t size) {
+        blobs_,
+        [verifier](const Digest& digest, const Digest& diff_id, uint64_t size) {
           verifier->LayerSeen(digest, diff_id, size);
         });
     served_blobs = upload_watch_.get();
@@ -224,7 +228,8 @@ void FarmNode::MakeServices() {
       },
       [registry](ImageStore& images, const proto::PushImageRequest& request) {
         return registry->Push(images, request.reference());
-      }));
+      },
+      forms_.get()));
   services_.push_back(std::make_unique<WorkerService>(core_.get(), auth));
   services_.push_back(std::make_unique<BuildService>(
       [this](const std::string& tenant) { return SessionDepsFor(tenant); },

@@ -25,8 +25,8 @@
 #include "scheduler/build_session.h"
 #include "scheduler/image_resolver.h"
 #include "scheduler/image_store.h"
-#include "scheduler/layer_upload_watch.h"
 #include "scheduler/job_scheduler.h"
+#include "scheduler/layer_upload_watch.h"
 #include "scheduler/registry_images.h"
 #include "scheduler/scheduler_core.h"
 #include "scheduler/tenant_keys.h"
@@ -101,6 +101,7 @@ class FarmNode {
   cache::BlobStore* blobs_ = nullptr;
   std::unique_ptr<cache::ActionCache> actions_;
   std::unique_ptr<ImageStores> images_;
+  std::unique_ptr<DistributionForms> forms_;
   std::unique_ptr<RegistryImages> registry_;
   std::unique_ptr<TenantKeys> tenant_keys_;
   std::unique_ptr<image::FetchPolicy> fetch_policy_;

@@ -36,7 +36,7 @@ absl::StatusOr<std::vector<std::string>> LoadImages(
 absl::Status SaveImages(const std::vector<std::string>& references,
                         image::archive::ArchiveFormat format,
                         ImageStore& images, cache::BlobStore& blobs,
-                        ByteWriter* out) {
+                        ByteWriter* out, DistributionForms* forms) {
   std::vector<image::archive::ArchiveImage> selected;
   for (const std::string& reference : references) {
     ASSIGN_OR_RETURN(ImageInfo info, images.Get(reference));
@@ -51,6 +51,16 @@ absl::Status SaveImages(const std::vector<std::string>& references,
     ASSIGN_OR_RETURN(entry.manifest.digest,
                      Digest::Parse(info.record.manifest_digest));
     entry.manifest.size = info.manifest_json.size();
+    // A docker-archive holds plain layers anyway; an OCI layout gets gzip
+    // ones and OCI media types, as BuildKit's OCI exporter writes them.
+    if (forms != nullptr && format == image::archive::ArchiveFormat::kOci) {
+      ASSIGN_OR_RETURN(DistributionForm form,
+                       forms->Of(info.manifest, info.manifest_json,
+                                 Destination::kOciLayout));
+      entry.manifest.media_type = form.media_type;
+      entry.manifest.digest = form.digest;
+      entry.manifest.size = form.manifest_json.size();
+    }
     // The same image named twice becomes one entry with both names.
     bool merged = false;
     for (auto& existing : selected) {

@@ -9,6 +9,7 @@
 #include "absl/status/statusor.h"
 #include "common/io.h"
 #include "image/archive/archive_format.h"
+#include "scheduler/distribution_forms.h"
 #include "scheduler/image_store.h"
 
 namespace farm::scheduler {
@@ -21,11 +22,12 @@ absl::StatusOr<std::vector<std::string>> LoadImages(
     const std::string& spool_dir);
 
 // Writes the named images as one archive. Names that are tags are recorded
-// in the archive as such; ids are exported without a name.
+// in the archive as such; ids are exported without a name. With `forms`, an
+// OCI layout holds the gzip form of plain layers.
 absl::Status SaveImages(const std::vector<std::string>& references,
                         image::archive::ArchiveFormat format,
                         ImageStore& images, cache::BlobStore& blobs,
-                        ByteWriter* out);
+                        ByteWriter* out, DistributionForms* forms = nullptr);
 
 absl::StatusOr<image::archive::ArchiveFormat> ParseArchiveFormat(
     absl::string_view name);

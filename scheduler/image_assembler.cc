@@ -10,9 +10,19 @@ namespace farm::scheduler {
 
 namespace {
 
-bool IsGzipLayer(const std::string& media_type) {
-  return media_type.empty() || media_type == image::oci::kOciLayerTarGzip ||
-         media_type == image::oci::kDockerLayerTarGzip;
+using image::oci::LayerCompression;
+
+LayerCompression CompressionOf(const std::string& media_type) {
+  // Workers that predate media types sent gzip layers.
+  if (media_type.empty()) return LayerCompression::kGzip;
+  return image::oci::LayerCompressionOf(media_type);
+}
+
+// The Docker schema 2 type of a gzip or plain layer.
+std::string DockerLayerType(LayerCompression compression) {
+  return std::string(compression == LayerCompression::kNone
+                         ? image::oci::kDockerLayerTar
+                         : image::oci::kDockerLayerTarGzip);
 }
 
 }  // namespace
@@ -25,29 +35,33 @@ absl::StatusOr<AssembledImage> AssembleImage(
   ASSIGN_OR_RETURN(std::string config_json,
                    image::oci::WithLabels(output.config(), labels));
   if (config.diff_ids.size() != static_cast<size_t>(output.layers_size())) {
-    return absl::InvalidArgumentError(absl::StrCat(
-        "the image config lists ", config.diff_ids.size(),
-        " layers but the build produced ", output.layers_size()));
+    return absl::InvalidArgumentError(
+        absl::StrCat("the image config lists ", config.diff_ids.size(),
+                     " layers but the build produced ", output.layers_size()));
   }
   // Docker's media types, as `docker build` gives an image, when every layer
-  // is gzip; Docker schema 2 has no type for plain or zstd layers (a loaded
-  // docker-archive's base layers are plain tars), so those images are OCI.
-  bool all_gzip = true;
+  // is gzip or plain (farm's own layers are plain until pushed or saved,
+  // see DistributionForms); schema 2 has no type for zstd layers, so those
+  // images are OCI.
+  bool docker_types = true;
   for (const proto::LayerRef& layer : output.layers()) {
-    all_gzip &= IsGzipLayer(layer.media_type());
+    LayerCompression c = CompressionOf(layer.media_type());
+    docker_types &=
+        c == LayerCompression::kGzip || c == LayerCompression::kNone;
   }
   image::oci::Manifest manifest;
-  manifest.media_type = std::string(all_gzip ? image::oci::kDockerManifest
-                                             : image::oci::kOciManifest);
-  manifest.config.media_type = std::string(all_gzip ? image::oci::kDockerConfig
-                                                    : image::oci::kOciConfig);
+  manifest.media_type = std::string(docker_types ? image::oci::kDockerManifest
+                                                 : image::oci::kOciManifest);
+  manifest.config.media_type = std::string(
+      docker_types ? image::oci::kDockerConfig : image::oci::kOciConfig);
   manifest.config.digest = Digest::Of(config_json);
   manifest.config.size = config_json.size();
   for (const proto::LayerRef& layer : output.layers()) {
     image::oci::Descriptor d;
     d.media_type = layer.media_type();
-    if (all_gzip) d.media_type = std::string(image::oci::kDockerLayerTarGzip);
-    if (d.media_type.empty()) {
+    if (docker_types) {
+      d.media_type = DockerLayerType(CompressionOf(layer.media_type()));
+    } else if (d.media_type.empty()) {
       d.media_type = std::string(image::oci::kOciLayerTarGzip);
     }
     ASSIGN_OR_RETURN(d.digest, Digest::Parse(layer.digest()));

@@ -103,7 +103,7 @@ class WatchingWriter : public cache::BlobWriter {
       inflater_->Feed(data);
     } else if (!decided_) {
       head_.append(data.data(), data.size());
-      if (head_.size() >= 4) Decide();
+      if (head_.size() >= kTarHeader) Decide();
     }
     return absl::OkStatus();
   }
@@ -115,13 +115,18 @@ class WatchingWriter : public cache::BlobWriter {
       std::optional<Digest> diff_id = inflater_->Finish();
       inflater_.reset();
       if (diff_id.has_value()) on_layer_(digest_, *diff_id, size_);
+    } else if (plain_tar_) {
+      // The store has just checked the digest, which for a plain layer is
+      // its diff_id too.
+      on_layer_(digest_, digest_, size_);
     }
     return absl::OkStatus();
   }
 
  private:
   // The magic bytes decide (gzip or zstd, as the verifier reads layers);
-  // what was held back until then is inflated first.
+  // what was held back until then is inflated first. A plain tar (farm's
+  // own layers, the build form) needs no inflating at all.
   void Decide() {
     decided_ = true;
     image::compress::Compression codec =
@@ -129,15 +134,25 @@ class WatchingWriter : public cache::BlobWriter {
     if (codec != image::compress::Compression::kNone) {
       inflater_ = std::make_unique<Inflater>(codec);
       inflater_->Feed(head_);
+    } else {
+      plain_tar_ =
+          head_.size() >= kTarHeader &&
+          absl::string_view(head_).substr(kUstarAt, kUstar.size()) == kUstar;
     }
     std::string().swap(head_);
   }
+
+  // A tar's first header: "ustar" at byte 257 of its 512.
+  static constexpr size_t kTarHeader = 512;
+  static constexpr size_t kUstarAt = 257;
+  static constexpr absl::string_view kUstar = "ustar";
 
   std::unique_ptr<cache::BlobWriter> inner_;
   const Digest digest_;
   const LayerUploadWatch::OnLayer& on_layer_;
   uint64_t size_ = 0;
   bool decided_ = false;
+  bool plain_tar_ = false;
   std::string head_;
   std::unique_ptr<Inflater> inflater_;
 };

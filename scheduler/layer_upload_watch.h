@@ -4,8 +4,10 @@
 // its digest is checked), `on_layer` learns its digest, diff_id and size.
 // The ResultVerifier then knows a layer a worker has just uploaded without
 // reading hundreds of MB back after the stage: the same check, done while
-// the bytes pass by. Uploads that are not compressed, or do not inflate,
-// are stored as ever and simply not reported.
+// the bytes pass by. A plain tar upload (farm's build form) is reported
+// with its digest as its diff_id once the store has checked the digest.
+// Other uploads, and those that do not inflate, are stored as ever and
+// simply not reported.
 #ifndef FARM_SCHEDULER_LAYER_UPLOAD_WATCH_H_
 #define FARM_SCHEDULER_LAYER_UPLOAD_WATCH_H_
 

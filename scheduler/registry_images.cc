@@ -2,6 +2,7 @@
 
 #include "absl/strings/str_cat.h"
 #include "common/status_macros.h"
+#include "image/oci/media_types.h"
 #include "image/registry/image_puller.h"
 #include "image/registry/image_pusher.h"
 #include "image/registry/platform.h"
@@ -47,14 +48,20 @@ absl::StatusOr<proto::PushImageResponse> RegistryImages::Push(
   ASSIGN_OR_RETURN(ImageInfo info, images.Get(reference));
   ASSIGN_OR_RETURN(image::registry::Reference ref,
                    image::registry::Reference::Parse(reference));
-  std::string media_type = info.manifest.media_type;
-  if (media_type.empty()) {
-    media_type = "application/vnd.oci.image.manifest.v1+json";
+  DistributionForm form;
+  if (forms_ != nullptr) {
+    ASSIGN_OR_RETURN(form, forms_->Of(info.manifest, info.manifest_json));
+  } else {
+    form.manifest_json = info.manifest_json;
+    form.media_type = info.manifest.media_type.empty()
+                          ? std::string(image::oci::kOciManifest)
+                          : info.manifest.media_type;
   }
   StoreBlobSource source(blobs_);
   image::registry::ImagePusher pusher(client_.get());
-  ASSIGN_OR_RETURN(image::registry::PushResult pushed,
-                   pusher.Push(ref, info.manifest_json, media_type, source));
+  ASSIGN_OR_RETURN(
+      image::registry::PushResult pushed,
+      pusher.Push(ref, form.manifest_json, form.media_type, source));
   proto::PushImageResponse response;
   response.set_manifest_digest(pushed.digest.ToString());
   response.set_size(pushed.bytes_uploaded);

@@ -15,6 +15,7 @@
 #include "cache/blob_store.h"
 #include "image/registry/registry_client.h"
 #include "proto/image.pb.h"
+#include "scheduler/distribution_forms.h"
 #include "scheduler/image_resolver.h"
 #include "scheduler/image_store.h"
 
@@ -22,12 +23,15 @@ namespace farm::scheduler {
 
 class RegistryImages {
  public:
-  // Nothing but `client` is owned.
+  // Nothing but `client` is owned. With `forms`, plain layers are pushed
+  // in their gzip form, as Docker pushes them.
   RegistryImages(cache::BlobStore* blobs, std::string spool_dir,
-                 std::unique_ptr<image::registry::RegistryClient> client)
+                 std::unique_ptr<image::registry::RegistryClient> client,
+                 DistributionForms* forms = nullptr)
       : blobs_(blobs),
         spool_dir_(std::move(spool_dir)),
-        client_(std::move(client)) {}
+        client_(std::move(client)),
+        forms_(forms) {}
 
   // Pulls `reference` for `platform` ("" is linux/amd64) into `images` (a
   // tenant's store) and tags it with the reference. Concurrent pulls of one
@@ -43,6 +47,7 @@ class RegistryImages {
   cache::BlobStore* blobs_;
   std::string spool_dir_;
   std::unique_ptr<image::registry::RegistryClient> client_;
+  DistributionForms* forms_;
   absl::Mutex mu_;
   std::map<std::string, std::shared_ptr<absl::Mutex>> pulling_
       ABSL_GUARDED_BY(mu_);

@@ -103,8 +103,7 @@ TEST_F(ResultVerifierTest, LiesAreRefusedNamingWhat) {
 // the watch must wait for the magic bytes); returns Commit's status.
 absl::Status PutInPieces(cache::BlobStore& store, const Digest& digest,
                          const std::string& data) {
-  absl::StatusOr<std::unique_ptr<cache::BlobWriter>> writer =
-      store.Put(digest);
+  absl::StatusOr<std::unique_ptr<cache::BlobWriter>> writer = store.Put(digest);
   if (!writer.ok()) return writer.status();
   absl::Status status = (*writer)->Write(data.substr(0, 1));
   if (status.ok()) status = (*writer)->Write(data.substr(1));
@@ -139,6 +138,28 @@ TEST_F(ResultVerifierTest, UploadWatchReportsCommittedLayersThatInflate) {
   EXPECT_FALSE(PutInPieces(watch, Digest::Of("other"), Gzip("t")).ok());
   EXPECT_EQ(seen.size(), 1u);
   EXPECT_TRUE(cache_.blobs()->Stat(Digest::Of(broken)).ok());
+}
+
+TEST_F(ResultVerifierTest, UploadWatchReportsAPlainTarAsItsOwnDiffId) {
+  std::vector<std::pair<Digest, Digest>> seen;
+  LayerUploadWatch watch(
+      cache_.blobs(),
+      [&seen](const Digest& digest, const Digest& diff_id, uint64_t) {
+        seen.push_back({digest, diff_id});
+      });
+  // A tar's first header carries "ustar" at byte 257 (the build form).
+  std::string tar(3 << 20, 'y');
+  tar.replace(0, 512, std::string(512, '\0'));
+  tar.replace(257, 6, std::string("ustar\0", 6));
+  ASSERT_TRUE(PutInPieces(watch, Digest::Of(tar), tar).ok());
+  ASSERT_EQ(seen.size(), 1u);
+  EXPECT_EQ(seen[0].first, Digest::Of(tar));
+  EXPECT_EQ(seen[0].second, Digest::Of(tar));
+  // A plain tar under the wrong digest is refused by the store, unreported.
+  std::string other = tar;
+  other.back() = 'z';
+  EXPECT_FALSE(PutInPieces(watch, Digest::Of("other"), other).ok());
+  EXPECT_EQ(seen.size(), 1u);
 }
 
 TEST_F(ResultVerifierTest, LayerSeenOnUploadIsNotReadBack) {

@@ -26,6 +26,10 @@ absl::StatusOr<proto::LayerRef> WriteLayerFile(
     std::optional<int64_t> source_date_epoch) {
   absl::Cleanup remove = [&] { RemoveQuietly(path); };
   image::layer::LayerWriterOptions options;
+  // The build form: a plain tar whose digest is its diff_id. Compressing
+  // every layer as it is built cost more than the rest of a big COPY; the
+  // gzip form is made once, at push or save (scheduler/distribution_forms).
+  options.compression = image::compress::Compression::kNone;
   options.source_date_epoch = source_date_epoch;
   ASSIGN_OR_RETURN(std::unique_ptr<ByteWriter> file, OpenFileWriter(path));
   absl::StatusOr<image::layer::LayerInfo> info =

@@ -18,9 +18,9 @@
 
 namespace farm::worker {
 
-// Writes `dir` as a gzip layer (image/layer WriteLayer; mtimes clamped to
-// `source_date_epoch` when set) into the new file `path` and returns its
-// reference. On error the file is gone. Errors are WriteLayer's.
+// Writes `dir` as a plain (uncompressed) tar layer (image/layer WriteLayer;
+// mtimes clamped to `source_date_epoch` when set) into the new file `path` and
+// returns its reference. On error the file is gone. Errors are WriteLayer's.
 absl::StatusOr<proto::LayerRef> WriteLayerFile(
     const std::string& dir, const std::string& path,
     std::optional<int64_t> source_date_epoch);

@@ -117,7 +117,8 @@ TEST(GzipWriterTest, StoresIncompressibleChunksAndCompressesTheRest) {
       if (threads == 0) reference = z;
       EXPECT_EQ(z, reference) << "output must not depend on threads";
       // Stored blocks cost 5 bytes per 64 KiB, plus gzip's 18.
-      const size_t stored_bound = data.size() + (data.size() / 65535 + 4) * 5 + 18;
+      const size_t stored_bound =
+          data.size() + (data.size() / 65535 + 4) * 5 + 18;
       EXPECT_LE(z.size(), stored_bound);
     }
   }
@@ -163,15 +164,56 @@ TEST(CompressorTest, InputHashIsTheSha256OfTheInput) {
   }
 }
 
+// A sink that fails after `ok_bytes`.
+class FailingSink : public ByteWriter {
+ public:
+  explicit FailingSink(size_t ok_bytes) : left_(ok_bytes) {}
+  absl::Status Write(absl::string_view data) override {
+    if (data.size() > left_) return absl::ResourceExhaustedError("disk full");
+    left_ -= data.size();
+    return absl::OkStatus();
+  }
+  absl::Status Close() override { return absl::OkStatus(); }
+
+ private:
+  size_t left_;
+};
+
+TEST(CompressorTest, APlainWritersSinkErrorReachesTheCaller) {
+  const std::string data = Data(12 * 1000 * 1000, 3);
+  FailingSink sink(3 << 20);
+  Sha256Hasher input;
+  std::unique_ptr<ByteWriter> w =
+      NewCompressor(Compression::kNone, &sink, CompressOptions(), &input);
+  absl::Status status;
+  for (size_t i = 0; i < data.size() && status.ok(); i += 65536) {
+    status = w->Write(absl::string_view(data).substr(i, 65536));
+  }
+  if (status.ok()) status = w->Close();
+  EXPECT_TRUE(absl::IsResourceExhausted(status)) << status;
+}
+
+TEST(CompressorTest, APlainWriterDroppedWithoutCloseStops) {
+  std::string out;
+  StringWriter sink(&out);
+  Sha256Hasher input;
+  {
+    std::unique_ptr<ByteWriter> w =
+        NewCompressor(Compression::kNone, &sink, CompressOptions(), &input);
+    ASSERT_TRUE(w->Write(Data(5 * 1000 * 1000, 4)).ok());
+  }  // must not hang or crash
+  EXPECT_LE(out.size(), 5u * 1000 * 1000);
+}
+
 TEST(GzipWriterTest, CompressesTextNearlyAsWellAsGzip6) {
   std::string data = Data(2000000, 5);
   std::string z = Compress(Compression::kGzip, data, CompressOptions());
   uLongf zlib_size = compressBound(data.size());
   std::string zlib(zlib_size, '\0');
-  ASSERT_EQ(compress2(reinterpret_cast<Bytef*>(zlib.data()), &zlib_size,
-                      reinterpret_cast<const Bytef*>(data.data()), data.size(),
-                      6),
-            Z_OK);
+  ASSERT_EQ(
+      compress2(reinterpret_cast<Bytef*>(zlib.data()), &zlib_size,
+                reinterpret_cast<const Bytef*>(data.data()), data.size(), 6),
+      Z_OK);
   EXPECT_LT(z.size(), data.size() / 2);
   EXPECT_LT(static_cast<double>(z.size()), 1.10 * zlib_size)
       << z.size() << " bytes against zlib -6's " << zlib_size;

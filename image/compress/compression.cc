@@ -3,6 +3,7 @@
 #include <utility>
 
 #include "image/compress/gzip_writer.h"
+#include "image/compress/hashing_pipe.h"
 #include "image/compress/zstd_writer.h"
 
 namespace farm::image::compress {
@@ -72,6 +73,7 @@ std::unique_ptr<ByteWriter> NewCompressor(Compression c, ByteWriter* out,
       writer = std::make_unique<ZstdWriter>(out, options);
       break;
     case Compression::kNone:
+      if (input_hash != nullptr) return NewHashingPipe(out, input_hash);
       writer = std::make_unique<PlainWriter>(out);
       break;
   }

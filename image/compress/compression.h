@@ -38,7 +38,8 @@ struct CompressOptions {
 
 // A writer that compresses into `out` (not owned; not closed by Close()).
 // kNone passes bytes through. With `input_hash` (not owned), what is written
-// is also hashed into it, in order; gzip does that off the caller's thread.
+// is also hashed into it, in order; gzip and kNone do that off the caller's
+// thread.
 // Read the hash after Close.
 std::unique_ptr<ByteWriter> NewCompressor(Compression c, ByteWriter* out,
                                           const CompressOptions& options,

@@ -234,11 +234,14 @@ absl::StatusOr<LayerInfo> WriteLayer(const std::string& dir, ByteWriter* out,
   ScopedFd root(fd);
 
   compress::DigestingWriter blob(out);
-  // The tar's sha256 (the diff_id) is taken by the compressor, on its writer
-  // thread for gzip, instead of on this one, which reads the files.
+  // A plain layer is its tar: one hash gives its digest and its diff_id.
+  const bool plain = options.compression == compress::Compression::kNone;
+  // The tar's sha256 (the diff_id) is taken by the compressor, on a thread
+  // of its own for gzip and plain, instead of on this one, which reads the
+  // files.
   Sha256Hasher diff;
   std::unique_ptr<ByteWriter> compressor = compress::NewCompressor(
-      options.compression, &blob, options.compress, &diff);
+      options.compression, plain ? out : &blob, options.compress, &diff);
   tar::TarWriter tar(compressor.get());
   TreeWriter tree(&tar, options);
   RETURN_IF_ERROR(Annotate(tree.WalkDir(fd, ""), "writing layer"));
@@ -249,8 +252,8 @@ absl::StatusOr<LayerInfo> WriteLayer(const std::string& dir, ByteWriter* out,
   info.media_type = MediaTypeFor(options.compression);
   info.tar_size = diff.bytes();
   info.diff_id = diff.Finish();
-  info.size = blob.bytes();
-  info.digest = blob.Finish();
+  info.size = plain ? info.tar_size : blob.bytes();
+  info.digest = plain ? info.diff_id : blob.Finish();
   info.entries = tree.entries();
   return info;
 }

@@ -32,6 +32,8 @@ inline constexpr absl::string_view kDockerConfig =
     "application/vnd.docker.container.image.v1+json";
 inline constexpr absl::string_view kDockerLayerTarGzip =
     "application/vnd.docker.image.rootfs.diff.tar.gzip";
+inline constexpr absl::string_view kDockerLayerTar =
+    "application/vnd.docker.image.rootfs.diff.tar";
 // Layers that registries must fetch from `urls` (Windows base layers).
 inline constexpr absl::string_view kDockerForeignLayerTarGzip =
     "application/vnd.docker.image.rootfs.foreign.diff.tar.gzip";
@@ -53,7 +55,9 @@ inline bool IsIndexType(absl::string_view t) {
 enum class LayerCompression { kNone, kGzip, kZstd, kUnknown };
 
 inline LayerCompression LayerCompressionOf(absl::string_view media_type) {
-  if (media_type == kOciLayerTar) return LayerCompression::kNone;
+  if (media_type == kOciLayerTar || media_type == kDockerLayerTar) {
+    return LayerCompression::kNone;
+  }
   if (media_type == kOciLayerTarGzip || media_type == kDockerLayerTarGzip ||
       media_type == kDockerForeignLayerTarGzip) {
     return LayerCompression::kGzip;

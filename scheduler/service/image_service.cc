@@ -122,7 +122,7 @@ grpc::Status ImageService::SaveImages(
   std::vector<std::string> refs(request->references().begin(),
                                 request->references().end());
   absl::Status saved =
-      scheduler::SaveImages(refs, *format, **store, *blobs_, &out);
+      scheduler::SaveImages(refs, *format, **store, *blobs_, &out, forms_);
   if (saved.ok()) saved = out.Close();
   return ToGrpcStatus(saved);
 }

@@ -12,6 +12,7 @@
 #include "auth/authenticator.h"
 #include "cache/blob_store.h"
 #include "proto/image.grpc.pb.h"
+#include "scheduler/distribution_forms.h"
 #include "scheduler/image_store.h"
 
 namespace farm::scheduler {
@@ -28,13 +29,15 @@ class ImageService final : public proto::ImageService::Service {
   // Nothing is owned. `spool_dir` holds blobs of a load in transit.
   ImageService(ImageStores* images, cache::BlobStore* blobs,
                const auth::Authenticator* authenticator, std::string spool_dir,
-               PullFn pull = nullptr, PushFn push = nullptr)
+               PullFn pull = nullptr, PushFn push = nullptr,
+               DistributionForms* forms = nullptr)
       : images_(images),
         blobs_(blobs),
         authenticator_(authenticator),
         spool_dir_(std::move(spool_dir)),
         pull_(std::move(pull)),
-        push_(std::move(push)) {}
+        push_(std::move(push)),
+        forms_(forms) {}
 
   grpc::Status ListImages(grpc::ServerContext* context,
                           const proto::ListImagesRequest* request,
@@ -77,6 +80,7 @@ class ImageService final : public proto::ImageService::Service {
   std::string spool_dir_;
   PullFn pull_;
   PushFn push_;
+  DistributionForms* forms_;
 };
 
 // The summary `farm images` shows for one image.

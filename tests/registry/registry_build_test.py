@@ -22,6 +22,10 @@ FARM, SCHEDULER, WORKER, MAKE_IMAGE, DOCKER_ARCHIVE = (
 del sys.argv[1:6]
 
 
+GZIP_LAYER_TYPES = ("application/vnd.docker.image.rootfs.diff.tar.gzip",
+                    "application/vnd.oci.image.layer.v1.tar+gzip")
+
+
 class RegistryBuildTest(unittest.TestCase):
     @classmethod
     def setUpClass(cls):
@@ -69,12 +73,22 @@ class RegistryBuildTest(unittest.TestCase):
         root, ref = self.push_busybox("lib/busybox:1")
         pushed = self.farm(root, "push", ref).stdout
         inspect = json.loads(self.farm(root, "inspect", ref).stdout)[0]
-        digest = inspect["Descriptor"]["digest"]
-        self.assertIn(digest, pushed)
         remote = json.loads(self.skopeo("inspect", "--tls-verify=false",
                                         f"docker://{ref}"))
-        self.assertEqual(remote["Digest"], digest)
+        self.assertIn(remote["Digest"], pushed)
         self.assertEqual(remote["Layers"][0].split(":")[0], "sha256")
+        # The loaded layers are plain tars; they go out gzip-compressed, as
+        # `docker push` sends them, with the same diff_ids.
+        raw = json.loads(self.skopeo("inspect", "--raw", "--tls-verify=false",
+                                     f"docker://{ref}"))
+        for layer in raw["layers"]:
+            self.assertIn(layer["mediaType"], GZIP_LAYER_TYPES)
+        config = json.loads(self.skopeo("inspect", "--config",
+                                        "--tls-verify=false", f"docker://{ref}"))
+        self.assertEqual(config["rootfs"]["diff_ids"],
+                         inspect["RootFS"]["Layers"])
+        # A second push sends the same manifest: the gzip form is remembered.
+        self.assertIn(remote["Digest"], self.farm(root, "push", ref).stdout)
         # skopeo copy verifies every digest as it fetches.
         self.skopeo("copy", "-q", "--src-tls-verify=false", f"docker://{ref}",
                     f"dir:{os.path.join(self.tmp, 'copied')}")
@@ -113,6 +127,19 @@ class RegistryBuildTest(unittest.TestCase):
         remote = json.loads(self.skopeo("inspect", "--tls-verify=false",
                                         f"docker://{app}"))
         self.assertEqual(len(remote["Layers"]), 2)
+        # farm builds plain layers and pushes them as Docker would: a Docker
+        # schema 2 manifest of gzip layers.
+        raw = json.loads(self.skopeo("inspect", "--raw", "--tls-verify=false",
+                                     f"docker://{app}"))
+        self.assertEqual(
+            raw["mediaType"],
+            "application/vnd.docker.distribution.manifest.v2+json")
+        self.assertEqual([l["mediaType"] for l in raw["layers"]],
+                         ["application/vnd.docker.image.rootfs.diff.tar.gzip"]
+                         * 2)
+        # skopeo copy checks every blob's digest and the diff_ids.
+        self.skopeo("copy", "-q", "--src-tls-verify=false", f"docker://{app}",
+                    f"oci:{os.path.join(self.tmp, 'app-oci')}:app")
         self.assertIn(f"{self.registry.host}/base/busybox",
                       self.farm(root, "images").stdout)
 

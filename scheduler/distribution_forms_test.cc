@@ -1,0 +1,168 @@
+#include "scheduler/distribution_forms.h"
+
+#include <string>
+
+#include "cache/memory_cache.h"
+#include "common/digest.h"
+#include "common/io.h"
+#include "gmock/gmock.h"
+#include "gtest/gtest.h"
+#include "image/compress/zlib_inflate_testing.h"
+#include "image/oci/media_types.h"
+
+namespace farm::scheduler {
+namespace {
+
+namespace oci = image::oci;
+
+std::string BlobOf(cache::BlobStore& blobs, const Digest& digest) {
+  auto reader = blobs.Get(digest);
+  EXPECT_TRUE(reader.ok()) << reader.status();
+  if (!reader.ok()) return "";
+  auto data = ReadAll(**reader, 1 << 26);
+  EXPECT_TRUE(data.ok()) << data.status();
+  return data.ok() ? *data : "";
+}
+
+class DistributionFormsTest : public ::testing::Test {
+ protected:
+  DistributionFormsTest()
+      : forms_(cache_.blobs(), cache_.actions(),
+               ::testing::TempDir() + "/distribution-forms") {}
+
+  // Stores `data` and returns a layer descriptor of `type` for it.
+  oci::Descriptor Layer(const std::string& data, absl::string_view type) {
+    EXPECT_TRUE(cache::PutBlob(*cache_.blobs(), data).ok());
+    oci::Descriptor d;
+    d.media_type = std::string(type);
+    d.digest = Digest::Of(data);
+    d.size = static_cast<int64_t>(data.size());
+    return d;
+  }
+
+  oci::Manifest ManifestOf(std::vector<oci::Descriptor> layers,
+                           absl::string_view type) {
+    oci::Manifest m;
+    m.media_type = std::string(type);
+    m.config = Layer("{}", oci::kDockerConfig);
+    m.config.media_type = std::string(oci::kDockerConfig);
+    m.layers = std::move(layers);
+    return m;
+  }
+
+  cache::MemoryCache cache_;
+  DistributionForms forms_;
+};
+
+// Bytes that compress well, so the gzip form differs from the plain one.
+std::string PlainTar() {
+  std::string s;
+  for (int i = 0; i < 20000; ++i) s += "line " + std::to_string(i % 97) + "\n";
+  return s;
+}
+
+TEST_F(DistributionFormsTest, PlainLayersBecomeGzipAndTheRestStays) {
+  const std::string tar = PlainTar();
+  oci::Descriptor base =
+      Layer("\x1f\x8b pretend gzip", oci::kDockerLayerTarGzip);
+  oci::Descriptor built = Layer(tar, oci::kDockerLayerTar);
+  oci::Manifest manifest = ManifestOf({base, built}, oci::kDockerManifest);
+  auto form = forms_.Of(manifest, manifest.ToJson());
+  ASSERT_TRUE(form.ok()) << form.status();
+
+  EXPECT_EQ(form->media_type, oci::kDockerManifest);
+  EXPECT_EQ(form->digest, Digest::Of(form->manifest_json));
+  EXPECT_EQ(BlobOf(*cache_.blobs(), form->digest), form->manifest_json);
+  auto pushed = oci::Manifest::Parse(form->manifest_json);
+  ASSERT_TRUE(pushed.ok()) << pushed.status();
+  ASSERT_EQ(pushed->layers.size(), 2u);
+  EXPECT_EQ(pushed->layers[0], base);
+  const oci::Descriptor& gz = pushed->layers[1];
+  EXPECT_EQ(gz.media_type, oci::kDockerLayerTarGzip);
+  EXPECT_NE(gz.digest, built.digest);
+  EXPECT_LT(gz.size, built.size);
+  std::string gzip = BlobOf(*cache_.blobs(), gz.digest);
+  EXPECT_EQ(static_cast<int64_t>(gzip.size()), gz.size);
+  auto inflated = image::compress::ZlibInflate(gzip, 31);
+  ASSERT_TRUE(inflated.ok()) << inflated.status();
+  EXPECT_EQ(*inflated, tar);
+  EXPECT_EQ(pushed->config, manifest.config);
+
+  auto remembered =
+      cache_.actions()->Get(DistributionForms::GzipFormKey(built.digest));
+  ASSERT_TRUE(remembered.ok()) << remembered.status();
+  EXPECT_EQ(remembered->layer().digest(), gz.digest.ToString());
+  EXPECT_EQ(remembered->layer().diff_id(), built.digest.ToString());
+}
+
+TEST_F(DistributionFormsTest, TheSecondPushReusesTheRememberedGzipBlob) {
+  const std::string tar = PlainTar();
+  oci::Manifest manifest =
+      ManifestOf({Layer(tar, oci::kOciLayerTar)}, oci::kOciManifest);
+  auto first = forms_.Of(manifest, manifest.ToJson());
+  ASSERT_TRUE(first.ok()) << first.status();
+  // Without the plain blob, only the remembered gzip form can answer.
+  ASSERT_TRUE(cache_.Delete({Digest::Of(tar)}).ok());
+  auto second = forms_.Of(manifest, manifest.ToJson());
+  ASSERT_TRUE(second.ok()) << second.status();
+  EXPECT_EQ(second->manifest_json, first->manifest_json);
+  auto pushed = oci::Manifest::Parse(second->manifest_json);
+  ASSERT_TRUE(pushed.ok());
+  EXPECT_EQ(pushed->layers[0].media_type, oci::kOciLayerTarGzip);
+}
+
+TEST_F(DistributionFormsTest, TheGzipFormIsTheSameOnEveryFarm) {
+  const std::string tar = PlainTar();
+  cache::MemoryCache other;
+  DistributionForms other_forms(other.blobs(), other.actions(),
+                                ::testing::TempDir() + "/other-forms");
+  oci::Manifest manifest =
+      ManifestOf({Layer(tar, oci::kDockerLayerTar)}, oci::kDockerManifest);
+  ASSERT_TRUE(cache::PutBlob(*other.blobs(), tar).ok());
+  auto here = forms_.Of(manifest, manifest.ToJson());
+  auto there = other_forms.Of(manifest, manifest.ToJson());
+  ASSERT_TRUE(here.ok() && there.ok());
+  EXPECT_EQ(here->digest, there->digest);
+}
+
+TEST_F(DistributionFormsTest, AManifestWithoutPlainLayersIsReturnedAsItIs) {
+  oci::Manifest manifest = ManifestOf(
+      {Layer("\x1f\x8b gzip", oci::kOciLayerTarGzip)}, oci::kOciManifest);
+  const std::string json = manifest.ToJson() + " ";  // its own bytes kept
+  auto form = forms_.Of(manifest, json);
+  ASSERT_TRUE(form.ok()) << form.status();
+  EXPECT_EQ(form->manifest_json, json);
+  EXPECT_EQ(form->digest, Digest::Of(json));
+}
+
+TEST_F(DistributionFormsTest, AnOciLayoutGetsOciMediaTypesThroughout) {
+  oci::Manifest manifest =
+      ManifestOf({Layer("\x1f\x8b gzip", oci::kDockerLayerTarGzip),
+                  Layer(PlainTar(), oci::kDockerLayerTar)},
+                 oci::kDockerManifest);
+  auto form = forms_.Of(manifest, manifest.ToJson(), Destination::kOciLayout);
+  ASSERT_TRUE(form.ok()) << form.status();
+  EXPECT_EQ(form->media_type, oci::kOciManifest);
+  auto saved = oci::Manifest::Parse(form->manifest_json);
+  ASSERT_TRUE(saved.ok());
+  EXPECT_EQ(saved->media_type, oci::kOciManifest);
+  EXPECT_EQ(saved->config.media_type, oci::kOciConfig);
+  EXPECT_EQ(saved->config.digest, manifest.config.digest);
+  for (const oci::Descriptor& layer : saved->layers) {
+    EXPECT_EQ(layer.media_type, oci::kOciLayerTarGzip);
+  }
+  EXPECT_EQ(saved->layers[0].digest, manifest.layers[0].digest);
+}
+
+TEST_F(DistributionFormsTest, AMissingPlainLayerIsNotFound) {
+  oci::Descriptor gone;
+  gone.media_type = std::string(oci::kDockerLayerTar);
+  gone.digest = Digest::Of("never stored");
+  gone.size = 12;
+  oci::Manifest manifest = ManifestOf({gone}, oci::kDockerManifest);
+  auto form = forms_.Of(manifest, manifest.ToJson());
+  EXPECT_TRUE(absl::IsNotFound(form.status())) << form.status();
+}
+
+}  // namespace
+}  // namespace farm::scheduler
