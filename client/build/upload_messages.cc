@@ -1,5 +1,7 @@
 #include "client/build/upload_messages.h"
 
+#include <memory>
+
 #include "absl/strings/str_cat.h"
 #include "common/status_macros.h"
 
@@ -7,13 +9,12 @@ namespace farm::client::build {
 
 namespace {
 
-// Fills `buf` from `reader` until it is full or the stream ends; returns
-// the bytes read (fewer than buf->size() only at the end).
-absl::StatusOr<size_t> ReadFull(ByteReader& reader, std::string* buf) {
+// Fills `buf` of `size` bytes from `reader` until it is full or the stream
+// ends; returns the bytes read (fewer than `size` only at the end).
+absl::StatusOr<size_t> ReadFull(ByteReader& reader, char* buf, size_t size) {
   size_t filled = 0;
-  while (filled < buf->size()) {
-    ASSIGN_OR_RETURN(size_t n,
-                     reader.Read(buf->data() + filled, buf->size() - filled));
+  while (filled < size) {
+    ASSIGN_OR_RETURN(size_t n, reader.Read(buf + filled, size - filled));
     if (n == 0) break;
     filled += n;
   }
@@ -45,9 +46,11 @@ absl::StatusOr<int64_t> SendBlob(
     const std::function<bool(const proto::BuildClientMessage&)>& write,
     const std::function<bool()>& stop) {
   ASSIGN_OR_RETURN(std::unique_ptr<ByteReader> reader, blobs.Open(digest));
-  std::string current(chunk_bytes, '\0');
-  std::string next(chunk_bytes, '\0');
-  ASSIGN_OR_RETURN(size_t n, ReadFull(*reader, &current));
+  // Left uninitialised: zeroing two 1 MiB buffers for each of 20,000 small
+  // files cost more CPU than sending them (0.65 s of a 315 MB context).
+  std::unique_ptr<char[]> current(new char[chunk_bytes]);
+  std::unique_ptr<char[]> next(new char[chunk_bytes]);
+  ASSIGN_OR_RETURN(size_t n, ReadFull(*reader, current.get(), chunk_bytes));
   int64_t sent = 0;
   proto::BuildClientMessage message;
   proto::BlobChunk* chunk = message.mutable_blob();
@@ -58,10 +61,10 @@ absl::StatusOr<int64_t> SendBlob(
     // this one is the last.
     size_t m = 0;
     if (n == chunk_bytes) {
-      ASSIGN_OR_RETURN(m, ReadFull(*reader, &next));
+      ASSIGN_OR_RETURN(m, ReadFull(*reader, next.get(), chunk_bytes));
     }
     const bool last = n < chunk_bytes || m == 0;
-    chunk->set_data(current.data(), n);
+    chunk->set_data(current.get(), n);
     chunk->set_last(last);
     if (!write(message)) {
       return absl::UnavailableError(
