@@ -12,8 +12,6 @@ grpc::ChannelArguments CacheChannelArguments() {
   grpc::ChannelArguments args;
   args.SetMaxReceiveMessageSize(64 << 20);
   args.SetMaxSendMessageSize(64 << 20);
-  // Downloads of big blobs may run as far ahead as uploads (grpc_server.cc).
-  args.SetInt(GRPC_ARG_HTTP2_STREAM_LOOKAHEAD_BYTES, 16 << 20);
   return args;
 }
 
