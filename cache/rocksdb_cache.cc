@@ -43,8 +43,8 @@ rocksdb::ColumnFamilyOptions ChunkFamilyOptions(
 // keeps one more empty log each time, and every later open reads them all.
 // Past this many, one flushed marker write lets RocksDB retire them.
 constexpr int kMaxIdleWals = 4;
-// Memtable bytes of stored chunks above which closing flushes them.
-constexpr uint64_t kFlushAtCloseBytes = 8 << 20;
+// Memtable bytes, over all families, above which closing flushes them.
+constexpr uint64_t kFlushAtCloseBytes = 1 << 20;
 constexpr char kWalMarker[] = "farm.retire-wals";
 
 absl::Status RetireIdleWals(rocksdb::DB* db,
@@ -154,14 +154,20 @@ RocksDbCache::~RocksDbCache() {
   blobs_.reset();
   actions_.reset();
   if (db_ == nullptr) return;
-  // A command that stored a big context leaves tens of MB in the
-  // memtables, which the next open would replay from the log and flush
-  // before serving anything: flush them now, when nobody waits for it.
+  // A command that stored a big context leaves MBs in the memtables, which
+  // the next open would replay from the log and flush before serving
+  // anything; Debian's RocksDB checks the log with its slow, table-driven
+  // CRC32C. Flush them now, when nobody waits for it.
   uint64_t held = 0;
-  if (db_->GetIntProperty(handles_[kChunks],
-                          rocksdb::DB::Properties::kCurSizeAllMemTables,
-                          &held) &&
-      held > kFlushAtCloseBytes) {
+  for (rocksdb::ColumnFamilyHandle* handle : handles_) {
+    uint64_t family_bytes = 0;
+    if (db_->GetIntProperty(handle,
+                            rocksdb::DB::Properties::kCurSizeAllMemTables,
+                            &family_bytes)) {
+      held += family_bytes;
+    }
+  }
+  if (held > kFlushAtCloseBytes) {
     rocksdb::FlushOptions flush;
     flush.wait = true;
     rocksdb::Status flushed = db_->Flush(flush, handles_);
