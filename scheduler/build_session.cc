@@ -8,6 +8,7 @@
 #include "common/io.h"
 #include "common/logging.h"
 #include "common/status_macros.h"
+#include "image/registry/platform.h"
 #include "scheduler/entitlements.h"
 #include "scheduler/image_archives.h"
 #include "scheduler/image_assembler.h"
@@ -75,8 +76,12 @@ void BuildSession::Send(proto::BuildServerMessage message,
   outbox_.push_back({std::move(message), std::move(output_path)});
 }
 
-void BuildSession::Emit(proto::BuildEvent event) {
-  auto key = std::make_pair(event.stage_index(), event.instruction_index());
+void BuildSession::Emit(proto::BuildEvent event, const PlatformBuilds* builds,
+                        size_t platform) {
+  if (builds != nullptr && builds->several()) {
+    event.set_platform(builds->at(platform).platform);
+  }
+  StepKey key(platform, event.stage_index(), event.instruction_index());
   auto it = step_numbers_.find(key);
   if (it == step_numbers_.end()) {
     it = step_numbers_.emplace(key, step_numbers_.size() + 1).first;
@@ -199,11 +204,21 @@ absl::Status BuildSession::ReceiveManifest(proto::ContextManifest* manifest) {
   }
 }
 
-absl::Status BuildSession::UploadMissingContext(
-    const BuildCoordinator& coordinator) {
-  const proto::ContextManifest& manifest = coordinator.spec().context;
-  NeededContext needed = NeededContextBlobs(
-      coordinator.spec().plan, coordinator.context_tree(), manifest);
+absl::Status BuildSession::UploadMissingContext(const PlatformBuilds& builds) {
+  const BuildCoordinator& first = *builds.at(0).coordinator;
+  const proto::ContextManifest& manifest = first.spec().context;
+  // Each platform's plan may read other files (an ARG in a COPY source).
+  NeededContext needed;
+  std::set<Digest> seen;
+  for (size_t p = 0; p < builds.size(); ++p) {
+    const BuildCoordinator& c = *builds.at(p).coordinator;
+    NeededContext one =
+        NeededContextBlobs(c.spec().plan, c.context_tree(), c.spec().context);
+    for (const Digest& digest : one.digests) {
+      if (seen.insert(digest).second) needed.digests.push_back(digest);
+    }
+  }
+  needed.bytes = ContextBytesOf(manifest, needed.digests);
   ASSIGN_OR_RETURN(std::vector<Digest> missing,
                    deps_.blobs->FindMissing(needed.digests));
   skipped_bytes_ = needed.bytes;
@@ -261,10 +276,10 @@ absl::Status BuildSession::UploadMissingContext(
   return absl::OkStatus();
 }
 
-void BuildSession::Execute(BuildCoordinator& coordinator,
-                           std::vector<CoordinatorAction> actions, bool* done,
-                           absl::Status* status, proto::StageOutput* out,
-                           bool* fully_cached) {
+void BuildSession::Execute(PlatformBuilds& builds, size_t platform,
+                           std::vector<CoordinatorAction> actions) {
+  PlatformBuilds::Entry& entry = builds.at(platform);
+  BuildCoordinator& coordinator = *entry.coordinator;
   while (!actions.empty()) {
     std::vector<CoordinatorAction> next;
     for (CoordinatorAction& action : actions) {
@@ -282,24 +297,40 @@ void BuildSession::Execute(BuildCoordinator& coordinator,
         // build whose every step is cached never reads it.
         if (!context_uploaded_) {
           context_uploaded_ = true;
-          if (absl::Status uploaded = UploadMissingContext(coordinator);
-              !uploaded.ok()) {
-            *done = true;
-            *status = uploaded;
+          absl::Status uploaded = UploadMissingContext(builds);
+          if (!uploaded.ok()) {
+            upload_failed_ = true;
+            entry.done = true;
+            entry.status = uploaded;
             return;
           }
         }
-        deps_.core->Submit(id_, dispatch->stage, std::move(dispatch->job));
+        if (upload_failed_) continue;  // another platform is failing
+        const proto::StageJob& job = dispatch->job;
+        dispatched_jobs_.insert(
+            job.keys().empty() ? absl::StrCat(platform, "/", dispatch->stage)
+                               : job.keys(job.keys_size() - 1));
+        deps_.core->Submit(id_,
+                           PlatformBuilds::JobStage(platform, dispatch->stage),
+                           std::move(dispatch->job));
       } else if (auto* emit = std::get_if<EmitEvent>(&action)) {
-        Emit(std::move(emit->event));
+        Emit(std::move(emit->event), &builds, platform);
       } else if (auto* finish = std::get_if<FinishBuild>(&action)) {
-        *done = true;
-        *status = finish->status;
-        *out = finish->output;
-        *fully_cached = finish->fully_cached;
+        entry.done = true;
+        entry.status = finish->status;
+        entry.output = finish->output;
+        entry.fully_cached = finish->fully_cached;
       }
     }
     actions = std::move(next);
+  }
+}
+
+void BuildSession::CancelAll(PlatformBuilds& builds,
+                             const std::string& reason) {
+  for (size_t p = 0; p < builds.size(); ++p) {
+    if (builds.at(p).done) continue;
+    Execute(builds, p, builds.at(p).coordinator->OnCancel(reason));
   }
 }
 
@@ -318,51 +349,79 @@ absl::Status BuildSession::CheckResult(const BuildCoordinator& coordinator,
                    " failed the scheduler's checks: ", verified.message()));
 }
 
-absl::Status BuildSession::Drive(BuildCoordinator& coordinator,
-                                 proto::StageOutput* out, bool* fully_cached) {
-  bool done = false;
-  absl::Status status;
-  Execute(coordinator, coordinator.Start(), &done, &status, out, fully_cached);
-  while (!done) {
+void BuildSession::Drive(PlatformBuilds& builds) {
+  for (size_t p = 0; p < builds.size(); ++p) {
+    Execute(builds, p, builds.at(p).coordinator->Start());
+  }
+  while (true) {
+    // One platform failing fails the build, as BuildKit's does.
+    absl::Status failed = builds.status();
+    if (!failed.ok() && !builds.all_done()) {
+      CancelAll(builds, std::string(failed.message()));
+    }
+    if (builds.all_done()) return;
     std::optional<Input> input = NextInput();
-    std::vector<CoordinatorAction> actions;
     if (!input.has_value()) {
-      actions = coordinator.OnCancel("the client went away");
+      CancelAll(builds, "the client went away");
     } else if (auto* job = std::get_if<JobDoneInput>(&*input)) {
+      auto [platform, stage] = PlatformBuilds::Split(job->stage);
+      if (platform >= builds.size() || builds.at(platform).done) continue;
+      BuildCoordinator& coordinator = *builds.at(platform).coordinator;
       absl::Status status = job->status;
-      if (status.ok())
-        status = CheckResult(coordinator, job->stage, job->output);
-      actions = status.ok() ? coordinator.OnStageDone(job->stage, job->output)
-                            : coordinator.OnStageFailed(job->stage, status);
+      if (status.ok()) status = CheckResult(coordinator, stage, job->output);
+      Execute(builds, platform,
+              status.ok() ? coordinator.OnStageDone(stage, job->output)
+                          : coordinator.OnStageFailed(stage, status));
     } else if (auto* event = std::get_if<JobEventInput>(&*input)) {
-      Emit(event->event);
+      auto [platform, stage] = PlatformBuilds::Split(event->stage);
+      if (platform < builds.size()) Emit(event->event, &builds, platform);
     } else if (auto* message =
                    std::get_if<proto::BuildClientMessage>(&*input)) {
       if (message->has_cancel()) {
-        actions = coordinator.OnCancel(
-            absl::StrCat("cancelled by the client",
-                         message->cancel().reason().empty()
-                             ? ""
-                             : ": " + message->cancel().reason()));
+        CancelAll(builds,
+                  absl::StrCat("cancelled by the client",
+                               message->cancel().reason().empty()
+                                   ? ""
+                                   : ": " + message->cancel().reason()));
       }
     }
-    Execute(coordinator, std::move(actions), &done, &status, out, fully_cached);
   }
-  return status;
+}
+
+absl::StatusOr<ImageInfo> BuildSession::Store(
+    const proto::BuildRequest& request, const PlatformBuilds& builds,
+    proto::BuildResult* result) {
+  const std::map<std::string, std::string> labels(request.labels().begin(),
+                                                  request.labels().end());
+  std::vector<std::string> tags(request.tags().begin(), request.tags().end());
+  std::vector<PlatformImage> images;
+  for (size_t p = 0; p < builds.size(); ++p) {
+    ASSIGN_OR_RETURN(AssembledImage image,
+                     AssembleImage(builds.at(p).output, *deps_.blobs, labels));
+    images.push_back({builds.at(p).platform, std::move(image)});
+  }
+  if (!builds.several()) {
+    const AssembledImage& image = images[0].image;
+    result->set_image_id(image.config_digest.ToString());
+    result->set_manifest_digest(image.manifest_digest.ToString());
+    return deps_.images->Add(image.manifest_digest, tags);
+  }
+  ASSIGN_OR_RETURN(AssembledIndex index, AssembleIndex(images, *deps_.blobs));
+  result->set_image_id(index.digest.ToString());
+  result->set_manifest_digest(index.digest.ToString());
+  for (const PlatformImage& one : images) {
+    proto::PlatformImage* out = result->add_platform_images();
+    out->set_platform(one.platform);
+    out->set_image_id(one.image.config_digest.ToString());
+    out->set_manifest_digest(one.image.manifest_digest.ToString());
+  }
+  return deps_.images->Add(index.digest, tags);
 }
 
 absl::Status BuildSession::Deliver(const proto::BuildRequest& request,
-                                   const proto::StageOutput& output,
+                                   const PlatformBuilds& builds,
                                    proto::BuildResult* result) {
-  const std::map<std::string, std::string> labels(request.labels().begin(),
-                                                  request.labels().end());
-  ASSIGN_OR_RETURN(AssembledImage image,
-                   AssembleImage(output, *deps_.blobs, labels));
-  std::vector<std::string> tags(request.tags().begin(), request.tags().end());
-  ASSIGN_OR_RETURN(ImageInfo info,
-                   deps_.images->Add(image.manifest_digest, tags));
-  result->set_image_id(image.config_digest.ToString());
-  result->set_manifest_digest(image.manifest_digest.ToString());
+  ASSIGN_OR_RETURN(ImageInfo info, Store(request, builds, result));
   for (const std::string& tag : info.tags) result->add_tags(tag);
   for (const std::string& format : request.outputs()) {
     ASSIGN_OR_RETURN(image::archive::ArchiveFormat parsed,
@@ -371,11 +430,10 @@ absl::Status BuildSession::Deliver(const proto::BuildRequest& request,
     std::string path = JoinPath(
         deps_.spool_dir, absl::StrCat("output-", id_, "-", format, ".tar"));
     ASSIGN_OR_RETURN(std::unique_ptr<ByteWriter> file, OpenFileWriter(path));
-    std::vector<std::string> refs = tags;
-    if (refs.empty()) refs.push_back(image.config_digest.ToString());
-    RETURN_IF_ERROR(
-        SaveImages(refs, parsed, *deps_.images, *deps_.blobs, file.get(),
-                   deps_.distribution));
+    std::vector<std::string> refs(request.tags().begin(), request.tags().end());
+    if (refs.empty()) refs.push_back(result->image_id());
+    RETURN_IF_ERROR(SaveImages(refs, parsed, *deps_.images, *deps_.blobs,
+                               file.get(), deps_.distribution));
     RETURN_IF_ERROR(file->Close());
     proto::BuildServerMessage last;
     last.mutable_output()->set_format(format);
@@ -390,6 +448,87 @@ absl::Status BuildSession::Deliver(const proto::BuildRequest& request,
     for (const std::string& tag : info.tags) {
       RETURN_IF_ERROR(deps_.push(tag));
     }
+  }
+  return absl::OkStatus();
+}
+
+namespace {
+
+// The platforms a request builds for, as given ("" for the default); a
+// platform named twice is an error.
+absl::StatusOr<std::vector<std::string>> TargetPlatforms(
+    const proto::BuildRequest& request) {
+  if (request.platforms().empty())
+    return std::vector<std::string>{request.platform()};
+  std::vector<std::string> out;
+  std::set<std::string> seen;
+  for (const std::string& text : request.platforms()) {
+    ASSIGN_OR_RETURN(image::oci::Platform parsed,
+                     image::registry::ParsePlatform(text));
+    if (!seen.insert(image::registry::PlatformString(parsed)).second) {
+      return absl::InvalidArgumentError(
+          absl::StrCat("--platform names ", text, " twice"));
+    }
+    out.push_back(text);
+  }
+  return out;
+}
+
+}  // namespace
+
+absl::Status BuildSession::Prepare(const proto::BuildRequest& request,
+                                   PlatformBuilds* builds,
+                                   proto::BuildResult* result) {
+  ASSIGN_OR_RETURN(std::vector<std::string> platforms,
+                   TargetPlatforms(request));
+  const std::string dockerfile_name = request.dockerfile_name().empty()
+                                          ? "Dockerfile"
+                                          : request.dockerfile_name();
+  std::vector<BuildSpec> specs;
+  std::set<std::string> warnings;
+  int stages = 0;
+  for (const std::string& platform : platforms) {
+    proto::BuildRequest one = request;
+    one.clear_platforms();
+    one.set_platform(platform);
+    ASSIGN_OR_RETURN(PreparedBuild prepared,
+                     PrepareBuild(one, *deps_.resolver));
+    RETURN_IF_ERROR(CheckEntitlements(
+        prepared.plan, dockerfile_name, deps_.entitlements,
+        {request.entitlements().begin(), request.entitlements().end()}));
+    for (const std::string& warning : prepared.warnings) {
+      if (warnings.insert(warning).second) result->add_warnings(warning);
+    }
+    stages += prepared.plan.graph.stages_size();
+    BuildSpec spec;
+    spec.build_id = id_;
+    spec.request = std::move(one);
+    spec.images = std::move(prepared.images);
+    spec.platform = prepared.platform;
+    spec.tenant = deps_.tenant;
+    spec.cache_namespace = deps_.cache_namespace;
+    spec.secret_digests = SecretDigests(deps_.secrets_key, request.secrets());
+    ASSIGN_OR_RETURN(
+        spec.url_digests,
+        FetchUrlSources(prepared.plan, request.dockerfile_name(), *deps_.blobs,
+                        deps_.spool_dir, deps_.fetch_policy));
+    spec.plan = std::move(prepared.plan);
+    specs.push_back(std::move(spec));
+  }
+  {
+    absl::MutexLock lock(&mu_);
+    summary_.set_stages(stages);
+  }
+  proto::ContextManifest context;
+  RETURN_IF_ERROR(ReceiveManifest(&context));
+  for (size_t p = 0; p < specs.size(); ++p) {
+    if (p + 1 < specs.size()) {
+      specs[p].context = context;
+    } else {
+      specs[p].context = std::move(context);
+    }
+    std::string platform = specs[p].platform;
+    RETURN_IF_ERROR(builds->Add(std::move(platform), std::move(specs[p])));
   }
   return absl::OkStatus();
 }
@@ -417,61 +556,27 @@ void BuildSession::Run() {
   accepted.mutable_accepted()->set_build_id(id_);
   Send(std::move(accepted));
 
-  absl::StatusOr<PreparedBuild> prepared =
-      PrepareBuild(request, *deps_.resolver);
-  if (prepared.ok()) {
-    absl::Status entitled = CheckEntitlements(
-        prepared->plan,
-        request.dockerfile_name().empty() ? "Dockerfile"
-                                          : request.dockerfile_name(),
-        deps_.entitlements,
-        {request.entitlements().begin(), request.entitlements().end()});
-    if (!entitled.ok()) prepared = entitled;
-  }
-  if (!prepared.ok()) {
-    Finish(prepared.status(), {});
-    return;
-  }
+  PlatformBuilds builds;
   proto::BuildResult result;
-  for (const std::string& warning : prepared->warnings) {
-    result.add_warnings(warning);
-  }
-  {
-    absl::MutexLock lock(&mu_);
-    summary_.set_stages(prepared->plan.graph.stages_size());
-  }
-  BuildSpec spec;
-  spec.build_id = id_;
-  spec.request = request;
-  spec.images = prepared->images;
-  spec.platform = prepared->platform;
-  spec.tenant = deps_.tenant;
-  spec.cache_namespace = deps_.cache_namespace;
-  spec.secret_digests = SecretDigests(deps_.secrets_key, request.secrets());
-  absl::StatusOr<std::map<std::string, Digest>> urls =
-      FetchUrlSources(prepared->plan, request.dockerfile_name(), *deps_.blobs,
-                      deps_.spool_dir, deps_.fetch_policy);
-  if (!urls.ok()) {
-    Finish(urls.status(), result);
+  absl::Status prepared = Prepare(request, &builds, &result);
+  if (!prepared.ok()) {
+    Finish(prepared, result);
     return;
   }
-  spec.url_digests = *std::move(urls);
-  absl::Status received = ReceiveManifest(&spec.context);
-  if (!received.ok()) {
-    Finish(received, result);
-    return;
+  Drive(builds);
+  absl::Status status = builds.status();
+  int jobs = 0;
+  for (size_t p = 0; p < builds.size(); ++p) {
+    jobs += builds.at(p).coordinator->jobs_dispatched();
   }
-  spec.plan = std::move(prepared->plan);
-  BuildCoordinator coordinator(std::move(spec));
-  proto::StageOutput output;
-  bool fully_cached = false;
-  absl::Status status = Drive(coordinator, &output, &fully_cached);
-  result.set_jobs_dispatched(coordinator.jobs_dispatched());
-  if (status.ok()) status = Deliver(request, output, &result);
-  fully_cached_ = fully_cached;
+  // A job that several platforms share ran once.
+  if (builds.several()) jobs = static_cast<int>(dispatched_jobs_.size());
+  result.set_jobs_dispatched(jobs);
+  if (status.ok()) status = Deliver(request, builds, &result);
+  fully_cached_ = builds.fully_cached();
   FARM_LOG(INFO) << "build " << id_ << ": "
                  << (status.ok() ? "succeeded" : status.ToString())
-                 << (fully_cached ? " (fully cached)" : "");
+                 << (fully_cached_ ? " (fully cached)" : "");
   Finish(status, result);
 }
 

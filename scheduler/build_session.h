@@ -11,6 +11,7 @@
 #include <memory>
 #include <set>
 #include <string>
+#include <tuple>
 #include <variant>
 #include <vector>
 
@@ -27,6 +28,7 @@
 #include "scheduler/distribution_forms.h"
 #include "scheduler/image_resolver.h"
 #include "scheduler/image_store.h"
+#include "scheduler/platform_builds.h"
 #include "scheduler/result_verifier.h"
 #include "scheduler/scheduler_core.h"
 
@@ -118,24 +120,35 @@ class BuildSession : public BuildListener {
   std::optional<Input> NextInput();
   // The context's manifest, in chunks.
   absl::Status ReceiveManifest(proto::ContextManifest* manifest);
+  // Plans the build for each of its target platforms, fetches the URLs the
+  // plans read and receives the context manifest.
+  absl::Status Prepare(const proto::BuildRequest& request,
+                       PlatformBuilds* builds, proto::BuildResult* result);
   // Asks the client for the context files the build reads and the farm
   // lacks, and stores them. Called once, before the first job.
-  absl::Status UploadMissingContext(const BuildCoordinator& coordinator);
-  absl::Status Drive(BuildCoordinator& coordinator, proto::StageOutput* out,
-                     bool* fully_cached);
+  absl::Status UploadMissingContext(const PlatformBuilds& builds);
+  // Runs every platform's coordinator to its end.
+  void Drive(PlatformBuilds& builds);
   // The worker's result for `stage`, checked (SessionDeps::verifier).
   absl::Status CheckResult(const BuildCoordinator& coordinator, int stage,
                            const proto::StageOutput& output);
-  void Execute(BuildCoordinator& coordinator,
-               std::vector<CoordinatorAction> actions, bool* done,
-               absl::Status* status, proto::StageOutput* out,
-               bool* fully_cached);
-  void Emit(proto::BuildEvent event);
+  // Carries out the actions of platform `platform`'s coordinator.
+  void Execute(PlatformBuilds& builds, size_t platform,
+               std::vector<CoordinatorAction> actions);
+  // Cancels every platform not done yet.
+  void CancelAll(PlatformBuilds& builds, const std::string& reason);
+  void Emit(proto::BuildEvent event, const PlatformBuilds* builds = nullptr,
+            size_t platform = 0);
   void Send(proto::BuildServerMessage message, std::string output_path = "");
   void Finish(const absl::Status& status, proto::BuildResult result);
   absl::Status Deliver(const proto::BuildRequest& request,
-                       const proto::StageOutput& output,
+                       const PlatformBuilds& builds,
                        proto::BuildResult* result);
+  // Stores the built image, or each platform's image and their index, under
+  // the request's tags; returns what the tags point at.
+  absl::StatusOr<ImageInfo> Store(const proto::BuildRequest& request,
+                                  const PlatformBuilds& builds,
+                                  proto::BuildResult* result);
 
   const std::string id_;
   SessionDeps deps_;
@@ -148,15 +161,21 @@ class BuildSession : public BuildListener {
   std::vector<Outgoing> outbox_ ABSL_GUARDED_BY(mu_);
   bool done_ ABSL_GUARDED_BY(mu_) = false;
   proto::BuildSummary summary_ ABSL_GUARDED_BY(mu_);
-  // Steps are numbered in the order they start.
-  std::map<std::pair<int, int>, int> step_numbers_;
-  std::map<std::pair<int, int>, std::string> step_texts_;
+  // Steps, by platform, stage and instruction, are numbered in the order
+  // they start.
+  using StepKey = std::tuple<size_t, int, int>;
+  std::map<StepKey, int> step_numbers_;
+  std::map<StepKey, std::string> step_texts_;
   // What Finish reports to the core (BuildEnd).
   absl::Time started_;
   int64_t uploaded_bytes_ = 0;
   int64_t skipped_bytes_ = 0;
   bool fully_cached_ = false;
   bool context_uploaded_ = false;  // UploadMissingContext ran
+  bool upload_failed_ = false;
+  // The last key of every job submitted: jobs that several platforms
+  // share are one job.
+  std::set<std::string> dispatched_jobs_;
 };
 
 }  // namespace farm::scheduler

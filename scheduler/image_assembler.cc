@@ -5,6 +5,7 @@
 #include "image/oci/config.h"
 #include "image/oci/manifest.h"
 #include "image/oci/media_types.h"
+#include "image/registry/platform.h"
 
 namespace farm::scheduler {
 
@@ -72,9 +73,32 @@ absl::StatusOr<AssembledImage> AssembleImage(
   image.manifest_json = manifest.ToJson();
   image.manifest_digest = Digest::Of(image.manifest_json);
   image.config_digest = manifest.config.digest;
+  image.media_type = manifest.media_type;
   RETURN_IF_ERROR(cache::PutBlob(blobs, config_json));
   RETURN_IF_ERROR(cache::PutBlob(blobs, image.manifest_json));
   return image;
+}
+
+absl::StatusOr<AssembledIndex> AssembleIndex(
+    const std::vector<PlatformImage>& images, cache::BlobStore& blobs) {
+  image::oci::Index index;
+  bool docker_types = true;
+  for (const PlatformImage& one : images) {
+    image::oci::Descriptor d;
+    d.media_type = one.image.media_type;
+    d.digest = one.image.manifest_digest;
+    d.size = static_cast<int64_t>(one.image.manifest_json.size());
+    ASSIGN_OR_RETURN(d.platform, image::registry::ParsePlatform(one.platform));
+    docker_types &= d.media_type == image::oci::kDockerManifest;
+    index.manifests.push_back(std::move(d));
+  }
+  index.media_type = std::string(docker_types ? image::oci::kDockerManifestList
+                                              : image::oci::kOciIndex);
+  AssembledIndex out;
+  out.json = index.ToJson();
+  out.digest = Digest::Of(out.json);
+  RETURN_IF_ERROR(cache::PutBlob(blobs, out.json));
+  return out;
 }
 
 }  // namespace farm::scheduler

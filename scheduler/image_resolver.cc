@@ -15,10 +15,10 @@ absl::StatusOr<proto::ImageContent> ImageContentOf(
   content.set_manifest_digest(info.record.manifest_digest);
   content.set_config(info.config_json);
   if (info.manifest.layers.size() != info.config.diff_ids.size()) {
-    return absl::DataLossError(absl::StrCat(
-        "image ", reference, " has ", info.manifest.layers.size(),
-        " layers but its config lists ", info.config.diff_ids.size(),
-        " diff_ids"));
+    return absl::DataLossError(
+        absl::StrCat("image ", reference, " has ", info.manifest.layers.size(),
+                     " layers but its config lists ",
+                     info.config.diff_ids.size(), " diff_ids"));
   }
   for (size_t i = 0; i < info.manifest.layers.size(); ++i) {
     proto::LayerRef* layer = content.add_layers();
@@ -30,12 +30,21 @@ absl::StatusOr<proto::ImageContent> ImageContentOf(
   return content;
 }
 
-absl::Status CheckStoredPlatform(const ImageInfo& info,
-                                 const std::string& reference,
-                                 const std::string& platform) {
+absl::StatusOr<ImageInfo> StoredForPlatform(const ImageInfo& info,
+                                            const std::string& reference,
+                                            const std::string& platform) {
+  if (info.is_index()) {
+    absl::StatusOr<ImageInfo> one =
+        ForPlatform(info, platform.empty() ? "linux/amd64" : platform);
+    if (!one.ok()) {
+      return absl::NotFoundError(absl::StrCat("base image \"", reference,
+                                              "\": ", one.status().message()));
+    }
+    return one;
+  }
   const image::oci::ImageConfig& config = info.config;
   if (platform.empty() || config.os.empty() || config.architecture.empty()) {
-    return absl::OkStatus();  // nothing asked, or nothing to compare
+    return info;  // nothing asked, or nothing to compare
   }
   ASSIGN_OR_RETURN(image::oci::Platform want,
                    image::registry::ParsePlatform(platform));
@@ -43,10 +52,10 @@ absl::Status CheckStoredPlatform(const ImageInfo& info,
   have.os = config.os;
   have.architecture = config.architecture;
   have.variant = config.variant;
-  if (image::registry::PlatformMatches(want, have)) return absl::OkStatus();
+  if (image::registry::PlatformMatches(want, have)) return info;
   // As Docker refuses it: an image for one platform does not run on another.
-  std::string wanted = image::registry::PlatformString(
-      image::registry::NormalizePlatform(want));
+  std::string wanted =
+      image::registry::PlatformString(image::registry::NormalizePlatform(want));
   return absl::NotFoundError(absl::StrCat(
       "base image \"", reference, "\" is for ",
       image::registry::PlatformString(image::registry::NormalizePlatform(have)),
@@ -61,11 +70,13 @@ absl::StatusOr<proto::ImageContent> StoreImageResolver::Resolve(
     return absl::NotFoundError(absl::StrCat(
         "base image \"", reference,
         "\" is not in the farm's image store: load it with `farm load -i "
-        "FILE` or pull it with `farm pull ", reference, "`"));
+        "FILE` or pull it with `farm pull ",
+        reference, "`"));
   }
   if (!info.ok()) return info.status();
-  RETURN_IF_ERROR(CheckStoredPlatform(*info, reference, platform));
-  return ImageContentOf(*info, reference);
+  ASSIGN_OR_RETURN(ImageInfo one,
+                   StoredForPlatform(*info, reference, platform));
+  return ImageContentOf(one, reference);
 }
 
 absl::StatusOr<std::optional<planner::BaseImage>> PlanningResolver::Resolve(

@@ -23,8 +23,7 @@ class ImageResolver {
   // nowhere. `pull` asks for a fresh look in the registry even if the
   // store has the image.
   virtual absl::StatusOr<proto::ImageContent> Resolve(
-      const std::string& reference, const std::string& platform,
-      bool pull) = 0;
+      const std::string& reference, const std::string& platform, bool pull) = 0;
 };
 
 // Resolves from the image store only.
@@ -39,16 +38,17 @@ class StoreImageResolver : public ImageResolver {
   ImageStore* images_;
 };
 
-// kNotFound naming the image's platform when a stored image was built for
-// another platform than `platform` ("os/arch[/variant]"); "" or a config
-// without os and architecture passes.
-absl::Status CheckStoredPlatform(const ImageInfo& info,
-                                 const std::string& reference,
-                                 const std::string& platform);
+// The stored image `info` for `platform` ("os/arch[/variant]"; "" is
+// linux/amd64): itself, or its image for that platform when it is a
+// multi-platform image. kNotFound naming the platforms it has when it has
+// none for `platform`; a config without os and architecture passes.
+absl::StatusOr<ImageInfo> StoredForPlatform(const ImageInfo& info,
+                                            const std::string& reference,
+                                            const std::string& platform);
 
 // The image content of a stored image.
-absl::StatusOr<proto::ImageContent> ImageContentOf(const ImageInfo& info,
-                                                   const std::string& reference);
+absl::StatusOr<proto::ImageContent> ImageContentOf(
+    const ImageInfo& info, const std::string& reference);
 
 // Adapts an ImageResolver to the planner, remembering every image it
 // resolved (by reference) for the stage jobs.

@@ -6,9 +6,12 @@
 #include "absl/strings/ascii.h"
 #include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
+#include "absl/strings/str_join.h"
 #include "common/fs.h"
 #include "common/logging.h"
 #include "common/status_macros.h"
+#include "image/oci/media_types.h"
+#include "image/registry/platform.h"
 #include "image/registry/reference.h"
 
 namespace farm::scheduler {
@@ -37,17 +40,78 @@ absl::Status NoSuchImage(absl::string_view reference) {
   return absl::NotFoundError(absl::StrCat("No such image: ", reference));
 }
 
-// The blobs one image needs: manifest, config and layers.
+// The blobs one image needs: manifest, config and layers, and for a
+// multi-platform image its index and every platform's.
 std::vector<Digest> BlobsOf(const ImageInfo& info) {
   std::vector<Digest> out;
   absl::StatusOr<Digest> manifest = Digest::Parse(info.record.manifest_digest);
   if (manifest.ok()) out.push_back(*manifest);
-  out.push_back(info.manifest.config.digest);
-  for (const auto& layer : info.manifest.layers) out.push_back(layer.digest);
+  auto add = [&out](const image::oci::Manifest& m) {
+    out.push_back(m.config.digest);
+    for (const auto& layer : m.layers) out.push_back(layer.digest);
+  };
+  if (!info.is_index()) {
+    add(info.manifest);
+    return out;
+  }
+  for (const PlatformManifest& one : info.platforms) {
+    out.push_back(one.manifest_digest);
+    add(one.manifest);
+  }
   return out;
 }
 
+std::string ConfigPlatform(const image::oci::ImageConfig& config) {
+  image::oci::Platform p;
+  p.os = config.os;
+  p.architecture = config.architecture;
+  p.variant = config.variant;
+  return image::registry::PlatformString(image::registry::NormalizePlatform(p));
+}
+
+// `info` with its single-image fields set from `one`.
+void ShowPlatform(const PlatformManifest& one, ImageInfo* info) {
+  info->manifest_json = one.manifest_json;
+  info->manifest = one.manifest;
+  info->config_json = one.config_json;
+  info->config = one.config;
+}
+
 }  // namespace
+
+absl::StatusOr<ImageInfo> ForPlatform(const ImageInfo& info,
+                                      absl::string_view platform) {
+  ASSIGN_OR_RETURN(image::oci::Platform want,
+                   image::registry::ParsePlatform(platform));
+  std::vector<std::string> offered;
+  auto matches = [&](const std::string& have) {
+    absl::StatusOr<image::oci::Platform> parsed =
+        image::registry::ParsePlatform(have);
+    return parsed.ok() && image::registry::PlatformMatches(want, *parsed);
+  };
+  if (!info.is_index()) {
+    std::string have = ConfigPlatform(info.config);
+    if (info.config.architecture.empty() || matches(have)) return info;
+    offered.push_back(have);
+  }
+  for (const PlatformManifest& one : info.platforms) {
+    if (!matches(one.platform)) {
+      offered.push_back(one.platform);
+      continue;
+    }
+    ImageInfo out = info;
+    out.index_json.clear();
+    out.platforms.clear();
+    out.record.manifest_digest = one.manifest_digest.ToString();
+    out.record.config_digest = one.manifest.config.digest.ToString();
+    ShowPlatform(one, &out);
+    return out;
+  }
+  return absl::NotFoundError(absl::StrCat(
+      "image ", ShortId(info.record.config_digest), " has no ",
+      image::registry::PlatformString(image::registry::NormalizePlatform(want)),
+      " image; it has ", absl::StrJoin(offered, ", ")));
+}
 
 absl::StatusOr<std::string> NormalizeTag(absl::string_view name) {
   ASSIGN_OR_RETURN(image::registry::Reference ref,
@@ -95,15 +159,50 @@ absl::StatusOr<ImageInfo> LoadRecord(ImageCatalog& catalog,
   info.tags = catalog.index.TagsOf(tenant, record.manifest_digest);
   ASSIGN_OR_RETURN(Digest manifest_digest,
                    Digest::Parse(record.manifest_digest));
-  ASSIGN_OR_RETURN(info.manifest_json,
+  ASSIGN_OR_RETURN(std::string json,
                    cache::GetBlob(*blobs, manifest_digest, kMaxMetadataBytes));
-  ASSIGN_OR_RETURN(info.manifest,
-                   image::oci::Manifest::Parse(info.manifest_json));
-  ASSIGN_OR_RETURN(
-      info.config_json,
-      cache::GetBlob(*blobs, info.manifest.config.digest, kMaxMetadataBytes));
-  ASSIGN_OR_RETURN(info.config,
-                   image::oci::ImageConfig::Parse(info.config_json));
+  ASSIGN_OR_RETURN(std::string media_type, image::oci::SniffMediaType(json));
+  if (!image::oci::IsIndexType(media_type)) {
+    info.manifest_json = std::move(json);
+    ASSIGN_OR_RETURN(info.manifest,
+                     image::oci::Manifest::Parse(info.manifest_json));
+    ASSIGN_OR_RETURN(
+        info.config_json,
+        cache::GetBlob(*blobs, info.manifest.config.digest, kMaxMetadataBytes));
+    ASSIGN_OR_RETURN(info.config,
+                     image::oci::ImageConfig::Parse(info.config_json));
+    return info;
+  }
+  ASSIGN_OR_RETURN(image::oci::Index index, image::oci::Index::Parse(json));
+  info.index_json = std::move(json);
+  for (const image::oci::Descriptor& entry : index.manifests) {
+    PlatformManifest one;
+    one.manifest_digest = entry.digest;
+    ASSIGN_OR_RETURN(one.manifest_json,
+                     cache::GetBlob(*blobs, entry.digest, kMaxMetadataBytes));
+    ASSIGN_OR_RETURN(one.manifest,
+                     image::oci::Manifest::Parse(one.manifest_json));
+    ASSIGN_OR_RETURN(
+        one.config_json,
+        cache::GetBlob(*blobs, one.manifest.config.digest, kMaxMetadataBytes));
+    ASSIGN_OR_RETURN(one.config,
+                     image::oci::ImageConfig::Parse(one.config_json));
+    one.platform =
+        entry.platform.has_value()
+            ? image::registry::PlatformString(
+                  image::registry::NormalizePlatform(*entry.platform))
+            : ConfigPlatform(one.config);
+    info.platforms.push_back(std::move(one));
+  }
+  if (info.platforms.empty()) {
+    return absl::DataLossError(absl::StrCat(
+        "image index ", record.manifest_digest, " lists no manifest"));
+  }
+  const PlatformManifest* shown = &info.platforms[0];
+  for (const PlatformManifest& one : info.platforms) {
+    if (one.platform == "linux/amd64") shown = &one;
+  }
+  ShowPlatform(*shown, &info);
   return info;
 }
 
@@ -185,6 +284,16 @@ absl::StatusOr<ImageInfo> ImageStore::DoAdd(
   if (size < 0) {
     size = 0;
     for (const auto& layer : info.manifest.layers) size += layer.size;
+  }
+  if (info.is_index()) {
+    // Its id is the index's digest, as in Docker's containerd image store.
+    record.config_digest = record.manifest_digest;
+    size = 0;
+    for (const PlatformManifest& one : info.platforms) {
+      record.created = std::max(record.created,
+                                one.config.created.value_or(absl::UnixEpoch()));
+      for (const auto& layer : one.manifest.layers) size += layer.size;
+    }
   }
   record.size = size;
   auto existing = index.images().find(record.manifest_digest);

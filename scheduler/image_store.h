@@ -25,15 +25,39 @@
 
 namespace farm::scheduler {
 
-struct ImageInfo {
-  ImageRecord record;
-  std::string tenant;             // whose view this is
-  std::vector<std::string> tags;  // normalised
+// One platform's image of a multi-platform image.
+struct PlatformManifest {
+  std::string platform;  // normalised, "linux/arm64"
+  Digest manifest_digest;
   std::string manifest_json;
   image::oci::Manifest manifest;
   std::string config_json;
   image::oci::ImageConfig config;
 };
+
+struct ImageInfo {
+  ImageRecord record;
+  std::string tenant;             // whose view this is
+  std::vector<std::string> tags;  // normalised
+  // A multi-platform image (its record's manifest digest is an index's):
+  // the index and every platform's image, in the index's order; the
+  // fields below are then those of its default platform (linux/amd64 if it
+  // has it, else the first), so that what needs one image gets one.
+  std::string index_json;
+  std::vector<PlatformManifest> platforms;
+  std::string manifest_json;
+  image::oci::Manifest manifest;
+  std::string config_json;
+  image::oci::ImageConfig config;
+
+  bool is_index() const { return !index_json.empty(); }
+};
+
+// `info` as the image of one platform: itself when it is not an index and
+// its config's platform matches, else that platform's image of the index.
+// kNotFound names the platforms the image has.
+absl::StatusOr<ImageInfo> ForPlatform(const ImageInfo& info,
+                                      absl::string_view platform);
 
 struct RemoveResult {
   std::vector<std::string> untagged;  // familiar names

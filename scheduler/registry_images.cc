@@ -73,8 +73,9 @@ absl::StatusOr<proto::ImageContent> RegistryImageResolver::Resolve(
   if (!pull) {
     absl::StatusOr<ImageInfo> stored = images_->Get(reference);
     if (stored.ok()) {
-      RETURN_IF_ERROR(CheckStoredPlatform(*stored, reference, platform));
-      return ImageContentOf(*stored, reference);
+      ASSIGN_OR_RETURN(ImageInfo one,
+                       StoredForPlatform(*stored, reference, platform));
+      return ImageContentOf(one, reference);
     }
     if (!absl::IsNotFound(stored.status())) return stored.status();
   }

@@ -13,6 +13,7 @@
 #include <thread>
 
 #include "absl/strings/str_cat.h"
+#include "absl/strings/str_split.h"
 #include "client/build/build_options.h"
 #include "client/build/build_session.h"
 #include "client/build/grpc_build_stream.h"
@@ -209,7 +210,14 @@ int BuildCommand::Run() {
   request.set_target(options_.target);
   for (const std::string& tag : options_.tags) request.add_tags(tag);
   request.set_no_cache(options_.no_cache);
-  request.set_platform(options_.platform);
+  // `--platform A,B` builds an image for each, under one index.
+  std::vector<std::string> platforms =
+      absl::StrSplit(options_.platform, ',', absl::SkipEmpty());
+  if (platforms.size() > 1) {
+    for (const std::string& p : platforms) request.add_platforms(p);
+  } else {
+    request.set_platform(options_.platform);
+  }
   if (outputs != nullptr) {
     for (const std::string& format : outputs->formats()) {
       request.add_outputs(format);

@@ -54,7 +54,7 @@ absl::StatusOr<BuildOptions> ParseBuildOptions(
 inline constexpr char kBuildUsage[] =
     "usage: farm [--root DIR] build [-t REF]... [-f FILE] [--target STAGE]\n"
     "           [--build-arg K[=V]]... [--no-cache] [--pull] [--push]\n"
-    "           [--platform P] [--progress auto|plain|tty|json] [-q]\n"
+    "           [--platform P[,P...]] [--progress auto|plain|tty|json] [-q]\n"
     "           [--secret id=ID[,src=FILE|,env=VAR]]... [--label K=V]...\n"
     "           [--iidfile FILE] [--remote ADDR]\n"
     "           [--allow security.insecure|network.host]...\n"

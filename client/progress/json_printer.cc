@@ -33,6 +33,7 @@ void JsonPrinter::OnEvent(const proto::BuildEvent& event) {
     json["instruction_index"] = event.instruction_index();
     json["instruction_count"] = event.instruction_count();
   }
+  if (!event.platform().empty()) json["platform"] = event.platform();
   json["text"] = event.text();
   if (event.stream() != 0) json["stream"] = event.stream();
   if (!event.worker().empty()) json["worker"] = event.worker();

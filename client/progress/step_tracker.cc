@@ -32,6 +32,10 @@ std::string StepTracker::Label(const proto::BuildEvent& event) {
     std::string stage = IsNumber(event.stage_name())
                             ? absl::StrCat("stage-", event.stage_name())
                             : event.stage_name();
+    // As BuildKit labels the steps of a build for several platforms.
+    if (!event.platform().empty()) {
+      stage = absl::StrCat(event.platform(), stage.empty() ? "" : " ", stage);
+    }
     prefix = absl::StrCat("[", stage, stage.empty() ? "" : " ",
                           event.instruction_index() + 1, "/",
                           event.instruction_count(), "]");
