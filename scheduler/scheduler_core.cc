@@ -162,7 +162,12 @@ void SchedulerCore::Execute(std::vector<SchedulerAction> actions) {
         build->second->OnJobDone(waiter.stage, done->status, done->output);
       }
     } else if (auto* relay = std::get_if<RelayEvent>(&action)) {
+      // A build whose platforms share a job sees its progress once, as its
+      // first waiter's (waiters are sorted by build, then stage).
+      const std::string* last_build = nullptr;
       for (const Waiter& waiter : relay->waiters) {
+        if (last_build != nullptr && *last_build == waiter.build_id) continue;
+        last_build = &waiter.build_id;
         auto build = builds_.find(waiter.build_id);
         if (build == builds_.end()) continue;
         build->second->OnJobEvent(waiter.stage, relay->event);

@@ -55,8 +55,11 @@ class Recorder : public BuildListener {
                  const proto::StageOutput&) override {
     done.push_back(status);
   }
-  void OnJobEvent(int, const proto::BuildEvent&) override {}
+  void OnJobEvent(int stage, const proto::BuildEvent&) override {
+    event_stages.push_back(stage);
+  }
   std::vector<absl::Status> done;
+  std::vector<int> event_stages;
 };
 
 TEST(SchedulerCoreTest, WorkWithNoWorkerCallsForOneAndCanBeFailed) {
@@ -80,6 +83,43 @@ TEST(SchedulerCoreTest, WorkWithNoWorkerCallsForOneAndCanBeFailed) {
   core.Submit("b1", 1, job);
   EXPECT_EQ(calls, 1);
   core.UnregisterBuild("b1");
+}
+
+TEST(SchedulerCoreTest, ABuildHearsASharedJobsProgressOnceAndItsEndForEach) {
+  SimulatedClock clock;
+  SchedulerCore core(&clock, JobSchedulerOptions{});
+  absl::StatusOr<std::shared_ptr<WorkerOutbox>> outbox =
+      core.WorkerJoined(Worker("w1"));
+  ASSERT_TRUE(outbox.ok()) << outbox.status();
+  Recorder one, other;
+  core.RegisterBuild("b1", &one);
+  core.RegisterBuild("b2", &other);
+  proto::StageJob job;
+  job.add_keys(Digest::Of("shared").ToString());
+  // Two platforms of b1 (as BuildSession numbers them) and a stage of b2.
+  core.Submit("b1", 65536, job);
+  core.Submit("b1", 1, job);
+  core.Submit("b2", 4, job);
+  std::string job_id;
+  while (std::optional<proto::SchedulerMessage> m =
+             (*outbox)->Pop(absl::ZeroDuration())) {
+    if (m->has_assign()) job_id = m->assign().job_id();
+  }
+  ASSERT_FALSE(job_id.empty());
+  proto::WorkerMessage event;
+  event.mutable_event()->set_job_id(job_id);
+  event.mutable_event()->mutable_event()->set_text("hello");
+  core.FromWorker("w1", event);
+  EXPECT_EQ(one.event_stages, std::vector<int>{1});
+  EXPECT_EQ(other.event_stages, std::vector<int>{4});
+  proto::WorkerMessage result;
+  result.mutable_result()->set_job_id(job_id);
+  result.mutable_result()->set_ok(true);
+  core.FromWorker("w1", result);
+  EXPECT_EQ(one.done.size(), 2u);
+  EXPECT_EQ(other.done.size(), 1u);
+  core.UnregisterBuild("b1");
+  core.UnregisterBuild("b2");
 }
 
 }  // namespace

@@ -64,6 +64,15 @@ void JsonPrinter::OnResult(const proto::BuildResult& result) {
   json["jobs_dispatched"] = result.jobs_dispatched();
   json["warnings"] = Json::array();
   for (const std::string& w : result.warnings()) json["warnings"].push_back(w);
+  if (result.platform_images_size() > 0) {
+    json["platform_images"] = Json::array();
+    for (const proto::PlatformImage& image : result.platform_images()) {
+      json["platform_images"].push_back(
+          {{"platform", image.platform()},
+           {"image_id", image.image_id()},
+           {"manifest_digest", image.manifest_digest()}});
+    }
+  }
   absl::MutexLock lock(&mu_);
   if (finished_) return;
   finished_ = true;
