@@ -87,6 +87,8 @@ class Run:
         self.work = make_workdir(args, prefix)
         self.report = Report(title)
         self._cleanups = []
+        # Whether the run needs emulators (then their cost is no unfairness).
+        self.needs_binfmt = False
 
     def __enter__(self):
         return self
@@ -103,7 +105,7 @@ class Run:
         if exc_type is None and failures:
             raise failures[0]
         if exc_type is None:
-            self.report.note(machine_note())
+            self.report.note(machine_note(warn_binfmt=not self.needs_binfmt))
             print(self.report.render())
         return False
 
@@ -279,12 +281,12 @@ def binfmt_enabled():
         return False
 
 
-def machine_note():
+def machine_note(warn_binfmt=True):
     cores = os.cpu_count()
     load = os.getloadavg()
     note = (f"{cores} cores, load average {load[0]:.2f} at the end of the run "
             f"(the machine is shared)")
-    if binfmt_enabled():
+    if binfmt_enabled() and warn_binfmt:
         # Docker 20.10's BuildKit probes every registered emulator on each
         # build: a fully cached build took 1.65 s instead of 0.17 s here.
         note += ("; binfmt_misc emulators ENABLED, which slows Docker's "
