@@ -315,4 +315,23 @@ absl::StatusOr<proto::StageGraph> Plan(const dockerfile::Dockerfile& dockerfile,
   return std::move(build.graph);
 }
 
+namespace {
+
+std::string CanonicalPlatform(const std::string& text) {
+  absl::StatusOr<Platform> parsed = Platform::Parse(text);
+  return parsed.ok() ? parsed->ToString() : text;
+}
+
+}  // namespace
+
+std::string ImageMapKey(const std::string& reference,
+                        const std::string& platform,
+                        const std::string& target_platform) {
+  if (platform.empty() ||
+      CanonicalPlatform(platform) == CanonicalPlatform(target_platform)) {
+    return reference;
+  }
+  return absl::StrCat(reference, " for ", CanonicalPlatform(platform));
+}
+
 }  // namespace farm::planner

@@ -37,6 +37,15 @@ class BaseImageResolver {
       const std::string& reference, const std::string& platform) = 0;
 };
 
+// The key of a base image in a build's image map (BuildSpec::images,
+// StageJob.images): its reference when it was resolved for the build's
+// target platform (or no platform), else "REFERENCE for PLATFORM", so that
+// `FROM --platform=$BUILDPLATFORM busybox` and `FROM busybox` in one build
+// for linux/arm64 get each their own image.
+std::string ImageMapKey(const std::string& reference,
+                        const std::string& platform,
+                        const std::string& target_platform);
+
 struct PlanOptions {
   // The stage to build, by name (case-insensitive); "" means the last stage.
   std::string target;
@@ -59,8 +68,8 @@ struct PlannedBuild {
 // applies: cycles, stage indices out of range, expansion errors in the
 // stages that run, bad ONBUILD triggers. An unknown target is
 // kInvalidArgument "<filename>: target stage "x" could not be found".
-absl::StatusOr<PlannedBuild> PlanBuild(
-    const dockerfile::Dockerfile& dockerfile, const PlanOptions& options);
+absl::StatusOr<PlannedBuild> PlanBuild(const dockerfile::Dockerfile& dockerfile,
+                                       const PlanOptions& options);
 // PlanBuild without the typed instructions.
 absl::StatusOr<proto::StageGraph> Plan(const dockerfile::Dockerfile& dockerfile,
                                        const PlanOptions& options);

@@ -300,5 +300,14 @@ TEST(PlannerTest, StageDisplayNames) {
   EXPECT_EQ(StageDisplayName(df->stages[1]), "1");
 }
 
+TEST(PlannerTest, ImagesForAnotherPlatformThanTheTargetGetTheirOwnKey) {
+  EXPECT_EQ(ImageMapKey("busybox", "", "linux/arm64"), "busybox");
+  EXPECT_EQ(ImageMapKey("busybox", "linux/arm64", "linux/arm64"), "busybox");
+  EXPECT_EQ(ImageMapKey("busybox", "linux/amd64", "linux/arm64"),
+            "busybox for linux/amd64");
+  EXPECT_NE(ImageMapKey("busybox", "linux/arm/v7", "linux/arm/v6"),
+            ImageMapKey("busybox", "linux/arm/v6", "linux/arm/v6"));
+}
+
 }  // namespace
 }  // namespace farm::planner

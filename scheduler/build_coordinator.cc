@@ -47,15 +47,20 @@ std::optional<Digest> BuildCoordinator::BaseKey(const StageState& s) const {
     if (!parent.keys.empty()) return parent.keys.back();
     return BaseKey(parent);
   }
+  // The stage's own platform, not the build's: a `FROM --platform=
+  // $BUILDPLATFORM` stage is then the same work, with the same keys, in a
+  // build for any target.
+  const std::string platform = RunPlatformOf(stage);
   if (IsScratch(stage)) {
     return planner::NamespacedKey(spec_.cache_namespace,
-                                  planner::ScratchKey(spec_.platform));
+                                  planner::ScratchKey(platform));
   }
-  auto it = spec_.images.find(stage.base());
+  auto it = spec_.images.find(
+      planner::ImageMapKey(stage.base(), stage.platform(), spec_.platform));
   if (it == spec_.images.end()) return std::nullopt;
   return planner::NamespacedKey(
       spec_.cache_namespace,
-      planner::ImageBaseKey(it->second.manifest_digest(), spec_.platform));
+      planner::ImageBaseKey(it->second.manifest_digest(), platform));
 }
 
 std::optional<proto::StageOutput> BuildCoordinator::BaseOutput(
@@ -68,7 +73,8 @@ std::optional<proto::StageOutput> BuildCoordinator::BaseOutput(
   std::optional<Digest> key = BaseKey(s);
   if (key.has_value()) output.set_final_key(key->ToString());
   if (IsScratch(stage)) return output;
-  auto it = spec_.images.find(stage.base());
+  auto it = spec_.images.find(
+      planner::ImageMapKey(stage.base(), stage.platform(), spec_.platform));
   if (it == spec_.images.end()) return std::nullopt;
   output.set_config(it->second.config());
   *output.mutable_layers() = it->second.layers();

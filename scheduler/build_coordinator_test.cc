@@ -117,6 +117,61 @@ TEST(BuildCoordinatorTest, ColdBuildRunsDependencyThenTarget) {
   EXPECT_TRUE(coordinator.finished());
 }
 
+// A build for `target` of a Dockerfile whose first stage runs on the build
+// platform; `images` are the images by planner::ImageMapKey.
+BuildSpec CrossSpec(const std::string& target,
+                    std::map<std::string, std::string> manifests) {
+  const std::string dockerfile =
+      "FROM --platform=$BUILDPLATFORM busybox AS build\n"
+      "RUN make\n"
+      "FROM busybox\n"
+      "COPY --from=build /out /app\n";
+  BuildSpec spec;
+  spec.build_id = "b1";
+  spec.request.set_dockerfile(dockerfile);
+  spec.platform = target;
+  auto df = dockerfile::ParseDockerfile(dockerfile, "Dockerfile");
+  EXPECT_TRUE(df.ok()) << df.status();
+  planner::PlanOptions options;
+  options.target_platform = *planner::Platform::Parse(target);
+  auto plan = planner::PlanBuild(*df, options);
+  EXPECT_TRUE(plan.ok()) << plan.status();
+  spec.plan = *std::move(plan);
+  for (const auto& [key, manifest] : manifests) {
+    proto::ImageContent image;
+    image.set_reference("busybox");
+    image.set_manifest_digest(Digest::Of(manifest).ToString());
+    image.set_config("{\"os\":\"linux\"}");
+    *image.add_layers() = Layer(manifest);
+    spec.images[key] = image;
+  }
+  return spec;
+}
+
+TEST(BuildCoordinatorTest, ABuildPlatformStageIsTheSameJobForEveryTarget) {
+  BuildCoordinator amd(
+      CrossSpec("linux/amd64", {{"busybox", "busybox-amd64"}}));
+  BuildCoordinator arm(
+      CrossSpec("linux/arm64", {{"busybox", "busybox-arm64"},
+                                {"busybox for linux/amd64", "busybox-amd64"}}));
+  auto amd_jobs = Only<DispatchStage>(
+      amd.OnLookup(Misses(Only<LookupKeys>(amd.Start())[0])));
+  auto arm_jobs = Only<DispatchStage>(
+      arm.OnLookup(Misses(Only<LookupKeys>(arm.Start())[0])));
+  ASSERT_EQ(amd_jobs.size(), 1u);
+  ASSERT_EQ(arm_jobs.size(), 1u);
+  EXPECT_EQ(arm_jobs[0].job.platform(), "linux/amd64");
+  // The same keys: the job scheduler runs it once for both.
+  EXPECT_EQ(std::vector<std::string>(arm_jobs[0].job.keys().begin(),
+                                     arm_jobs[0].job.keys().end()),
+            std::vector<std::string>(amd_jobs[0].job.keys().begin(),
+                                     amd_jobs[0].job.keys().end()));
+  // Without the build platform's image the stage cannot start.
+  BuildCoordinator lacking(
+      CrossSpec("linux/arm64", {{"busybox", "busybox-arm64"}}));
+  EXPECT_TRUE(Only<DispatchStage>(lacking.Start()).empty());
+}
+
 TEST(BuildCoordinatorTest, FullyCachedBuildDispatchesNothing) {
   // Run once, remembering every key's result, as a worker would store them.
   std::map<Digest, std::optional<proto::ActionResult>> cache;

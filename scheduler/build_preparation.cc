@@ -54,7 +54,7 @@ absl::StatusOr<PreparedBuild> PrepareBuild(const proto::BuildRequest& request,
                      planner::Platform::Parse(request.platform()));
   }
   prepared.platform = options.target_platform.ToString();
-  PlanningResolver planning(&resolver, request.pull());
+  PlanningResolver planning(&resolver, request.pull(), prepared.platform);
   options.resolver = &planning;
   ASSIGN_OR_RETURN(prepared.plan, planner::PlanBuild(df, options));
   for (const std::string& warning : prepared.plan.graph.warnings()) {

@@ -85,7 +85,8 @@ absl::StatusOr<std::optional<planner::BaseImage>> PlanningResolver::Resolve(
                    resolver_->Resolve(reference, platform, pull_));
   ASSIGN_OR_RETURN(image::oci::ImageConfig config,
                    image::oci::ImageConfig::Parse(content.config()));
-  images_[reference] = std::move(content);
+  images_[planner::ImageMapKey(reference, platform, target_platform_)] =
+      std::move(content);
   planner::BaseImage base;
   base.env = config.config.env;
   base.onbuild = config.config.on_build;
@@ -94,10 +95,11 @@ absl::StatusOr<std::optional<planner::BaseImage>> PlanningResolver::Resolve(
 
 absl::Status PlanningResolver::Add(const std::string& reference,
                                    const std::string& platform) {
-  if (images_.count(reference)) return absl::OkStatus();
+  std::string key = planner::ImageMapKey(reference, platform, target_platform_);
+  if (images_.count(key)) return absl::OkStatus();
   ASSIGN_OR_RETURN(proto::ImageContent content,
                    resolver_->Resolve(reference, platform, pull_));
-  images_[reference] = std::move(content);
+  images_[key] = std::move(content);
   return absl::OkStatus();
 }
 

@@ -51,11 +51,14 @@ absl::StatusOr<proto::ImageContent> ImageContentOf(
     const ImageInfo& info, const std::string& reference);
 
 // Adapts an ImageResolver to the planner, remembering every image it
-// resolved (by reference) for the stage jobs.
+// resolved for the stage jobs, by planner::ImageMapKey.
 class PlanningResolver : public planner::BaseImageResolver {
  public:
-  PlanningResolver(ImageResolver* resolver, bool pull)
-      : resolver_(resolver), pull_(pull) {}
+  PlanningResolver(ImageResolver* resolver, bool pull,
+                   std::string target_platform)
+      : resolver_(resolver),
+        pull_(pull),
+        target_platform_(std::move(target_platform)) {}
   absl::StatusOr<std::optional<planner::BaseImage>> Resolve(
       const std::string& reference, const std::string& platform) override;
   // Resolves an image that is only read (COPY --from, RUN --mount from=).
@@ -67,6 +70,7 @@ class PlanningResolver : public planner::BaseImageResolver {
  private:
   ImageResolver* resolver_;
   bool pull_;
+  std::string target_platform_;
   std::map<std::string, proto::ImageContent> images_;
 };
 

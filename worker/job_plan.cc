@@ -21,8 +21,9 @@ class JobImageResolver : public planner::BaseImageResolver {
   explicit JobImageResolver(const proto::StageJob& job) : job_(job) {}
 
   absl::StatusOr<std::optional<planner::BaseImage>> Resolve(
-      const std::string& reference, const std::string&) override {
-    auto it = job_.images().find(reference);
+      const std::string& reference, const std::string& platform) override {
+    auto it = job_.images().find(
+        planner::ImageMapKey(reference, platform, job_.target_platform()));
     if (it == job_.images().end()) {
       return absl::FailedPreconditionError(
           absl::StrCat("the job carries no image \"", reference, "\""));
@@ -101,7 +102,8 @@ absl::StatusOr<JobBase> BaseOfJob(const proto::StageJob& job,
     return base;
   }
   if (IsScratch(stage.base())) return base;
-  auto it = job.images().find(stage.base());
+  auto it = job.images().find(planner::ImageMapKey(
+      stage.base(), stage.platform(), job.target_platform()));
   if (it == job.images().end()) {
     return absl::FailedPreconditionError(
         absl::StrCat("the job carries no base image \"", stage.base(), "\""));
