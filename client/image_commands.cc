@@ -7,6 +7,7 @@
 
 #include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
+#include "absl/strings/str_join.h"
 #include "absl/time/clock.h"
 #include "client/command_line.h"
 #include "client/human_format.h"
@@ -108,9 +109,10 @@ int RunLoadCommand(const std::vector<std::string>& args,
 
 int RunSaveCommand(const std::vector<std::string>& args,
                    const FarmEndpoint& endpoint) {
-  constexpr char kUsage[] = "farm save [-o FILE] [--format docker|oci] REF...";
+  constexpr char kUsage[] =
+      "farm save [-o FILE] [--format docker|oci] [--platform P] REF...";
   FlagSpec spec;
-  spec.with_value = {"output", "format"};
+  spec.with_value = {"output", "format", "platform"};
   spec.aliases = {{"o", "output"}};
   absl::StatusOr<CommandLine> cli = CommandLine::Parse(args, spec);
   if (!cli.ok()) return Usage(kUsage, cli.status().message());
@@ -126,6 +128,7 @@ int RunSaveCommand(const std::vector<std::string>& args,
   proto::SaveImagesRequest request;
   for (const std::string& ref : cli->positional()) request.add_references(ref);
   request.set_format(cli->Get("format", "docker"));
+  request.set_platform(cli->Get("platform"));
   std::string temp = output == "-" ? "/dev/stdout" : output + ".farm-partial";
   absl::StatusOr<std::unique_ptr<ByteWriter>> file = OpenFileWriter(temp);
   if (!file.ok()) return Fail("save", file.status());
@@ -181,9 +184,15 @@ int RunImagesCommand(const std::vector<std::string>& args,
   std::set<std::string> tenants;
   for (const auto& image : response.images()) tenants.insert(image.tenant());
   const bool by_tenant = tenants.size() > 1;
+  // Multi-platform images, when there are any, show their platforms.
+  bool by_platform = false;
+  for (const auto& image : response.images()) {
+    by_platform |= image.platforms_size() > 0;
+  }
   std::vector<std::vector<std::string>> rows = {
       {"REPOSITORY", "TAG", "IMAGE ID", "CREATED", "SIZE"}};
   if (by_tenant) rows[0].insert(rows[0].begin(), "TENANT");
+  if (by_platform) rows[0].push_back("PLATFORMS");
   absl::Time now = absl::Now();
   for (const auto& image : response.images()) {
     std::string created =
@@ -197,6 +206,9 @@ int RunImagesCommand(const std::vector<std::string>& args,
     for (const auto& [repo, name] : names) {
       rows.push_back({repo, name, id_of(image.image_id()), created, size});
       if (by_tenant) rows.back().insert(rows.back().begin(), image.tenant());
+      if (by_platform) {
+        rows.back().push_back(absl::StrJoin(image.platforms(), ","));
+      }
     }
   }
   std::cout << FormatTable(rows);
@@ -255,9 +267,9 @@ int RunTagCommand(const std::vector<std::string>& args,
 
 int RunInspectCommand(const std::vector<std::string>& args,
                       const FarmEndpoint& endpoint) {
-  constexpr char kUsage[] = "farm inspect REF...";
+  constexpr char kUsage[] = "farm inspect [--platform P] REF...";
   FlagSpec spec;
-  spec.with_value = {"format"};
+  spec.with_value = {"format", "platform"};
   spec.aliases = {{"f", "format"}};
   absl::StatusOr<CommandLine> cli = CommandLine::Parse(args, spec);
   if (!cli.ok()) return Usage(kUsage, cli.status().message());
@@ -270,6 +282,7 @@ int RunInspectCommand(const std::vector<std::string>& args,
     grpc::ClientContext context;
     proto::InspectImageRequest request;
     request.set_reference(ref);
+    request.set_platform(cli->Get("platform"));
     proto::InspectImageResponse response;
     absl::Status status =
         FromGrpcStatus((*stub)->InspectImage(&context, request, &response));

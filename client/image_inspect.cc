@@ -2,6 +2,7 @@
 
 #include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
+#include "absl/strings/str_split.h"
 #include "absl/time/time.h"
 #include "client/human_format.h"
 #include "image/registry/reference.h"
@@ -12,6 +13,8 @@ namespace farm::client {
 namespace {
 
 using Json = nlohmann::ordered_json;
+
+constexpr char kOciIndexMediaType[] = "application/vnd.oci.image.index.v1+json";
 
 absl::StatusOr<Json> ParseJson(const std::string& text, const char* what) {
   Json json = Json::parse(text, nullptr, false);
@@ -25,6 +28,41 @@ absl::StatusOr<Json> ParseJson(const std::string& text, const char* what) {
 std::string Rfc3339(int64_t unix_nanos) {
   return absl::FormatTime("%Y-%m-%dT%H:%M:%E*SZ",
                           absl::FromUnixNanos(unix_nanos), absl::UTCTimeZone());
+}
+
+// The "Manifests" entry of one platform's image of a multi-platform one.
+Json PlatformEntry(const proto::ImageSummary& image) {
+  std::string platform =
+      image.platforms().empty() ? std::string() : image.platforms(0);
+  std::vector<std::string> parts = absl::StrSplit(platform, '/');
+  Json entry;
+  entry["Platform"] = platform;
+  entry["Digest"] = image.manifest_digest();
+  entry["Id"] = image.image_id();
+  entry["Architecture"] = parts.size() > 1 ? parts[1] : "";
+  entry["Os"] = parts[0];
+  if (parts.size() > 2) entry["Variant"] = parts[2];
+  entry["Size"] = image.size();
+  return entry;
+}
+
+// A multi-platform image's object: the default platform's image under the
+// index's id and descriptor, with every platform's image and the index.
+absl::Status DescribeIndex(const proto::InspectImageResponse& image,
+                           Json* entry) {
+  absl::StatusOr<Json> index = ParseJson(image.index(), "index");
+  if (!index.ok()) return index.status();
+  (*entry)["Descriptor"] = {
+      {"mediaType", index->value("mediaType", kOciIndexMediaType)},
+      {"digest", image.summary().manifest_digest()},
+      {"size", image.index().size()}};
+  Json manifests = Json::array();
+  for (const proto::ImageSummary& one : image.manifests()) {
+    manifests.push_back(PlatformEntry(one));
+  }
+  (*entry)["Manifests"] = std::move(manifests);
+  (*entry)["Index"] = *std::move(index);
+  return absl::OkStatus();
 }
 
 }  // namespace
@@ -79,9 +117,14 @@ absl::StatusOr<std::string> InspectJson(
     entry["RootFS"] = {{"Type", "layers"}, {"Layers", layers}};
     entry["Metadata"] = {
         {"LastTagTime", Rfc3339(image.summary().created_unix_nanos())}};
-    entry["Descriptor"] = {{"mediaType", manifest->value("mediaType", "")},
-                           {"digest", image.summary().manifest_digest()},
-                           {"size", image.manifest().size()}};
+    if (image.index().empty()) {
+      entry["Descriptor"] = {{"mediaType", manifest->value("mediaType", "")},
+                             {"digest", image.summary().manifest_digest()},
+                             {"size", image.manifest().size()}};
+    } else {
+      absl::Status described = DescribeIndex(image, &entry);
+      if (!described.ok()) return described;
+    }
     out.push_back(std::move(entry));
   }
   return out.dump(4) + "\n";

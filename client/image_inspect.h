@@ -13,6 +13,9 @@
 namespace farm::client {
 
 // A JSON array with one object per image, as `docker image inspect` prints.
+// A multi-platform image's object is its default platform's under the
+// index's id and descriptor, with "Manifests" (each platform's image) and
+// "Index" (the index JSON) added.
 absl::StatusOr<std::string> InspectJson(
     const std::vector<proto::InspectImageResponse>& images);
 

@@ -10,7 +10,7 @@ namespace {
 
 constexpr char kUsage[] =
     "usage: farm run [--rm] [-e K=V]... [-u USER] [-w DIR] [--entrypoint X] "
-    "IMAGE [CMD...]\n";
+    "[--platform P] IMAGE [CMD...]\n";
 
 // Docker's exit statuses for a container that could not run.
 int ExitStatusFor(const absl::Status& status) {

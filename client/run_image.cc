@@ -23,6 +23,7 @@
 #include "image/oci/manifest.h"
 #include "proto/image.grpc.pb.h"
 #include "worker/executor/runc_executor.h"
+#include "worker/platforms.h"
 #include "worker/snapshot/snapshot_store.h"
 
 namespace farm::client {
@@ -79,6 +80,22 @@ absl::StatusOr<std::vector<proto::LayerRef>> ImageLayers(
     chain.push_back(std::move(ref));
   }
   return chain;
+}
+
+// The image `reference` names, as the image of `platform` if that is set.
+absl::StatusOr<proto::InspectImageResponse> InspectForRun(
+    proto::ImageService::Stub& images, const std::string& reference,
+    const std::string& platform) {
+  proto::InspectImageRequest request;
+  request.set_reference(reference);
+  request.set_platform(platform);
+  proto::InspectImageResponse image;
+  grpc::ClientContext context;
+  context.set_deadline(absl::ToChronoTime(absl::Now() + absl::Seconds(60)));
+  absl::Status inspected =
+      FromGrpcStatus(images.InspectImage(&context, request, &image));
+  RETURN_IF_ERROR(Annotate(inspected, absl::StrCat("image ", reference)));
+  return image;
 }
 
 // The snapshot store `farm run` keeps under <root>/run/snapshots, shared by
@@ -172,7 +189,7 @@ class NoOutput : public executor::OutputSink {
 
 absl::StatusOr<RunOptions> ParseRunArgs(const std::vector<std::string>& args) {
   FlagSpec spec;
-  spec.with_value = {"env", "user", "workdir", "entrypoint"};
+  spec.with_value = {"env", "user", "workdir", "entrypoint", "platform"};
   spec.boolean = {"rm", "interactive", "tty", "it", "ti"};
   spec.aliases = {{"e", "env"},
                   {"u", "user"},
@@ -193,6 +210,7 @@ absl::StatusOr<RunOptions> ParseRunArgs(const std::vector<std::string>& args) {
   options.workdir = line.Get("workdir");
   if (line.Has("entrypoint")) options.entrypoint = line.Get("entrypoint");
   options.remove = line.Has("rm");
+  options.platform = line.Get("platform");
   return options;
 }
 
@@ -248,14 +266,14 @@ absl::StatusOr<int> RunImage(const RunOptions& options,
                              std::shared_ptr<grpc::Channel> channel,
                              const std::string& root) {
   auto images = proto::ImageService::NewStub(channel);
-  proto::InspectImageRequest request;
-  request.set_reference(options.image);
-  proto::InspectImageResponse image;
-  grpc::ClientContext context;
-  context.set_deadline(absl::ToChronoTime(absl::Now() + absl::Seconds(60)));
-  absl::Status inspected =
-      FromGrpcStatus(images->InspectImage(&context, request, &image));
-  RETURN_IF_ERROR(Annotate(inspected, absl::StrCat("image ", options.image)));
+  ASSIGN_OR_RETURN(proto::InspectImageResponse image,
+                   InspectForRun(*images, options.image, options.platform));
+  // A multi-platform image runs as this machine's platform's, as with
+  // Docker.
+  if (!image.index().empty()) {
+    ASSIGN_OR_RETURN(
+        image, InspectForRun(*images, options.image, worker::NativePlatform()));
+  }
   ASSIGN_OR_RETURN(image::oci::ImageConfig config,
                    image::oci::ImageConfig::Parse(image.config()));
   ASSIGN_OR_RETURN(std::vector<proto::LayerRef> chain,

@@ -27,11 +27,14 @@ struct RunOptions {
   std::string workdir;               // -w
   std::optional<std::string> entrypoint;  // --entrypoint ("" clears it)
   bool remove = false;                    // --rm (farm keeps no containers)
+  // --platform: that platform's image of a multi-platform one; without it,
+  // this machine's platform's.
+  std::string platform;
 };
 
-// Reads `[--rm] [-e K=V]... [-u USER] [-w DIR] [--entrypoint X] IMAGE
-// [CMD...]`; flags after IMAGE belong to the command. kInvalidArgument for
-// an unknown flag or a missing IMAGE.
+// Reads `[--rm] [-e K=V]... [-u USER] [-w DIR] [--entrypoint X]
+// [--platform P] IMAGE [CMD...]`; flags after IMAGE belong to the command.
+// kInvalidArgument for an unknown flag or a missing IMAGE.
 absl::StatusOr<RunOptions> ParseRunArgs(const std::vector<std::string>& args);
 
 // The container process for `config` as `docker run` makes it: argv is the
@@ -51,8 +54,9 @@ absl::StatusOr<executor::ProcessSpec> ContainerSpec(
 // and stderr (a terminal when stdin and stdout are one). Returns the
 // container's exit status (128+N after signal N). SIGTERM or SIGHUP to
 // this process stops the container; SIGINT reaches it through runc.
-// Errors: kNotFound for an unknown image, the snapshot store's and the
-// executor's codes otherwise.
+// Errors: kNotFound for an unknown image or one without the platform
+// (naming those it has), the snapshot store's and the executor's codes
+// otherwise.
 absl::StatusOr<int> RunImage(const RunOptions& options,
                              std::shared_ptr<grpc::Channel> channel,
                              const std::string& root);

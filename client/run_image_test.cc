@@ -39,6 +39,20 @@ TEST(ParseRunArgsTest, FlagsBeforeTheImageAndTheCommandAfter) {
   EXPECT_EQ(options->entrypoint, "/bin/sh");
 }
 
+TEST(ParseRunArgsTest, PlatformPicksOneImageOfAMultiPlatformOne) {
+  absl::StatusOr<RunOptions> options =
+      ParseRunArgs({"--platform", "linux/arm64", "app:1", "uname", "-m"});
+  ASSERT_TRUE(options.ok()) << options.status();
+  EXPECT_EQ(options->platform, "linux/arm64");
+  EXPECT_EQ(options->image, "app:1");
+  EXPECT_THAT(options->command, ElementsAre("uname", "-m"));
+  // After the image it belongs to the command.
+  options = ParseRunArgs({"app:1", "--platform", "linux/arm64"});
+  ASSERT_TRUE(options.ok()) << options.status();
+  EXPECT_EQ(options->platform, "");
+  EXPECT_THAT(options->command, ElementsAre("--platform", "linux/arm64"));
+}
+
 TEST(ParseRunArgsTest, MissingImageAndUnknownFlagsAreInvalid) {
   absl::StatusOr<RunOptions> none = ParseRunArgs({"--rm"});
   EXPECT_EQ(none.status().code(), absl::StatusCode::kInvalidArgument);

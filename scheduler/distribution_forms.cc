@@ -18,6 +18,8 @@ namespace {
 
 namespace oci = image::oci;
 
+constexpr size_t kMaxManifestBytes = 4 << 20;
+
 // The gzip type that goes with a plain layer's type.
 std::string GzipTypeFor(absl::string_view plain_type) {
   return std::string(plain_type == oci::kDockerLayerTar
@@ -70,6 +72,41 @@ absl::StatusOr<DistributionForm> DistributionForms::Of(
   form.media_type =
       out.media_type.empty() ? std::string(oci::kOciManifest) : out.media_type;
   form.manifest_json = changed ? out.ToJson() : manifest_json;
+  form.digest = Digest::Of(form.manifest_json);
+  if (changed) RETURN_IF_ERROR(cache::PutBlob(*blobs_, form.manifest_json));
+  return form;
+}
+
+absl::StatusOr<DistributionForm> DistributionForms::OfIndex(
+    const std::string& index_json, Destination to) {
+  ASSIGN_OR_RETURN(oci::Index index, oci::Index::Parse(index_json));
+  oci::Index out = index;
+  bool docker_children = !out.manifests.empty();
+  for (oci::Descriptor& child : out.manifests) {
+    const std::string what = absl::StrCat("manifest ", child.digest.ToString());
+    if (!oci::IsManifestType(child.media_type)) {
+      return absl::InvalidArgumentError(
+          absl::StrCat(what, " of the index is a ", child.media_type,
+                       "; an index can hold only image manifests here"));
+    }
+    absl::StatusOr<std::string> json =
+        cache::GetBlob(*blobs_, child.digest, kMaxManifestBytes);
+    if (!json.ok()) return Annotate(json.status(), what);
+    ASSIGN_OR_RETURN(oci::Manifest manifest, oci::Manifest::Parse(*json));
+    absl::StatusOr<DistributionForm> form = Of(manifest, *json, to);
+    if (!form.ok()) return Annotate(form.status(), what);
+    child.media_type = form->media_type;
+    child.digest = form->digest;
+    child.size = static_cast<int64_t>(form->manifest_json.size());
+    docker_children &= child.media_type == oci::kDockerManifest;
+  }
+  out.media_type = std::string(to == Destination::kRegistry && docker_children
+                                   ? oci::kDockerManifestList
+                                   : oci::kOciIndex);
+  const bool changed = !(out.ToJson() == index.ToJson());
+  DistributionForm form;
+  form.media_type = out.media_type;
+  form.manifest_json = changed ? out.ToJson() : index_json;
   form.digest = Digest::Of(form.manifest_json);
   if (changed) RETURN_IF_ERROR(cache::PutBlob(*blobs_, form.manifest_json));
   return form;

@@ -54,6 +54,19 @@ class DistributionForms {
                                       const std::string& manifest_json,
                                       Destination to = Destination::kRegistry);
 
+  // The distribution form of the image index `index_json`: each child
+  // manifest (read from the CAS) in its Of() form, and a new index over the
+  // forms that keeps every entry's platform, annotations and order. A
+  // registry gets a Docker manifest list when every child form is a Docker
+  // schema 2 manifest, else an OCI index; an OCI layout gets an OCI index
+  // of OCI manifests. The children and the new index are stored in the CAS,
+  // where pushes and saves read them. The same index always gives the same
+  // bytes; an index with nothing to change comes back as it is. Errors: as
+  // Of(), kNotFound for a child manifest the CAS lacks, kInvalidArgument for
+  // an entry that is not an image manifest.
+  absl::StatusOr<DistributionForm> OfIndex(
+      const std::string& index_json, Destination to = Destination::kRegistry);
+
   // The action-cache key under which the gzip form of the plain layer
   // `diff_id` is remembered.
   static Digest GzipFormKey(const Digest& diff_id);

@@ -1,5 +1,7 @@
 #include "scheduler/image_archives.h"
 
+#include <set>
+
 #include "absl/strings/str_cat.h"
 #include "common/status_macros.h"
 #include "image/archive/archive_reader.h"
@@ -19,9 +21,17 @@ absl::StatusOr<std::vector<std::string>> LoadImages(
     return absl::InvalidArgumentError("the archive holds no image");
   }
   std::vector<std::string> lines;
+  std::set<Digest> indexes;
   for (const image::archive::ImportedImage& image : imported.images) {
-    ASSIGN_OR_RETURN(ImageInfo info,
-                     images.Add(image.manifest.digest, image.names));
+    // An image reached through a nested index is one platform's of a
+    // multi-platform image: the index (which the reader stored) is what
+    // gets the names, once.
+    Digest digest = image.manifest.digest;
+    if (image.index.has_value()) {
+      digest = image.index->digest;
+      if (!indexes.insert(digest).second) continue;
+    }
+    ASSIGN_OR_RETURN(ImageInfo info, images.Add(digest, image.names));
     if (image.names.empty()) {
       lines.push_back(
           absl::StrCat("Loaded image ID: ", info.record.config_digest));
@@ -36,10 +46,17 @@ absl::StatusOr<std::vector<std::string>> LoadImages(
 absl::Status SaveImages(const std::vector<std::string>& references,
                         image::archive::ArchiveFormat format,
                         ImageStore& images, cache::BlobStore& blobs,
-                        ByteWriter* out, DistributionForms* forms) {
+                        ByteWriter* out, DistributionForms* forms,
+                        absl::string_view platform) {
   std::vector<image::archive::ArchiveImage> selected;
   for (const std::string& reference : references) {
     ASSIGN_OR_RETURN(ImageInfo info, images.Get(reference));
+    if (!platform.empty() ||
+        (info.is_index() && format == image::archive::ArchiveFormat::kDocker)) {
+      ASSIGN_OR_RETURN(
+          info, ForPlatform(info, platform.empty() ? DefaultPlatformOf(info)
+                                                   : platform));
+    }
     image::archive::ArchiveImage entry;
     absl::StatusOr<std::string> tag = NormalizeTag(reference);
     bool is_tag = false;
@@ -53,10 +70,15 @@ absl::Status SaveImages(const std::vector<std::string>& references,
     entry.manifest.size = info.manifest_json.size();
     // A docker-archive holds plain layers anyway; an OCI layout gets gzip
     // ones and OCI media types, as BuildKit's OCI exporter writes them.
+    // A multi-platform image is saved whole: its OCI index form, over each
+    // platform's OCI manifest.
     if (forms != nullptr && format == image::archive::ArchiveFormat::kOci) {
-      ASSIGN_OR_RETURN(DistributionForm form,
-                       forms->Of(info.manifest, info.manifest_json,
-                                 Destination::kOciLayout));
+      ASSIGN_OR_RETURN(
+          DistributionForm form,
+          info.is_index()
+              ? forms->OfIndex(info.index_json, Destination::kOciLayout)
+              : forms->Of(info.manifest, info.manifest_json,
+                          Destination::kOciLayout));
       entry.manifest.media_type = form.media_type;
       entry.manifest.digest = form.digest;
       entry.manifest.size = form.manifest_json.size();

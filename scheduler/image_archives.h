@@ -23,11 +23,15 @@ absl::StatusOr<std::vector<std::string>> LoadImages(
 
 // Writes the named images as one archive. Names that are tags are recorded
 // in the archive as such; ids are exported without a name. With `forms`, an
-// OCI layout holds the gzip form of plain layers.
+// OCI layout holds the gzip form of plain layers. With `platform`, each
+// image is saved as that platform's (kNotFound if one lacks it); a
+// docker-archive, which cannot hold an index, gets a multi-platform image's
+// default platform otherwise.
 absl::Status SaveImages(const std::vector<std::string>& references,
                         image::archive::ArchiveFormat format,
                         ImageStore& images, cache::BlobStore& blobs,
-                        ByteWriter* out, DistributionForms* forms = nullptr);
+                        ByteWriter* out, DistributionForms* forms = nullptr,
+                        absl::string_view platform = "");
 
 absl::StatusOr<image::archive::ArchiveFormat> ParseArchiveFormat(
     absl::string_view name);

@@ -40,9 +40,25 @@ absl::Status NoSuchImage(absl::string_view reference) {
   return absl::NotFoundError(absl::StrCat("No such image: ", reference));
 }
 
-// The blobs one image needs: manifest, config and layers, and for a
-// multi-platform image its index and every platform's.
-std::vector<Digest> BlobsOf(const ImageInfo& info) {
+std::string ConfigPlatform(const image::oci::ImageConfig& config) {
+  image::oci::Platform p;
+  p.os = config.os;
+  p.architecture = config.architecture;
+  p.variant = config.variant;
+  return image::registry::PlatformString(image::registry::NormalizePlatform(p));
+}
+
+// `info` with its single-image fields set from `one`.
+void ShowPlatform(const PlatformManifest& one, ImageInfo* info) {
+  info->manifest_json = one.manifest_json;
+  info->manifest = one.manifest;
+  info->config_json = one.config_json;
+  info->config = one.config;
+}
+
+}  // namespace
+
+std::vector<Digest> ImageBlobs(const ImageInfo& info) {
   std::vector<Digest> out;
   absl::StatusOr<Digest> manifest = Digest::Parse(info.record.manifest_digest);
   if (manifest.ok()) out.push_back(*manifest);
@@ -61,23 +77,13 @@ std::vector<Digest> BlobsOf(const ImageInfo& info) {
   return out;
 }
 
-std::string ConfigPlatform(const image::oci::ImageConfig& config) {
-  image::oci::Platform p;
-  p.os = config.os;
-  p.architecture = config.architecture;
-  p.variant = config.variant;
-  return image::registry::PlatformString(image::registry::NormalizePlatform(p));
+std::string DefaultPlatformOf(const ImageInfo& info) {
+  if (info.platforms.empty()) return "";
+  for (const PlatformManifest& one : info.platforms) {
+    if (one.platform == "linux/amd64") return one.platform;
+  }
+  return info.platforms[0].platform;
 }
-
-// `info` with its single-image fields set from `one`.
-void ShowPlatform(const PlatformManifest& one, ImageInfo* info) {
-  info->manifest_json = one.manifest_json;
-  info->manifest = one.manifest;
-  info->config_json = one.config_json;
-  info->config = one.config;
-}
-
-}  // namespace
 
 absl::StatusOr<ImageInfo> ForPlatform(const ImageInfo& info,
                                       absl::string_view platform) {
@@ -104,6 +110,11 @@ absl::StatusOr<ImageInfo> ForPlatform(const ImageInfo& info,
     out.platforms.clear();
     out.record.manifest_digest = one.manifest_digest.ToString();
     out.record.config_digest = one.manifest.config.digest.ToString();
+    out.record.created = one.config.created.value_or(absl::UnixEpoch());
+    out.record.size = 0;
+    for (const auto& layer : one.manifest.layers) {
+      out.record.size += layer.size;
+    }
     ShowPlatform(one, &out);
     return out;
   }
@@ -198,11 +209,13 @@ absl::StatusOr<ImageInfo> LoadRecord(ImageCatalog& catalog,
     return absl::DataLossError(absl::StrCat(
         "image index ", record.manifest_digest, " lists no manifest"));
   }
-  const PlatformManifest* shown = &info.platforms[0];
+  const std::string shown = DefaultPlatformOf(info);
   for (const PlatformManifest& one : info.platforms) {
-    if (one.platform == "linux/amd64") shown = &one;
+    if (one.platform == shown) {
+      ShowPlatform(one, &info);
+      break;
+    }
   }
-  ShowPlatform(*shown, &info);
   return info;
 }
 
@@ -212,7 +225,7 @@ absl::flat_hash_set<Digest> CatalogBlobs(ImageCatalog& catalog) {
   for (const auto& [digest, record] : catalog.index.images()) {
     absl::StatusOr<ImageInfo> info = LoadRecord(catalog, record, "");
     if (!info.ok()) continue;
-    for (const Digest& blob : BlobsOf(*info)) out.insert(blob);
+    for (const Digest& blob : ImageBlobs(*info)) out.insert(blob);
   }
   return out;
 }
@@ -271,7 +284,7 @@ absl::StatusOr<ImageInfo> ImageStore::DoAdd(
   ImageRecord record;
   record.manifest_digest = manifest_digest.ToString();
   ASSIGN_OR_RETURN(ImageInfo info, Load(record));
-  std::vector<Digest> needed = BlobsOf(info);
+  std::vector<Digest> needed = ImageBlobs(info);
   ASSIGN_OR_RETURN(std::vector<Digest> missing,
                    catalog_->blobs->FindMissing(needed));
   if (!missing.empty()) {
@@ -446,7 +459,7 @@ void ImageStore::Release(const std::vector<std::string>& digests,
     if (!record.tenants.empty()) continue;  // another tenant still holds it
     absl::StatusOr<ImageInfo> info = Load(record);
     if (info.ok()) {
-      for (const Digest& blob : BlobsOf(*info)) orphans->insert(blob);
+      for (const Digest& blob : ImageBlobs(*info)) orphans->insert(blob);
     }
     index.images().erase(digest);
   }
@@ -454,7 +467,7 @@ void ImageStore::Release(const std::vector<std::string>& digests,
   for (const auto& [digest, record] : index.images()) {
     absl::StatusOr<ImageInfo> info = Load(record);
     if (!info.ok()) continue;
-    for (const Digest& blob : BlobsOf(*info)) orphans->erase(blob);
+    for (const Digest& blob : ImageBlobs(*info)) orphans->erase(blob);
   }
 }
 
@@ -465,7 +478,7 @@ int64_t ImageStore::DeleteOrphans(const Orphans& orphans) {
   for (const auto& [digest, record] : catalog_->index.images()) {
     absl::StatusOr<ImageInfo> info = Load(record);
     if (!info.ok()) continue;
-    for (const Digest& blob : BlobsOf(*info)) doomed.erase(blob);
+    for (const Digest& blob : ImageBlobs(*info)) doomed.erase(blob);
   }
   int64_t reclaimed = 0;
   for (const Digest& blob : doomed) {

@@ -55,9 +55,18 @@ struct ImageInfo {
 
 // `info` as the image of one platform: itself when it is not an index and
 // its config's platform matches, else that platform's image of the index.
-// kNotFound names the platforms the image has.
+// kNotFound names the platforms the image has. The single image's record then
+// has that platform's digests, layer size (compressed) and creation time.
 absl::StatusOr<ImageInfo> ForPlatform(const ImageInfo& info,
                                       absl::string_view platform);
+
+// The platform a multi-platform image shows when none is asked for:
+// linux/amd64 if it has it, else its first. "" for a single image.
+std::string DefaultPlatformOf(const ImageInfo& info);
+
+// Every blob the image is made of: manifest, config and layers, and for a
+// multi-platform image its index and every platform's.
+std::vector<Digest> ImageBlobs(const ImageInfo& info);
 
 struct RemoveResult {
   std::vector<std::string> untagged;  // familiar names

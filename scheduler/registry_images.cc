@@ -2,6 +2,7 @@
 
 #include "absl/strings/str_cat.h"
 #include "common/status_macros.h"
+#include "image/oci/manifest.h"
 #include "image/oci/media_types.h"
 #include "image/registry/image_puller.h"
 #include "image/registry/image_pusher.h"
@@ -10,6 +11,36 @@
 #include "scheduler/blob_adapters.h"
 
 namespace farm::scheduler {
+
+namespace {
+
+// The manifest or index that goes to the registry for `info`: its
+// distribution form with `forms`, else its own bytes.
+absl::StatusOr<DistributionForm> PushedForm(const ImageInfo& info,
+                                            DistributionForms* forms) {
+  if (forms != nullptr) {
+    if (info.is_index()) return forms->OfIndex(info.index_json);
+    return forms->Of(info.manifest, info.manifest_json);
+  }
+  DistributionForm form;
+  if (info.is_index()) {
+    form.manifest_json = info.index_json;
+    ASSIGN_OR_RETURN(form.media_type,
+                     image::oci::SniffMediaType(info.index_json));
+    if (form.media_type.empty()) {
+      form.media_type = std::string(image::oci::kOciIndex);
+    }
+  } else {
+    form.manifest_json = info.manifest_json;
+    form.media_type = info.manifest.media_type.empty()
+                          ? std::string(image::oci::kOciManifest)
+                          : info.manifest.media_type;
+  }
+  form.digest = Digest::Of(form.manifest_json);
+  return form;
+}
+
+}  // namespace
 
 absl::StatusOr<ImageInfo> RegistryImages::Pull(ImageStore& images,
                                                const std::string& reference,
@@ -48,16 +79,10 @@ absl::StatusOr<proto::PushImageResponse> RegistryImages::Push(
   ASSIGN_OR_RETURN(ImageInfo info, images.Get(reference));
   ASSIGN_OR_RETURN(image::registry::Reference ref,
                    image::registry::Reference::Parse(reference));
-  DistributionForm form;
-  if (forms_ != nullptr) {
-    ASSIGN_OR_RETURN(form, forms_->Of(info.manifest, info.manifest_json));
-  } else {
-    form.manifest_json = info.manifest_json;
-    form.media_type = info.manifest.media_type.empty()
-                          ? std::string(image::oci::kOciManifest)
-                          : info.manifest.media_type;
-  }
+  ASSIGN_OR_RETURN(DistributionForm form, PushedForm(info, forms_));
   StoreBlobSource source(blobs_);
+  // An index goes as `docker buildx build --push` sends one: each platform's
+  // blobs, then its manifest by digest, then the index at the tag.
   image::registry::ImagePusher pusher(client_.get());
   ASSIGN_OR_RETURN(
       image::registry::PushResult pushed,

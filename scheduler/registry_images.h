@@ -39,7 +39,9 @@ class RegistryImages {
   absl::StatusOr<ImageInfo> Pull(ImageStore& images,
                                  const std::string& reference,
                                  const std::string& platform);
-  // Pushes the image `reference` of `images` to the registry it names.
+  // Pushes the image `reference` of `images` to the registry it names. A
+  // multi-platform image is pushed as an index: every platform's manifest
+  // by digest, then the index at the tag; the response names the index.
   absl::StatusOr<proto::PushImageResponse> Push(ImageStore& images,
                                                 const std::string& reference);
 

@@ -1,5 +1,7 @@
 #include "scheduler/service/image_service.h"
 
+#include <algorithm>
+
 #include "absl/strings/str_cat.h"
 #include "absl/time/time.h"
 #include "auth/service/call_identity.h"
@@ -17,8 +19,35 @@ proto::ImageSummary Summarize(const ImageInfo& info) {
   summary.set_created_unix_nanos(absl::ToUnixNanos(info.record.created));
   summary.set_size(info.record.size);
   summary.set_tenant(info.tenant);
+  for (const PlatformManifest& one : info.platforms) {
+    summary.add_platforms(one.platform);
+  }
   return summary;
 }
+
+namespace {
+
+// `info` as InspectImage returns it; for a multi-platform image also the
+// index and a summary of each platform's image.
+absl::Status Describe(const ImageInfo& info,
+                      proto::InspectImageResponse* response) {
+  *response->mutable_summary() = Summarize(info);
+  response->set_config(info.config_json);
+  response->set_manifest(info.manifest_json);
+  if (!info.is_index()) return absl::OkStatus();
+  response->set_index(info.index_json);
+  for (const PlatformManifest& one : info.platforms) {
+    absl::StatusOr<ImageInfo> single = ForPlatform(info, one.platform);
+    if (!single.ok()) return single.status();
+    proto::ImageSummary* summary = response->add_manifests();
+    *summary = Summarize(*single);
+    summary->clear_tags();
+    summary->add_platforms(one.platform);
+  }
+  return absl::OkStatus();
+}
+
+}  // namespace
 
 absl::StatusOr<ImageStore*> ImageService::StoreOf(
     const grpc::ServerContext& context) {
@@ -53,11 +82,11 @@ grpc::Status ImageService::InspectImage(
   absl::StatusOr<ImageStore*> store = StoreOf(*context);
   if (!store.ok()) return ToGrpcStatus(store.status());
   absl::StatusOr<ImageInfo> info = (*store)->Get(request->reference());
+  if (info.ok() && !request->platform().empty()) {
+    info = ForPlatform(*info, request->platform());
+  }
   if (!info.ok()) return ToGrpcStatus(info.status());
-  *response->mutable_summary() = Summarize(*info);
-  response->set_config(info->config_json);
-  response->set_manifest(info->manifest_json);
-  return grpc::Status::OK;
+  return ToGrpcStatus(Describe(*info, response));
 }
 
 grpc::Status ImageService::TagImage(grpc::ServerContext* context,
@@ -121,8 +150,8 @@ grpc::Status ImageService::SaveImages(
   ChunkByteWriter<proto::ArchiveChunk> out(writer);
   std::vector<std::string> refs(request->references().begin(),
                                 request->references().end());
-  absl::Status saved =
-      scheduler::SaveImages(refs, *format, **store, *blobs_, &out, forms_);
+  absl::Status saved = scheduler::SaveImages(refs, *format, **store, *blobs_,
+                                             &out, forms_, request->platform());
   if (saved.ok()) saved = out.Close();
   return ToGrpcStatus(saved);
 }
@@ -166,13 +195,10 @@ grpc::Status ImageService::ReadImageBlob(
   if (!info.ok()) return ToGrpcStatus(info.status());
   absl::StatusOr<Digest> digest = Digest::Parse(request->digest());
   if (!digest.ok()) return ToGrpcStatus(digest.status());
-  // Only what the image is made of: a digest alone opens nothing.
-  bool part = digest->ToString() == info->record.manifest_digest ||
-              *digest == info->manifest.config.digest;
-  for (const auto& layer : info->manifest.layers) {
-    part = part || layer.digest == *digest;
-  }
-  if (!part) {
+  // Only what the image is made of (every platform's, for a multi-platform
+  // one): a digest alone opens nothing.
+  std::vector<Digest> parts = ImageBlobs(*info);
+  if (std::find(parts.begin(), parts.end(), *digest) == parts.end()) {
     return grpc::Status(
         grpc::StatusCode::NOT_FOUND,
         absl::StrCat("blob ", request->digest(), " is not part of image ",
