@@ -15,6 +15,7 @@
 #include "auth/server_security.h"
 #include "auth/server_security_flags.h"
 #include "cache/blob_checking_action_cache.h"
+#include "cache/budget.h"
 #include "cache/cache_metrics.h"
 #include "cache/rocksdb_cache.h"
 #include "cache/service/cache_service.h"
@@ -31,7 +32,9 @@
 ABSL_FLAG(std::string, listen, "127.0.0.1:7070",
           "address to serve on; port 0 picks a free one");
 ABSL_FLAG(std::string, root, "/var/lib/farm-cache", "cache directory");
-ABSL_FLAG(uint64_t, max_bytes, 0, "blob byte budget; 0 means no limit");
+ABSL_FLAG(std::string, max_bytes, "50%",
+          "blob byte budget: bytes (0 means no limit) or a share of the "
+          "filesystem of --root, such as 50%");
 
 int main(int argc, char** argv) {
   farm::UnderscoreFlagNames(argc, argv);
@@ -66,7 +69,15 @@ int main(int argc, char** argv) {
 
   farm::cache::RocksDbCache::Options options;
   options.root = absl::GetFlag(FLAGS_root);
-  options.max_bytes = absl::GetFlag(FLAGS_max_bytes);
+  absl::StatusOr<farm::cache::Budget> budget =
+      farm::cache::ResolveBudget(absl::GetFlag(FLAGS_max_bytes), options.root);
+  if (!budget.ok()) {
+    std::cerr << "farm-cache: --max-bytes: " << budget.status().message()
+              << "\n";
+    return 1;
+  }
+  options.max_bytes = budget->bytes;
+  FARM_LOG(INFO) << "cache budget: " << budget->description;
   absl::StatusOr<std::unique_ptr<farm::cache::RocksDbCache>> cache =
       farm::cache::RocksDbCache::Open(options);
   if (!cache.ok()) {

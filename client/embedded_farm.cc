@@ -5,7 +5,9 @@
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_split.h"
 #include "absl/time/clock.h"
+#include "cache/budget.h"
 #include "cache/service/grpc_server.h"
+#include "common/fs.h"
 #include "common/status_macros.h"
 #include "grpcpp/server_builder.h"
 #include "scheduler/entitlements.h"
@@ -25,6 +27,14 @@ absl::StatusOr<std::unique_ptr<EmbeddedFarm>> EmbeddedFarm::Start(
   options.verify_results = false;
   // Most commands only read the cache; the index loads at the first write.
   options.index_cache_at_open = false;
+  // A laptop's build cache keeps a tenth of its disk by default, as
+  // BuildKit's garbage collection does; FARM_CACHE_MAX_BYTES sets bytes or
+  // a share ("0" for no budget).
+  const char* budget_spec = getenv("FARM_CACHE_MAX_BYTES");
+  absl::StatusOr<cache::Budget> budget = cache::ResolveBudget(
+      budget_spec != nullptr ? budget_spec : "10%", JoinPath(root, "cache"));
+  if (!budget.ok()) return Annotate(budget.status(), "FARM_CACHE_MAX_BYTES");
+  options.cache_max_bytes = budget->bytes;
   // ADD <url> reaches public addresses only, unless the user lists hosts.
   if (const char* hosts = getenv("FARM_ALLOW_FETCH_HOSTS")) {
     options.allowed_fetch_hosts =
@@ -72,8 +82,8 @@ void EmbeddedFarm::RequestWorker() {
         start_worker_(channel_, root_, node_->blobs());
     if (!worker.ok()) {
       // Nothing else will take the jobs: fail them with the reason.
-      node_->core()->FailQueuedJobs(Annotate(
-          worker.status(), "starting the embedded farm's worker"));
+      node_->core()->FailQueuedJobs(
+          Annotate(worker.status(), "starting the embedded farm's worker"));
       return;
     }
     absl::MutexLock lock(&mu_);

@@ -73,7 +73,33 @@ void BuildSession::Send(proto::BuildServerMessage message,
   if (message.has_event()) {
     message.mutable_event()->set_sequence(outbox_.size() + 1);
   }
+  // Memory, not wire bytes: a log line's event costs several times its
+  // text.
+  outbox_bytes_ += static_cast<int64_t>(message.SpaceUsedLong() +
+                                        sizeof(Outgoing) + output_path.size());
+  if (!output_path.empty()) spooled_.push_back(output_path);
   outbox_.push_back({std::move(message), std::move(output_path)});
+}
+
+BuildSession::~BuildSession() { ReleaseOutputs(); }
+
+void BuildSession::ReleaseOutputs() {
+  std::vector<std::string> spooled;
+  {
+    absl::MutexLock lock(&mu_);
+    spooled.swap(spooled_);
+  }
+  for (const std::string& path : spooled) unlink(path.c_str());
+}
+
+absl::Time BuildSession::finished_at() {
+  absl::MutexLock lock(&mu_);
+  return finished_at_;
+}
+
+int64_t BuildSession::retained_bytes() {
+  absl::MutexLock lock(&mu_);
+  return outbox_bytes_;
 }
 
 void BuildSession::Emit(proto::BuildEvent event, const PlatformBuilds* builds,
@@ -90,7 +116,20 @@ void BuildSession::Emit(proto::BuildEvent event, const PlatformBuilds* builds,
   // Workers name the instruction when a step starts; later events of the
   // step carry it too, so each event stands on its own.
   if (event.kind() == proto::BuildEvent::STEP_LOG) {
-    // A log event's text is the line itself.
+    // A log event's text is the line itself, counted against the step's
+    // limit: past it, one line says so and the rest is dropped.
+    int64_t& bytes = step_log_bytes_[key];
+    const int64_t limit = deps_.step_log_limit;
+    if (limit > 0 && bytes > limit) return;
+    bytes += static_cast<int64_t>(event.text().size());
+    if (limit > 0 && bytes > limit) {
+      event.set_text(absl::StrCat("[output clipped, the log limit of ",
+                                  limit % (1 << 20) == 0
+                                      ? absl::StrCat(limit >> 20, " MiB")
+                                      : absl::StrCat(limit, " bytes"),
+                                  " per step was reached]\n"));
+      event.set_stream(2);
+    }
   } else if (event.text().empty()) {
     event.set_text(step_texts_[key]);
   } else if (step_texts_[key].empty()) {
@@ -177,7 +216,8 @@ void BuildSession::Finish(const absl::Status& status,
   absl::MutexLock lock(&mu_);
   summary_.set_state(BuildOutcomeName(end.outcome));
   summary_.set_error(std::string(status.message()));
-  summary_.set_finished_unix_nanos(absl::ToUnixNanos(deps_.clock->Now()));
+  finished_at_ = deps_.clock->Now();
+  summary_.set_finished_unix_nanos(absl::ToUnixNanos(finished_at_));
   summary_.set_jobs_dispatched(result.jobs_dispatched());
   done_ = true;
   inputs_.Close();

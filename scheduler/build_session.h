@@ -59,6 +59,9 @@ struct SessionDeps {
   // How long a build outlives a client that went away without cancelling,
   // waiting for it to re-attach.
   absl::Duration client_grace = absl::Seconds(5);
+  // Log bytes one step may send; what it writes past them is dropped, with
+  // one line that says so (BuildKit's limit is the same 2 MiB). 0: none.
+  int64_t step_log_limit = int64_t{2} << 20;
   // Pushes a stored image to its registry (the registry step sets it).
   std::function<absl::Status(const std::string& tag)> push;
   // Makes the gzip form of plain layers for `--output type=oci`; not owned.
@@ -94,6 +97,14 @@ class BuildSession : public BuildListener {
   const std::string& tenant() const { return deps_.tenant; }
   proto::BuildSummary Summary();
   bool finished();
+  // When it finished; meaningful once finished().
+  absl::Time finished_at();
+  // Memory the session keeps for re-attaches (its outbox).
+  int64_t retained_bytes();
+  // Deletes the archives spooled for `--output`: once a client has them,
+  // or when the session is let go of.
+  void ReleaseOutputs();
+  ~BuildSession() override;
 
  private:
   struct JobDoneInput {
@@ -159,13 +170,17 @@ class BuildSession : public BuildListener {
 
   absl::Mutex mu_;
   std::vector<Outgoing> outbox_ ABSL_GUARDED_BY(mu_);
+  int64_t outbox_bytes_ ABSL_GUARDED_BY(mu_) = 0;
+  std::vector<std::string> spooled_ ABSL_GUARDED_BY(mu_);
   bool done_ ABSL_GUARDED_BY(mu_) = false;
+  absl::Time finished_at_ ABSL_GUARDED_BY(mu_);
   proto::BuildSummary summary_ ABSL_GUARDED_BY(mu_);
   // Steps, by platform, stage and instruction, are numbered in the order
   // they start.
   using StepKey = std::tuple<size_t, int, int>;
   std::map<StepKey, int> step_numbers_;
   std::map<StepKey, std::string> step_texts_;
+  std::map<StepKey, int64_t> step_log_bytes_;
   // What Finish reports to the core (BuildEnd).
   absl::Time started_;
   int64_t uploaded_bytes_ = 0;

@@ -233,7 +233,7 @@ void FarmNode::MakeServices() {
   services_.push_back(std::make_unique<WorkerService>(core_.get(), auth));
   services_.push_back(std::make_unique<BuildService>(
       [this](const std::string& tenant) { return SessionDepsFor(tenant); },
-      auth));
+      auth, options_.finished_builds, options_.clock));
 }
 
 absl::StatusOr<std::unique_ptr<FarmNode>> FarmNode::Open(

@@ -29,6 +29,7 @@
 #include "scheduler/layer_upload_watch.h"
 #include "scheduler/registry_images.h"
 #include "scheduler/scheduler_core.h"
+#include "scheduler/session_table.h"
 #include "scheduler/tenant_keys.h"
 
 namespace farm::scheduler {
@@ -61,6 +62,8 @@ struct FarmNodeOptions {
   bool index_cache_at_open = true;
   JobSchedulerOptions jobs;
   absl::Duration client_grace = absl::Seconds(5);
+  // Finished builds kept for `farm builds` and re-attaches.
+  SessionLimits finished_builds;
   Clock* clock = RealClock::Get();
   // Registries reached over plain HTTP besides loopback (--insecure-registry).
   std::vector<std::string> insecure_registries;

@@ -1,4 +1,5 @@
 // farm-scheduler: serves the farm's Build, Worker, Image and Cache services.
+#include <algorithm>
 #include <csignal>
 #include <iostream>
 #include <set>
@@ -8,10 +9,13 @@
 #include "absl/flags/parse.h"
 #include "absl/flags/usage.h"
 #include "absl/strings/match.h"
+#include "absl/strings/str_cat.h"
 #include "absl/synchronization/notification.h"
+#include "absl/time/time.h"
 #include "auth/client_token.h"
 #include "auth/server_security.h"
 #include "auth/server_security_flags.h"
+#include "cache/budget.h"
 #include "cache/cache_metrics.h"
 #include "cache/service/grpc_server.h"
 #include "common/command_flags.h"
@@ -33,7 +37,15 @@ ABSL_FLAG(std::string, listen, "127.0.0.1:7700", "address to serve on");
 ABSL_FLAG(std::string, root, "/var/lib/farm-scheduler", "state directory");
 ABSL_FLAG(std::string, cache, "",
           "address of a farm-cache; empty keeps the cache under --root");
-ABSL_FLAG(int64_t, cache_max_bytes, 0, "byte budget of the embedded cache");
+ABSL_FLAG(std::string, cache_max_bytes, "50%",
+          "byte budget of the embedded cache: bytes (0 means no limit) or a "
+          "share of the filesystem of --root, such as 50%");
+ABSL_FLAG(int, keep_builds, 200,
+          "finished builds kept for `farm builds` and re-attaches");
+ABSL_FLAG(int64_t, keep_build_bytes, int64_t{256} << 20,
+          "bytes of events and logs of finished builds kept, oldest first");
+ABSL_FLAG(absl::Duration, keep_builds_for, absl::Hours(1),
+          "how long a finished build is kept");
 ABSL_FLAG(int64_t, lease_seconds, 10, "worker lease without heartbeats");
 ABSL_FLAG(std::string, cache_tls_ca, "", "CA of the farm-cache's certificate");
 ABSL_FLAG(std::string, cache_tls_cert, "",
@@ -71,7 +83,20 @@ absl::StatusOr<farm::scheduler::FarmNodeOptions> NodeOptions(
   farm::scheduler::FarmNodeOptions options;
   options.root = absl::GetFlag(FLAGS_root);
   options.cache_address = absl::GetFlag(FLAGS_cache);
-  options.cache_max_bytes = absl::GetFlag(FLAGS_cache_max_bytes);
+  options.finished_builds.max_finished =
+      static_cast<size_t>(std::max(0, absl::GetFlag(FLAGS_keep_builds)));
+  options.finished_builds.max_bytes = absl::GetFlag(FLAGS_keep_build_bytes);
+  options.finished_builds.max_age = absl::GetFlag(FLAGS_keep_builds_for);
+  if (absl::GetFlag(FLAGS_cache).empty()) {
+    absl::StatusOr<farm::cache::Budget> budget = farm::cache::ResolveBudget(
+        absl::GetFlag(FLAGS_cache_max_bytes), options.root);
+    if (!budget.ok()) {
+      return absl::InvalidArgumentError(
+          absl::StrCat("--cache-max-bytes: ", budget.status().message()));
+    }
+    options.cache_max_bytes = budget->bytes;
+    FARM_LOG(INFO) << "embedded cache budget: " << budget->description;
+  }
   options.jobs.lease = absl::Seconds(absl::GetFlag(FLAGS_lease_seconds));
   options.jobs.emulation_wait =
       absl::Seconds(absl::GetFlag(FLAGS_emulation_wait_seconds));

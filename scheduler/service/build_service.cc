@@ -12,19 +12,9 @@
 
 namespace farm::scheduler {
 
-namespace {
-// Finished builds kept for `farm builds` and late re-attaches.
-constexpr size_t kKeepSessions = 200;
-}  // namespace
-
 BuildService::~BuildService() {
-  std::vector<std::thread> threads;
-  {
-    absl::MutexLock lock(&mu_);
-    threads.swap(threads_);
-    for (auto& [id, session] : sessions_) session->ClientDetached();
-  }
-  for (std::thread& thread : threads) thread.join();
+  absl::MutexLock lock(&mu_);
+  for (const auto& session : sessions_.InOrder()) session->ClientDetached();
 }
 
 std::string NewBuildId() {
@@ -40,25 +30,31 @@ std::string NewBuildId() {
 }
 
 std::shared_ptr<BuildSession> BuildService::StartSession(SessionDeps deps) {
-  absl::MutexLock lock(&mu_);
-  std::string id = NewBuildId();
-  auto session = std::make_shared<BuildSession>(id, std::move(deps));
-  sessions_[id] = session;
-  order_.push_back(id);
-  while (order_.size() > kKeepSessions) {
-    auto oldest = sessions_.find(order_.front());
-    if (oldest != sessions_.end() && !oldest->second->finished()) break;
-    sessions_.erase(order_.front());
-    order_.pop_front();
+  std::shared_ptr<BuildSession> session;
+  {
+    absl::MutexLock lock(&mu_);
+    std::string id = NewBuildId();
+    session = std::make_shared<BuildSession>(id, std::move(deps));
+    sessions_.Add(id, session);
   }
-  threads_.emplace_back([session] { session->Run(); });
+  Prune();
+  threads_.Start([session] { session->Run(); });
   return session;
+}
+
+void BuildService::Prune() {
+  std::vector<std::shared_ptr<BuildSession>> dropped;
+  {
+    absl::MutexLock lock(&mu_);
+    dropped = sessions_.Prune(clock_->Now());
+  }
+  // The last reference to a dropped session may go here, outside the lock:
+  // its destructor deletes its spooled archives.
 }
 
 std::shared_ptr<BuildSession> BuildService::FindSession(const std::string& id) {
   absl::MutexLock lock(&mu_);
-  auto it = sessions_.find(id);
-  return it == sessions_.end() ? nullptr : it->second;
+  return sessions_.Find(id);
 }
 
 grpc::Status BuildService::Build(
@@ -122,6 +118,8 @@ grpc::Status BuildService::Build(
     context->TryCancel();
   }
   reader.join();
+  // The client has every archive it asked for.
+  if (delivered) session->ReleaseOutputs();
   if (!delivered && !session->finished()) {
     // The client went away: without a re-attach the session cancels itself
     // after its grace period.
@@ -152,19 +150,16 @@ grpc::Status BuildService::ListBuilds(grpc::ServerContext* context,
       auth::AuthorizeCall(*context, *authenticator_, auth::Permission::kBuild);
   if (!caller.ok()) return ToGrpcStatus(caller.status());
   const bool everyone = caller->role == auth::Role::kAdmin;
+  Prune();
   std::vector<std::shared_ptr<BuildSession>> sessions;
   {
     absl::MutexLock lock(&mu_);
-    for (const std::string& id : order_) {
-      auto it = sessions_.find(id);
-      if (it == sessions_.end()) continue;
-      if (everyone || it->second->tenant() == caller->tenant) {
-        sessions.push_back(it->second);
-      }
-    }
+    sessions = sessions_.InOrder();
   }
   for (const auto& session : sessions) {
-    *response->add_builds() = session->Summary();
+    if (everyone || session->tenant() == caller->tenant) {
+      *response->add_builds() = session->Summary();
+    }
   }
   return grpc::Status::OK;
 }

@@ -2,20 +2,22 @@
 // BuildSession for the caller's tenant (or re-attach to one of the tenant's
 // sessions) and relay messages both ways; ListBuilds reports running and
 // recent builds of the caller's tenant, or of every tenant to an admin.
+// Finished sessions are kept within SessionLimits, and each session's
+// thread is joined soon after it ends.
 #ifndef FARM_SCHEDULER_SERVICE_BUILD_SERVICE_H_
 #define FARM_SCHEDULER_SERVICE_BUILD_SERVICE_H_
 
-#include <deque>
 #include <functional>
-#include <map>
 #include <memory>
 #include <string>
-#include <thread>
 
 #include "absl/synchronization/mutex.h"
 #include "auth/authenticator.h"
+#include "common/clock.h"
 #include "proto/build.grpc.pb.h"
 #include "scheduler/build_session.h"
+#include "scheduler/session_table.h"
+#include "scheduler/session_threads.h"
 
 namespace farm::scheduler {
 
@@ -26,8 +28,12 @@ class BuildService final : public proto::BuildService::Service {
       std::function<absl::StatusOr<SessionDeps>(const std::string& tenant)>;
 
   // `authenticator` is not owned.
-  BuildService(DepsForTenant deps, const auth::Authenticator* authenticator)
-      : deps_(std::move(deps)), authenticator_(authenticator) {}
+  BuildService(DepsForTenant deps, const auth::Authenticator* authenticator,
+               SessionLimits limits = {}, Clock* clock = RealClock::Get())
+      : deps_(std::move(deps)),
+        authenticator_(authenticator),
+        clock_(clock),
+        sessions_(limits) {}
   // Waits for running sessions to end.
   ~BuildService() override;
 
@@ -45,14 +51,16 @@ class BuildService final : public proto::BuildService::Service {
  private:
   std::shared_ptr<BuildSession> StartSession(SessionDeps deps);
   std::shared_ptr<BuildSession> FindSession(const std::string& id);
+  // Lets go of finished sessions past the limits.
+  void Prune();
 
   DepsForTenant deps_;
   const auth::Authenticator* authenticator_;
+  Clock* clock_;
   absl::Mutex mu_;
-  std::map<std::string, std::shared_ptr<BuildSession>> sessions_
-      ABSL_GUARDED_BY(mu_);
-  std::deque<std::string> order_ ABSL_GUARDED_BY(mu_);
-  std::vector<std::thread> threads_ ABSL_GUARDED_BY(mu_);
+  SessionTable<BuildSession> sessions_ ABSL_GUARDED_BY(mu_);
+  // Declared last: destroyed (joined) first, while the sessions exist.
+  SessionThreads threads_;
 };
 
 // A new build id: random, so that one build's id says nothing about
