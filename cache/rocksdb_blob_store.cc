@@ -1,9 +1,12 @@
 #include "cache/rocksdb_blob_store.h"
 
 #include <sys/stat.h>
+#include <sys/statvfs.h>
 
 #include <algorithm>
+#include <cerrno>
 #include <cstdio>
+#include <cstring>
 #include <string>
 #include <utility>
 
@@ -193,7 +196,52 @@ absl::Status RocksDbBlobStore::PutFile(const Digest& digest,
   return absl::OkStatus();
 }
 
+namespace {
+
+absl::StatusOr<uint64_t> FreeBytes(const std::string& dir) {
+  struct statvfs fs;
+  if (statvfs(dir.c_str(), &fs) != 0) {
+    return absl::InternalError(
+        absl::StrCat("statvfs ", dir, ": ", strerror(errno)));
+  }
+  return static_cast<uint64_t>(fs.f_bavail) * fs.f_frsize;
+}
+
+}  // namespace
+
+absl::Status RocksDbBlobStore::MakeRoom() {
+  if (options_.min_free_bytes == 0) return absl::OkStatus();
+  ASSIGN_OR_RETURN(uint64_t free, FreeBytes(options_.disk_dir));
+  if (free >= options_.min_free_bytes) return absl::OkStatus();
+  const uint64_t short_by = options_.min_free_bytes - free;
+  {
+    // Blobs in files give their bytes back at once; chunks only once
+    // RocksDB compacts them away, which the next uploads will find. When
+    // even every unpinned blob would not cover the shortfall, the disk is
+    // someone else's to free: keep the blobs.
+    absl::MutexLock lock(&mu_);
+    RETURN_IF_ERROR(EnsureIndexedLocked());
+    uint64_t total = index_.total_bytes();
+    std::vector<std::pair<Digest, uint64_t>> victims =
+        index_.Victims(total > short_by ? total - short_by : 0, pinned_);
+    uint64_t freed = 0;
+    for (const auto& victim : victims) freed += victim.second;
+    if (freed >= short_by) {
+      rocksdb::WriteBatch batch;
+      RETURN_IF_ERROR(EvictLocked(victims, batch).status());
+    }
+  }
+  ASSIGN_OR_RETURN(free, FreeBytes(options_.disk_dir));
+  if (free >= options_.min_free_bytes) return absl::OkStatus();
+  return absl::ResourceExhaustedError(
+      absl::StrCat("the cache's disk is full: ", free >> 20, " MiB free at ",
+                   options_.disk_dir, ", and the cache keeps ",
+                   options_.min_free_bytes >> 20,
+                   " MiB free, which its own blobs cannot make up"));
+}
+
 absl::Status RocksDbBlobStore::BeginUpload(uint64_t upload_id) {
+  RETURN_IF_ERROR(MakeRoom());
   return FromRocksDb(db_->Put(WriteOptions(), families_.uploads,
                               fmt::UploadKey(upload_id), ""),
                      "starting a blob upload");

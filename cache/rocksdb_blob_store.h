@@ -50,6 +50,13 @@ class RocksDbBlobStore : public BlobStore {
     // commands, which mostly only read: a cached `farm build` never loads
     // the 20,000 records of a big context's blobs.
     bool index_at_open = true;
+    // Free bytes to keep on the cache's filesystem (measured at `disk_dir`).
+    // A new upload that finds less evicts least recently used blobs to make
+    // room, and fails with kResourceExhausted when that cannot: RocksDB
+    // itself never meets a full disk, after which it would refuse every
+    // write until reopened. 0: no check.
+    uint64_t min_free_bytes = 0;
+    std::string disk_dir;
   };
   struct Families {
     rocksdb::ColumnFamilyHandle* blobs;
@@ -118,6 +125,9 @@ class RocksDbBlobStore : public BlobStore {
   absl::Status ReconcileFiles(LoadedRecords& loaded,
                               rocksdb::WriteBatch& dropped);
 
+  // Before an upload writes: keeps Options::min_free_bytes free on the
+  // disk, evicting if it must; kResourceExhausted when it cannot.
+  absl::Status MakeRoom();
   // RocksDbBlobWriter's steps. Chunks go straight to RocksDB and files to
   // files_'s temp names; only Commit and Abort take the lock.
   absl::Status BeginUpload(uint64_t upload_id);

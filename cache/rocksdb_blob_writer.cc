@@ -38,6 +38,7 @@ absl::Status RocksDbBlobWriter::Append(absl::string_view data) {
 }
 
 absl::Status RocksDbBlobWriter::SwitchToFile(absl::string_view data) {
+  RETURN_IF_ERROR(store_->MakeRoom());
   ASSIGN_OR_RETURN(file_, store_->files_->CreateTemp(upload_id_));
   RETURN_IF_ERROR(file_->Write(pending_));
   std::string().swap(pending_);

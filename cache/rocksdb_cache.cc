@@ -119,6 +119,8 @@ absl::StatusOr<std::unique_ptr<RocksDbCache>> RocksDbCache::Open(
   blob_options.atime_granularity = options.atime_granularity;
   blob_options.file_threshold = options.file_threshold;
   blob_options.index_at_open = options.index_blobs_at_open;
+  blob_options.min_free_bytes = options.min_free_bytes;
+  blob_options.disk_dir = options.root;
   // RocksDB leaves a subdirectory of its own directory alone.
   blob_options.files_dir = JoinPath(options.root, "files");
   RocksDbBlobStore::Families blob_families{cache->handles_[kBlobs],

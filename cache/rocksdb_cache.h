@@ -49,6 +49,10 @@ class RocksDbCache : public CacheAdmin {
     uint64_t file_threshold = kDefaultFileThreshold;
     // See RocksDbBlobStore::Options::index_at_open.
     bool index_blobs_at_open = true;
+    // Free bytes kept on the cache's filesystem (RocksDbBlobStore::Options::
+    // min_free_bytes): well above what RocksDB needs to flush its memtables
+    // (four of 64 MiB), which it must be able to do to keep working.
+    uint64_t min_free_bytes = uint64_t{512} << 20;
   };
   static constexpr uint64_t kDefaultFileThreshold = 8 << 20;
 
