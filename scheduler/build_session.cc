@@ -16,6 +16,15 @@
 
 namespace farm::scheduler {
 
+namespace {
+
+std::string HumanLimit(int64_t bytes) {
+  return bytes % (1 << 20) == 0 ? absl::StrCat(bytes >> 20, " MiB")
+                                : absl::StrCat(bytes, " bytes");
+}
+
+}  // namespace
+
 BuildSession::BuildSession(std::string build_id, SessionDeps deps)
     : id_(std::move(build_id)), deps_(std::move(deps)) {
   started_ = deps_.clock->Now();
@@ -120,14 +129,18 @@ void BuildSession::Emit(proto::BuildEvent event, const PlatformBuilds* builds,
     // limit: past it, one line says so and the rest is dropped.
     int64_t& bytes = step_log_bytes_[key];
     const int64_t limit = deps_.step_log_limit;
-    if (limit > 0 && bytes > limit) return;
+    const int64_t build_limit = deps_.build_log_limit;
     bytes += static_cast<int64_t>(event.text().size());
-    if (limit > 0 && bytes > limit) {
+    build_log_bytes_ += static_cast<int64_t>(event.text().size());
+    const bool step_over = limit > 0 && bytes > limit;
+    const bool build_over = build_limit > 0 && build_log_bytes_ > build_limit;
+    if (step_over || build_over) {
+      // One line says so, then the step's log is dropped.
+      if (!clipped_steps_.insert(key).second) return;
       event.set_text(absl::StrCat("[output clipped, the log limit of ",
-                                  limit % (1 << 20) == 0
-                                      ? absl::StrCat(limit >> 20, " MiB")
-                                      : absl::StrCat(limit, " bytes"),
-                                  " per step was reached]\n"));
+                                  HumanLimit(step_over ? limit : build_limit),
+                                  step_over ? " per step" : " per build",
+                                  " was reached]\n"));
       event.set_stream(2);
     }
   } else if (event.text().empty()) {
@@ -561,6 +574,21 @@ absl::Status BuildSession::Prepare(const proto::BuildRequest& request,
   }
   proto::ContextManifest context;
   RETURN_IF_ERROR(ReceiveManifest(&context));
+  if (deps_.max_context_bytes > 0) {
+    int64_t bytes = 0;
+    for (const proto::ContextEntry& entry : context.entries()) {
+      bytes += entry.size();
+    }
+    if (bytes > deps_.max_context_bytes) {
+      return absl::ResourceExhaustedError(absl::StrCat(
+          "the build context holds ", bytes,
+          " bytes, over this farm's "
+          "limit of ",
+          deps_.max_context_bytes,
+          " (farm-scheduler --max-context-bytes); leave files out with "
+          ".dockerignore"));
+    }
+  }
   for (size_t p = 0; p < specs.size(); ++p) {
     if (p + 1 < specs.size()) {
       specs[p].context = context;

@@ -62,6 +62,11 @@ struct SessionDeps {
   // Log bytes one step may send; what it writes past them is dropped, with
   // one line that says so (BuildKit's limit is the same 2 MiB). 0: none.
   int64_t step_log_limit = int64_t{2} << 20;
+  // Log bytes the whole build may send, past which every step's log is
+  // clipped the same way; 0: none.
+  int64_t build_log_limit = 0;
+  // Bytes of the files in the build's context; 0: no limit.
+  int64_t max_context_bytes = 0;
   // Pushes a stored image to its registry (the registry step sets it).
   std::function<absl::Status(const std::string& tag)> push;
   // Makes the gzip form of plain layers for `--output type=oci`; not owned.
@@ -181,6 +186,8 @@ class BuildSession : public BuildListener {
   std::map<StepKey, int> step_numbers_;
   std::map<StepKey, std::string> step_texts_;
   std::map<StepKey, int64_t> step_log_bytes_;
+  int64_t build_log_bytes_ = 0;
+  std::set<StepKey> clipped_steps_;
   // What Finish reports to the core (BuildEnd).
   absl::Time started_;
   int64_t uploaded_bytes_ = 0;

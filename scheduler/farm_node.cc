@@ -180,6 +180,8 @@ absl::StatusOr<SessionDeps> FarmNode::SessionDepsFor(
   deps.clock = options_.clock;
   deps.spool_dir = spool_dir_;
   deps.client_grace = options_.client_grace;
+  deps.max_context_bytes = options_.max_context_bytes;
+  deps.build_log_limit = options_.max_build_log_bytes;
   deps.tenant = tenant;
   deps.images = images_->ForTenant(tenant);
   deps.resolver =

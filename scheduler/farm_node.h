@@ -62,8 +62,13 @@ struct FarmNodeOptions {
   bool index_cache_at_open = true;
   JobSchedulerOptions jobs;
   absl::Duration client_grace = absl::Seconds(5);
-  // Finished builds kept for `farm builds` and re-attaches.
+  // Finished builds kept for `farm builds` and re-attaches, and how many
+  // builds one tenant may run at once.
   SessionLimits finished_builds;
+  // Limits of one build (SessionDeps): its context's bytes (0: none) and
+  // its log's bytes in all.
+  int64_t max_context_bytes = 0;
+  int64_t max_build_log_bytes = int64_t{64} << 20;
   Clock* clock = RealClock::Get();
   // Registries reached over plain HTTP besides loopback (--insecure-registry).
   std::vector<std::string> insecure_registries;

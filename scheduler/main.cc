@@ -46,6 +46,12 @@ ABSL_FLAG(int64_t, keep_build_bytes, int64_t{256} << 20,
           "bytes of events and logs of finished builds kept, oldest first");
 ABSL_FLAG(absl::Duration, keep_builds_for, absl::Hours(1),
           "how long a finished build is kept");
+ABSL_FLAG(int, max_builds_per_tenant, 64,
+          "builds one tenant may run at once; 0 means no limit");
+ABSL_FLAG(int64_t, max_context_bytes, 0,
+          "bytes of files one build's context may hold; 0 means no limit");
+ABSL_FLAG(int64_t, max_build_log_bytes, int64_t{64} << 20,
+          "log bytes one build may send in all (each step: 2 MiB)");
 ABSL_FLAG(int64_t, lease_seconds, 10, "worker lease without heartbeats");
 ABSL_FLAG(std::string, cache_tls_ca, "", "CA of the farm-cache's certificate");
 ABSL_FLAG(std::string, cache_tls_cert, "",
@@ -87,6 +93,10 @@ absl::StatusOr<farm::scheduler::FarmNodeOptions> NodeOptions(
       static_cast<size_t>(std::max(0, absl::GetFlag(FLAGS_keep_builds)));
   options.finished_builds.max_bytes = absl::GetFlag(FLAGS_keep_build_bytes);
   options.finished_builds.max_age = absl::GetFlag(FLAGS_keep_builds_for);
+  options.finished_builds.max_running_per_tenant =
+      absl::GetFlag(FLAGS_max_builds_per_tenant);
+  options.max_context_bytes = absl::GetFlag(FLAGS_max_context_bytes);
+  options.max_build_log_bytes = absl::GetFlag(FLAGS_max_build_log_bytes);
   if (absl::GetFlag(FLAGS_cache).empty()) {
     absl::StatusOr<farm::cache::Budget> budget = farm::cache::ResolveBudget(
         absl::GetFlag(FLAGS_cache_max_bytes), options.root);

@@ -5,8 +5,8 @@
 // thread-safe: BuildService holds it under its lock and tests drive it
 // with fake sessions and a fake clock.
 //
-// `Session` needs: bool finished(), int64_t retained_bytes(), and
-// absl::Time finished_at() (meaningful once finished).
+// `Session` needs: bool finished(), int64_t retained_bytes(),
+// absl::Time finished_at() (meaningful once finished) and tenant().
 #ifndef FARM_SCHEDULER_SESSION_TABLE_H_
 #define FARM_SCHEDULER_SESSION_TABLE_H_
 
@@ -22,6 +22,8 @@
 namespace farm::scheduler {
 
 struct SessionLimits {
+  // Builds one tenant may run at once; 0: no limit.
+  int max_running_per_tenant = 0;
   size_t max_finished = 200;
   int64_t max_bytes = int64_t{256} << 20;
   absl::Duration max_age = absl::Hours(1);
@@ -50,6 +52,16 @@ class SessionTable {
   }
 
   size_t size() const { return sessions_.size(); }
+
+  // Sessions of `tenant` still running.
+  int Running(const std::string& tenant) const {
+    int n = 0;
+    for (const auto& [id, session] : sessions_) {
+      n += !session->finished() && session->tenant() == tenant;
+    }
+    return n;
+  }
+  const SessionLimits& limits() const { return limits_; }
 
   // Drops finished sessions, oldest first, until the finished ones fit the
   // limits at `now`; returns them, for their owner to let go of outside

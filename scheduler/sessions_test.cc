@@ -15,7 +15,9 @@ struct FakeSession {
   bool done = false;
   int64_t bytes = 0;
   absl::Time ended;
+  std::string owner = "t1";
   bool finished() const { return done; }
+  const std::string& tenant() const { return owner; }
   int64_t retained_bytes() const { return bytes; }
   absl::Time finished_at() const { return ended; }
 };
@@ -82,6 +84,23 @@ TEST(SessionTableTest, FinishedSessionsGoPastTheByteBudgetAndTheAge) {
   EXPECT_EQ(dropped[1], big);  // 80 + 30 > 100: the older goes
   EXPECT_EQ(table.size(), 2u);
   EXPECT_TRUE(table.Prune(kNow).empty());
+}
+
+TEST(SessionTableTest, RunningSessionsAreCountedPerTenant) {
+  SessionTable<FakeSession> table(SessionLimits{});
+  auto a = std::make_shared<FakeSession>();
+  auto b = std::make_shared<FakeSession>();
+  auto other = std::make_shared<FakeSession>();
+  other->owner = "t2";
+  table.Add("a", a);
+  table.Add("b", b);
+  table.Add("other", other);
+  table.Add("done", Finished());
+  EXPECT_EQ(table.Running("t1"), 2);
+  EXPECT_EQ(table.Running("t2"), 1);
+  b->done = true;
+  EXPECT_EQ(table.Running("t1"), 1);
+  EXPECT_EQ(table.Running("t3"), 0);
 }
 
 TEST(SessionThreadsTest, ThreadsOfEndedSessionsAreJoinedAtTheNextStart) {

@@ -29,10 +29,19 @@ std::string NewBuildId() {
                reinterpret_cast<const char*>(random), sizeof(random))));
 }
 
-std::shared_ptr<BuildSession> BuildService::StartSession(SessionDeps deps) {
+absl::StatusOr<std::shared_ptr<BuildSession>> BuildService::StartSession(
+    SessionDeps deps) {
   std::shared_ptr<BuildSession> session;
   {
     absl::MutexLock lock(&mu_);
+    const int most = sessions_.limits().max_running_per_tenant;
+    if (most > 0 && sessions_.Running(deps.tenant) >= most) {
+      return absl::ResourceExhaustedError(absl::StrCat(
+          "tenant ", deps.tenant, " already runs ", most,
+          " builds, the most this farm allows at once "
+          "(farm-scheduler --max-builds-per-tenant); try again when one "
+          "ends"));
+    }
     std::string id = NewBuildId();
     session = std::make_shared<BuildSession>(id, std::move(deps));
     sessions_.Add(id, session);
@@ -92,7 +101,10 @@ grpc::Status BuildService::Build(
   } else if (first.has_request()) {
     absl::StatusOr<SessionDeps> deps = deps_(caller->tenant);
     if (!deps.ok()) return ToGrpcStatus(deps.status());
-    session = StartSession(*std::move(deps));
+    absl::StatusOr<std::shared_ptr<BuildSession>> started =
+        StartSession(*std::move(deps));
+    if (!started.ok()) return ToGrpcStatus(started.status());
+    session = *std::move(started);
     session->FromClient(std::move(first));
   } else {
     return grpc::Status(grpc::StatusCode::INVALID_ARGUMENT,

@@ -49,7 +49,8 @@ class BuildService final : public proto::BuildService::Service {
                        proto::VersionInfo* response) override;
 
  private:
-  std::shared_ptr<BuildSession> StartSession(SessionDeps deps);
+  // kResourceExhausted when the tenant runs its most builds already.
+  absl::StatusOr<std::shared_ptr<BuildSession>> StartSession(SessionDeps deps);
   std::shared_ptr<BuildSession> FindSession(const std::string& id);
   // Lets go of finished sessions past the limits.
   void Prune();
