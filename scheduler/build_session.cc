@@ -8,11 +8,6 @@
 #include "common/io.h"
 #include "common/logging.h"
 #include "common/status_macros.h"
-#include "image/registry/platform.h"
-#include "scheduler/entitlements.h"
-#include "scheduler/image_archives.h"
-#include "scheduler/image_assembler.h"
-#include "scheduler/secret_digests.h"
 
 namespace farm::scheduler {
 
@@ -363,6 +358,11 @@ void BuildSession::Execute(PlatformBuilds& builds, size_t platform,
         dispatched_jobs_.insert(
             job.keys().empty() ? absl::StrCat(platform, "/", dispatch->stage)
                                : job.keys(job.keys_size() - 1));
+        if (absl::Status moved = MoveLargeContext(dispatch->job); !moved.ok()) {
+          entry.done = true;
+          entry.status = moved;
+          return;
+        }
         deps_.core->Submit(id_,
                            PlatformBuilds::JobStage(platform, dispatch->stage),
                            std::move(dispatch->job));
@@ -439,166 +439,6 @@ void BuildSession::Drive(PlatformBuilds& builds) {
       }
     }
   }
-}
-
-absl::StatusOr<ImageInfo> BuildSession::Store(
-    const proto::BuildRequest& request, const PlatformBuilds& builds,
-    proto::BuildResult* result) {
-  const std::map<std::string, std::string> labels(request.labels().begin(),
-                                                  request.labels().end());
-  std::vector<std::string> tags(request.tags().begin(), request.tags().end());
-  std::vector<PlatformImage> images;
-  for (size_t p = 0; p < builds.size(); ++p) {
-    ASSIGN_OR_RETURN(AssembledImage image,
-                     AssembleImage(builds.at(p).output, *deps_.blobs, labels));
-    images.push_back({builds.at(p).platform, std::move(image)});
-  }
-  if (!builds.several()) {
-    const AssembledImage& image = images[0].image;
-    result->set_image_id(image.config_digest.ToString());
-    result->set_manifest_digest(image.manifest_digest.ToString());
-    return deps_.images->Add(image.manifest_digest, tags);
-  }
-  ASSIGN_OR_RETURN(AssembledIndex index, AssembleIndex(images, *deps_.blobs));
-  result->set_image_id(index.digest.ToString());
-  result->set_manifest_digest(index.digest.ToString());
-  for (const PlatformImage& one : images) {
-    proto::PlatformImage* out = result->add_platform_images();
-    out->set_platform(one.platform);
-    out->set_image_id(one.image.config_digest.ToString());
-    out->set_manifest_digest(one.image.manifest_digest.ToString());
-  }
-  return deps_.images->Add(index.digest, tags);
-}
-
-absl::Status BuildSession::Deliver(const proto::BuildRequest& request,
-                                   const PlatformBuilds& builds,
-                                   proto::BuildResult* result) {
-  ASSIGN_OR_RETURN(ImageInfo info, Store(request, builds, result));
-  for (const std::string& tag : info.tags) result->add_tags(tag);
-  for (const std::string& format : request.outputs()) {
-    ASSIGN_OR_RETURN(image::archive::ArchiveFormat parsed,
-                     ParseArchiveFormat(format));
-    RETURN_IF_ERROR(MakeDirs(deps_.spool_dir));
-    std::string path = JoinPath(
-        deps_.spool_dir, absl::StrCat("output-", id_, "-", format, ".tar"));
-    ASSIGN_OR_RETURN(std::unique_ptr<ByteWriter> file, OpenFileWriter(path));
-    std::vector<std::string> refs(request.tags().begin(), request.tags().end());
-    if (refs.empty()) refs.push_back(result->image_id());
-    RETURN_IF_ERROR(SaveImages(refs, parsed, *deps_.images, *deps_.blobs,
-                               file.get(), deps_.distribution));
-    RETURN_IF_ERROR(file->Close());
-    proto::BuildServerMessage last;
-    last.mutable_output()->set_format(format);
-    last.mutable_output()->set_last(true);
-    Send(std::move(last), path);
-  }
-  if (request.push()) {
-    if (!deps_.push) {
-      return absl::FailedPreconditionError(
-          "--push: this farm has no registry access configured");
-    }
-    for (const std::string& tag : info.tags) {
-      RETURN_IF_ERROR(deps_.push(tag));
-    }
-  }
-  return absl::OkStatus();
-}
-
-namespace {
-
-// The platforms a request builds for, as given ("" for the default); a
-// platform named twice is an error.
-absl::StatusOr<std::vector<std::string>> TargetPlatforms(
-    const proto::BuildRequest& request) {
-  if (request.platforms().empty())
-    return std::vector<std::string>{request.platform()};
-  std::vector<std::string> out;
-  std::set<std::string> seen;
-  for (const std::string& text : request.platforms()) {
-    ASSIGN_OR_RETURN(image::oci::Platform parsed,
-                     image::registry::ParsePlatform(text));
-    if (!seen.insert(image::registry::PlatformString(parsed)).second) {
-      return absl::InvalidArgumentError(
-          absl::StrCat("--platform names ", text, " twice"));
-    }
-    out.push_back(text);
-  }
-  return out;
-}
-
-}  // namespace
-
-absl::Status BuildSession::Prepare(const proto::BuildRequest& request,
-                                   PlatformBuilds* builds,
-                                   proto::BuildResult* result) {
-  ASSIGN_OR_RETURN(std::vector<std::string> platforms,
-                   TargetPlatforms(request));
-  const std::string dockerfile_name = request.dockerfile_name().empty()
-                                          ? "Dockerfile"
-                                          : request.dockerfile_name();
-  std::vector<BuildSpec> specs;
-  std::set<std::string> warnings;
-  int stages = 0;
-  for (const std::string& platform : platforms) {
-    proto::BuildRequest one = request;
-    one.clear_platforms();
-    one.set_platform(platform);
-    ASSIGN_OR_RETURN(PreparedBuild prepared,
-                     PrepareBuild(one, *deps_.resolver));
-    RETURN_IF_ERROR(CheckEntitlements(
-        prepared.plan, dockerfile_name, deps_.entitlements,
-        {request.entitlements().begin(), request.entitlements().end()}));
-    for (const std::string& warning : prepared.warnings) {
-      if (warnings.insert(warning).second) result->add_warnings(warning);
-    }
-    stages += prepared.plan.graph.stages_size();
-    BuildSpec spec;
-    spec.build_id = id_;
-    spec.request = std::move(one);
-    spec.images = std::move(prepared.images);
-    spec.platform = prepared.platform;
-    spec.tenant = deps_.tenant;
-    spec.cache_namespace = deps_.cache_namespace;
-    spec.secret_digests = SecretDigests(deps_.secrets_key, request.secrets());
-    ASSIGN_OR_RETURN(
-        spec.url_digests,
-        FetchUrlSources(prepared.plan, request.dockerfile_name(), *deps_.blobs,
-                        deps_.spool_dir, deps_.fetch_policy));
-    spec.plan = std::move(prepared.plan);
-    specs.push_back(std::move(spec));
-  }
-  {
-    absl::MutexLock lock(&mu_);
-    summary_.set_stages(stages);
-  }
-  proto::ContextManifest context;
-  RETURN_IF_ERROR(ReceiveManifest(&context));
-  if (deps_.max_context_bytes > 0) {
-    int64_t bytes = 0;
-    for (const proto::ContextEntry& entry : context.entries()) {
-      bytes += entry.size();
-    }
-    if (bytes > deps_.max_context_bytes) {
-      return absl::ResourceExhaustedError(absl::StrCat(
-          "the build context holds ", bytes,
-          " bytes, over this farm's "
-          "limit of ",
-          deps_.max_context_bytes,
-          " (farm-scheduler --max-context-bytes); leave files out with "
-          ".dockerignore"));
-    }
-  }
-  for (size_t p = 0; p < specs.size(); ++p) {
-    if (p + 1 < specs.size()) {
-      specs[p].context = context;
-    } else {
-      specs[p].context = std::move(context);
-    }
-    std::string platform = specs[p].platform;
-    RETURN_IF_ERROR(builds->Add(std::move(platform), std::move(specs[p])));
-  }
-  return absl::OkStatus();
 }
 
 void BuildSession::Run() {

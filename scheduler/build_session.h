@@ -67,6 +67,10 @@ struct SessionDeps {
   int64_t build_log_limit = 0;
   // Bytes of the files in the build's context; 0: no limit.
   int64_t max_context_bytes = 0;
+  // A stage job whose context entries serialize to more than this many
+  // bytes carries them as a CAS blob (StageJob.context_digest), far below
+  // the 64 MiB message limit; 0: always inline.
+  int64_t inline_context_limit = int64_t{4} << 20;
   // Pushes a stored image to its registry (the registry step sets it).
   std::function<absl::Status(const std::string& tag)> push;
   // Makes the gzip form of plain layers for `--output type=oci`; not owned.
@@ -151,6 +155,8 @@ class BuildSession : public BuildListener {
   // Carries out the actions of platform `platform`'s coordinator.
   void Execute(PlatformBuilds& builds, size_t platform,
                std::vector<CoordinatorAction> actions);
+  // Moves a large context subset out of `job` into the CAS.
+  absl::Status MoveLargeContext(proto::StageJob& job);
   // Cancels every platform not done yet.
   void CancelAll(PlatformBuilds& builds, const std::string& reason);
   void Emit(proto::BuildEvent event, const PlatformBuilds* builds = nullptr,

@@ -182,6 +182,7 @@ absl::StatusOr<SessionDeps> FarmNode::SessionDepsFor(
   deps.client_grace = options_.client_grace;
   deps.max_context_bytes = options_.max_context_bytes;
   deps.build_log_limit = options_.max_build_log_bytes;
+  deps.inline_context_limit = options_.inline_context_bytes;
   deps.tenant = tenant;
   deps.images = images_->ForTenant(tenant);
   deps.resolver =
@@ -267,6 +268,8 @@ absl::StatusOr<std::unique_ptr<FarmNode>> FarmNode::Open(
   FarmNode* raw = node.get();
   node->ticker_ = std::thread([raw] {
     absl::Time renewed = absl::Now();
+    absl::Time pruned = absl::Now();
+    const absl::Duration prune_every = raw->options_.prune_untagged_every;
     while (!raw->stopping_.WaitForNotificationWithTimeout(
         absl::Milliseconds(250))) {
       raw->core_->Tick();
@@ -274,9 +277,29 @@ absl::StatusOr<std::unique_ptr<FarmNode>> FarmNode::Open(
         raw->pin_images_(raw->images_->ReferencedBlobs());
         renewed = absl::Now();
       }
+      if (prune_every > absl::ZeroDuration() &&
+          absl::Now() - pruned > prune_every) {
+        raw->PruneUntaggedImages();
+        pruned = absl::Now();
+      }
     }
   });
   return node;
+}
+
+void FarmNode::PruneUntaggedImages() {
+  for (const std::string& tenant : images_->Tenants()) {
+    absl::StatusOr<PruneImagesResult> pruned =
+        images_->ForTenant(tenant)->Prune(/*all=*/false);
+    if (!pruned.ok()) {
+      FARM_LOG(WARNING) << "pruning the untagged images of " << tenant << ": "
+                        << pruned.status();
+    } else if (!pruned->deleted.empty()) {
+      FARM_LOG(INFO) << "pruned " << pruned->deleted.size()
+                     << " untagged images of " << tenant << " ("
+                     << pruned->reclaimed_bytes << " bytes)";
+    }
+  }
 }
 
 cache::CacheAdmin* FarmNode::embedded_cache() { return parts_->local.get(); }

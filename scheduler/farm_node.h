@@ -69,6 +69,14 @@ struct FarmNodeOptions {
   // its log's bytes in all.
   int64_t max_context_bytes = 0;
   int64_t max_build_log_bytes = int64_t{64} << 20;
+  // SessionDeps::inline_context_limit.
+  int64_t inline_context_bytes = int64_t{4} << 20;
+  // How often images that lost every tag (an untagged build, a tag moved
+  // to a newer image) are deleted, as `farm image prune` does, so that a
+  // long-running farm's image store and the blobs it pins stay bounded.
+  // Zero keeps them until pruned by hand, as Docker does (the embedded
+  // farm).
+  absl::Duration prune_untagged_every = absl::ZeroDuration();
   Clock* clock = RealClock::Get();
   // Registries reached over plain HTTP besides loopback (--insecure-registry).
   std::vector<std::string> insecure_registries;
@@ -123,6 +131,9 @@ class FarmNode {
   // Pins the image store's blobs in the cache under this node's name;
   // the ticker renews the pins so that they never lapse while it runs.
   std::function<void(absl::flat_hash_set<Digest>)> pin_images_;
+  // Deletes every tenant's images without tags (the ticker, every
+  // FarmNodeOptions::prune_untagged_every).
+  void PruneUntaggedImages();
   // Set when the node closes; wakes the ticker at once.
   absl::Notification stopping_;
   std::thread ticker_;

@@ -52,6 +52,12 @@ ABSL_FLAG(int64_t, max_context_bytes, 0,
           "bytes of files one build's context may hold; 0 means no limit");
 ABSL_FLAG(int64_t, max_build_log_bytes, int64_t{64} << 20,
           "log bytes one build may send in all (each step: 2 MiB)");
+ABSL_FLAG(absl::Duration, prune_untagged_every, absl::Hours(24),
+          "how often images without a tag are deleted (0s: never, as "
+          "Docker keeps them until `image prune`)");
+ABSL_FLAG(int64_t, inline_context_bytes, int64_t{4} << 20,
+          "a stage job's context entries past this many bytes go to workers "
+          "as a CAS blob instead of inside the job message");
 ABSL_FLAG(int64_t, lease_seconds, 10, "worker lease without heartbeats");
 ABSL_FLAG(std::string, cache_tls_ca, "", "CA of the farm-cache's certificate");
 ABSL_FLAG(std::string, cache_tls_cert, "",
@@ -97,6 +103,8 @@ absl::StatusOr<farm::scheduler::FarmNodeOptions> NodeOptions(
       absl::GetFlag(FLAGS_max_builds_per_tenant);
   options.max_context_bytes = absl::GetFlag(FLAGS_max_context_bytes);
   options.max_build_log_bytes = absl::GetFlag(FLAGS_max_build_log_bytes);
+  options.inline_context_bytes = absl::GetFlag(FLAGS_inline_context_bytes);
+  options.prune_untagged_every = absl::GetFlag(FLAGS_prune_untagged_every);
   if (absl::GetFlag(FLAGS_cache).empty()) {
     absl::StatusOr<farm::cache::Budget> budget = farm::cache::ResolveBudget(
         absl::GetFlag(FLAGS_cache_max_bytes), options.root);

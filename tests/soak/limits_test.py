@@ -1,7 +1,8 @@
 """What one client can hold (issue 14): a farm-scheduler started with
 limits refuses a context over its size, a tenant's build past its count of
 running builds, and clips a build's log past its total, each with an error
-or a line that names the limit."""
+or a line that names the limit; and a stage job whose context entries are
+too many for one message gets them through the CAS."""
 
 import os
 import subprocess
@@ -24,7 +25,8 @@ class Limits(unittest.TestCase):
                               scheduler_args=[
                                   "--max-builds-per-tenant", "1",
                                   "--max-context-bytes", "100000",
-                                  "--max-build-log-bytes", "3000000"])
+                                  "--max-build-log-bytes", "3000000",
+                                  "--inline-context-bytes", "2000"])
         image = os.path.join(cls.cluster.dir, "busybox.tar")
         subprocess.run([MAKE_IMAGE, image], check=True)
         cls.cluster.run("load", "-i", image)
@@ -71,6 +73,25 @@ RUN yes fedcba9876543210fedcba9876543210 | head -c 1800000
         self.assertLess(logged, 3000000 + 4096)
         self.assertIn("the log limit of 3000000 bytes per build was reached",
                       run.output())
+
+
+    def test_a_large_context_goes_to_the_worker_through_the_cas(self):
+        # 300 files whose entries pass the 2,000 bytes a job carries inline.
+        files = {f"src/d{i % 7}/file-{i:04}.txt": f"content {i}\n"
+                 for i in range(300)}
+        ctx = self.cluster.context("many", """FROM busybox
+COPY src /src
+RUN cat /src/d3/file-0297.txt && find /src -type f | wc -l
+""", files=files)
+        run = self.cluster.build(ctx)
+        self.assertTrue(run.result["ok"], run.output()[-3000:])
+        logged = "".join(e.get("text", "") for e in run.events
+                         if e["kind"] == "STEP_LOG")
+        self.assertIn("content 297", logged)
+        self.assertIn("300", logged)
+        with open(os.path.join(self.cluster.dir, "scheduler.log"),
+                  errors="replace") as f:
+            self.assertIn("goes through the CAS", f.read())
 
 
 if __name__ == "__main__":

@@ -85,7 +85,10 @@ class Soak(unittest.TestCase):
         self.cluster = Cluster(FARM, SCHEDULER, WORKER, workers=0,
                                scheduler_args=[
                                    "--cache", f"127.0.0.1:{cache_port}",
-                                   "--keep-build-bytes", str(HISTORY_BYTES)])
+                                   "--keep-build-bytes", str(HISTORY_BYTES),
+                                   # Each cold build moves soak:cold to a
+                                   # new image; the old ones must go.
+                                   "--prune-untagged-every", "10s"])
         self.cache_root = cache_root
         for name in ("w1", "w2"):
             self.cluster.start_worker(name, slots=2)
