@@ -48,6 +48,20 @@ std::string ConfigPlatform(const image::oci::ImageConfig& config) {
   return image::registry::PlatformString(image::registry::NormalizePlatform(p));
 }
 
+// Parses `json` as an image manifest into `out` and reads its config.
+absl::Status LoadManifest(cache::BlobStore& blobs, std::string json,
+                          PlatformManifest* out) {
+  out->manifest_json = std::move(json);
+  ASSIGN_OR_RETURN(out->manifest,
+                   image::oci::Manifest::Parse(out->manifest_json));
+  ASSIGN_OR_RETURN(
+      out->config_json,
+      cache::GetBlob(blobs, out->manifest.config.digest, kMaxMetadataBytes));
+  ASSIGN_OR_RETURN(out->config,
+                   image::oci::ImageConfig::Parse(out->config_json));
+  return absl::OkStatus();
+}
+
 // `info` with its single-image fields set from `one`.
 void ShowPlatform(const PlatformManifest& one, ImageInfo* info) {
   info->manifest_json = one.manifest_json;
@@ -174,14 +188,9 @@ absl::StatusOr<ImageInfo> LoadRecord(ImageCatalog& catalog,
                    cache::GetBlob(*blobs, manifest_digest, kMaxMetadataBytes));
   ASSIGN_OR_RETURN(std::string media_type, image::oci::SniffMediaType(json));
   if (!image::oci::IsIndexType(media_type)) {
-    info.manifest_json = std::move(json);
-    ASSIGN_OR_RETURN(info.manifest,
-                     image::oci::Manifest::Parse(info.manifest_json));
-    ASSIGN_OR_RETURN(
-        info.config_json,
-        cache::GetBlob(*blobs, info.manifest.config.digest, kMaxMetadataBytes));
-    ASSIGN_OR_RETURN(info.config,
-                     image::oci::ImageConfig::Parse(info.config_json));
+    PlatformManifest only;
+    RETURN_IF_ERROR(LoadManifest(*blobs, std::move(json), &only));
+    ShowPlatform(only, &info);
     return info;
   }
   ASSIGN_OR_RETURN(image::oci::Index index, image::oci::Index::Parse(json));
@@ -189,15 +198,9 @@ absl::StatusOr<ImageInfo> LoadRecord(ImageCatalog& catalog,
   for (const image::oci::Descriptor& entry : index.manifests) {
     PlatformManifest one;
     one.manifest_digest = entry.digest;
-    ASSIGN_OR_RETURN(one.manifest_json,
+    ASSIGN_OR_RETURN(std::string manifest_json,
                      cache::GetBlob(*blobs, entry.digest, kMaxMetadataBytes));
-    ASSIGN_OR_RETURN(one.manifest,
-                     image::oci::Manifest::Parse(one.manifest_json));
-    ASSIGN_OR_RETURN(
-        one.config_json,
-        cache::GetBlob(*blobs, one.manifest.config.digest, kMaxMetadataBytes));
-    ASSIGN_OR_RETURN(one.config,
-                     image::oci::ImageConfig::Parse(one.config_json));
+    RETURN_IF_ERROR(LoadManifest(*blobs, std::move(manifest_json), &one));
     one.platform =
         entry.platform.has_value()
             ? image::registry::PlatformString(
