@@ -139,7 +139,7 @@ absl::StatusOr<proto::StageOutput> StageRun::Run() {
   RETURN_IF_ERROR(MakeDirs(scratch_, 0700));
   absl::Cleanup remove_scratch = [this] {
     stores_.Wait().IgnoreError();  // their files are in the scratch dir
-    sources_.reset();  // unmounts before the files go
+    sources_.reset();              // unmounts before the files go
     if (absl::Status status = RemoveAll(scratch_); !status.ok()) {
       FARM_LOG(WARNING) << "removing " << scratch_ << ": " << status;
     }
@@ -217,14 +217,14 @@ absl::StatusOr<bool> StageRun::Execute(int index) {
   return false;
 }
 
-void StageRun::StoreInBackground(int index, const Digest& key,
-                                 std::string file, proto::ActionResult result) {
+void StageRun::StoreInBackground(int index, const Digest& key, std::string file,
+                                 proto::ActionResult result) {
   stores_.Add([this, index, key, file = std::move(file),
                result = std::move(result)]() -> absl::Status {
-    absl::Status stored = cancel_.IsCancelled()
-                              ? absl::CancelledError("cancelled")
-                              : StoreLayerFile(result.layer(), file,
-                                               *env_.blobs);
+    absl::Status stored =
+        cancel_.IsCancelled()
+            ? absl::CancelledError("cancelled")
+            : StoreLayerFile(result.layer(), file, *env_.blobs);
     if (!stored.ok()) {
       failed_store_step_ = index;
       return stored;
@@ -248,9 +248,9 @@ absl::Status StageRun::FinishStores() {
   const int index = failed_store_step_;
   const proto::PlannedInstruction& planned =
       plan_->stage.instructions(index - 1);
-  status = AnnotateStep(status, absl::StrCat(plan_->dockerfile_name, ":",
-                                             planned.line(), ": ",
-                                             planned.text()));
+  status =
+      AnnotateStep(status, absl::StrCat(plan_->dockerfile_name, ":",
+                                        planned.line(), ": ", planned.text()));
   reporter_->Error(index, status.message(), env_.clock->Now() - start);
   return status;
 }
@@ -308,8 +308,9 @@ absl::StatusOr<proto::LayerRef> StageRun::MakeLayer(int index,
   }
   if (cancel_.IsCancelled()) return absl::CancelledError("cancelled");
   file = JoinPath(step_dir, "layer.tar.gz");
-  ASSIGN_OR_RETURN(proto::LayerRef layer,
-                   WriteLayerFile(workspace->upper(), file, source_date_epoch_));
+  ASSIGN_OR_RETURN(
+      proto::LayerRef layer,
+      WriteLayerFile(workspace->upper(), file, source_date_epoch_));
   ASSIGN_OR_RETURN(Digest diff_id, Digest::Parse(layer.diff_id()));
   RETURN_IF_ERROR(workspace->Commit(diff_id, source_date_epoch_));
   return layer;
@@ -317,10 +318,31 @@ absl::StatusOr<proto::LayerRef> StageRun::MakeLayer(int index,
 
 }  // namespace
 
+namespace {
+// A context manifest of a few million entries.
+constexpr size_t kMaxContextBlobBytes = size_t{2} << 30;
+}  // namespace
+
 absl::StatusOr<proto::StageOutput> StageRunner::Run(
     const proto::StageJob& job, EventSink& events,
     const executor::Cancellation& cancel) {
-  return StageRun(env_, job, events, cancel).Run();
+  if (job.context_digest().empty()) {
+    return StageRun(env_, job, events, cancel).Run();
+  }
+  // A context too large for the job message waits in the CAS.
+  proto::StageJob whole = job;
+  ASSIGN_OR_RETURN(Digest digest, Digest::Parse(job.context_digest()));
+  absl::StatusOr<std::string> bytes =
+      cache::GetBlob(*env_.blobs, digest, kMaxContextBlobBytes);
+  if (!bytes.ok()) {
+    return Annotate(bytes.status(), "reading the job's context manifest");
+  }
+  if (!whole.mutable_context()->ParseFromString(*bytes)) {
+    return absl::DataLossError(absl::StrCat("the job's context manifest ",
+                                            job.context_digest(),
+                                            " does not parse"));
+  }
+  return StageRun(env_, whole, events, cancel).Run();
 }
 
 }  // namespace farm::worker
