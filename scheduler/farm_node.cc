@@ -290,14 +290,15 @@ absl::StatusOr<std::unique_ptr<FarmNode>> FarmNode::Open(
 void FarmNode::PruneUntaggedImages() {
   for (const std::string& tenant : images_->Tenants()) {
     absl::StatusOr<PruneImagesResult> pruned =
-        images_->ForTenant(tenant)->Prune(/*all=*/false);
+        images_->ForTenant(tenant)->Prune(/*all=*/false,
+                                          /*keep_blobs=*/true);
     if (!pruned.ok()) {
       FARM_LOG(WARNING) << "pruning the untagged images of " << tenant << ": "
                         << pruned.status();
     } else if (!pruned->deleted.empty()) {
       FARM_LOG(INFO) << "pruned " << pruned->deleted.size()
-                     << " untagged images of " << tenant << " ("
-                     << pruned->reclaimed_bytes << " bytes)";
+                     << " untagged images of " << tenant
+                     << "; their blobs are left to the cache's budget";
     }
   }
 }

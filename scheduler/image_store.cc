@@ -515,12 +515,12 @@ absl::StatusOr<RemoveResult> ImageStore::Remove(absl::string_view reference,
   return removed;
 }
 
-absl::StatusOr<PruneImagesResult> ImageStore::Prune(bool all) {
+absl::StatusOr<PruneImagesResult> ImageStore::Prune(bool all, bool keep_blobs) {
   Orphans orphans;
   absl::StatusOr<PruneImagesResult> pruned = DoPrune(all, &orphans);
   if (!pruned.ok()) return pruned;
   NotifyChanged();
-  pruned->reclaimed_bytes = DeleteOrphans(orphans);
+  if (!keep_blobs) pruned->reclaimed_bytes = DeleteOrphans(orphans);
   return pruned;
 }
 

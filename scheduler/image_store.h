@@ -108,8 +108,11 @@ class ImageStore {
   // deleted. An id that several tags share needs `force`.
   absl::StatusOr<RemoveResult> Remove(absl::string_view reference, bool force);
   // Deletes images without tags (and, with `all`, every image), then the
-  // blobs no remaining image needs.
-  absl::StatusOr<PruneImagesResult> Prune(bool all);
+  // blobs no remaining image needs. With `keep_blobs`, those blobs are only
+  // unpinned and stay in the cache for its budget to evict in LRU order: a
+  // build running meanwhile may have found one there and be about to use
+  // it (the scheduler's own background prune).
+  absl::StatusOr<PruneImagesResult> Prune(bool all, bool keep_blobs = false);
   // Every blob an image of any tenant needs: what cache eviction must keep.
   absl::flat_hash_set<Digest> ReferencedBlobs();
   // Called with ReferencedBlobs() whenever the set of images of any tenant

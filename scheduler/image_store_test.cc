@@ -291,5 +291,17 @@ TEST_F(IndexImageTest, PruneDeletesAnUntaggedIndex) {
   EXPECT_TRUE(stores_->ReferencedBlobs().empty());
 }
 
+TEST_F(IndexImageTest, ABackgroundPruneLeavesTheBlobsToTheCache) {
+  ASSERT_TRUE(a_->Add(index_, {}).ok());
+  absl::StatusOr<PruneImagesResult> pruned =
+      a_->Prune(/*all=*/false, /*keep_blobs=*/true);
+  ASSERT_TRUE(pruned.ok()) << pruned.status();
+  EXPECT_EQ(pruned->deleted, std::vector<std::string>{index_.ToString()});
+  EXPECT_EQ(pruned->reclaimed_bytes, 0);
+  // Unpinned, not deleted: a build that found the layer may still use it.
+  EXPECT_TRUE(Stored("amd64 layer"));
+  EXPECT_TRUE(stores_->ReferencedBlobs().empty());
+}
+
 }  // namespace
 }  // namespace farm::scheduler
