@@ -38,6 +38,7 @@ HISTORY_BYTES = 32 << 20
 # What RocksDB may hold in memory by its configuration: four 64 MiB
 # memtables of stored chunks, the other families' and its caches.
 CACHE_RSS_BOUND = 400 << 20
+CACHE_DISK_SLACK = 256 << 20
 STEP_LOG_LIMIT = 2 << 20
 
 
@@ -210,8 +211,10 @@ class Soak(unittest.TestCase):
                              base["scheduler"][0] + HISTORY_BYTES * 3,
                              (base, last))
         self.assertLessEqual(last["cache"][0], CACHE_RSS_BOUND, last)
-        self.assertLessEqual(last["cache_disk"], CACHE_BUDGET * 2,
-                             last)
+        # The budget counts blobs; RocksDB's disk also holds what it has
+        # not compacted away yet and its logs, up to about its memtables.
+        self.assertLessEqual(last["cache_disk"],
+                             CACHE_BUDGET + CACHE_DISK_SLACK, last)
         # Every --output archive went once its client had it.
         wait_for(lambda: self.sample(samples, FLAGS.builds) or
                  samples[-1]["spool"] <= 1, timeout=20,
