@@ -59,6 +59,7 @@ const absl::flat_hash_map<std::string, Permission>& MethodTable() {
       {"/farm.proto.CacheService/Read", P::kCacheRead},
       {"/farm.proto.CacheService/Stat", P::kCacheRead},
       {"/farm.proto.CacheService/GetActionResult", P::kCacheRead},
+      {"/farm.proto.CacheService/BatchGetActionResults", P::kCacheRead},
       {"/farm.proto.CacheService/BatchUpdate", P::kCacheWrite},
       {"/farm.proto.CacheService/Write", P::kCacheWrite},
       {"/farm.proto.CacheService/UpdateActionResult", P::kCacheWrite},

@@ -82,8 +82,8 @@ TEST(PermissionForMethodTest, KnowsTheTable) {
             Permission::kAdminister);
   EXPECT_EQ(PermissionForMethod("/farm.proto.ImageService/PushImage"),
             Permission::kImages);
-  for (const char* m :
-       {"FindMissing", "BatchRead", "Read", "Stat", "GetActionResult"}) {
+  for (const char* m : {"FindMissing", "BatchRead", "Read", "Stat",
+                        "GetActionResult", "BatchGetActionResults"}) {
     EXPECT_EQ(PermissionForMethod(absl::StrCat("/farm.proto.CacheService/", m)),
               Permission::kCacheRead)
         << m;
@@ -130,7 +130,7 @@ TEST(PermissionForMethodTest, EveryFarmRpcHasAPermission) {
       ++methods;
     }
   }
-  EXPECT_EQ(methods, 29);
+  EXPECT_EQ(methods, 30);
 }
 
 }  // namespace

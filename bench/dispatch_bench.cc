@@ -50,17 +50,16 @@ std::string DiffId(int base, int layer) {
 // A stage job of build `n` on base image `n % kBaseImages`, unique by key.
 proto::StageJob MakeJob(uint64_t n) {
   proto::StageJob job;
-  job.set_dockerfile(
-      "FROM base:1 AS build\nWORKDIR /src\nCOPY . .\n"
-      "RUN make -j4 all && make install DESTDIR=/out\n"
-      "FROM base:1\nCOPY --from=build /out /\nCMD [\"/usr/bin/app\"]\n");
+  for (const char* text :
+       {"WORKDIR /src", "COPY . .",
+        "RUN make -j4 all && make install DESTDIR=/out"}) {
+    job.mutable_stage()->add_instructions()->set_text(text);
+  }
   job.set_dockerfile_name("Dockerfile");
   job.set_target_platform("linux/amd64");
   (*job.mutable_build_args())["VERSION"] = absl::StrCat(n);
   int base = static_cast<int>(n % kBaseImages);
-  proto::ImageContent& image = (*job.mutable_images())["base:1"];
-  image.set_reference("base:1");
-  image.set_manifest_digest(absl::StrCat("sha256:", Hex64(base)));
+  proto::StageOutput& image = *job.mutable_base();
   image.set_config(std::string(1500, '{'));
   for (int l = 0; l < kLayersPerBase; ++l) {
     proto::LayerRef* layer = image.add_layers();

@@ -5,6 +5,14 @@
 
 namespace farm::cache {
 
+std::vector<absl::StatusOr<proto::ActionResult>> ActionCache::GetMany(
+    absl::Span<const Digest> keys) {
+  std::vector<absl::StatusOr<proto::ActionResult>> results;
+  results.reserve(keys.size());
+  for (const Digest& key : keys) results.push_back(Get(key));
+  return results;
+}
+
 absl::Status ValidateActionResult(const proto::ActionResult& result) {
   if (!result.has_layer()) return absl::OkStatus();
   if (result.empty_layer()) {

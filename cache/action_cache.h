@@ -5,9 +5,11 @@
 #define FARM_CACHE_ACTION_CACHE_H_
 
 #include <functional>
+#include <vector>
 
 #include "absl/status/status.h"
 #include "absl/status/statusor.h"
+#include "absl/types/span.h"
 #include "common/digest.h"
 #include "proto/cache.pb.h"
 
@@ -20,6 +22,12 @@ class ActionCache {
 
   // The stored result for `key`; kNotFound on a miss.
   virtual absl::StatusOr<proto::ActionResult> Get(const Digest& key) = 0;
+
+  // The results for several keys, one per key in order: a hit, kNotFound,
+  // or another error. This default calls Get for each key; a store that
+  // answers a batch at once (one MultiGet, one RPC) overrides it.
+  virtual std::vector<absl::StatusOr<proto::ActionResult>> GetMany(
+      absl::Span<const Digest> keys);
 
   // Stores (or replaces) the result for `key`. kInvalidArgument if the
   // result names a malformed layer digest; a decorator may refuse results

@@ -2,6 +2,7 @@
 
 #include <memory>
 
+#include "absl/container/flat_hash_set.h"
 #include "absl/strings/str_cat.h"
 #include "common/status_macros.h"
 
@@ -30,12 +31,54 @@ absl::StatusOr<proto::ActionResult> BlobCheckingActionCache::Get(
   absl::Status status = CheckLayer(layer);
   if (status.code() == absl::StatusCode::kNotFound ||
       status.code() == absl::StatusCode::kDataLoss) {
-    return absl::NotFoundError(absl::StrCat(
-        "action ", key.ToString(), " is cached but its layer is unusable (",
-        status.message(), "); treating it as a miss"));
+    return Unusable(key, status);
   }
   RETURN_IF_ERROR(status);
   return result;
+}
+
+absl::Status BlobCheckingActionCache::Unusable(const Digest& key,
+                                               const absl::Status& layer) {
+  return absl::NotFoundError(absl::StrCat("action ", key.ToString(),
+                                          " is cached but its layer is "
+                                          "unusable (",
+                                          layer.message(),
+                                          "); treating it as a miss"));
+}
+
+std::vector<absl::StatusOr<proto::ActionResult>>
+BlobCheckingActionCache::GetMany(absl::Span<const Digest> keys) {
+  if (options_.verify_content) return ActionCache::GetMany(keys);
+  std::vector<absl::StatusOr<proto::ActionResult>> results =
+      inner_->GetMany(keys);
+  // The layer of each hit, checked in one call.
+  std::vector<Digest> layers;
+  std::vector<size_t> owners;
+  for (size_t i = 0; i < results.size(); ++i) {
+    if (!results[i].ok() || !results[i]->has_layer()) continue;
+    absl::StatusOr<Digest> layer = Digest::Parse(results[i]->layer().digest());
+    if (!layer.ok()) {
+      results[i] = layer.status();
+      continue;
+    }
+    layers.push_back(*layer);
+    owners.push_back(i);
+  }
+  if (layers.empty()) return results;
+  absl::StatusOr<std::vector<Digest>> missing = blobs_->FindMissing(layers);
+  if (!missing.ok()) {
+    for (size_t i : owners) results[i] = missing.status();
+    return results;
+  }
+  absl::flat_hash_set<Digest> gone(missing->begin(), missing->end());
+  for (size_t n = 0; n < owners.size(); ++n) {
+    if (gone.contains(layers[n])) {
+      results[owners[n]] = Unusable(
+          keys[owners[n]], absl::NotFoundError(absl::StrCat(
+                               layers[n].ToString(), " is not stored")));
+    }
+  }
+  return results;
 }
 
 absl::Status BlobCheckingActionCache::Update(

@@ -25,6 +25,10 @@ class BlobCheckingActionCache : public ActionCache {
 
   // kNotFound also when the entry exists but its layer blob does not.
   absl::StatusOr<proto::ActionResult> Get(const Digest& key) override;
+  // Asks the inner cache once and, unless verify_content, checks every
+  // hit's layer with one FindMissing.
+  std::vector<absl::StatusOr<proto::ActionResult>> GetMany(
+      absl::Span<const Digest> keys) override;
   // kFailedPrecondition when the result names a layer that is not stored:
   // the blob must be uploaded before the action result that points at it.
   absl::Status Update(const Digest& key,
@@ -32,6 +36,8 @@ class BlobCheckingActionCache : public ActionCache {
 
  private:
   absl::Status CheckLayer(const Digest& layer);
+  // The miss a hit whose layer is unusable becomes.
+  static absl::Status Unusable(const Digest& key, const absl::Status& layer);
 
   ActionCache* inner_;
   BlobStore* blobs_;

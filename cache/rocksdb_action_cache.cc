@@ -31,8 +31,34 @@ absl::StatusOr<proto::ActionResult> RocksDbActionCache::Get(const Digest& key) {
   std::string value;
   rocksdb::Status status =
       db_->Get(rocksdb::ReadOptions(), actions_, fmt::DigestKey(key), &value);
+  return Decode(key, status, value);
+}
+
+std::vector<absl::StatusOr<proto::ActionResult>> RocksDbActionCache::GetMany(
+    absl::Span<const Digest> keys) {
+  std::vector<std::string> db_keys;
+  db_keys.reserve(keys.size());
+  for (const Digest& key : keys) db_keys.push_back(fmt::DigestKey(key));
+  std::vector<rocksdb::Slice> slices(db_keys.begin(), db_keys.end());
+  std::vector<rocksdb::PinnableSlice> values(keys.size());
+  std::vector<rocksdb::Status> statuses(keys.size());
+  db_->MultiGet(rocksdb::ReadOptions(), actions_, keys.size(), slices.data(),
+                values.data(), statuses.data());
+  std::vector<absl::StatusOr<proto::ActionResult>> results;
+  results.reserve(keys.size());
+  for (size_t i = 0; i < keys.size(); ++i) {
+    results.push_back(
+        Decode(keys[i], statuses[i],
+               absl::string_view(values[i].data(), values[i].size())));
+  }
+  return results;
+}
+
+absl::StatusOr<proto::ActionResult> RocksDbActionCache::Decode(
+    const Digest& key, const rocksdb::Status& status, absl::string_view value) {
   proto::ActionResult result;
-  if (status.ok() && result.ParseFromString(value)) {
+  if (status.ok() &&
+      result.ParseFromArray(value.data(), static_cast<int>(value.size()))) {
     CacheCounters::Add(counters_->action_hits);
     return result;
   }

@@ -23,6 +23,9 @@ class RocksDbActionCache : public ActionCache {
 
   // An entry that no longer parses is deleted and reported as a miss.
   absl::StatusOr<proto::ActionResult> Get(const Digest& key) override;
+  // One MultiGet for the whole batch.
+  std::vector<absl::StatusOr<proto::ActionResult>> GetMany(
+      absl::Span<const Digest> keys) override;
   absl::Status Update(const Digest& key,
                       const proto::ActionResult& result) override;
 
@@ -35,6 +38,12 @@ class RocksDbActionCache : public ActionCache {
   RocksDbActionCache(rocksdb::DB* db, rocksdb::ColumnFamilyHandle* actions,
                      CacheCounters* counters)
       : db_(db), actions_(actions), counters_(counters) {}
+
+  // The result a read of `key` gave, counted as a hit or a miss; an entry
+  // that does not parse is deleted.
+  absl::StatusOr<proto::ActionResult> Decode(const Digest& key,
+                                             const rocksdb::Status& status,
+                                             absl::string_view value);
 
   rocksdb::DB* const db_;
   rocksdb::ColumnFamilyHandle* const actions_;

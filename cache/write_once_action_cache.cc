@@ -23,6 +23,11 @@ absl::StatusOr<proto::ActionResult> WriteOnceActionCache::Get(
   return inner_->Get(key);
 }
 
+std::vector<absl::StatusOr<proto::ActionResult>> WriteOnceActionCache::GetMany(
+    absl::Span<const Digest> keys) {
+  return inner_->GetMany(keys);
+}
+
 absl::Status WriteOnceActionCache::Update(const Digest& key,
                                           const proto::ActionResult& result) {
   absl::MutexLock lock(&LockFor(key));

@@ -22,6 +22,8 @@ class WriteOnceActionCache : public ActionCache {
       : inner_(inner), counters_(counters) {}
 
   absl::StatusOr<proto::ActionResult> Get(const Digest& key) override;
+  std::vector<absl::StatusOr<proto::ActionResult>> GetMany(
+      absl::Span<const Digest> keys) override;
   // Stores the result when `key` has no usable entry. When it has one, OK
   // is returned and the entry stays as it is; a result with another layer
   // counts as a conflict. Other errors of the inner cache pass through.

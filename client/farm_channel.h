@@ -21,6 +21,17 @@ struct FarmEndpoint {
   auth::ClientSecurity security;
 };
 
+// Points `endpoint` at the farm the user named, by one rule for every
+// command: `flag` (a --remote value, "" when not given), else `env`
+// ($FARM_REMOTE, null when unset); with neither, `endpoint` stays as it is
+// (embedded unless a caller set it).
+void ResolveRemote(const std::string& flag, const char* env,
+                   FarmEndpoint& endpoint);
+
+// Whether --remote itself, not $FARM_REMOTE, named the farm: `farm login`
+// and `farm logout` then keep that farm's token, not a registry login.
+bool RemoteNamedByFlag(const FarmEndpoint& endpoint);
+
 // A channel to the farm's services (Build, Image, Worker, Cache). Remote: a
 // channel to the address, over TLS and with a token as `security` says,
 // whose failures of access read as one sentence each (client/farm_errors.h);

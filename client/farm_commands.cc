@@ -11,7 +11,6 @@
 #include "client/farm_call.h"
 #include "client/human_format.h"
 #include "client/image_inspect.h"
-#include "common/grpc_status.h"
 #include "google/protobuf/util/json_util.h"
 #include "proto/build.grpc.pb.h"
 #include "proto/cache.grpc.pb.h"
@@ -64,16 +63,12 @@ int RunCacheCommand(const std::vector<std::string>& args,
     std::cerr << kUsage;
     return 2;
   }
-  absl::StatusOr<std::shared_ptr<grpc::Channel>> channel =
-      OpenFarmChannel(endpoint);
-  if (!channel.ok()) return Fail(channel.status());
-  auto stub = proto::CacheService::NewStub(*channel);
   const std::string& verb = cli->positional()[0];
-  grpc::ClientContext context;
   if (verb == "stats") {
     proto::CacheStats stats;
-    absl::Status status = FromGrpcStatus(
-        stub->Stats(&context, proto::CacheStatsRequest(), &stats));
+    absl::Status status = CallFarm<proto::CacheService>(
+        endpoint, &proto::CacheService::Stub::Stats, proto::CacheStatsRequest(),
+        &stats);
     if (!status.ok()) return Fail(status);
     std::cout << FormatTable({
         {"blobs", absl::StrCat(stats.blob_count())},
@@ -103,8 +98,8 @@ int RunCacheCommand(const std::vector<std::string>& args,
     proto::PruneRequest request;
     request.set_target_bytes(keep);
     proto::PruneResponse response;
-    absl::Status status =
-        FromGrpcStatus(stub->Prune(&context, request, &response));
+    absl::Status status = CallFarm<proto::CacheService>(
+        endpoint, &proto::CacheService::Stub::Prune, request, &response);
     if (!status.ok()) return Fail(status);
     std::cout << "Removed " << response.blobs_removed() << " blobs and "
               << response.actions_removed() << " cache entries\n"

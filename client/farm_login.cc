@@ -3,9 +3,9 @@
 #include <iostream>
 
 #include "client/command_line.h"
+#include "client/farm_call.h"
 #include "client/farm_logins.h"
 #include "client/terminal_input.h"
-#include "common/grpc_status.h"
 #include "image/registry/credentials.h"
 #include "proto/build.grpc.pb.h"
 
@@ -22,16 +22,10 @@ int Fail(const absl::Status& status) {
 // knows who this is (a worker's token may not list builds, yet is valid).
 absl::Status CheckToken(FarmEndpoint endpoint, const std::string& token) {
   endpoint.security.token = token;
-  absl::StatusOr<std::shared_ptr<grpc::Channel>> channel =
-      OpenFarmChannel(endpoint);
-  if (!channel.ok()) return channel.status();
-  auto stub = proto::BuildService::NewStub(*channel);
-  grpc::ClientContext context;
-  context.set_deadline(std::chrono::system_clock::now() +
-                       std::chrono::seconds(30));
   proto::ListBuildsResponse response;
-  absl::Status status = FromGrpcStatus(
-      stub->ListBuilds(&context, proto::ListBuildsRequest(), &response));
+  absl::Status status = CallFarm<proto::BuildService>(
+      endpoint, &proto::BuildService::Stub::ListBuilds,
+      proto::ListBuildsRequest(), &response, absl::Seconds(30));
   if (status.ok() || absl::IsPermissionDenied(status)) return absl::OkStatus();
   return status;
 }

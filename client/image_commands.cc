@@ -10,6 +10,7 @@
 #include "absl/strings/str_join.h"
 #include "absl/time/clock.h"
 #include "client/command_line.h"
+#include "client/farm_call.h"
 #include "client/human_format.h"
 #include "client/image_inspect.h"
 #include "common/grpc_status.h"
@@ -31,6 +32,7 @@ int Usage(absl::string_view usage, absl::string_view problem) {
   return 2;
 }
 
+// For the streaming calls (load, save), which CallFarm does not make.
 absl::StatusOr<std::unique_ptr<proto::ImageService::Stub>> Connect(
     const FarmEndpoint& endpoint) {
   absl::StatusOr<std::shared_ptr<grpc::Channel>> channel =
@@ -161,14 +163,11 @@ int RunImagesCommand(const std::vector<std::string>& args,
   spec.aliases = {{"a", "all"}, {"q", "quiet"}};
   absl::StatusOr<CommandLine> cli = CommandLine::Parse(args, spec);
   if (!cli.ok()) return Usage(kUsage, cli.status().message());
-  auto stub = Connect(endpoint);
-  if (!stub.ok()) return Fail("images", stub.status());
-  grpc::ClientContext context;
   proto::ListImagesRequest request;
   request.set_all(cli->Has("all"));
   proto::ListImagesResponse response;
-  absl::Status status =
-      FromGrpcStatus((*stub)->ListImages(&context, request, &response));
+  absl::Status status = CallFarm<proto::ImageService>(
+      endpoint, &proto::ImageService::Stub::ListImages, request, &response);
   if (!status.ok()) return Fail("images", status);
   bool full = cli->Has("no-trunc");
   auto id_of = [full](const std::string& digest) {
@@ -221,16 +220,16 @@ int RunRmiCommand(const std::vector<std::string>& args,
   absl::StatusOr<CommandLine> cli = CommandLine::Parse(args, FlagSpec());
   if (!cli.ok()) return Usage(kUsage, cli.status().message());
   if (cli->positional().empty()) return Usage(kUsage, "name an image");
-  auto stub = Connect(endpoint);
-  if (!stub.ok()) return Fail("rmi", stub.status());
+  absl::StatusOr<std::shared_ptr<grpc::Channel>> channel =
+      OpenFarmChannel(endpoint);
+  if (!channel.ok()) return Fail("rmi", channel.status());
   int exit_status = 0;
   for (const std::string& ref : cli->positional()) {
-    grpc::ClientContext context;
     proto::RemoveImagesRequest request;
     request.add_references(ref);
     proto::RemoveImagesResponse response;
-    absl::Status status =
-        FromGrpcStatus((*stub)->RemoveImages(&context, request, &response));
+    absl::Status status = CallFarm<proto::ImageService>(
+        *channel, &proto::ImageService::Stub::RemoveImages, request, &response);
     if (!status.ok()) {
       std::cerr << "Error response from farm: " << status.message() << "\n";
       exit_status = 1;
@@ -252,15 +251,12 @@ int RunTagCommand(const std::vector<std::string>& args,
   absl::StatusOr<CommandLine> cli = CommandLine::Parse(args, FlagSpec());
   if (!cli.ok()) return Usage(kUsage, cli.status().message());
   if (cli->positional().size() != 2) return Usage(kUsage, "want two names");
-  auto stub = Connect(endpoint);
-  if (!stub.ok()) return Fail("tag", stub.status());
-  grpc::ClientContext context;
   proto::TagImageRequest request;
   request.set_source(cli->positional()[0]);
   request.set_target(cli->positional()[1]);
   proto::TagImageResponse response;
-  absl::Status status =
-      FromGrpcStatus((*stub)->TagImage(&context, request, &response));
+  absl::Status status = CallFarm<proto::ImageService>(
+      endpoint, &proto::ImageService::Stub::TagImage, request, &response);
   if (!status.ok()) return Fail("tag", status);
   return 0;
 }
@@ -274,18 +270,18 @@ int RunInspectCommand(const std::vector<std::string>& args,
   absl::StatusOr<CommandLine> cli = CommandLine::Parse(args, spec);
   if (!cli.ok()) return Usage(kUsage, cli.status().message());
   if (cli->positional().empty()) return Usage(kUsage, "name an image");
-  auto stub = Connect(endpoint);
-  if (!stub.ok()) return Fail("inspect", stub.status());
+  absl::StatusOr<std::shared_ptr<grpc::Channel>> channel =
+      OpenFarmChannel(endpoint);
+  if (!channel.ok()) return Fail("inspect", channel.status());
   std::vector<proto::InspectImageResponse> found;
   int exit_status = 0;
   for (const std::string& ref : cli->positional()) {
-    grpc::ClientContext context;
     proto::InspectImageRequest request;
     request.set_reference(ref);
     request.set_platform(cli->Get("platform"));
     proto::InspectImageResponse response;
-    absl::Status status =
-        FromGrpcStatus((*stub)->InspectImage(&context, request, &response));
+    absl::Status status = CallFarm<proto::ImageService>(
+        *channel, &proto::ImageService::Stub::InspectImage, request, &response);
     if (!status.ok()) {
       std::cerr << "Error: " << status.message() << "\n";
       exit_status = 1;
@@ -308,14 +304,11 @@ int RunHistoryCommand(const std::vector<std::string>& args,
   absl::StatusOr<CommandLine> cli = CommandLine::Parse(args, spec);
   if (!cli.ok()) return Usage(kUsage, cli.status().message());
   if (cli->positional().size() != 1) return Usage(kUsage, "name one image");
-  auto stub = Connect(endpoint);
-  if (!stub.ok()) return Fail("history", stub.status());
-  grpc::ClientContext context;
   proto::InspectImageRequest request;
   request.set_reference(cli->positional()[0]);
   proto::InspectImageResponse response;
-  absl::Status status =
-      FromGrpcStatus((*stub)->InspectImage(&context, request, &response));
+  absl::Status status = CallFarm<proto::ImageService>(
+      endpoint, &proto::ImageService::Stub::InspectImage, request, &response);
   if (!status.ok()) return Fail("history", status);
   absl::StatusOr<std::string> table =
       HistoryTable(response, cli->Has("no-trunc"), absl::Now());
@@ -332,14 +325,11 @@ int RunImagePruneCommand(const std::vector<std::string>& args,
   spec.aliases = {{"a", "all"}, {"f", "force"}};
   absl::StatusOr<CommandLine> cli = CommandLine::Parse(args, spec);
   if (!cli.ok()) return Usage(kUsage, cli.status().message());
-  auto stub = Connect(endpoint);
-  if (!stub.ok()) return Fail("image prune", stub.status());
-  grpc::ClientContext context;
   proto::PruneImagesRequest request;
   request.set_all(cli->Has("all"));
   proto::PruneImagesResponse response;
-  absl::Status status =
-      FromGrpcStatus((*stub)->PruneImages(&context, request, &response));
+  absl::Status status = CallFarm<proto::ImageService>(
+      endpoint, &proto::ImageService::Stub::PruneImages, request, &response);
   if (!status.ok()) return Fail("image prune", status);
   if (response.deleted_size() > 0) {
     std::cout << "Deleted Images:\n";

@@ -132,12 +132,7 @@ absl::StatusOr<farm::client::FarmEndpoint> Endpoint(const GlobalFlags& flags) {
   farm::client::FarmEndpoint endpoint;
   if (const char* root = getenv("FARM_ROOT")) endpoint.root = root;
   if (!flags.root.empty()) endpoint.root = flags.root;
-  if (!flags.remote.empty()) {
-    endpoint.remote = flags.remote;
-  } else if (const char* remote = getenv("FARM_REMOTE")) {
-    endpoint.remote = remote;
-    endpoint.remote_source = "FARM_REMOTE";
-  }
+  farm::client::ResolveRemote(flags.remote, getenv("FARM_REMOTE"), endpoint);
   absl::StatusOr<farm::auth::ClientSecurity> security =
       farm::client::ResolveClientSecurity(
           flags.security, endpoint.remote,

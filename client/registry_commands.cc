@@ -91,7 +91,7 @@ int RunPushCommand(const std::vector<std::string>& args,
 int RunLoginCommand(const std::vector<std::string>& args,
                     const FarmEndpoint& endpoint) {
   // `farm login --remote ADDR`: a token for a farm, not a registry login.
-  if (!endpoint.remote.empty() && endpoint.remote_source == "--remote") {
+  if (RemoteNamedByFlag(endpoint)) {
     return RunFarmLoginCommand(args, endpoint);
   }
   constexpr char kUsage[] =
@@ -139,7 +139,7 @@ int RunLoginCommand(const std::vector<std::string>& args,
 
 int RunLogoutCommand(const std::vector<std::string>& args,
                      const FarmEndpoint& endpoint) {
-  if (!endpoint.remote.empty() && endpoint.remote_source == "--remote") {
+  if (RemoteNamedByFlag(endpoint)) {
     return RunFarmLogoutCommand(args, endpoint);
   }
   absl::StatusOr<CommandLine> cli = CommandLine::Parse(args, FlagSpec());

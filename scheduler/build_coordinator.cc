@@ -7,6 +7,8 @@
 #include "common/status_macros.h"
 #include "image/registry/platform.h"
 #include "planner/cache_keys.h"
+#include "planner/source_key.h"
+#include "planner/stage_job.h"
 #include "scheduler/context_subset.h"
 #include "scheduler/stage_keys.h"
 
@@ -79,6 +81,16 @@ std::optional<proto::StageOutput> BuildCoordinator::BaseOutput(
   output.set_config(it->second.config());
   *output.mutable_layers() = it->second.layers();
   return output;
+}
+
+google::protobuf::RepeatedPtrField<proto::LayerRef>
+BuildCoordinator::SourceLayers(const proto::StageRef& ref) const {
+  if (ref.stage_index() >= 0) {
+    return stages_.at(ref.stage_index()).output->layers();
+  }
+  auto it = spec_.images.find(ref.image());
+  if (it == spec_.images.end()) return {};  // scratch
+  return it->second.layers();
 }
 
 std::optional<Digest> BuildCoordinator::SourceDigest(
@@ -304,20 +316,20 @@ std::string BuildCoordinator::RunPlatformOf(
 absl::StatusOr<proto::StageJob> BuildCoordinator::MakeJob(const StageState& s) {
   const proto::PlannedStage& stage = *s.planned;
   proto::StageJob job;
-  job.set_dockerfile(spec_.request.dockerfile());
   job.set_dockerfile_name(spec_.request.dockerfile_name());
   *job.mutable_build_args() = spec_.request.build_args();
   job.set_target_platform(spec_.platform);
   job.set_platform(RunPlatformOf(stage));
   job.set_stage_index(stage.index());
-  job.set_target(spec_.request.target());
-  for (const auto& [ref, image] : spec_.images) {
-    (*job.mutable_images())[ref] = image;
+  planner::Platform target;
+  if (!spec_.platform.empty()) {
+    ASSIGN_OR_RETURN(target, planner::Platform::Parse(spec_.platform));
   }
+  RETURN_IF_ERROR(
+      planner::DescribeStage(spec_.plan, stage.index(), target, &job));
   std::optional<proto::StageOutput> base = BaseOutput(s);
-  if (stage.base_stage_index() >= 0) {
-    (*job.mutable_stages())[stage.base_stage_index()] = *base;
-  }
+  *job.mutable_base() = *base;
+  job.mutable_base()->clear_final_key();
   for (const proto::LayerRef& layer : base->layers()) {
     job.add_base_diff_ids(layer.diff_id());
   }
@@ -325,10 +337,8 @@ absl::StatusOr<proto::StageJob> BuildCoordinator::MakeJob(const StageState& s) {
   const auto& typed = spec_.plan.instructions.at(stage.index());
   for (int i = 0; i < stage.instructions_size(); ++i) {
     for (const proto::StageRef& ref : stage.instructions(i).sources()) {
-      if (ref.stage_index() >= 0) {
-        (*job.mutable_stages())[ref.stage_index()] =
-            *stages_.at(ref.stage_index()).output;
-      }
+      *(*job.mutable_sources())[planner::SourceKey(ref)].mutable_layers() =
+          SourceLayers(ref);
     }
     for (const std::string& path : planner::ContextPaths(typed[i])) {
       context_paths.push_back(path);
@@ -337,7 +347,14 @@ absl::StatusOr<proto::StageJob> BuildCoordinator::MakeJob(const StageState& s) {
   ASSIGN_OR_RETURN(*job.mutable_context(),
                    ContextSubset(context_tree_, spec_.context, context_paths));
   job.add_keys(BaseKey(s)->ToString());
-  for (const Digest& key : s.keys) job.add_keys(key.ToString());
+  for (const Digest& key : s.keys) {
+    job.add_keys(key.ToString());
+    auto hit = s.results.find(key);
+    if (hit != s.results.end() && hit->second.has_value()) {
+      (*job.mutable_cached())[job.keys_size() - 1] = *hit->second;
+    }
+  }
+  job.set_looked_up(!spec_.request.no_cache());
   job.set_no_cache(spec_.request.no_cache());
   job.set_attempt(1);
   for (const auto& [url, digest] : spec_.url_digests) {

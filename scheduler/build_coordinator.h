@@ -110,6 +110,9 @@ class BuildCoordinator {
   // The base's layers and config, when known.
   std::optional<proto::StageOutput> BaseOutput(const StageState& s) const;
   std::optional<Digest> SourceDigest(const proto::StageRef& ref) const;
+  // The layers of a source whose digest is known (scratch has none).
+  google::protobuf::RepeatedPtrField<proto::LayerRef> SourceLayers(
+      const proto::StageRef& ref) const;
   // Builds the stage's output from its cached results, if all hit.
   bool TakeFromCache(StageState& s, std::vector<CoordinatorAction>& out);
   bool ReadyToRun(const StageState& s) const;

@@ -106,7 +106,7 @@ TEST(BuildCoordinatorTest, ColdBuildRunsDependencyThenTarget) {
       Only<DispatchStage>(coordinator.OnLookup(Misses(second_lookup[0])));
   ASSERT_EQ(target.size(), 1u);
   EXPECT_EQ(target[0].stage, 2);
-  EXPECT_EQ(target[0].job.stages().count(0), 1u);  // build's output travels
+  EXPECT_EQ(target[0].job.sources().count("stage 0"), 1u);  // build's layers travel
   auto finish = Only<FinishBuild>(
       coordinator.OnStageDone(2, Output(target[0].job, "final")));
   ASSERT_EQ(finish.size(), 1u);
@@ -115,6 +115,37 @@ TEST(BuildCoordinatorTest, ColdBuildRunsDependencyThenTarget) {
   EXPECT_EQ(finish[0].output.config(), "{\"stage\":\"final\"}");
   EXPECT_EQ(coordinator.jobs_dispatched(), 2);
   EXPECT_TRUE(coordinator.finished());
+}
+
+TEST(BuildCoordinatorTest, JobCarriesTheLookupSoTheWorkerNeedNotAsk) {
+  BuildCoordinator coordinator(MakeSpec());
+  auto lookups = Only<LookupKeys>(coordinator.Start());
+  ASSERT_EQ(lookups.size(), 1u);
+  ASSERT_EQ(lookups[0].keys.size(), 2u);
+  // COPY hit, RUN missed.
+  auto results = Misses(lookups[0]);
+  proto::ActionResult copied;
+  *copied.mutable_layer() = Layer("copied");
+  copied.set_config("{\"copied\":true}");
+  results[lookups[0].keys[0]] = copied;
+  auto dispatched = Only<DispatchStage>(coordinator.OnLookup(results));
+  ASSERT_EQ(dispatched.size(), 1u);
+  const proto::StageJob& job = dispatched[0].job;
+  EXPECT_TRUE(job.looked_up());
+  ASSERT_EQ(job.cached().size(), 1u);
+  ASSERT_EQ(job.cached().count(1), 1u);  // keys(1) is the COPY's
+  EXPECT_EQ(job.keys(1), lookups[0].keys[0].ToString());
+  EXPECT_EQ(job.cached().at(1).config(), copied.config());
+}
+
+TEST(BuildCoordinatorTest, NoCacheJobSaysNothingWasLookedUp) {
+  BuildSpec spec = MakeSpec();
+  spec.request.set_no_cache(true);
+  BuildCoordinator coordinator(std::move(spec));
+  auto dispatched = Only<DispatchStage>(coordinator.Start());
+  ASSERT_EQ(dispatched.size(), 1u);
+  EXPECT_FALSE(dispatched[0].job.looked_up());
+  EXPECT_TRUE(dispatched[0].job.cached().empty());
 }
 
 // A build for `target` of a Dockerfile whose first stage runs on the build

@@ -7,7 +7,9 @@
 #include "common/fs.h"
 #include "common/io.h"
 #include "common/logging.h"
+#include "common/status_fields.h"
 #include "common/status_macros.h"
+#include "scheduler/context_upload.h"
 
 namespace farm::scheduler {
 
@@ -30,11 +32,20 @@ BuildSession::BuildSession(std::string build_id, SessionDeps deps)
   summary_.set_started_unix_nanos(absl::ToUnixNanos(started_));
 }
 
-void BuildSession::FromClient(proto::BuildClientMessage message) {
+void BuildSession::FromClient(proto::BuildClientMessage message,
+                              int attachment) {
+  if (attachment != attachment_.load()) return;  // a replaced stream
   inputs_.Push(std::move(message));
 }
-void BuildSession::ClientDetached() { inputs_.Push(DetachedInput{}); }
-void BuildSession::ClientAttached() { inputs_.Push(AttachedInput{}); }
+void BuildSession::ClientDetached(int attachment) {
+  if (attachment != attachment_.load()) return;  // another is attached
+  inputs_.Push(DetachedInput{});
+}
+int BuildSession::ClientAttached() {
+  const int attachment = attachment_.fetch_add(1) + 1;
+  inputs_.Push(AttachedInput{});
+  return attachment;
+}
 
 void BuildSession::OnJobDone(int stage, const absl::Status& status,
                              const proto::StageOutput& output) {
@@ -202,11 +213,7 @@ bool BuildSession::finished() {
 
 void BuildSession::Finish(const absl::Status& status,
                           proto::BuildResult result) {
-  result.set_ok(status.ok());
-  if (!status.ok()) {
-    result.set_error_code(static_cast<int>(status.code()));
-    result.set_error(std::string(status.message()));
-  }
+  SetStatusFields(status, &result);
   result.set_uploaded_bytes(uploaded_bytes_);
   BuildEnd end;
   end.outcome = status.ok()                 ? BuildOutcome::kSucceeded
@@ -273,17 +280,14 @@ absl::Status BuildSession::UploadMissingContext(const PlatformBuilds& builds) {
   if (missing.empty()) return absl::OkStatus();
   skipped_bytes_ -= ContextBytesOf(manifest, missing);
   proto::BuildServerMessage ask;
-  std::set<std::string> waiting;
   for (const Digest& digest : missing) {
     ask.mutable_need()->add_digests(digest.ToString());
-    waiting.insert(digest.ToString());
   }
   Send(std::move(ask));
-  const std::set<std::string> asked = waiting;
+  ContextUpload upload(missing, deps_.blobs);
+  const int64_t uploaded_before = uploaded_bytes_;
   int attaches_seen = attach_count_;
-  std::unique_ptr<cache::BlobWriter> writer;
-  std::string current;
-  while (!waiting.empty()) {
+  while (!upload.done()) {
     std::optional<Input> input = NextInput();
     if (!input.has_value()) {
       return absl::CancelledError("the client went away during the upload");
@@ -294,32 +298,13 @@ absl::Status BuildSession::UploadMissingContext(const PlatformBuilds& builds) {
       return absl::CancelledError("cancelled by the client");
     }
     if (!message->has_blob()) continue;
-    const proto::BlobChunk& chunk = message->blob();
     if (attach_count_ != attaches_seen) {
-      // A client that re-attached sends the blob it was sending again from
-      // its start: drop what arrived of it before.
       attaches_seen = attach_count_;
-      writer.reset();
+      upload.OnReattach();
     }
-    if (!waiting.count(chunk.digest())) {
-      if (asked.count(chunk.digest())) continue;  // re-sent after re-attach
-      return absl::InvalidArgumentError(
-          absl::StrCat("the client sent blob ", chunk.digest(),
-                       ", which the build did not ask for"));
-    }
-    if (writer == nullptr || current != chunk.digest()) {
-      ASSIGN_OR_RETURN(Digest digest, Digest::Parse(chunk.digest()));
-      ASSIGN_OR_RETURN(writer, deps_.blobs->Put(digest));
-      current = chunk.digest();
-    }
-    RETURN_IF_ERROR(writer->Write(chunk.data()));
-    uploaded_bytes_ += chunk.data().size();
-    if (chunk.last()) {
-      RETURN_IF_ERROR(Annotate(writer->Commit(),
-                               absl::StrCat("context file ", chunk.digest())));
-      writer.reset();
-      waiting.erase(chunk.digest());
-    }
+    absl::Status taken = upload.OnChunk(message->blob());
+    uploaded_bytes_ = uploaded_before + upload.written_bytes();
+    RETURN_IF_ERROR(taken);
   }
   return absl::OkStatus();
 }
@@ -332,11 +317,14 @@ void BuildSession::Execute(PlatformBuilds& builds, size_t platform,
     std::vector<CoordinatorAction> next;
     for (CoordinatorAction& action : actions) {
       if (auto* lookup = std::get_if<LookupKeys>(&action)) {
+        // One batch: one MultiGet, or one call to a remote cache.
+        std::vector<absl::StatusOr<proto::ActionResult>> hits =
+            deps_.actions->GetMany(lookup->keys);
         std::map<Digest, std::optional<proto::ActionResult>> results;
-        for (const Digest& key : lookup->keys) {
-          absl::StatusOr<proto::ActionResult> hit = deps_.actions->Get(key);
-          results[key] = hit.ok() ? std::optional<proto::ActionResult>(*hit)
-                                  : std::nullopt;
+        for (size_t i = 0; i < hits.size(); ++i) {
+          results[lookup->keys[i]] =
+              hits[i].ok() ? std::optional<proto::ActionResult>(*hits[i])
+                           : std::nullopt;
         }
         std::vector<CoordinatorAction> more = coordinator.OnLookup(results);
         next.insert(next.end(), more.begin(), more.end());

@@ -7,6 +7,7 @@
 #ifndef FARM_SCHEDULER_BUILD_SESSION_H_
 #define FARM_SCHEDULER_BUILD_SESSION_H_
 
+#include <atomic>
 #include <functional>
 #include <memory>
 #include <set>
@@ -81,10 +82,19 @@ class BuildSession : public BuildListener {
  public:
   BuildSession(std::string build_id, SessionDeps deps);
 
-  // Inputs; any thread.
-  void FromClient(proto::BuildClientMessage message);
-  void ClientDetached();
-  void ClientAttached();
+  // Inputs; any thread. Each client stream is an attachment: the first is
+  // 0, and ClientAttached returns the next one's number. What a stream
+  // that another has replaced still says (a chunk it had read, its
+  // detach, noticed late) is dropped, so it can neither corrupt the
+  // upload that restarts nor cancel a build that has a client again.
+  void FromClient(proto::BuildClientMessage message, int attachment);
+  int ClientAttached();
+  void ClientDetached(int attachment);
+  // The same, from whichever stream is attached now.
+  void FromClient(proto::BuildClientMessage message) {
+    FromClient(std::move(message), attachment_.load());
+  }
+  void ClientDetached() { ClientDetached(attachment_.load()); }
 
   // BuildListener: only queue.
   void OnJobDone(int stage, const absl::Status& status,
@@ -177,6 +187,8 @@ class BuildSession : public BuildListener {
   BlockingQueue<Input> inputs_;
   bool detached_ = false;
   int attach_count_ = 0;
+  // The attachment whose inputs count.
+  std::atomic<int> attachment_{0};
   absl::Time detached_since_;
 
   absl::Mutex mu_;

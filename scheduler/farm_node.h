@@ -78,7 +78,8 @@ struct FarmNodeOptions {
   // farm).
   absl::Duration prune_untagged_every = absl::ZeroDuration();
   Clock* clock = RealClock::Get();
-  // Registries reached over plain HTTP besides loopback (--insecure-registry).
+  // Registries reached over plain HTTP besides loopback and config.json's
+  // "insecure-registries". No binary sets it: there is no such flag.
   std::vector<std::string> insecure_registries;
 };
 

@@ -4,6 +4,7 @@
 #include <utility>
 
 #include "absl/strings/str_cat.h"
+#include "common/status_fields.h"
 
 namespace farm::scheduler {
 
@@ -274,15 +275,7 @@ std::vector<SchedulerAction> JobScheduler::JobResultFrom(
   }
   auto it = jobs_.find(result.job_id());
   if (it != jobs_.end() && it->second.worker == worker_id) {
-    absl::Status status =
-        result.ok() ? absl::OkStatus()
-                    : absl::Status(
-                          static_cast<absl::StatusCode>(
-                              result.error_code() == 0
-                                  ? static_cast<int>(absl::StatusCode::kUnknown)
-                                  : result.error_code()),
-                          result.error());
-    Finish(it->second, status, result.output(), out);
+    Finish(it->second, StatusFromFields(result), result.output(), out);
   }
   Dispatch(out);
   return out;

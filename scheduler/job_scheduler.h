@@ -5,14 +5,14 @@
 // once when no connected worker runs it; one queue per platform), one that
 // already holds its base layers, else the least loaded one; workers hold
 // leases renewed by heartbeats, and a job whose worker is lost is re-queued
-// until it has cost kMaxAttempts workers. A job a worker reports as failed
-// is finished with that error and never re-queued: the job's own failures
-// (a RUN's exit code, kResourceExhausted for a RUN killed at a limit) would
-// fail the same on any worker. Workers that are draining or whose disk is
-// full get no jobs. No threads, no sockets: the service feeds it events and
-// carries out the actions it returns. No event scans the queue or the pool:
-// jobs are indexed by id and by build, and placement uses WorkerPool's
-// indexes, so a dispatch costs about the same with 10 or 10,000 jobs queued.
+// until it has cost JobSchedulerOptions::max_attempts workers. A job a worker
+// reports as failed is finished with that error and never re-queued: the job's
+// own failures (a RUN's exit code, kResourceExhausted for a RUN killed at a
+// limit) would fail the same on any worker. Workers that are draining or whose
+// disk is full get no jobs. No threads, no sockets: the service feeds it events
+// and carries out the actions it returns. No event scans the queue or the pool:
+// jobs are indexed by id and by build, and placement uses WorkerPool's indexes,
+// so a dispatch costs about the same with 10 or 10,000 jobs queued.
 #ifndef FARM_SCHEDULER_JOB_SCHEDULER_H_
 #define FARM_SCHEDULER_JOB_SCHEDULER_H_
 
@@ -106,7 +106,7 @@ class JobScheduler {
   std::vector<SchedulerAction> WorkerHeartbeat(const std::string& worker_id,
                                                const proto::Heartbeat& beat);
   // The worker's stream ended or its lease ran out: its jobs go back to the
-  // queue, or fail after kMaxAttempts.
+  // queue, or fail (kUnavailable) once they have had max_attempts workers.
   std::vector<SchedulerAction> WorkerLost(const std::string& worker_id,
                                           const std::string& reason);
   std::vector<SchedulerAction> JobEventFrom(const std::string& worker_id,

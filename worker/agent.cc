@@ -7,6 +7,7 @@
 
 #include "absl/strings/str_cat.h"
 #include "common/logging.h"
+#include "common/status_fields.h"
 
 namespace farm::worker {
 
@@ -210,8 +211,9 @@ void Agent::Heartbeats(Session* session) {
       auto wake = [&]() ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_) {
         return session->ended || stopping_ || heartbeat_nudges_ != nudges;
       };
-      bool nudged =
-          mu_.AwaitWithTimeout(absl::Condition(&wake), session->interval);
+      bool nudged = options_.clock->AwaitWithDeadline(
+          &mu_, absl::Condition(&wake),
+          options_.clock->Now() + session->interval);
       // A nudge from Registered only restarts the timer; one from Drain
       // sends at once.
       if (nudged && !draining_ && !session->ended && !stopping_) continue;
@@ -270,13 +272,8 @@ void Agent::RunJob(std::shared_ptr<Session> session, std::string job_id,
   proto::WorkerMessage message;
   proto::JobResult* result = message.mutable_result();
   result->set_job_id(job_id);
-  result->set_ok(output.ok());
-  if (output.ok()) {
-    *result->mutable_output() = *std::move(output);
-  } else {
-    result->set_error_code(static_cast<int>(output.status().code()));
-    result->set_error(std::string(output.status().message()));
-  }
+  SetStatusFields(output.status(), result);
+  if (output.ok()) *result->mutable_output() = *std::move(output);
   // A job that filled the disk: the scheduler hears before the slot frees.
   std::optional<proto::WorkerMessage> beat;
   {
@@ -345,7 +342,8 @@ bool Agent::Wait(absl::Duration delay) {
   absl::MutexLock lock(&mu_);
   auto done = [this]()
                   ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_) { return Finished(); };
-  mu_.AwaitWithTimeout(absl::Condition(&done), delay);
+  options_.clock->AwaitWithDeadline(&mu_, absl::Condition(&done),
+                                    options_.clock->Now() + delay);
   return !Finished();
 }
 

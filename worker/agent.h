@@ -21,6 +21,7 @@
 #include "absl/status/status.h"
 #include "absl/synchronization/mutex.h"
 #include "absl/time/time.h"
+#include "common/clock.h"
 #include "worker/executor/cancellation.h"
 #include "worker/job_runner.h"
 #include "worker/snapshot/snapshot_store.h"
@@ -56,6 +57,9 @@ struct AgentOptions {
   // Called once, without the agent's lock, when a drain begins (a signal
   // or the scheduler's request): farm-worker's health turns NOT_SERVING.
   std::function<void()> on_drain;
+  // Times heartbeats and reconnect backoff; tests pass a SimulatedClock.
+  // Not owned.
+  Clock* clock = RealClock::Get();
 };
 
 // <hostname>-<pid>.

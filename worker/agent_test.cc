@@ -1,6 +1,7 @@
 // Agent against a scripted scheduler stream and a scripted job runner:
 // registration, concurrent jobs, events and results, heartbeats,
-// cancellation, reconnects with backoff, draining and stopping.
+// cancellation, reconnects with backoff, draining and stopping. Time is a
+// SimulatedClock the tests move, so no test sleeps through an interval.
 #include "worker/agent.h"
 
 #include <unistd.h>
@@ -14,6 +15,7 @@
 #include "absl/strings/str_cat.h"
 #include "absl/synchronization/notification.h"
 #include "common/blocking_queue.h"
+#include "common/clock.h"
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
 
@@ -91,9 +93,10 @@ class FakeStream : public WorkerStream {
 
 class FakeConnector : public WorkerConnector {
  public:
+  explicit FakeConnector(const Clock* clock) : clock_(clock) {}
   absl::StatusOr<std::unique_ptr<WorkerStream>> Connect() override {
     absl::MutexLock lock(&mu_);
-    attempts_.push_back(absl::Now());
+    attempts_.push_back(clock_->Now());
     if (failures_ > 0) {
       --failures_;
       return absl::UnavailableError("connection refused");
@@ -114,6 +117,7 @@ class FakeConnector : public WorkerConnector {
   BlockingQueue<std::shared_ptr<Wire>> wires;
 
  private:
+  const Clock* clock_;
   mutable absl::Mutex mu_;
   int failures_ ABSL_GUARDED_BY(mu_) = 0;
   std::vector<absl::Time> attempts_ ABSL_GUARDED_BY(mu_);
@@ -197,6 +201,7 @@ class AgentTest : public ::testing::Test {
  protected:
   void StartAgent(AgentOptions options = {}) {
     if (options.worker_id.empty()) options.worker_id = "w1";
+    options.clock = &clock_;
     agent_ = std::make_unique<Agent>(options, &connector_, &runner_, [this] {
       absl::MutexLock lock(&summary_mu_);
       return summary_;
@@ -229,7 +234,20 @@ class AgentTest : public ::testing::Test {
     if (thread_.joinable()) thread_.join();
   }
 
-  FakeConnector connector_;
+  // Ends the wait that is due by clock_.Now() + `after`, which must be
+  // the earliest one pending.
+  void AdvanceToWait(absl::Duration after) {
+    const absl::Time due = clock_.Now() + after;
+    ASSERT_TRUE(clock_.AwaitWaiter(due, absl::Seconds(10)))
+        << "nothing waits for " << after;
+    EXPECT_FALSE(
+        clock_.AwaitWaiter(due - absl::Nanoseconds(1), absl::ZeroDuration()))
+        << "a wait ends before " << after;
+    clock_.Set(due);
+  }
+
+  SimulatedClock clock_;
+  FakeConnector connector_{&clock_};
   FakeRunner runner_;
   absl::Mutex summary_mu_;
   snapshot::StoreSummary summary_ ABSL_GUARDED_BY(summary_mu_);
@@ -310,36 +328,33 @@ TEST_F(AgentTest, HeartbeatsAtTheRegisteredIntervalWithLayerChanges) {
   std::shared_ptr<Wire> wire = Connected(/*interval_ms=*/40);
   wire->Send(Assign("a"));
   ASSERT_TRUE(runner_.WaitRunning(1));
-  const absl::Time start = absl::Now();
-  std::optional<proto::Heartbeat> beat;
-  // Skip a beat that may predate the job.
-  for (int i = 0; i < 2; ++i) beat = wire->NextHeartbeat(absl::Seconds(5));
+  // Each beat is due 40 ms after the one before (after Registered for the
+  // first), not 60 s.
+  AdvanceToWait(absl::Milliseconds(40));
+  std::optional<proto::Heartbeat> beat = wire->NextHeartbeat();
   ASSERT_TRUE(beat.has_value());
   EXPECT_THAT(beat->running_jobs(), ElementsAre("a"));
   EXPECT_FALSE(beat->draining());
+  EXPECT_THAT(beat->layers_added(), IsEmpty());
   {
     absl::MutexLock lock(&summary_mu_);
     summary_.bytes = 7;
     summary_.diff_ids = {"sha256:bb"};
   }
-  // A later beat reports the change once.
-  bool seen = false;
-  for (int i = 0; i < 10 && !seen; ++i) {
-    beat = wire->NextHeartbeat(absl::Seconds(5));
-    ASSERT_TRUE(beat.has_value());
-    if (beat->layers_added_size() > 0) {
-      seen = true;
-      EXPECT_THAT(beat->layers_added(), ElementsAre("sha256:bb"));
-      EXPECT_THAT(beat->layers_removed(), ElementsAre("sha256:aa"));
-      EXPECT_EQ(beat->cached_bytes(), 7);
-    }
-  }
-  EXPECT_TRUE(seen);
-  beat = wire->NextHeartbeat(absl::Seconds(5));
+  // The next beat reports the change, and only that one.
+  AdvanceToWait(absl::Milliseconds(40));
+  beat = wire->NextHeartbeat();
+  ASSERT_TRUE(beat.has_value());
+  EXPECT_THAT(beat->layers_added(), ElementsAre("sha256:bb"));
+  EXPECT_THAT(beat->layers_removed(), ElementsAre("sha256:aa"));
+  EXPECT_EQ(beat->cached_bytes(), 7);
+  AdvanceToWait(absl::Milliseconds(40));
+  beat = wire->NextHeartbeat();
   ASSERT_TRUE(beat.has_value());
   EXPECT_THAT(beat->layers_added(), IsEmpty());
-  // Several beats came at about the interval (not the 60 s default).
-  EXPECT_LT(absl::Now() - start, absl::Seconds(5));
+  EXPECT_THAT(beat->layers_removed(), IsEmpty());
+  // None comes while the clock stands still.
+  EXPECT_FALSE(wire->NextHeartbeat(absl::Milliseconds(20)).has_value());
   runner_.Release("a");
 }
 
@@ -372,29 +387,25 @@ TEST_F(AgentTest, ReconnectsWithBackoffAndAbandonsJobsOfALostStream) {
   options.min_backoff = absl::Milliseconds(40);
   options.max_backoff = absl::Seconds(5);
   StartAgent(options);
-  std::shared_ptr<Wire> wire = Connected();
-  std::vector<absl::Time> attempts = connector_.attempts();
-  ASSERT_EQ(attempts.size(), 4u);
   // 40, 80, 160 ms apart: each wait doubles.
-  for (size_t i = 1; i < attempts.size(); ++i) {
-    absl::Duration gap = attempts[i] - attempts[i - 1];
-    absl::Duration want = absl::Milliseconds(40) * (1 << (i - 1));
-    EXPECT_GE(gap, want * 0.9) << i;
-    EXPECT_LT(gap, want + absl::Milliseconds(500)) << i;
-  }
+  for (int i = 0; i < 3; ++i) AdvanceToWait(absl::Milliseconds(40 << i));
+  std::shared_ptr<Wire> wire = Connected();
+  const absl::Time t0 = absl::UnixEpoch();
+  EXPECT_THAT(
+      connector_.attempts(),
+      ElementsAre(t0, t0 + absl::Milliseconds(40), t0 + absl::Milliseconds(120),
+                  t0 + absl::Milliseconds(280)));
 
   wire->Send(Assign("a"));
   ASSERT_TRUE(runner_.WaitRunning(1));
   wire->Hangup();
+  // Registered before: the drop waits only the minimum.
+  AdvanceToWait(absl::Milliseconds(40));
   std::shared_ptr<Wire> second = Connected();
   EXPECT_EQ(last_register_.worker_id(), "w1");
   EXPECT_THAT(runner_.cancelled(), ElementsAre("a"));
   EXPECT_EQ(agent_->running(), 0);
-  // Registered again: the next drop waits only the minimum.
-  attempts = connector_.attempts();
-  ASSERT_EQ(attempts.size(), 5u);
-  EXPECT_LT(attempts[4] - attempts[3],
-            absl::Milliseconds(40) + absl::Seconds(1));
+  EXPECT_EQ(connector_.attempts().size(), 5u);
 }
 
 TEST_F(AgentTest, DrainTellsTheSchedulerFinishesJobsAndEnds) {
@@ -466,11 +477,11 @@ TEST_F(AgentTest, StopDuringBackoffReturnsPromptly) {
   AgentOptions options;
   options.min_backoff = absl::Seconds(30);
   StartAgent(options);
-  while (connector_.attempts().empty()) absl::SleepFor(absl::Milliseconds(5));
-  const absl::Time start = absl::Now();
+  // The clock stays put: only Stop can end the 30 s wait.
+  ASSERT_TRUE(
+      clock_.AwaitWaiter(clock_.Now() + absl::Seconds(30), absl::Seconds(10)));
   agent_->Stop();
   ASSERT_TRUE(Joined());
-  EXPECT_LT(absl::Now() - start, absl::Seconds(2));
   EXPECT_EQ(connector_.attempts().size(), 1u);
 }
 

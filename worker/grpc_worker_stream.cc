@@ -8,6 +8,7 @@
 #include <atomic>
 #include <thread>
 
+#include "absl/strings/match.h"
 #include "absl/synchronization/mutex.h"
 #include "absl/synchronization/notification.h"
 #include "common/grpc_status.h"
@@ -31,7 +32,17 @@ class GrpcWorkerStream : public WorkerStream {
     // After every Read has returned. Say why the scheduler ended the stream
     // (a refused registration, say), unless this side ended it.
     grpc::Status status = stream_->Finish();
-    if (!status.ok() && status.error_code() != grpc::StatusCode::CANCELLED) {
+    if (status.error_code() == grpc::StatusCode::RESOURCE_EXHAUSTED &&
+        absl::StrContains(status.error_message(), "larger than max")) {
+      // gRPC's own words for a message over the receive limit: a job too
+      // big for this worker. The scheduler sees a lost worker and retries
+      // the job (elsewhere, up to its attempt limit).
+      FARM_LOG(ERROR) << "dropped the connection to the scheduler over a "
+                         "message too large for this worker (farm-worker "
+                         "--max-job-bytes): "
+                      << FromGrpcStatus(status);
+    } else if (!status.ok() &&
+               status.error_code() != grpc::StatusCode::CANCELLED) {
       FARM_LOG(WARNING) << "the scheduler ended the connection: "
                         << FromGrpcStatus(status);
     }
@@ -83,15 +94,22 @@ absl::StatusOr<std::unique_ptr<WorkerStream>> GrpcWorkerConnector::Connect() {
       new GrpcWorkerStream(stub_.get(), close_grace));
 }
 
-absl::StatusOr<std::shared_ptr<grpc::Channel>> DialScheduler(
-    const std::string& address, const auth::ClientSecurity& security) {
+grpc::ChannelArguments SchedulerChannelArguments(int max_job_bytes) {
   grpc::ChannelArguments args;
-  args.SetMaxReceiveMessageSize(-1);
-  args.SetMaxSendMessageSize(-1);
+  args.SetMaxReceiveMessageSize(max_job_bytes);
+  // The scheduler refuses more than its own limit anyway.
+  args.SetMaxSendMessageSize(kDefaultMaxJobBytes);
   args.SetInt(GRPC_ARG_KEEPALIVE_TIME_MS, 300000);
   args.SetInt(GRPC_ARG_KEEPALIVE_TIMEOUT_MS, 20000);
   args.SetInt(GRPC_ARG_KEEPALIVE_PERMIT_WITHOUT_CALLS, 1);
-  return auth::DialFarm(address, security, args);
+  return args;
+}
+
+absl::StatusOr<std::shared_ptr<grpc::Channel>> DialScheduler(
+    const std::string& address, const auth::ClientSecurity& security,
+    int max_job_bytes) {
+  return auth::DialFarm(address, security,
+                        SchedulerChannelArguments(max_job_bytes));
 }
 
 }  // namespace farm::worker

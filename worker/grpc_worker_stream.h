@@ -5,6 +5,7 @@
 #define FARM_WORKER_GRPC_WORKER_STREAM_H_
 
 #include <grpcpp/channel.h>
+#include <grpcpp/support/channel_arguments.h>
 
 #include <memory>
 #include <string>
@@ -32,13 +33,27 @@ class GrpcWorkerConnector : public WorkerConnector {
   std::unique_ptr<proto::WorkerService::Stub> stub_;
 };
 
-// A channel to a scheduler at `address` for farm-worker: keepalive pings
-// every 5 minutes (as often as a gRPC server allows by default) so a
-// vanished scheduler host is noticed, and no message size limit (jobs carry
-// whole context manifests); over TLS and with a token when `security` says
-// so. Errors name an unreadable TLS file.
+// The largest message a worker takes from the scheduler by default
+// (farm-worker --max-job-bytes): the scheduler's own message limit. Jobs
+// stay far below it, since a context manifest past the scheduler's
+// --inline-context-bytes travels as a CAS blob (StageJob.context_digest).
+inline constexpr int kDefaultMaxJobBytes = 64 << 20;
+
+// The arguments of DialScheduler's channel: keepalive pings every 5
+// minutes (as often as a gRPC server allows by default) so a vanished
+// scheduler host is noticed, and messages from the scheduler (jobs, and
+// the cache's replies) of at most `max_job_bytes`. A larger one ends the
+// stream it came on with kResourceExhausted: a worker cannot be made to
+// buffer an unbounded message.
+grpc::ChannelArguments SchedulerChannelArguments(
+    int max_job_bytes = kDefaultMaxJobBytes);
+
+// A channel to a scheduler at `address` for farm-worker with those
+// arguments, over TLS and with a token when `security` says so. Errors name
+// an unreadable TLS file.
 absl::StatusOr<std::shared_ptr<grpc::Channel>> DialScheduler(
-    const std::string& address, const auth::ClientSecurity& security = {});
+    const std::string& address, const auth::ClientSecurity& security = {},
+    int max_job_bytes = kDefaultMaxJobBytes);
 
 }  // namespace farm::worker
 

@@ -1,7 +1,8 @@
-// JobPlan: what a worker makes of a StageJob before running it. The job
-// carries the Dockerfile, not its instructions; the planner is
-// deterministic, so planning it again with the job's build args, target,
-// platform and images gives exactly the stage the scheduler keyed.
+// JobPlan: the stage a StageJob carries, ready to run. The scheduler plans
+// the Dockerfile once and sends each job its stage (planner::DescribeStage):
+// the planned stage, its typed instructions after expansion, the ARG values
+// they fall back on, its base and the layers of its sources. The worker
+// reads them; it never parses or plans the Dockerfile.
 #ifndef FARM_WORKER_JOB_PLAN_H_
 #define FARM_WORKER_JOB_PLAN_H_
 
@@ -28,12 +29,11 @@ struct JobPlan {
   std::map<std::string, std::string> meta_args;
 };
 
-// Plans the job's Dockerfile, answering base-image questions from
-// job.images. Errors: the planner's (kInvalidArgument naming file:line);
-// kFailedPrecondition when the plan lacks the job's stage or its
-// instruction count differs from job.keys (FROM's key plus one per
-// instruction), i.e. the worker and the scheduler disagree.
-absl::StatusOr<JobPlan> PlanJob(const proto::StageJob& job);
+// Reads the stage the job carries. Errors: kFailedPrecondition when the
+// job carries no stage, or its instructions, its planned instructions and
+// its keys (FROM's plus one per instruction) do not match in number;
+// kInvalidArgument for an instruction or platform that does not read.
+absl::StatusOr<JobPlan> ReadJobPlan(const proto::StageJob& job);
 
 // What a stage starts from: a base image, a stage output, or scratch.
 struct JobBase {
@@ -41,10 +41,8 @@ struct JobBase {
   std::vector<proto::LayerRef> layers;
 };
 
-// The base of `stage` from job.stages / job.images. kFailedPrecondition
-// when the job does not carry it.
-absl::StatusOr<JobBase> BaseOfJob(const proto::StageJob& job,
-                                  const proto::PlannedStage& stage);
+// The job's base (StageJob.base): an empty config is scratch.
+JobBase BaseOfJob(const proto::StageJob& job);
 
 // The layers of a COPY --from / RUN --mount from= source: a stage output or
 // an image (scratch has none). kFailedPrecondition when the job lacks it.

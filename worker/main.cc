@@ -5,13 +5,14 @@
 //             [--tls-ca FILE [--tls-cert FILE --tls-key FILE]]
 //             [--token-file FILE]   (or FARM_TOKEN)
 //             [--health-listen ADDR]
-//             [--metrics-listen ADDR]
+//             [--metrics-listen ADDR] [--max-job-bytes SIZE]
 // Connects to a farm scheduler and runs the stage jobs it assigns. SIGTERM
 // (or a first Ctrl-C) drains: running jobs finish, no new ones are taken,
 // and the process exits 0; a second SIGINT stops at once.
 #include <signal.h>
 #include <unistd.h>
 
+#include <climits>
 #include <cstdio>
 #include <string>
 #include <thread>
@@ -35,6 +36,10 @@
 
 namespace {
 
+// Below this the cache's replies on the same channel (up to ~1 MiB of
+// blobs, or of digests) could stop fitting.
+constexpr int kMinJobBytes = 4 << 20;
+
 // "4GiB" for a default in the usage.
 std::string Size(uint64_t bytes) {
   return absl::StrReplaceAll(farm::executor::FormatBytes(bytes), {{" ", ""}});
@@ -51,6 +56,7 @@ std::string Usage() {
       "                   [--token-file FILE]   (or FARM_TOKEN)\n"
       "                   [--health-listen ADDR] [--metrics-listen ADDR]\n"
       "                   [--platforms PLATFORM,...]\n"
+      "                   [--max-job-bytes SIZE]\n"
       "\n"
       "  --platforms LIST        offer only these of the platforms the worker\n"
       "                          runs (its own, and what binfmt_misc emulates\n"
@@ -60,6 +66,14 @@ std::string Usage() {
       "                          draining), for Kubernetes' gRPC probes\n"
       "  --metrics-listen ADDR   plaintext HTTP address serving only\n"
       "                          Prometheus metrics at /metrics\n"
+      "  --max-job-bytes SIZE    largest message taken from the scheduler (a\n"
+      "                          job, or a reply of its cache); a larger one\n"
+      "                          drops the connection (default ",
+      Size(farm::worker::kDefaultMaxJobBytes),
+      ", the\n"
+      "                          scheduler's own limit; at least ",
+      Size(kMinJobBytes),
+      ")\n"
       "\n"
       "Limits of each RUN step; a build can lower them (farm build --run-*)\n"
       "but never raise them, and a step that reaches one is killed and fails\n"
@@ -155,6 +169,7 @@ int main(int argc, char** argv) {
   std::string run_disk = Size(farm::executor::kDefaultRunDisk);
   std::string min_free_disk = farm::worker::kDefaultMinFreeDisk;
   std::string platforms;
+  std::string max_job_bytes = Size(farm::worker::kDefaultMaxJobBytes);
   farm::auth::ClientSecurity security;
   for (int i = 1; i < argc; ++i) {
     if (std::string(argv[i]) == "--help" || std::string(argv[i]) == "-h") {
@@ -179,7 +194,8 @@ int main(int argc, char** argv) {
         FlagValue(argc, argv, &i, "token-file", &token_file) ||
         FlagValue(argc, argv, &i, "health-listen", &health_listen) ||
         FlagValue(argc, argv, &i, "metrics-listen", &metrics_listen) ||
-        FlagValue(argc, argv, &i, "platforms", &platforms)) {
+        FlagValue(argc, argv, &i, "platforms", &platforms) ||
+        FlagValue(argc, argv, &i, "max-job-bytes", &max_job_bytes)) {
       continue;
     }
     fprintf(stderr, "farm-worker: unknown argument \"%s\"\n%s", argv[i],
@@ -200,6 +216,17 @@ int main(int argc, char** argv) {
   }
   if (!ParseLimits(run_memory, run_pids, run_cpus, run_timeout, run_disk,
                    min_free_disk, options)) {
+    return 2;
+  }
+  absl::StatusOr<uint64_t> job_bytes =
+      farm::executor::ParseBytes(max_job_bytes);
+  if (job_bytes.ok() && (*job_bytes < kMinJobBytes || *job_bytes > INT_MAX)) {
+    job_bytes = absl::InvalidArgumentError(absl::StrCat(
+        "must be at least ", Size(kMinJobBytes), " and below 2GiB"));
+  }
+  if (!job_bytes.ok()) {
+    fprintf(stderr, "farm-worker: --max-job-bytes: %s\n",
+            std::string(job_bytes.status().message()).c_str());
     return 2;
   }
 
@@ -232,7 +259,8 @@ int main(int argc, char** argv) {
     security.token = token;
   }
   absl::StatusOr<std::shared_ptr<grpc::Channel>> channel =
-      farm::worker::DialScheduler(scheduler, security);
+      farm::worker::DialScheduler(scheduler, security,
+                                  static_cast<int>(*job_bytes));
   if (!channel.ok()) {
     fprintf(stderr, "farm-worker: %s\n",
             std::string(channel.status().message()).c_str());

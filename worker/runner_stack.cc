@@ -16,6 +16,25 @@
 
 namespace farm::worker {
 
+namespace {
+
+absl::StatusOr<std::unique_ptr<executor::RuncExecutor>> MakeRunc(
+    const RunnerStackOptions& options, const std::string& cgroup_parent) {
+  executor::RuncExecutor::Options executor_options;
+  executor_options.state_dir = JoinPath(options.root, "executor");
+  executor_options.runc = options.runc;
+  // Docker leaves empty /proc, /dev and /sys in the first RUN layer of a
+  // base that lacks them; so does farm (tests/compat run-bare-base).
+  executor_options.remove_system_stubs = false;
+  executor_options.cgroup_parent = cgroup_parent;
+  // A RUN takes a private network opened ahead and leaves its teardown to
+  // the background: ~20-40 ms less per step (docs/executor.md, "Cost").
+  executor_options.spare_networks = 1;
+  return executor::RuncExecutor::Create(executor_options);
+}
+
+}  // namespace
+
 RunnerStack::~RunnerStack() {
   runner_.reset();
   if (absl::Status status = RemoveCgroups(); !status.ok()) {
@@ -73,18 +92,11 @@ absl::StatusOr<std::unique_ptr<RunnerStack>> RunnerStack::Create(
   snapshot_options.max_bytes = options.snapshot_max_bytes;
   ASSIGN_OR_RETURN(stack->snapshots_,
                    snapshot::SnapshotStore::Open(snapshot_options, blobs));
-  executor::RuncExecutor::Options executor_options;
-  executor_options.state_dir = JoinPath(options.root, "executor");
-  executor_options.runc = options.runc;
-  // Docker leaves empty /proc, /dev and /sys in the first RUN layer of a
-  // base that lacks them; so does farm (tests/compat run-bare-base).
-  executor_options.remove_system_stubs = false;
-  executor_options.cgroup_parent = stack->cgroup_parent_;
-  // A RUN takes a private network opened ahead and leaves its teardown to
-  // the background: ~20-40 ms less per step (docs/executor.md, "Cost").
-  executor_options.spare_networks = 1;
-  ASSIGN_OR_RETURN(stack->executor_,
-                   executor::RuncExecutor::Create(executor_options));
+  executor::Executor* executor = options.executor;
+  if (executor == nullptr) {
+    ASSIGN_OR_RETURN(stack->runc_, MakeRunc(options, stack->cgroup_parent_));
+    executor = stack->runc_.get();
+  }
   stack->cache_mounts_ =
       std::make_unique<CacheMounts>(JoinPath(options.root, "cache-mounts"));
   ContextMirrorsOptions mirror_options;
@@ -98,7 +110,7 @@ absl::StatusOr<std::unique_ptr<RunnerStack>> RunnerStack::Create(
   env.blobs = blobs;
   env.actions = actions;
   env.snapshots = stack->snapshots_.get();
-  env.executor = stack->executor_.get();
+  env.executor = executor;
   env.cache_mounts = stack->cache_mounts_.get();
   env.context_mirrors = stack->context_mirrors_.get();
   env.scratch_dir = JoinPath(options.root, "scratch");

@@ -1,9 +1,9 @@
 // RunnerStack: the local half of a worker, under one root directory: the
-// snapshot store, runc, the cache-mount directories and the StageRunner
-// that drives them, over a CAS and an action cache given from outside
-// (remote ones in farm-worker, local ones in tests). It starts by removing
-// what a previous process on the same root left behind (containers,
-// cgroups, mounts: executor/leftovers.h).
+// snapshot store, runc (or another executor), the cache-mount directories
+// and the StageRunner that drives them, over a CAS and an action cache
+// given from outside (remote ones in farm-worker, local ones in tests). It
+// starts by removing what a previous process on the same root left behind
+// (containers, cgroups, mounts: executor/leftovers.h).
 #ifndef FARM_WORKER_RUNNER_STACK_H_
 #define FARM_WORKER_RUNNER_STACK_H_
 
@@ -19,6 +19,7 @@
 #include "common/fs.h"
 #include "worker/cache_mounts.h"
 #include "worker/context_mirrors.h"
+#include "worker/executor/executor.h"
 #include "worker/executor/runc_executor.h"
 #include "worker/snapshot/snapshot_store.h"
 #include "worker/stage_runner.h"
@@ -46,6 +47,10 @@ struct RunnerStackOptions {
   // its reaper holding it while it kills the dead worker's steps and
   // unmounts their files; a worker started again at once waits for that.
   absl::Duration root_lock_wait = absl::Seconds(10);
+  // Runs the RUN steps instead of runc (tests pass a FakeExecutor); not
+  // owned, must outlive the stack. Null: a RuncExecutor under
+  // <root>/executor, made once the root is clean, as farm-worker uses.
+  executor::Executor* executor = nullptr;
 };
 
 class RunnerStack {
@@ -76,7 +81,7 @@ class RunnerStack {
   ScopedFd lock_;
   // Destroyed bottom-up: the runner before what it uses.
   std::unique_ptr<snapshot::SnapshotStore> snapshots_;
-  std::unique_ptr<executor::RuncExecutor> executor_;
+  std::unique_ptr<executor::RuncExecutor> runc_;
   std::unique_ptr<CacheMounts> cache_mounts_;
   std::unique_ptr<ContextMirrors> context_mirrors_;
   std::unique_ptr<StageRunner> runner_;

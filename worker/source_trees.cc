@@ -3,6 +3,7 @@
 #include "absl/strings/str_cat.h"
 #include "common/fs.h"
 #include "common/status_macros.h"
+#include "planner/source_key.h"
 #include "worker/context_materializer.h"
 #include "worker/job_plan.h"
 
@@ -29,9 +30,7 @@ absl::StatusOr<const fileops::DirectoryTree*> SourceTrees::Context() {
 
 absl::StatusOr<const fileops::DirectoryTree*> SourceTrees::Source(
     const proto::StageRef& ref) {
-  const std::string key = ref.stage_index() >= 0
-                              ? absl::StrCat("stage ", ref.stage_index())
-                              : absl::StrCat("image ", ref.image());
+  const std::string key = planner::SourceKey(ref);
   auto it = sources_.find(key);
   if (it == sources_.end()) {
     auto context = [&](const absl::Status& status) {

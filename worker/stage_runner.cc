@@ -3,10 +3,13 @@
 #include <unistd.h>
 
 #include <atomic>
+#include <iterator>
+#include <map>
 #include <utility>
 #include <vector>
 
 #include "absl/cleanup/cleanup.h"
+#include "absl/container/flat_hash_set.h"
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
 #include "common/fs.h"
@@ -57,7 +60,11 @@ class StageRun {
   absl::Status Step(int index);
   // Returns true when the action cache answered.
   absl::StatusOr<bool> Execute(int index);
-  std::optional<proto::ActionResult> Lookup(const Digest& key);
+  // The cached result of each instruction that has one, by its index in
+  // job_.keys: what the scheduler found when it looked (or, from a
+  // scheduler that does not say, one batch lookup here), less those whose
+  // layer is no longer stored, checked in one call.
+  absl::Status LookUpAll();
   // Runs instruction `index` and writes its layer to a file; the file's
   // path is set in `file`, to be stored by StoreInBackground.
   absl::StatusOr<proto::LayerRef> MakeLayer(int index, std::string& file);
@@ -80,6 +87,7 @@ class StageRun {
   std::optional<ConfigBuilder> builder_;
   std::optional<SourceTrees> sources_;
   std::vector<proto::LayerRef> chain_;
+  std::map<int, proto::ActionResult> hits_;
   std::optional<int64_t> source_date_epoch_;
   // Each RUN's: the worker's, lowered by the job's own.
   executor::ResourceLimits run_limits_;
@@ -89,7 +97,7 @@ class StageRun {
 };
 
 absl::Status StageRun::Start() {
-  absl::StatusOr<JobPlan> plan = PlanJob(job_);
+  absl::StatusOr<JobPlan> plan = ReadJobPlan(job_);
   if (!plan.ok()) {
     StepReporter(&events_, env_.clock, job_.stage_index(),
                  absl::StrCat(job_.stage_index()), job_.keys_size())
@@ -112,17 +120,16 @@ absl::Status StageRun::Start() {
     reporter_->Error(0, annotated.message(), env_.clock->Now() - start);
     return annotated;
   };
-  absl::StatusOr<JobBase> base = BaseOfJob(job_, stage);
-  if (!base.ok()) return fail(base.status());
+  JobBase base = BaseOfJob(job_);
   ConfigBuilderOptions options;
   options.platform = plan_->platform;
   options.build_args.insert(job_.build_args().begin(), job_.build_args().end());
   options.meta_args = plan_->meta_args;
   absl::StatusOr<ConfigBuilder> builder =
-      ConfigBuilder::Start(base->config, std::move(options));
+      ConfigBuilder::Start(base.config, std::move(options));
   if (!builder.ok()) return fail(builder.status());
   builder_.emplace(*std::move(builder));
-  chain_ = std::move(base->layers);
+  chain_ = std::move(base.layers);
   source_date_epoch_ = SourceDateEpoch(job_, env_.source_date_epoch);
   run_limits_ =
       executor::TightestLimits(env_.run_limits, FromProto(job_.run_limits()));
@@ -145,6 +152,7 @@ absl::StatusOr<proto::StageOutput> StageRun::Run() {
     }
   };
   RETURN_IF_ERROR(Start());
+  if (!job_.no_cache()) RETURN_IF_ERROR(LookUpAll());
   for (int index = 1; index < job_.keys_size(); ++index) {
     RETURN_IF_ERROR(Step(index));
   }
@@ -182,13 +190,11 @@ absl::StatusOr<bool> StageRun::Execute(int index) {
   const dockerfile::Instruction& instruction = plan_->instructions[index - 1];
   ASSIGN_OR_RETURN(StepRecord step, builder_->Apply(instruction));
   ASSIGN_OR_RETURN(Digest key, Digest::Parse(job_.keys(index)));
-  if (!job_.no_cache()) {
-    std::optional<proto::ActionResult> hit = Lookup(key);
-    // A result whose config does not parse counts as a miss too.
-    if (hit.has_value() && builder_->Restore(hit->config()).ok()) {
-      if (!hit->empty_layer()) chain_.push_back(hit->layer());
-      return true;
-    }
+  auto hit = hits_.find(index);
+  // A result whose config does not parse counts as a miss too.
+  if (hit != hits_.end() && builder_->Restore(hit->second.config()).ok()) {
+    if (!hit->second.empty_layer()) chain_.push_back(hit->second.layer());
+    return true;
   }
   const absl::Time created = source_date_epoch_.has_value()
                                  ? absl::FromUnixSeconds(*source_date_epoch_)
@@ -255,23 +261,57 @@ absl::Status StageRun::FinishStores() {
   return status;
 }
 
-std::optional<proto::ActionResult> StageRun::Lookup(const Digest& key) {
-  absl::StatusOr<proto::ActionResult> hit = env_.actions->Get(key);
-  if (!hit.ok()) {
-    if (!absl::IsNotFound(hit.status())) {
-      FARM_LOG(WARNING) << "action cache lookup " << key.ToString() << ": "
-                        << hit.status();
+absl::Status StageRun::LookUpAll() {
+  if (job_.looked_up()) {
+    for (const auto& [index, result] : job_.cached()) {
+      if (index > 0 && index < job_.keys_size()) hits_[index] = result;
     }
-    return std::nullopt;
+  } else {
+    std::vector<Digest> keys;
+    for (int index = 1; index < job_.keys_size(); ++index) {
+      ASSIGN_OR_RETURN(Digest key, Digest::Parse(job_.keys(index)));
+      keys.push_back(key);
+    }
+    std::vector<absl::StatusOr<proto::ActionResult>> found =
+        env_.actions->GetMany(keys);
+    for (size_t i = 0; i < found.size(); ++i) {
+      if (found[i].ok()) {
+        hits_[static_cast<int>(i) + 1] = *std::move(found[i]);
+      } else if (!absl::IsNotFound(found[i].status())) {
+        FARM_LOG(WARNING) << "action cache lookup " << keys[i].ToString()
+                          << ": " << found[i].status();
+      }
+    }
   }
-  if (hit->config().empty()) return std::nullopt;
-  if (!hit->empty_layer()) {
-    // A result whose blob is gone counts as a miss; running the step
-    // again repairs the entry.
-    absl::StatusOr<Digest> digest = Digest::Parse(hit->layer().digest());
-    if (!digest.ok() || !env_.blobs->Stat(*digest).ok()) return std::nullopt;
+  // A hit whose layer is gone counts as a miss; running the step again
+  // repairs the entry.
+  std::vector<Digest> layers;
+  for (auto it = hits_.begin(); it != hits_.end();) {
+    absl::StatusOr<Digest> layer =
+        it->second.empty_layer() ? absl::StatusOr<Digest>(Digest())
+                                 : Digest::Parse(it->second.layer().digest());
+    if (it->second.config().empty() || !layer.ok()) {
+      it = hits_.erase(it);
+      continue;
+    }
+    if (!it->second.empty_layer()) layers.push_back(*layer);
+    ++it;
   }
-  return *std::move(hit);
+  if (layers.empty()) return absl::OkStatus();
+  absl::StatusOr<std::vector<Digest>> missing = env_.blobs->FindMissing(layers);
+  if (!missing.ok()) {
+    FARM_LOG(WARNING) << "checking cached layers: " << missing.status();
+    hits_.clear();
+    return absl::OkStatus();
+  }
+  absl::flat_hash_set<std::string> gone;
+  for (const Digest& digest : *missing) gone.insert(digest.ToString());
+  for (auto it = hits_.begin(); it != hits_.end();) {
+    const bool lost =
+        !it->second.empty_layer() && gone.contains(it->second.layer().digest());
+    it = lost ? hits_.erase(it) : std::next(it);
+  }
+  return absl::OkStatus();
 }
 
 absl::StatusOr<proto::LayerRef> StageRun::MakeLayer(int index,

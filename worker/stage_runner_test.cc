@@ -236,6 +236,43 @@ TEST_F(StageRunnerTest, MissingLayerBlobIsAMissAndRepaired) {
       worker_->blobs().Stat(*Digest::Parse(second->layers(1).digest())).ok());
 }
 
+TEST_F(StageRunnerTest, JobThatCarriesItsLookupIsNotAskedAgain) {
+  testing::TestBuild build =
+      Build("FROM busybox:latest\nLABEL a=b\nRUN echo x > /x\n");
+  testing::RecordingSink events;
+  absl::StatusOr<proto::StageOutput> first = RunTarget(build, events);
+  ASSERT_TRUE(first.ok()) << first.status();
+  absl::StatusOr<proto::StageJob> job = testing::MakeJob(build, 0, {});
+  ASSERT_TRUE(job.ok()) << job.status();
+  absl::StatusOr<proto::ActionResult> label =
+      worker_->actions().Get(*Digest::Parse(job->keys(1)));
+  ASSERT_TRUE(label.ok());
+
+  // The scheduler found only the LABEL: the RUN, though in the worker's
+  // action cache, runs, since the job says it missed.
+  job->set_looked_up(true);
+  (*job->mutable_cached())[1] = *label;
+  executor::Cancellation cancel;
+  testing::RecordingSink told;
+  absl::StatusOr<proto::StageOutput> output =
+      worker_->runner().Run(*job, told, cancel);
+  ASSERT_TRUE(output.ok()) << output.status();
+  EXPECT_THAT(told.Summary(), Contains("STEP_CACHED 1"));
+  EXPECT_THAT(told.Summary(), Contains("STEP_DONE 2"));
+
+  // A carried hit whose layer is gone is a miss.
+  absl::StatusOr<proto::ActionResult> run =
+      worker_->actions().Get(*Digest::Parse(job->keys(2)));
+  ASSERT_TRUE(run.ok());
+  (*job->mutable_cached())[2] = *run;
+  ASSERT_TRUE(
+      worker_->blobs().Delete(*Digest::Parse(run->layer().digest())).ok());
+  testing::RecordingSink gone;
+  output = worker_->runner().Run(*job, gone, cancel);
+  ASSERT_TRUE(output.ok()) << output.status();
+  EXPECT_THAT(gone.Summary(), Contains("STEP_DONE 2"));
+}
+
 TEST_F(StageRunnerTest, CorruptCachedConfigIsAMissAndRepaired) {
   testing::TestBuild build = Build("FROM busybox:latest\nLABEL a=b\n");
   absl::StatusOr<proto::StageJob> job = testing::MakeJob(build, 0, {});
@@ -453,9 +490,10 @@ TEST_F(StageRunnerTest, CopyLinksContextFilesThatALaterContextLeavesAlone) {
 
   // The next context changes a.txt's content and b.txt's mode; the mirror
   // takes both, the first build's snapshots neither.
-  testing::TestBuild second = Build(
-      dockerfile, {{"app/a.txt", "ONE\n"}, {"app/sub/b.txt", "two\n"}});
-  const std::string context = JoinPath(dir_, absl::StrCat("context", contexts_));
+  testing::TestBuild second =
+      Build(dockerfile, {{"app/a.txt", "ONE\n"}, {"app/sub/b.txt", "two\n"}});
+  const std::string context =
+      JoinPath(dir_, absl::StrCat("context", contexts_));
   ASSERT_EQ(chmod(JoinPath(context, "app/sub/b.txt").c_str(), 0600), 0);
   absl::StatusOr<proto::ContextManifest> manifest =
       testing::PutContext(context, worker_->blobs());
@@ -538,7 +576,7 @@ TEST_F(StageRunnerTest, CancelStopsARunningContainer) {
   EXPECT_THAT(*scratch, IsEmpty());
 }
 
-TEST_F(StageRunnerTest, JobThatDoesNotMatchItsDockerfileFails) {
+TEST_F(StageRunnerTest, JobWhoseKeysDoNotMatchItsStageFails) {
   testing::TestBuild build = Build("FROM busybox:latest\nRUN true\n");
   absl::StatusOr<proto::StageJob> job = testing::MakeJob(build, 0, {});
   ASSERT_TRUE(job.ok());
@@ -549,7 +587,8 @@ TEST_F(StageRunnerTest, JobThatDoesNotMatchItsDockerfileFails) {
       worker_->runner().Run(*job, events, cancel);
   EXPECT_EQ(output.status().code(), absl::StatusCode::kFailedPrecondition);
   EXPECT_THAT(output.status().message(),
-              HasSubstr("plans 1 instructions after FROM but the job has 3"));
+              HasSubstr("1 planned instructions after FROM, 1 typed ones "
+                        "and 3 cache keys"));
   EXPECT_THAT(events.Summary(), ElementsAre("STEP_ERROR 0"));
 }
 

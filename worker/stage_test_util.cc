@@ -23,6 +23,8 @@
 #include "image/tar/tar_reader.h"
 #include "planner/cache_keys.h"
 #include "planner/planner.h"
+#include "planner/source_key.h"
+#include "planner/stage_job.h"
 #include "tests/fixtures/busybox_rootfs.h"
 
 namespace farm::worker::testing {
@@ -125,7 +127,7 @@ std::string CleanAbsolute(absl::string_view name) {
 }  // namespace
 
 absl::StatusOr<std::unique_ptr<TestWorker>> TestWorker::Create(
-    const std::string& dir) {
+    const std::string& dir, executor::Executor* executor) {
   auto worker = std::unique_ptr<TestWorker>(new TestWorker);
   worker->dir_ = dir;
   cache::RocksDbCache::Options cache_options;
@@ -133,6 +135,7 @@ absl::StatusOr<std::unique_ptr<TestWorker>> TestWorker::Create(
   ASSIGN_OR_RETURN(worker->cache_, cache::RocksDbCache::Open(cache_options));
   RunnerStackOptions options;
   options.root = dir;
+  options.executor = executor;
   ASSIGN_OR_RETURN(worker->stack_,
                    RunnerStack::Create(options, worker->cache_->blobs(),
                                        worker->cache_->actions()));
@@ -231,16 +234,14 @@ absl::StatusOr<proto::StageJob> MakeJob(
   if (stage == nullptr) return absl::NotFoundError("no such planned stage");
   proto::StageJob job;
   job.set_job_id(absl::StrCat("job-", stage_index));
-  job.set_dockerfile(build.dockerfile);
   job.set_dockerfile_name("Dockerfile");
   job.mutable_build_args()->insert(build.build_args.begin(),
                                    build.build_args.end());
   job.set_target_platform("linux/amd64");
   job.set_stage_index(stage_index);
-  job.set_target(build.target);
-  for (const auto& [ref, image] : build.images) {
-    (*job.mutable_images())[ref] = image;
-  }
+  ASSIGN_OR_RETURN(planner::Platform target,
+                   planner::Platform::Parse("linux/amd64"));
+  RETURN_IF_ERROR(planner::DescribeStage(plan, stage_index, target, &job));
   *job.mutable_context() = build.context;
   job.set_no_cache(build.no_cache);
   job.mutable_secrets()->insert(build.secrets.begin(), build.secrets.end());
@@ -251,14 +252,17 @@ absl::StatusOr<proto::StageJob> MakeJob(
 
   auto source_layers = [&](const proto::StageRef& ref)
       -> absl::StatusOr<std::vector<std::string>> {
+    auto& layers =
+        *(*job.mutable_sources())[planner::SourceKey(ref)].mutable_layers();
     if (ref.stage_index() >= 0) {
       auto it = outputs.find(ref.stage_index());
       if (it == outputs.end()) return absl::NotFoundError("stage not built");
-      (*job.mutable_stages())[ref.stage_index()] = it->second;
+      layers = it->second.layers();
       return DiffIds(it->second.layers());
     }
     auto it = build.images.find(ref.image());
     if (it == build.images.end()) return absl::NotFoundError(ref.image());
+    layers = it->second.layers();
     return DiffIds(it->second.layers());
   };
 
@@ -266,13 +270,16 @@ absl::StatusOr<proto::StageJob> MakeJob(
   if (stage->base_stage_index() >= 0) {
     auto it = outputs.find(stage->base_stage_index());
     if (it == outputs.end()) return absl::NotFoundError("base not built");
-    (*job.mutable_stages())[stage->base_stage_index()] = it->second;
+    job.mutable_base()->set_config(it->second.config());
+    *job.mutable_base()->mutable_layers() = it->second.layers();
     key = it->second.final_key();
   } else if (absl::AsciiStrToLower(stage->base()) == "scratch") {
     key = planner::ScratchKey("linux/amd64").ToString();
   } else {
     auto it = build.images.find(stage->base());
     if (it == build.images.end()) return absl::NotFoundError(stage->base());
+    job.mutable_base()->set_config(it->second.config());
+    *job.mutable_base()->mutable_layers() = it->second.layers();
     key = planner::ImageBaseKey(it->second.manifest_digest(), "linux/amd64")
               .ToString();
   }

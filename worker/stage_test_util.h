@@ -25,8 +25,9 @@ namespace farm::worker::testing {
 // Everything a StageRunner needs, under one directory.
 class TestWorker {
  public:
+  // `executor` runs the RUN steps (not owned); null: runc.
   static absl::StatusOr<std::unique_ptr<TestWorker>> Create(
-      const std::string& dir);
+      const std::string& dir, executor::Executor* executor = nullptr);
   ~TestWorker();
 
   cache::BlobStore& blobs() { return *cache_->blobs(); }

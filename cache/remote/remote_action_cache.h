@@ -22,6 +22,9 @@ class RemoteActionCache : public ActionCache {
       : RemoteActionCache(std::move(channel), RemoteOptions()) {}
 
   absl::StatusOr<proto::ActionResult> Get(const Digest& key) override;
+  // One BatchGetActionResults call; when it fails, every key gets its error.
+  std::vector<absl::StatusOr<proto::ActionResult>> GetMany(
+      absl::Span<const Digest> keys) override;
   absl::Status Update(const Digest& key,
                       const proto::ActionResult& result) override;
 

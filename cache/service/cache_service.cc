@@ -188,6 +188,30 @@ grpc::Status CacheService::GetActionResult(
   return grpc::Status::OK;
 }
 
+grpc::Status CacheService::BatchGetActionResults(
+    grpc::ServerContext* context,
+    const proto::BatchGetActionResultsRequest* request,
+    proto::BatchGetActionResultsResponse* response) {
+  FARM_AUTHORIZE(context, kCacheRead);
+  std::vector<Digest> keys;
+  keys.reserve(request->keys_size());
+  for (const std::string& text : request->keys()) {
+    absl::StatusOr<Digest> key = ParseDigestField(text, "keys");
+    if (!key.ok()) return ToGrpcStatus(key.status());
+    keys.push_back(*key);
+  }
+  std::vector<absl::StatusOr<proto::ActionResult>> results =
+      actions_->GetMany(keys);
+  for (size_t i = 0; i < keys.size(); ++i) {
+    proto::BatchGetActionResultsResponse::Entry* entry =
+        response->add_entries();
+    entry->set_key(request->keys(static_cast<int>(i)));
+    *entry->mutable_status() = ToBlobStatus(results[i].status());
+    if (results[i].ok()) *entry->mutable_result() = std::move(*results[i]);
+  }
+  return grpc::Status::OK;
+}
+
 grpc::Status CacheService::UpdateActionResult(
     grpc::ServerContext* context,
     const proto::UpdateActionResultRequest* request,

@@ -59,6 +59,10 @@ class CacheService final : public proto::CacheService::Service {
   grpc::Status GetActionResult(grpc::ServerContext* context,
                                const proto::GetActionResultRequest* request,
                                proto::ActionResult* response) override;
+  grpc::Status BatchGetActionResults(
+      grpc::ServerContext* context,
+      const proto::BatchGetActionResultsRequest* request,
+      proto::BatchGetActionResultsResponse* response) override;
   grpc::Status UpdateActionResult(
       grpc::ServerContext* context,
       const proto::UpdateActionResultRequest* request,

@@ -14,6 +14,19 @@ using ::testing::ElementsAre;
 using ::testing::HasSubstr;
 using ::testing::IsEmpty;
 
+proto::ActionResult ResultWithLayer(const Digest& layer, int64_t size) {
+  proto::ActionResult result;
+  result.mutable_layer()->set_digest(layer.ToString());
+  result.mutable_layer()->set_diff_id(Digest::Of("diff").ToString());
+  result.mutable_layer()->set_size(size);
+  result.mutable_layer()->set_media_type(
+      "application/vnd.oci.image.layer.v1.tar+gzip");
+  result.set_config(R"({"architecture":"amd64","os":"linux"})");
+  result.mutable_created()->set_seconds(1700000000);
+  result.set_created_by("RUN make");
+  return result;
+}
+
 void CacheConformanceTest::Make(uint64_t max_bytes) {
   CacheTestOptions options;
   options.max_bytes = max_bytes;
@@ -29,19 +42,6 @@ namespace {
 // Large enough to span several chunks and to go over a remote store's
 // batch limit; small enough to be quick.
 constexpr size_t kLarge = 50'000;
-
-proto::ActionResult ResultWithLayer(const Digest& layer, int64_t size) {
-  proto::ActionResult result;
-  result.mutable_layer()->set_digest(layer.ToString());
-  result.mutable_layer()->set_diff_id(Digest::Of("diff").ToString());
-  result.mutable_layer()->set_size(size);
-  result.mutable_layer()->set_media_type(
-      "application/vnd.oci.image.layer.v1.tar+gzip");
-  result.set_config(R"({"architecture":"amd64","os":"linux"})");
-  result.mutable_created()->set_seconds(1700000000);
-  result.set_created_by("RUN make");
-  return result;
-}
 
 TEST_P(CacheConformanceTest, PutThenGetRoundTripsSmallLargeAndEmpty) {
   Make();
@@ -386,48 +386,6 @@ TEST_P(CacheConformanceTest, BlobLargerThanBudgetIsResourceExhausted) {
             absl::StatusCode::kNotFound);
   // The budget did not throw out what was there.
   EXPECT_TRUE(blobs().Stat(Digest::Of(small)).ok());
-}
-
-TEST_P(CacheConformanceTest, ActionCacheMissUpdateGetOverwrite) {
-  Make();
-  Digest key = Digest::Of("instruction key");
-  absl::StatusOr<proto::ActionResult> miss = actions().Get(key);
-  EXPECT_EQ(miss.status().code(), absl::StatusCode::kNotFound);
-  EXPECT_THAT(std::string(miss.status().message()), HasSubstr(key.ToString()));
-
-  std::string layer = TestBytes(1000, 9);
-  ASSERT_TRUE(PutBlob(blobs(), layer).ok());
-  proto::ActionResult result = ResultWithLayer(Digest::Of(layer), 1000);
-  ASSERT_TRUE(actions().Update(key, result).ok());
-  absl::StatusOr<proto::ActionResult> hit = actions().Get(key);
-  ASSERT_TRUE(hit.ok()) << hit.status();
-  EXPECT_EQ(hit->SerializeAsString(), result.SerializeAsString());
-
-  proto::ActionResult metadata_only;
-  metadata_only.set_empty_layer(true);
-  metadata_only.set_config(R"({"config":{"Env":["A=1"]}})");
-  metadata_only.set_created_by("ENV A=1");
-  ASSERT_TRUE(actions().Update(key, metadata_only).ok());
-  hit = actions().Get(key);
-  ASSERT_TRUE(hit.ok());
-  EXPECT_FALSE(hit->has_layer());
-  EXPECT_TRUE(hit->empty_layer());
-  EXPECT_EQ(hit->config(), metadata_only.config());
-
-  absl::StatusOr<CacheStats> stats = admin().Stats();
-  ASSERT_TRUE(stats.ok());
-  EXPECT_EQ(stats->action_entries, 1u);
-  EXPECT_EQ(stats->action_hits, 2u);
-  EXPECT_EQ(stats->action_misses, 1u);
-}
-
-TEST_P(CacheConformanceTest, MalformedActionResultIsInvalidArgument) {
-  Make();
-  proto::ActionResult bad;
-  bad.mutable_layer()->set_digest("md5:abc");
-  absl::Status status = actions().Update(Digest::Of("k"), bad);
-  EXPECT_EQ(status.code(), absl::StatusCode::kInvalidArgument);
-  EXPECT_THAT(std::string(status.message()), HasSubstr("md5:abc"));
 }
 
 TEST_P(CacheConformanceTest, StatsCountHitsAndMisses) {

@@ -54,6 +54,9 @@ inline std::string CacheImplName(
   return info.param.name;
 }
 
+// A result whose layer is `layer`, of `size` bytes.
+proto::ActionResult ResultWithLayer(const Digest& layer, int64_t size);
+
 class CacheConformanceTest : public ::testing::TestWithParam<CacheImpl> {
  protected:
   // Makes the cache under test; fails the test if it cannot.

@@ -29,6 +29,7 @@
 #include "client/progress/text_format.h"
 #include "common/fs.h"
 #include "common/logging.h"
+#include "common/status_fields.h"
 #include "common/status_macros.h"
 #include "dockerfile/dockerignore.h"
 #include "worker/run_limits.h"
@@ -88,9 +89,7 @@ class BuildCommand {
  private:
   int Fail(const absl::Status& status, int exit_code = kExitFailed) {
     proto::BuildResult result;
-    result.set_ok(false);
-    result.set_error_code(static_cast<int>(status.code()));
-    result.set_error(std::string(status.message()));
+    SetStatusFields(status, &result);
     printer_->OnResult(result);
     return exit_code;
   }
@@ -173,7 +172,11 @@ int BuildCommand::Run() {
   // Opening the farm overlaps the walk: the embedded farm opens its cache
   // and loads its index meanwhile, on the other core.
   FarmEndpoint endpoint = endpoint_;
-  endpoint.remote = options_.remote;
+  // A --remote among the build's own flags (callers other than main.cc,
+  // which takes it as the global one) overrides the endpoint's.
+  if (options_.remote != endpoint.remote) {
+    ResolveRemote(options_.remote, nullptr, endpoint);
+  }
   std::future<absl::StatusOr<std::shared_ptr<grpc::Channel>>> opening =
       std::async(std::launch::async,
                  [this, endpoint] { return open_(endpoint); });

@@ -4,20 +4,19 @@
 #include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
 #include "common/logging.h"
+#include "common/subprocess.h"
 #include "nlohmann/json.hpp"
-#include "worker/executor/subprocess.h"
 
 namespace farm::image::registry {
 
 absl::StatusOr<std::optional<Credential>> RunCredentialHelper(
     const std::string& name, const std::string& server_url) {
   const std::string program = absl::StrCat("docker-credential-", name);
-  absl::StatusOr<executor::CommandResult> ran = executor::RunCommand(
+  absl::StatusOr<CommandResult> ran = RunCommand(
       {program, "get"}, absl::Seconds(30), size_t{1} << 20, server_url);
   if (absl::IsNotFound(ran.status())) {
     FARM_LOG(WARNING) << "credential helper " << program
-                      << " is not installed; no credential for "
-                      << server_url;
+                      << " is not installed; no credential for " << server_url;
     return std::nullopt;
   }
   if (!ran.ok()) return ran.status();
@@ -26,9 +25,9 @@ absl::StatusOr<std::optional<Credential>> RunCredentialHelper(
     if (absl::StrContains(output, "credentials not found")) {
       return std::nullopt;
     }
-    return absl::UnavailableError(absl::StrCat(
-        program, " get ", server_url, ": exit code ", ran->exit_code,
-        output.empty() ? "" : ": ", output));
+    return absl::UnavailableError(
+        absl::StrCat(program, " get ", server_url, ": exit code ",
+                     ran->exit_code, output.empty() ? "" : ": ", output));
   }
   nlohmann::json answer =
       nlohmann::json::parse(output, nullptr, /*allow_exceptions=*/false);
@@ -43,8 +42,8 @@ absl::StatusOr<std::optional<Credential>> RunCredentialHelper(
   credential.username = answer["Username"].get<std::string>();
   credential.password = answer["Secret"].get<std::string>();
   if (credential.username == "<token>") {
-    FARM_LOG(WARNING) << program << " gave an identity token for "
-                      << server_url << ", which farm does not use";
+    FARM_LOG(WARNING) << program << " gave an identity token for " << server_url
+                      << ", which farm does not use";
     return std::nullopt;
   }
   return credential;

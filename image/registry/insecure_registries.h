@@ -1,6 +1,8 @@
 // InsecureRegistries: which registries farm may reach over plain HTTP (and
-// over HTTPS without certificate checks), as Docker's --insecure-registry:
-// loopback always, others only when listed by host[:port] or CIDR.
+// over HTTPS without certificate checks), by the rules of Docker's
+// --insecure-registry: loopback always, others only when listed by
+// host[:port] or CIDR (in config.json's "insecure-registries"; farm has no
+// such flag).
 #ifndef FARM_IMAGE_REGISTRY_INSECURE_REGISTRIES_H_
 #define FARM_IMAGE_REGISTRY_INSECURE_REGISTRIES_H_
 
@@ -24,7 +26,7 @@ class InsecureRegistries {
   static absl::StatusOr<InsecureRegistries> Parse(
       const std::vector<std::string>& entries);
   // The "insecure-registries" list of farm's config.json at `path`, plus
-  // `extra` (from --insecure-registry). A missing file is fine.
+  // `extra` (entries the caller adds). A missing file is fine.
   static absl::StatusOr<InsecureRegistries> Load(
       const std::string& path, const std::vector<std::string>& extra = {});
 

@@ -36,8 +36,9 @@ struct RegistryClientOptions {
 };
 
 // Options from the environment: credentials from farm's store then
-// Docker's, insecure registries from farm's config.json plus `extra` (the
-// --insecure-registry flags). kInvalidArgument for a malformed config.
+// Docker's, insecure registries from farm's config.json plus `extra` (what
+// the caller adds, e.g. FarmNodeOptions::insecure_registries; no binary has
+// an --insecure-registry flag). kInvalidArgument for a malformed config.
 absl::StatusOr<RegistryClientOptions> DefaultRegistryClientOptions(
     const std::vector<std::string>& extra_insecure = {});
 

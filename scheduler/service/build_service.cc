@@ -79,6 +79,7 @@ grpc::Status BuildService::Build(
                         "the build stream closed before its request");
   }
   std::shared_ptr<BuildSession> session;
+  int attachment = 0;
   int64_t after = 0;
   if (first.has_attach()) {
     session = FindSession(first.attach().build_id());
@@ -97,7 +98,7 @@ grpc::Status BuildService::Build(
                        " belongs to another tenant than ", caller->tenant));
     }
     after = first.attach().after_sequence();
-    session->ClientAttached();
+    attachment = session->ClientAttached();
   } else if (first.has_request()) {
     absl::StatusOr<SessionDeps> deps = deps_(caller->tenant);
     if (!deps.ok()) return ToGrpcStatus(deps.status());
@@ -105,7 +106,7 @@ grpc::Status BuildService::Build(
         StartSession(*std::move(deps));
     if (!started.ok()) return ToGrpcStatus(started.status());
     session = *std::move(started);
-    session->FromClient(std::move(first));
+    session->FromClient(std::move(first), attachment);
   } else {
     return grpc::Status(grpc::StatusCode::INVALID_ARGUMENT,
                         "a build stream must start with a request or an "
@@ -115,7 +116,9 @@ grpc::Status BuildService::Build(
   absl::Notification client_done;
   std::thread reader([&] {
     proto::BuildClientMessage message;
-    while (stream->Read(&message)) session->FromClient(std::move(message));
+    while (stream->Read(&message)) {
+      session->FromClient(std::move(message), attachment);
+    }
     client_done.Notify();
   });
   bool delivered = session->Follow(
@@ -135,7 +138,7 @@ grpc::Status BuildService::Build(
   if (!delivered && !session->finished()) {
     // The client went away: without a re-attach the session cancels itself
     // after its grace period.
-    session->ClientDetached();
+    session->ClientDetached(attachment);
   }
   return grpc::Status::OK;
 }

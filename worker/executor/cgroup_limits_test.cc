@@ -9,8 +9,8 @@
 #include "absl/strings/str_cat.h"
 #include "absl/strings/strip.h"
 #include "common/fs.h"
+#include "common/subprocess.h"
 #include "gtest/gtest.h"
-#include "worker/executor/subprocess.h"
 
 namespace farm::executor {
 namespace {

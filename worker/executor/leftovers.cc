@@ -14,9 +14,9 @@
 #include "common/fs.h"
 #include "common/logging.h"
 #include "common/status_macros.h"
+#include "common/subprocess.h"
 #include "nlohmann/json.hpp"
 #include "worker/executor/cgroup.h"
-#include "worker/executor/subprocess.h"
 
 namespace farm::executor {
 namespace {

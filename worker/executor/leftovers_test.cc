@@ -13,11 +13,11 @@
 #include "absl/strings/str_replace.h"
 #include "absl/time/clock.h"
 #include "common/fs.h"
+#include "common/subprocess.h"
 #include "gtest/gtest.h"
 #include "nlohmann/json.hpp"
 #include "worker/executor/cgroup.h"
 #include "worker/executor/runc_test_util.h"
-#include "worker/executor/subprocess.h"
 
 namespace farm::executor {
 namespace {

@@ -23,6 +23,7 @@
 #include "common/fs.h"
 #include "common/logging.h"
 #include "common/status_macros.h"
+#include "common/subprocess.h"
 #include "nlohmann/json.hpp"
 #include "worker/executor/bundle.h"
 #include "worker/executor/cgroup_limits.h"
@@ -33,7 +34,6 @@
 #include "worker/executor/oci_spec.h"
 #include "worker/executor/rooted_path.h"
 #include "worker/executor/seccomp_profile.h"
-#include "worker/executor/subprocess.h"
 #include "worker/executor/user.h"
 
 namespace farm::executor {

@@ -16,11 +16,11 @@
 #include "absl/strings/str_join.h"
 #include "absl/synchronization/mutex.h"
 #include "common/fs.h"
+#include "common/subprocess.h"
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
 #include "tests/fixtures/tree_listing.h"
 #include "worker/executor/runc_test_util.h"
-#include "worker/executor/subprocess.h"
 
 namespace farm::executor {
 namespace {

@@ -15,8 +15,8 @@
 #include "absl/strings/str_cat.h"
 #include "cache/memory_blob_store.h"
 #include "common/fs.h"
+#include "common/subprocess.h"
 #include "gtest/gtest.h"
-#include "worker/executor/subprocess.h"
 #include "worker/snapshot/snapshot_store.h"
 #include "worker/snapshot/snapshot_test_util.h"
 
@@ -188,7 +188,7 @@ bool AsNobody(std::vector<std::string> argv) {
   argv.insert(argv.begin(),
               {"setpriv", "--reuid=65534", "--regid=65534", "--clear-groups",
                "--", "/bin/sh", "-c", "exec \"$@\"", "sh"});
-  absl::StatusOr<executor::CommandResult> result = executor::RunCommand(argv);
+  absl::StatusOr<CommandResult> result = RunCommand(argv);
   return result.ok() && result->exit_code == 0;
 }
 

@@ -1,15 +1,13 @@
 #include "image/registry/testing/local_registry.h"
 
 #include <fcntl.h>
+#include <poll.h>
 #include <signal.h>
-#include <sys/prctl.h>
-#include <sys/wait.h>
-#include <unistd.h>
 
 #include <cerrno>
+#include <utility>
 
 #include "absl/strings/str_cat.h"
-#include "absl/strings/str_split.h"
 #include "absl/time/clock.h"
 #include "common/fs.h"
 #include "common/status_macros.h"
@@ -18,51 +16,32 @@
 namespace farm::image::registry::testing {
 namespace {
 
-// Finds `name` in PATH (before fork: the child may only make async-signal
-// -safe calls).
-std::string FindInPath(const std::string& name) {
-  const char* path = getenv("PATH");
-  for (absl::string_view dir :
-       absl::StrSplit(path == nullptr ? "/usr/bin:/bin" : path, ':')) {
-    std::string candidate = JoinPath(dir.empty() ? "." : dir, name);
-    if (access(candidate.c_str(), X_OK) == 0) return candidate;
+// Starts `argv` with stdout and stderr appended to the given files. With
+// `die_with_parent` it runs under `setpriv --pdeathsig KILL`: the child gets
+// SIGKILL when the thread that started it exits, so a crashed test or
+// benchmark leaves no server behind.
+absl::StatusOr<Subprocess> Spawn(std::vector<std::string> argv,
+                                 const std::string& out_path,
+                                 const std::string& err_path,
+                                 bool die_with_parent = false) {
+  constexpr int kFlags = O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC;
+  ScopedFd out(open(out_path.c_str(), kFlags, 0644));
+  if (out.get() < 0) return ErrnoStatus(errno, out_path);
+  ScopedFd err(open(err_path.c_str(), kFlags, 0644));
+  if (err.get() < 0) return ErrnoStatus(errno, err_path);
+  if (die_with_parent) {
+    argv.insert(argv.begin(), {"setpriv", "--pdeathsig", "KILL", "--"});
   }
-  return name;
+  Subprocess::Stdio stdio;
+  stdio.out = out.get();
+  stdio.err = err.get();
+  return Subprocess::Spawn(argv, stdio);
 }
 
-// Starts `argv` with stdout and stderr going to the given files. With
-// `die_with_parent` the child gets SIGKILL when the thread that started it
-// exits, so a crashed test or benchmark leaves no server behind.
-absl::StatusOr<pid_t> Spawn(const std::vector<std::string>& argv,
-                            const std::string& out_path,
-                            const std::string& err_path,
-                            bool die_with_parent = false) {
-  std::string program = FindInPath(argv[0]);
-  std::vector<char*> args;
-  for (const std::string& a : argv)
-    args.push_back(const_cast<char*>(a.c_str()));
-  args.push_back(nullptr);
-  pid_t parent = getpid();
-  pid_t pid = fork();
-  if (pid < 0) return ErrnoStatus(errno, absl::StrCat("starting ", argv[0]));
-  if (pid == 0) {
-    if (die_with_parent) {
-      prctl(PR_SET_PDEATHSIG, SIGKILL);
-      if (getppid() != parent) _exit(127);
-    }
-    int in = open("/dev/null", O_RDONLY | O_CLOEXEC);
-    int out =
-        open(out_path.c_str(), O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0644);
-    int err =
-        open(err_path.c_str(), O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0644);
-    if (in < 0 || out < 0 || err < 0 || dup2(in, 0) < 0 || dup2(out, 1) < 0 ||
-        dup2(err, 2) < 0) {
-      _exit(127);
-    }
-    execv(program.c_str(), args.data());
-    _exit(127);
-  }
-  return pid;
+// Whether `child` has exited, without waiting.
+bool Exited(const Subprocess& child) {
+  pollfd fd = {child.pidfd(), POLLIN, 0};
+  return poll(&fd, 1, 0) > 0;
 }
 
 std::string Config(const std::string& dir, int port, bool htpasswd) {
@@ -99,18 +78,16 @@ std::string Config(const std::string& dir, int port, bool htpasswd) {
 absl::StatusOr<CommandResult> RunCommand(const std::vector<std::string>& argv) {
   ASSIGN_OR_RETURN(std::string dir, MakeTempDir("cmd"));
   std::string out = dir + "/out", err = dir + "/err";
-  absl::StatusOr<pid_t> pid = Spawn(argv, out, err);
+  absl::StatusOr<Subprocess> child = Spawn(argv, out, err);
+  absl::StatusOr<int> exit_code = child.ok() ? child->Wait() : child.status();
   CommandResult result;
-  if (pid.ok()) {
-    int status = 0;
-    while (waitpid(*pid, &status, 0) < 0 && errno == EINTR) {
-    }
-    result.exit_code = WIFEXITED(status) ? WEXITSTATUS(status) : -1;
+  if (exit_code.ok()) {
+    result.exit_code = *exit_code;
     result.out = ReadFile(out).value_or("");
     result.err = ReadFile(err).value_or("");
   }
   RemoveAll(dir).IgnoreError();
-  if (!pid.ok()) return pid.status();
+  if (!exit_code.ok()) return exit_code.status();
   return result;
 }
 
@@ -137,18 +114,15 @@ absl::StatusOr<std::unique_ptr<LocalRegistry>> LocalRegistry::Start(
     std::string config = dir + "/config.yml";
     RETURN_IF_ERROR(
         WriteFile(config, Config(dir, port, !options.users.empty())));
-    ASSIGN_OR_RETURN(pid_t pid,
+    ASSIGN_OR_RETURN(Subprocess child,
                      Spawn({"docker-registry", "serve", config}, log, log,
                            /*die_with_parent=*/true));
-    std::unique_ptr<LocalRegistry> reg(new LocalRegistry(dir, port, pid));
+    std::unique_ptr<LocalRegistry> reg(
+        new LocalRegistry(dir, port, std::move(child)));
     absl::Time deadline = absl::Now() + absl::Seconds(10);
     while (absl::Now() < deadline) {
       if (CanConnect(port)) return reg;
-      int status = 0;
-      if (waitpid(pid, &status, WNOHANG) == pid) {
-        reg->pid_ = 0;
-        break;
-      }
+      if (Exited(*reg->process_)) break;
       absl::SleepFor(absl::Milliseconds(20));
     }
     last_log = reg->ReadLog();
@@ -160,18 +134,12 @@ absl::StatusOr<std::unique_ptr<LocalRegistry>> LocalRegistry::Start(
 }
 
 LocalRegistry::~LocalRegistry() {
-  if (pid_ > 0) {
-    kill(pid_, SIGTERM);
-    absl::Time deadline = absl::Now() + absl::Seconds(5);
-    int status = 0;
-    while (waitpid(pid_, &status, WNOHANG) == 0) {
-      if (absl::Now() > deadline) {
-        kill(pid_, SIGKILL);
-        waitpid(pid_, &status, 0);
-        break;
-      }
-      absl::SleepFor(absl::Milliseconds(10));
-    }
+  if (process_.has_value()) {
+    process_->Kill(SIGTERM);
+    // Five seconds to exit cleanly; the Subprocess kills it after that.
+    pollfd exited = {process_->pidfd(), POLLIN, 0};
+    if (poll(&exited, 1, 5000) > 0) process_->Wait().IgnoreError();
+    process_.reset();
   }
   if (!dir_.empty()) RemoveAll(dir_).IgnoreError();
 }

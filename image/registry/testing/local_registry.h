@@ -5,14 +5,14 @@
 #ifndef FARM_IMAGE_REGISTRY_TESTING_LOCAL_REGISTRY_H_
 #define FARM_IMAGE_REGISTRY_TESTING_LOCAL_REGISTRY_H_
 
-#include <sys/types.h>
-
 #include <memory>
+#include <optional>
 #include <string>
 #include <vector>
 
 #include "absl/status/statusor.h"
 #include "common/digest.h"
+#include "common/subprocess.h"
 #include "image/registry/credentials.h"
 #include "image/registry/testing/loopback.h"
 
@@ -44,22 +44,23 @@ class LocalRegistry {
   std::string ReadLog() const;
 
  private:
-  LocalRegistry(std::string dir, int port, pid_t pid)
-      : dir_(std::move(dir)), port_(port), pid_(pid) {}
+  LocalRegistry(std::string dir, int port, Subprocess process)
+      : dir_(std::move(dir)), port_(port), process_(std::move(process)) {}
 
   std::string dir_;
   int port_;
-  pid_t pid_;
+  std::optional<Subprocess> process_;
 };
 
 struct CommandResult {
-  int exit_code = -1;  // -1 when killed by a signal
+  int exit_code = -1;  // 128 + N when killed by signal N
   std::string out;
   std::string err;
 };
 
 // Runs `argv` (argv[0] searched in PATH) to completion, capturing stdout
-// and stderr.
+// and stderr apart (common/subprocess.h's RunCommand mixes them).
+// kNotFound when the program does not exist.
 absl::StatusOr<CommandResult> RunCommand(const std::vector<std::string>& argv);
 
 }  // namespace farm::image::registry::testing

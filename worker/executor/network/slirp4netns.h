@@ -15,7 +15,7 @@
 #include "absl/status/statusor.h"
 #include "absl/time/time.h"
 #include "common/fs.h"
-#include "worker/executor/subprocess.h"
+#include "common/subprocess.h"
 
 namespace farm::executor::network {
 

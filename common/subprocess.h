@@ -1,8 +1,8 @@
-// Child processes for the executor: spawns a program with chosen stdio fds
-// and a pidfd (so a poll loop can wait for its exit next to its pipes), and
-// runs short helper commands such as `runc delete` to completion.
-#ifndef FARM_WORKER_EXECUTOR_SUBPROCESS_H_
-#define FARM_WORKER_EXECUTOR_SUBPROCESS_H_
+// Child processes: spawns a program with chosen stdio fds and a pidfd (so a
+// poll loop can wait for its exit next to its pipes), and runs short helper
+// commands (`runc delete`, credential helpers) to completion.
+#ifndef FARM_COMMON_SUBPROCESS_H_
+#define FARM_COMMON_SUBPROCESS_H_
 
 #include <sys/types.h>
 
@@ -15,7 +15,7 @@
 #include "absl/time/time.h"
 #include "common/fs.h"
 
-namespace farm::executor {
+namespace farm {
 
 // Maps a waitpid(2) status to a shell-style exit code: the exit status, or
 // 128 + N for a process killed by signal N.
@@ -88,6 +88,6 @@ struct Pipe {
 };
 absl::StatusOr<Pipe> MakePipe();
 
-}  // namespace farm::executor
+}  // namespace farm
 
-#endif  // FARM_WORKER_EXECUTOR_SUBPROCESS_H_
+#endif  // FARM_COMMON_SUBPROCESS_H_

@@ -1,4 +1,4 @@
-#include "worker/executor/subprocess.h"
+#include "common/subprocess.h"
 
 #include <sys/wait.h>
 #include <unistd.h>
@@ -8,7 +8,7 @@
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
 
-namespace farm::executor {
+namespace farm {
 namespace {
 
 using ::testing::HasSubstr;
@@ -135,4 +135,4 @@ TEST(ExitCodeTest, FromWaitStatus) {
 }
 
 }  // namespace
-}  // namespace farm::executor
+}  // namespace farm

@@ -1,4 +1,4 @@
-#include "worker/executor/subprocess.h"
+#include "common/subprocess.h"
 
 #include <fcntl.h>
 #include <poll.h>
@@ -19,7 +19,7 @@
 
 extern char** environ;
 
-namespace farm::executor {
+namespace farm {
 namespace {
 
 // Owns a posix_spawn_file_actions_t and its matching attr for one spawn.
@@ -238,4 +238,4 @@ absl::StatusOr<CommandResult> RunCommand(const std::vector<std::string>& argv,
   return result;
 }
 
-}  // namespace farm::executor
+}  // namespace farm
