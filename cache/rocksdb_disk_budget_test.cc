@@ -11,20 +11,14 @@
 
 #include "cache/blob_store.h"
 #include "cache/rocksdb_cache.h"
+#include "cache/testing/test_bytes.h"
 #include "common/fs.h"
 #include "gtest/gtest.h"
-#include "openssl/rand.h"
 
 namespace farm::cache {
 namespace {
 
 constexpr uint64_t kMiB = 1 << 20;
-
-std::string RandomBytes(size_t n) {
-  std::string out(n, '\0');
-  RAND_bytes(reinterpret_cast<unsigned char*>(out.data()), n);
-  return out;
-}
 
 // Bytes of disk the files under `dir` occupy.
 uint64_t DiskBytes(const std::string& dir) {
@@ -57,7 +51,7 @@ TEST(RocksDbDiskBudgetTest, DiskStaysNearTheBudgetAfterManyEvictions) {
     // Ten times the budget, in blobs small enough to be chunks in RocksDB
     // (under file_threshold), as most layers and context files are.
     for (int i = 0; i < 320; ++i) {
-      std::string blob = RandomBytes(2 * kMiB);
+      std::string blob = testing::TestBytes(2 * kMiB, i);
       ASSERT_TRUE(PutBlob(*(*cache)->blobs(), blob).ok());
       peak = std::max(peak, DiskBytes(options.root));
     }

@@ -23,26 +23,9 @@ using ::testing::ElementsAre;
 using ::testing::IsEmpty;
 using ::testing::Not;
 
-class StageRunnerExecutorTest : public ::testing::Test {
+class StageRunnerExecutorTest : public testing::StageRunnerFixture {
  protected:
-  void SetUp() override {
-    absl::StatusOr<std::string> dir = MakeTempDir("stage-runner-executor");
-    ASSERT_TRUE(dir.ok()) << dir.status();
-    dir_ = *dir;
-    absl::StatusOr<std::unique_ptr<testing::TestWorker>> worker =
-        testing::TestWorker::Create(JoinPath(dir_, "worker"), &executor_);
-    ASSERT_TRUE(worker.ok()) << worker.status();
-    worker_ = *std::move(worker);
-    absl::StatusOr<proto::ImageContent> busybox =
-        testing::PutBusyboxImage(worker_->blobs(), dir_);
-    ASSERT_TRUE(busybox.ok()) << busybox.status();
-    busybox_ = *busybox;
-  }
-
-  void TearDown() override {
-    worker_.reset();
-    RemoveAll(dir_).IgnoreError();
-  }
+  executor::Executor* executor() override { return &executor_; }
 
   // The job of `dockerfile`'s only stage, over busybox:latest with an
   // empty context.
@@ -79,10 +62,7 @@ class StageRunnerExecutorTest : public ::testing::Test {
     }
   }
 
-  std::string dir_;
   FakeExecutor executor_;
-  std::unique_ptr<testing::TestWorker> worker_;
-  proto::ImageContent busybox_;
   testing::RecordingSink events_;
   executor::Cancellation cancel_;
 };

@@ -23,27 +23,8 @@ using ::testing::IsEmpty;
 using ::testing::Not;
 using Json = nlohmann::json;
 
-class StageRunnerTest : public ::testing::Test {
+class StageRunnerTest : public testing::StageRunnerFixture {
  protected:
-  void SetUp() override {
-    absl::StatusOr<std::string> dir = MakeTempDir("stage-runner");
-    ASSERT_TRUE(dir.ok()) << dir.status();
-    dir_ = *dir;
-    absl::StatusOr<std::unique_ptr<testing::TestWorker>> worker =
-        testing::TestWorker::Create(JoinPath(dir_, "worker"));
-    ASSERT_TRUE(worker.ok()) << worker.status();
-    worker_ = *std::move(worker);
-    absl::StatusOr<proto::ImageContent> busybox =
-        testing::PutBusyboxImage(worker_->blobs(), dir_);
-    ASSERT_TRUE(busybox.ok()) << busybox.status();
-    busybox_ = *busybox;
-  }
-
-  void TearDown() override {
-    worker_.reset();
-    RemoveAll(dir_).IgnoreError();
-  }
-
   // A build of `dockerfile` over busybox:latest, with `files` as context.
   testing::TestBuild Build(
       const std::string& dockerfile,
@@ -82,10 +63,7 @@ class StageRunnerTest : public ::testing::Test {
     return entries.ok() ? *entries : Json();
   }
 
-  std::string dir_;
   int contexts_ = 0;
-  std::unique_ptr<testing::TestWorker> worker_;
-  proto::ImageContent busybox_;
 };
 
 Json Entry(const std::string& path, const std::string& type,

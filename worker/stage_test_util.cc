@@ -390,4 +390,23 @@ absl::StatusOr<Json> LayerEntries(cache::BlobStore& blobs,
   return Json(sorted);
 }
 
+void StageRunnerFixture::SetUp() {
+  absl::StatusOr<std::string> dir = MakeTempDir("stage-runner");
+  ASSERT_TRUE(dir.ok()) << dir.status();
+  dir_ = *dir;
+  absl::StatusOr<std::unique_ptr<TestWorker>> worker =
+      TestWorker::Create(JoinPath(dir_, "worker"), executor());
+  ASSERT_TRUE(worker.ok()) << worker.status();
+  worker_ = *std::move(worker);
+  absl::StatusOr<proto::ImageContent> busybox =
+      PutBusyboxImage(worker_->blobs(), dir_);
+  ASSERT_TRUE(busybox.ok()) << busybox.status();
+  busybox_ = *busybox;
+}
+
+void StageRunnerFixture::TearDown() {
+  worker_.reset();
+  RemoveAll(dir_).IgnoreError();
+}
+
 }  // namespace farm::worker::testing

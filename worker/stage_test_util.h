@@ -14,6 +14,7 @@
 #include "absl/status/statusor.h"
 #include "absl/synchronization/mutex.h"
 #include "cache/rocksdb_cache.h"
+#include "gtest/gtest.h"
 #include "nlohmann/json.hpp"
 #include "proto/worker.pb.h"
 #include "worker/runner_stack.h"
@@ -21,6 +22,22 @@
 #include "worker/stage_runner.h"
 
 namespace farm::worker::testing {
+
+class TestWorker;
+
+// A TestWorker in a temp dir with busybox:latest stored in its CAS: what
+// the stage runner's tests start from.
+class StageRunnerFixture : public ::testing::Test {
+ protected:
+  void SetUp() override;
+  void TearDown() override;
+  // Runs the RUN steps; null (the default): runc.
+  virtual executor::Executor* executor() { return nullptr; }
+
+  std::string dir_;
+  std::unique_ptr<TestWorker> worker_;
+  proto::ImageContent busybox_;
+};
 
 // Everything a StageRunner needs, under one directory.
 class TestWorker {
