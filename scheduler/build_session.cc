@@ -124,10 +124,18 @@ void BuildSession::Emit(proto::BuildEvent event, const PlatformBuilds* builds,
   }
   StepKey key(platform, event.stage_index(), event.instruction_index());
   auto it = step_numbers_.find(key);
-  if (it == step_numbers_.end()) {
+  const bool new_step = it == step_numbers_.end();
+  if (new_step) {
     it = step_numbers_.emplace(key, step_numbers_.size() + 1).first;
   }
   event.set_step(it->second);
+  const bool cached = event.kind() == proto::BuildEvent::STEP_CACHED &&
+                      cached_steps_.insert(key).second;
+  if (new_step || cached) {
+    absl::MutexLock lock(&mu_);
+    summary_.set_steps(summary_.steps() + (new_step ? 1 : 0));
+    summary_.set_steps_cached(summary_.steps_cached() + (cached ? 1 : 0));
+  }
   // Workers name the instruction when a step starts; later events of the
   // step carry it too, so each event stands on its own.
   if (event.kind() == proto::BuildEvent::STEP_LOG) {
@@ -206,6 +214,44 @@ proto::BuildSummary BuildSession::Summary() {
   return summary_;
 }
 
+BuildOutline BuildSession::Outline() {
+  absl::MutexLock lock(&mu_);
+  return outline_;
+}
+
+EventPage BuildSession::EventsAfter(int64_t after, size_t limit,
+                                    absl::Duration wait) {
+  // An event's sequence is its place in the outbox, counted from 1.
+  const size_t first = after < 0 ? 0 : static_cast<size_t>(after);
+  EventPage page;
+  absl::MutexLock lock(&mu_);
+  auto ready = [&]() ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_) {
+    return first < outbox_.size() || done_;
+  };
+  mu_.AwaitWithTimeout(absl::Condition(&ready), wait);
+  size_t next = first;
+  for (; next < outbox_.size() && page.events.size() < limit; ++next) {
+    if (outbox_[next].message.has_event()) {
+      page.events.push_back(outbox_[next].message.event());
+    }
+  }
+  page.done = done_ && next >= outbox_.size();
+  page.last_sequence = static_cast<int64_t>(next);
+  return page;
+}
+
+void BuildSession::Cancel(const std::string& reason) {
+  proto::BuildClientMessage message;
+  message.mutable_cancel()->set_reason(reason);
+  FromClient(std::move(message));
+}
+
+void BuildSession::NoteContextBytes() {
+  absl::MutexLock lock(&mu_);
+  summary_.set_uploaded_bytes(uploaded_bytes_);
+  summary_.set_skipped_bytes(skipped_bytes_);
+}
+
 bool BuildSession::finished() {
   absl::MutexLock lock(&mu_);
   return done_;
@@ -228,6 +274,7 @@ void BuildSession::Finish(const absl::Status& status,
   *message.mutable_result() = result;
   Send(std::move(message));
   deps_.core->UnregisterBuild(id_);
+  NoteContextBytes();
   absl::MutexLock lock(&mu_);
   summary_.set_state(BuildOutcomeName(end.outcome));
   summary_.set_error(std::string(status.message()));
@@ -334,6 +381,7 @@ void BuildSession::Execute(PlatformBuilds& builds, size_t platform,
         if (!context_uploaded_) {
           context_uploaded_ = true;
           absl::Status uploaded = UploadMissingContext(builds);
+          NoteContextBytes();
           if (!uploaded.ok()) {
             upload_failed_ = true;
             entry.done = true;
@@ -447,9 +495,17 @@ void BuildSession::Run() {
     summary_.set_client(request.client());
     summary_.set_target(request.target());
     for (const std::string& tag : request.tags()) summary_.add_tags(tag);
+    outline_.dockerfile = request.dockerfile();
+    outline_.dockerfile_name = request.dockerfile_name().empty()
+                                   ? "Dockerfile"
+                                   : request.dockerfile_name();
   }
   proto::BuildServerMessage accepted;
   accepted.mutable_accepted()->set_build_id(id_);
+  if (!deps_.dashboard_url.empty()) {
+    accepted.mutable_accepted()->set_dashboard_url(
+        absl::StrCat(deps_.dashboard_url, "/builds/", id_));
+  }
   Send(std::move(accepted));
 
   PlatformBuilds builds;

@@ -25,6 +25,7 @@
 #include "image/fetch/fetch_policy.h"
 #include "proto/build.pb.h"
 #include "scheduler/build_coordinator.h"
+#include "scheduler/build_outline.h"
 #include "scheduler/build_preparation.h"
 #include "scheduler/distribution_forms.h"
 #include "scheduler/image_resolver.h"
@@ -72,6 +73,9 @@ struct SessionDeps {
   // bytes carries them as a CAS blob (StageJob.context_digest), far below
   // the 64 MiB message limit; 0: always inline.
   int64_t inline_context_limit = int64_t{4} << 20;
+  // The dashboard's address ("https://farm.example:7443"), for the build
+  // page's URL in BuildAccepted; "" when the farm has no dashboard.
+  std::string dashboard_url;
   // Pushes a stored image to its registry (the registry step sets it).
   std::function<absl::Status(const std::string& tag)> push;
   // Makes the gzip form of plain layers for `--output type=oci`; not owned.
@@ -115,6 +119,14 @@ class BuildSession : public BuildListener {
   const std::string& id() const { return id_; }
   const std::string& tenant() const { return deps_.tenant; }
   proto::BuildSummary Summary();
+  // What the dashboard draws: the Dockerfile and each platform's stage
+  // graph (none until the build is planned). Any thread.
+  BuildOutline Outline();
+  // The progress events after sequence `after`, at most `limit` of them,
+  // waiting up to `wait` for one to come. Any thread.
+  EventPage EventsAfter(int64_t after, size_t limit, absl::Duration wait);
+  // Cancels the build as its client would (the dashboard's button).
+  void Cancel(const std::string& reason);
   bool finished();
   // When it finished; meaningful once finished().
   absl::Time finished_at();
@@ -173,6 +185,8 @@ class BuildSession : public BuildListener {
             size_t platform = 0);
   void Send(proto::BuildServerMessage message, std::string output_path = "");
   void Finish(const absl::Status& status, proto::BuildResult result);
+  // Copies the context byte counts into the summary.
+  void NoteContextBytes();
   absl::Status Deliver(const proto::BuildRequest& request,
                        const PlatformBuilds& builds,
                        proto::BuildResult* result);
@@ -198,6 +212,9 @@ class BuildSession : public BuildListener {
   bool done_ ABSL_GUARDED_BY(mu_) = false;
   absl::Time finished_at_ ABSL_GUARDED_BY(mu_);
   proto::BuildSummary summary_ ABSL_GUARDED_BY(mu_);
+  BuildOutline outline_ ABSL_GUARDED_BY(mu_);
+  // Steps the cache answered, counted once each in the summary.
+  std::set<std::tuple<size_t, int, int>> cached_steps_;
   // Steps, by platform, stage and instruction, are numbered in the order
   // they start.
   using StepKey = std::tuple<size_t, int, int>;

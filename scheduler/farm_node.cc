@@ -183,6 +183,7 @@ absl::StatusOr<SessionDeps> FarmNode::SessionDepsFor(
   deps.max_context_bytes = options_.max_context_bytes;
   deps.build_log_limit = options_.max_build_log_bytes;
   deps.inline_context_limit = options_.inline_context_bytes;
+  deps.dashboard_url = options_.dashboard_url;
   deps.tenant = tenant;
   deps.images = images_->ForTenant(tenant);
   deps.resolver =
@@ -234,9 +235,11 @@ void FarmNode::MakeServices() {
       },
       forms_.get()));
   services_.push_back(std::make_unique<WorkerService>(core_.get(), auth));
-  services_.push_back(std::make_unique<BuildService>(
+  auto builds = std::make_unique<BuildService>(
       [this](const std::string& tenant) { return SessionDepsFor(tenant); },
-      auth, options_.finished_builds, options_.clock));
+      auth, options_.finished_builds, options_.clock);
+  build_service_ = builds.get();
+  services_.push_back(std::move(builds));
 }
 
 absl::StatusOr<std::unique_ptr<FarmNode>> FarmNode::Open(
@@ -304,6 +307,8 @@ void FarmNode::PruneUntaggedImages() {
 }
 
 cache::CacheAdmin* FarmNode::embedded_cache() { return parts_->local.get(); }
+
+cache::CacheAdmin* FarmNode::cache_admin() { return parts_->admin.get(); }
 
 std::vector<grpc::Service*> FarmNode::services() {
   std::vector<grpc::Service*> out;

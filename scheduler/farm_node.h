@@ -34,6 +34,8 @@
 
 namespace farm::scheduler {
 
+class BuildService;
+
 struct FarmNodeOptions {
   std::string root = "/var/lib/farm";
   // "host:port" of a farm-cache; "" keeps the cache in root/cache.
@@ -78,6 +80,8 @@ struct FarmNodeOptions {
   // farm).
   absl::Duration prune_untagged_every = absl::ZeroDuration();
   Clock* clock = RealClock::Get();
+  // The dashboard's address, for each build's page URL; "": no dashboard.
+  std::string dashboard_url;
   // Registries reached over plain HTTP besides loopback and config.json's
   // "insecure-registries". No binary sets it: there is no such flag.
   std::vector<std::string> insecure_registries;
@@ -101,6 +105,15 @@ class FarmNode {
   // The cache under root/cache, for its metrics; null when the node uses a
   // farm-cache, which serves its own.
   cache::CacheAdmin* embedded_cache();
+  // The cache's admin view, embedded or remote (the dashboard's cache page).
+  cache::CacheAdmin* cache_admin();
+  // Sets FarmNodeOptions::dashboard_url once the dashboard has its port;
+  // call before the services serve.
+  void set_dashboard_url(std::string url) {
+    options_.dashboard_url = std::move(url);
+  }
+  // The builds running and kept (the dashboard's builds pages).
+  BuildService* build_service() { return build_service_; }
 
  private:
   struct Parts;
@@ -129,6 +142,7 @@ class FarmNode {
   std::unique_ptr<auth::Authenticator> open_authenticator_;
   std::unique_ptr<SchedulerCore> core_;
   std::vector<std::unique_ptr<grpc::Service>> services_;
+  BuildService* build_service_ = nullptr;  // one of services_
   // Pins the image store's blobs in the cache under this node's name;
   // the ticker renews the pins so that they never lapse while it runs.
   std::function<void(absl::flat_hash_set<Digest>)> pin_images_;

@@ -13,6 +13,7 @@
 #include "absl/synchronization/notification.h"
 #include "absl/time/time.h"
 #include "auth/client_token.h"
+#include "auth/listen_policy.h"
 #include "auth/server_security.h"
 #include "auth/server_security_flags.h"
 #include "cache/budget.h"
@@ -22,6 +23,7 @@
 #include "common/logging.h"
 #include "common/malloc_tuning.h"
 #include "common/side_port_flags.h"
+#include "dashboard/dashboard_server.h"
 #include "health/health_server.h"
 #include "health/health_service.h"
 #include "metrics/server_metrics.h"
@@ -29,6 +31,7 @@
 #include "proto/cache.grpc.pb.h"
 #include "proto/image.grpc.pb.h"
 #include "proto/worker.grpc.pb.h"
+#include "scheduler/dashboard_view.h"
 #include "scheduler/entitlements.h"
 #include "scheduler/farm_node.h"
 #include "scheduler/scheduler_metrics.h"
@@ -72,6 +75,12 @@ ABSL_FLAG(int64_t, emulation_wait_seconds, 10,
           "natively before one that emulates it takes it");
 ABSL_FLAG(int32_t, max_slots_per_worker, 64,
           "slots used of what a worker offers at most");
+ABSL_FLAG(std::string, http_listen, "",
+          "address of the web dashboard (HOST:PORT), with the TLS files "
+          "and identities of --listen; empty: no dashboard");
+ABSL_FLAG(std::string, dashboard_url, "",
+          "the dashboard's address as browsers reach it, for the build "
+          "page URLs that `farm build` prints (default: from --http-listen)");
 
 namespace {
 absl::Notification* stop = nullptr;
@@ -142,6 +151,27 @@ absl::StatusOr<farm::scheduler::FarmNodeOptions> NodeOptions(
   return options;
 }
 
+// The dashboard, when --http-listen asks for one; null otherwise.
+absl::StatusOr<std::unique_ptr<farm::dashboard::DashboardServer>>
+StartDashboard(const farm::auth::ServerSecurityFlags& security,
+               const farm::auth::Authenticator* authenticator,
+               farm::dashboard::FarmView* view) {
+  const std::string address = absl::GetFlag(FLAGS_http_listen);
+  if (address.empty()) return nullptr;
+  absl::Status safe = farm::auth::CheckListenSecurity(
+      "farm-scheduler --http-listen", address, !security.tls_cert.empty(),
+      !authenticator->open(), security.insecure);
+  if (!safe.ok()) return safe;
+  farm::dashboard::DashboardOptions options;
+  options.http.address = address;
+  options.http.tls_cert = security.tls_cert;
+  options.http.tls_key = security.tls_key;
+  options.http.tls_client_ca = security.tls_client_ca;
+  options.farm = view;
+  options.authenticator = authenticator;
+  return farm::dashboard::DashboardServer::Start(std::move(options));
+}
+
 }  // namespace
 
 int main(int argc, char** argv) {
@@ -154,7 +184,7 @@ int main(int argc, char** argv) {
       "  [--allow-fetch-host HOST]... [--max-slots-per-worker N]\n"
       "  [--cache-tls-ca FILE] [--cache-tls-cert FILE --cache-tls-key FILE]\n"
       "  [--cache-token-file FILE] [--health-listen ADDR]\n"
-      "  [--metrics-listen ADDR]");
+      "  [--metrics-listen ADDR] [--http-listen ADDR [--dashboard-url URL]]");
   // Repeatable flags first, then --dashed-names as Abseil's underscores.
   std::vector<std::string> entitlements =
       farm::TakeRepeatedFlag(&argc, argv, "allow-entitlement");
@@ -184,6 +214,18 @@ int main(int argc, char** argv) {
   absl::StatusOr<std::unique_ptr<farm::scheduler::FarmNode>> node =
       farm::scheduler::FarmNode::Open(*options);
   if (!node.ok()) return Fail(node.status());
+  farm::scheduler::SchedulerDashboardView dashboard_view(node->get());
+  absl::StatusOr<std::unique_ptr<farm::dashboard::DashboardServer>> dashboard =
+      StartDashboard(security_flags, (*security)->authenticator(),
+                     &dashboard_view);
+  if (!dashboard.ok()) return Fail(dashboard.status());
+  std::string dashboard_url;
+  if (*dashboard != nullptr) {
+    dashboard_url = absl::GetFlag(FLAGS_dashboard_url).empty()
+                        ? (*dashboard)->url()
+                        : absl::GetFlag(FLAGS_dashboard_url);
+    (*node)->set_dashboard_url(dashboard_url);
+  }
   // After the node, so that it stops serving before the node closes.
   farm::metrics::InterceptorFactories interceptors;
   std::unique_ptr<farm::metrics::MetricsServer> metrics;
@@ -215,6 +257,10 @@ int main(int argc, char** argv) {
   FARM_LOG(INFO) << "farm-scheduler listening on port " << server->port << " ("
                  << (*security)->Describe() << ")";
   std::cout << "listening on port " << server->port << std::endl;
+  if (!dashboard_url.empty()) {
+    FARM_LOG(INFO) << "dashboard at " << dashboard_url;
+    std::cout << "dashboard at " << dashboard_url << std::endl;
+  }
   absl::Notification done;
   stop = &done;
   std::signal(SIGTERM, OnSignal);
@@ -224,5 +270,6 @@ int main(int argc, char** argv) {
   health.Set(farm::health::Phase::kDraining);
   server->server->Shutdown(absl::ToChronoTime(absl::Now() + absl::Seconds(5)));
   server->server->Wait();
+  dashboard->reset();  // its streams end before the node closes
   return 0;
 }

@@ -61,6 +61,11 @@ absl::Status BuildSession::Prepare(const proto::BuildRequest& request,
       if (warnings.insert(warning).second) result->add_warnings(warning);
     }
     stages += prepared.plan.graph.stages_size();
+    {
+      absl::MutexLock lock(&mu_);
+      outline_.graphs.push_back(
+          {platforms.size() > 1 ? platform : "", prepared.plan.graph});
+    }
     BuildSpec spec;
     spec.build_id = id_;
     spec.request = std::move(one);

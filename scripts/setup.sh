@@ -14,7 +14,7 @@ packages=(
   libgrpc++-dev protobuf-compiler-grpc libprotobuf-dev protobuf-compiler
   libabsl-dev librocksdb-dev libarchive-dev libssl-dev libcurl4-openssl-dev
   nlohmann-json3-dev libzstd-dev libisal-dev zlib1g-dev
-  prometheus-cpp-dev
+  prometheus-cpp-dev libcpp-httplib-dev
   libgtest-dev libgmock-dev libbenchmark-dev
   # Fuzzing: libFuzzer and sanitizers.
   clang-14 libclang-rt-14-dev
@@ -28,6 +28,8 @@ packages=(
   python3-grpcio python3-protobuf
   # The metrics test scrapes the servers with a real Prometheus.
   prometheus
+  # The dashboard's browser tests drive headless Chromium.
+  chromium chromium-driver
   # Other platforms' RUN steps through QEMU (docs/platforms.md).
   qemu-user-static binfmt-support
 )

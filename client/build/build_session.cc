@@ -244,6 +244,9 @@ bool BuildSession::Handle(const proto::BuildServerMessage& message,
       if (build_id_.empty()) {
         build_id_ = message.accepted().build_id();
         options_.printer->OnAccepted(build_id_);
+        if (!message.accepted().dashboard_url().empty()) {
+          options_.printer->OnDashboard(message.accepted().dashboard_url());
+        }
       }
       return true;
     case proto::BuildServerMessage::kNeed:

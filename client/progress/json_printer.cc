@@ -20,6 +20,12 @@ void JsonPrinter::OnAccepted(const std::string& build_id) {
   out_ << Line({{"type", "accepted"}, {"build_id", build_id}}) << std::flush;
 }
 
+void JsonPrinter::OnDashboard(const std::string& url) {
+  absl::MutexLock lock(&mu_);
+  if (finished_) return;
+  out_ << Line({{"type", "dashboard"}, {"url", url}}) << std::flush;
+}
+
 void JsonPrinter::OnEvent(const proto::BuildEvent& event) {
   Json json = {{"type", "event"},
                {"sequence", event.sequence()},

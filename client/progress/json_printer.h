@@ -19,6 +19,7 @@ class JsonPrinter : public ProgressPrinter {
   explicit JsonPrinter(std::ostream& out) : out_(out) {}
 
   void OnAccepted(const std::string& build_id) override;
+  void OnDashboard(const std::string& url) override;
   // {"type":"event","sequence":7,"kind":"STEP_LOG","step":3,...}. Text that
   // is not valid UTF-8 has the bad bytes replaced by U+FFFD.
   void OnEvent(const proto::BuildEvent& event) override;

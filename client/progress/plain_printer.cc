@@ -44,6 +44,13 @@ void PlainPrinter::OnAccepted(const std::string& build_id) {
   out_ << "#0 build " << build_id << "\n" << std::flush;
 }
 
+void PlainPrinter::OnDashboard(const std::string& url) {
+  absl::MutexLock lock(&mu_);
+  if (finished_) return;
+  BeginLine(0);
+  out_ << "#0 view it at " << url << "\n" << std::flush;
+}
+
 void PlainPrinter::OnEvent(const proto::BuildEvent& event) {
   absl::MutexLock lock(&mu_);
   if (finished_) return;

@@ -24,6 +24,7 @@ class PlainPrinter : public ProgressPrinter {
   PlainPrinter(std::ostream& out, const PrinterOptions& options);
 
   void OnAccepted(const std::string& build_id) override;
+  void OnDashboard(const std::string& url) override;
   void OnEvent(const proto::BuildEvent& event) override;
   void OnResult(const proto::BuildResult& result) override;
 

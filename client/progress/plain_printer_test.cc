@@ -57,6 +57,17 @@ TEST(PlainPrinterTest, PrintsAnEmbeddedBuildLikeBuildKit) {
             "#5 naming to docker.io/library/app:1.0 done\n");
 }
 
+TEST(PlainPrinterTest, PrintsTheDashboardPageAfterTheBuildId) {
+  std::ostringstream out;
+  SimulatedClock clock;
+  PlainPrinter printer(out, {false, &clock});
+  printer.OnAccepted("b-42");
+  printer.OnDashboard("https://farm.example:7443/builds/b-42");
+  EXPECT_EQ(out.str(),
+            "#0 build b-42\n"
+            "#0 view it at https://farm.example:7443/builds/b-42\n");
+}
+
 TEST(PlainPrinterTest, NamesWorkersOfRemoteBuildsAndInterleavesSteps) {
   std::ostringstream out;
   SimulatedClock clock;

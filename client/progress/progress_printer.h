@@ -18,6 +18,9 @@ class ProgressPrinter {
 
   // The farm accepted the build and named it `build_id`.
   virtual void OnAccepted(const std::string& build_id) = 0;
+  // The build's page on the farm's dashboard, when the farm has one; right
+  // after OnAccepted.
+  virtual void OnDashboard(const std::string& url) {}
   // One event. The farm's events arrive in sequence order, each once. The
   // client's own steps (reading the Dockerfile, walking and uploading the
   // context) arrive as events too: negative step numbers, stage_name

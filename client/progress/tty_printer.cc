@@ -96,6 +96,11 @@ void TtyPrinter::PrintFailures(const proto::BuildResult& result) {
 
 void TtyPrinter::OnAccepted(const std::string& build_id) {}
 
+void TtyPrinter::OnDashboard(const std::string& url) {
+  absl::MutexLock lock(&mu_);
+  dashboard_url_ = url;
+}
+
 void TtyPrinter::OnEvent(const proto::BuildEvent& event) {
   absl::MutexLock lock(&mu_);
   if (finished_) return;
@@ -118,6 +123,8 @@ void TtyPrinter::OnResult(const proto::BuildResult& result) {
   finished_ = true;
   stop_ = true;
   Draw(true, &result);
+  if (!dashboard_url_.empty())
+    out_ << "View build details: " << dashboard_url_ << "\n";
   for (const std::string& w : warnings_) out_ << "WARNING: " << w << "\n";
   for (const std::string& w : result.warnings()) {
     out_ << "WARNING: " << w << "\n";

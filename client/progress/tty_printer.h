@@ -47,6 +47,8 @@ class TtyPrinter : public ProgressPrinter {
   ~TtyPrinter() override;
 
   void OnAccepted(const std::string& build_id) override;
+  // Printed under the final frame, as BuildKit prints its build's link.
+  void OnDashboard(const std::string& url) override;
   void OnEvent(const proto::BuildEvent& event) override;
   void OnResult(const proto::BuildResult& result) override;
 
@@ -69,6 +71,7 @@ class TtyPrinter : public ProgressPrinter {
   StepTracker tracker_ ABSL_GUARDED_BY(mu_);
   std::string status_ ABSL_GUARDED_BY(mu_);
   std::vector<std::string> warnings_ ABSL_GUARDED_BY(mu_);
+  std::string dashboard_url_ ABSL_GUARDED_BY(mu_);
   std::vector<std::string> frame_ ABSL_GUARDED_BY(mu_);
   bool finished_ ABSL_GUARDED_BY(mu_) = false;
   bool stop_ ABSL_GUARDED_BY(mu_) = false;

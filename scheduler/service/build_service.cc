@@ -61,6 +61,12 @@ void BuildService::Prune() {
   // its destructor deletes its spooled archives.
 }
 
+std::vector<std::shared_ptr<BuildSession>> BuildService::Sessions() {
+  Prune();
+  absl::MutexLock lock(&mu_);
+  return sessions_.InOrder();
+}
+
 std::shared_ptr<BuildSession> BuildService::FindSession(const std::string& id) {
   absl::MutexLock lock(&mu_);
   return sessions_.Find(id);
@@ -165,13 +171,7 @@ grpc::Status BuildService::ListBuilds(grpc::ServerContext* context,
       auth::AuthorizeCall(*context, *authenticator_, auth::Permission::kBuild);
   if (!caller.ok()) return ToGrpcStatus(caller.status());
   const bool everyone = caller->role == auth::Role::kAdmin;
-  Prune();
-  std::vector<std::shared_ptr<BuildSession>> sessions;
-  {
-    absl::MutexLock lock(&mu_);
-    sessions = sessions_.InOrder();
-  }
-  for (const auto& session : sessions) {
+  for (const auto& session : Sessions()) {
     if (everyone || session->tenant() == caller->tenant) {
       *response->add_builds() = session->Summary();
     }

@@ -48,10 +48,15 @@ class BuildService final : public proto::BuildService::Service {
                        const proto::VersionRequest* request,
                        proto::VersionInfo* response) override;
 
+  // Every tenant's sessions, oldest first, after letting go of those past
+  // the limits (the dashboard's view of builds).
+  std::vector<std::shared_ptr<BuildSession>> Sessions();
+  // Null when no session has the id.
+  std::shared_ptr<BuildSession> FindSession(const std::string& id);
+
  private:
   // kResourceExhausted when the tenant runs its most builds already.
   absl::StatusOr<std::shared_ptr<BuildSession>> StartSession(SessionDeps deps);
-  std::shared_ptr<BuildSession> FindSession(const std::string& id);
   // Lets go of finished sessions past the limits.
   void Prune();
 
