@@ -1,6 +1,7 @@
 #include "dashboard/dashboard_api.h"
 
 #include "absl/strings/str_cat.h"
+#include "auth/testing/self_signed.h"
 #include "auth/token_file.h"
 #include "common/fs.h"
 #include "dashboard/testing/fake_farm.h"
@@ -226,6 +227,25 @@ TEST_F(DashboardApiTest, PagesAndAssetsNeedNoLogin) {
   EXPECT_THAT(script.content_type, HasSubstr("javascript"));
   EXPECT_EQ(Get("/assets/../BUILD.bazel").status, 404);
   EXPECT_EQ(Get("/etc/passwd").status, 404);
+}
+
+TEST_F(DashboardApiTest, AClientCertificateIsAnIdentityToo) {
+  auth::Authenticator with_certificates{
+      auth::AuthenticatorOptions{tokens_.get(), true}};
+  DashboardApi api(
+      DashboardDeps{&farm_, &history_, &with_certificates, &logins_, &clock_});
+  HttpRequest request;
+  request.method = "GET";
+  request.path = "/api/builds";
+  request.secure = true;
+  request.client_certificate_pem =
+      auth::testing::SelfSignedPem({{"CN", "team-b"}});
+  HttpResponse response = api.Handle(request);
+  ASSERT_EQ(response.status, 200) << response.body;
+  EXPECT_EQ(Ids(response), std::vector<std::string>{"b-b1"});
+  // A token, when there is one, is who the request is.
+  request.headers["authorization"] = absl::StrCat("Bearer ", kTeamA);
+  EXPECT_EQ(Ids(api.Handle(request)), std::vector<std::string>{"b-a1"});
 }
 
 TEST_F(DashboardApiTest, AnOpenFarmNeedsNoLogin) {

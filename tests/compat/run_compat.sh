@@ -138,6 +138,15 @@ check_case() {
 
 case_dirs=$("$compat/case_list.sh" "$@") || exit 2
 mapfile -t cases <<<"$case_dirs"
+# Under Bazel's test sharding, each shard builds every Nth case.
+if [[ -n "${TEST_TOTAL_SHARDS:-}" ]]; then
+  touch "${TEST_SHARD_STATUS_FILE:-/dev/null}"
+  mine=()
+  for i in "${!cases[@]}"; do
+    if ((i % TEST_TOTAL_SHARDS == TEST_SHARD_INDEX)); then mine+=("${cases[$i]}"); fi
+  done
+  cases=("${mine[@]}")
+fi
 passed=0
 failed=0
 for case_dir in "${cases[@]}"; do
