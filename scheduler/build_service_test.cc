@@ -87,6 +87,16 @@ class BuildServiceTest : public testing::SessionTest {
     return said;
   }
 
+  // Reads to the result, which must be a success, and closes the stream.
+  static void ExpectSucceeds(Stream& stream) {
+    std::vector<proto::BuildServerMessage> said = ReadAll(stream);
+    ASSERT_FALSE(said.empty());
+    ASSERT_TRUE(said.back().has_result());
+    EXPECT_TRUE(said.back().result().ok()) << said.back().result().error();
+    stream.WritesDone();
+    EXPECT_TRUE(stream.Finish().ok());
+  }
+
   // Reads one message, which must be there.
   static proto::BuildServerMessage ReadOne(Stream& stream) {
     proto::BuildServerMessage message;
@@ -120,12 +130,7 @@ TEST_F(BuildServiceTest, ABuildRunsOverOneStream) {
   // Past the grace a late detach of the old stream would start.
   absl::SleepFor(absl::Milliseconds(2000));
   FinishTheJob();
-  std::vector<proto::BuildServerMessage> said = ReadAll(*stream);
-  ASSERT_FALSE(said.empty());
-  ASSERT_TRUE(said.back().has_result());
-  EXPECT_TRUE(said.back().result().ok()) << said.back().result().error();
-  stream->WritesDone();
-  EXPECT_TRUE(stream->Finish().ok());
+  ExpectSucceeds(*stream);
 
   grpc::ClientContext list_context;
   proto::ListBuildsResponse listed;
@@ -191,12 +196,7 @@ TEST_F(BuildServiceTest, AClientThatReattachesFinishesItsBuild) {
   ASSERT_TRUE(ReadOne(*stream).has_need());
   ASSERT_TRUE(stream->Write(BlobMessage(kApp, kApp, true)));
   FinishTheJob();
-  std::vector<proto::BuildServerMessage> said = ReadAll(*stream);
-  ASSERT_FALSE(said.empty());
-  ASSERT_TRUE(said.back().has_result());
-  EXPECT_TRUE(said.back().result().ok()) << said.back().result().error();
-  stream->WritesDone();
-  EXPECT_TRUE(stream->Finish().ok());
+  ExpectSucceeds(*stream);
   absl::StatusOr<std::string> stored =
       cache::GetBlob(*cache_.blobs(), Digest::Of(kApp));
   ASSERT_TRUE(stored.ok()) << stored.status();

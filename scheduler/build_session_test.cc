@@ -226,15 +226,7 @@ TEST_F(BuildSessionTest, EveryPlatformsWarningIsSaidOnce) {
   request.set_dockerfile("FROM scratch as app\nCOPY app.txt /app.txt\n");
   request.add_platforms("linux/amd64");
   request.add_platforms("linux/arm64");
-  BuildSession session("b1", Deps());
-  session.FromClient(RequestMessage(request));
-  session.FromClient(ManifestMessage());
-  session.FromClient(BlobMessage(kApp, kApp, true));
-  session.OnJobDone(PlatformBuilds::JobStage(0, 0), absl::OkStatus(),
-                    WorkerOutput("amd64"));
-  session.OnJobDone(PlatformBuilds::JobStage(1, 0), absl::OkStatus(),
-                    WorkerOutput("arm64"));
-  proto::BuildResult result = ResultOf(RunToEnd(session));
+  proto::BuildResult result = BuildForTwoPlatforms(request);
   ASSERT_TRUE(result.ok()) << result.error();
   ASSERT_EQ(result.warnings_size(), 1);
   EXPECT_TRUE(absl::StartsWith(result.warnings(0), "FromAsCasing: "))
@@ -275,15 +267,7 @@ TEST_F(BuildSessionTest, AMultiPlatformBuildStoresAnIndex) {
   proto::BuildRequest request = Request();
   request.add_platforms("linux/amd64");
   request.add_platforms("linux/arm64");
-  BuildSession session("b1", Deps());
-  session.FromClient(RequestMessage(request));
-  session.FromClient(ManifestMessage());
-  session.FromClient(BlobMessage(kApp, kApp, true));
-  session.OnJobDone(PlatformBuilds::JobStage(0, 0), absl::OkStatus(),
-                    WorkerOutput("amd64"));
-  session.OnJobDone(PlatformBuilds::JobStage(1, 0), absl::OkStatus(),
-                    WorkerOutput("arm64"));
-  proto::BuildResult result = ResultOf(RunToEnd(session));
+  proto::BuildResult result = BuildForTwoPlatforms(request);
   ASSERT_TRUE(result.ok()) << result.error();
   EXPECT_EQ(result.jobs_dispatched(), 2);
   ASSERT_EQ(result.platform_images_size(), 2);

@@ -116,6 +116,20 @@ class SessionTest : public ::testing::Test {
                       WorkerOutput("amd64"));
   }
 
+  // Builds `request` (for linux/amd64 and linux/arm64) to its end, each
+  // platform's job done by a worker, and returns the result.
+  proto::BuildResult BuildForTwoPlatforms(const proto::BuildRequest& request) {
+    BuildSession session("b1", Deps());
+    session.FromClient(RequestMessage(request));
+    session.FromClient(ManifestMessage());
+    session.FromClient(BlobMessage(kApp, kApp, true));
+    session.OnJobDone(PlatformBuilds::JobStage(0, 0), absl::OkStatus(),
+                      WorkerOutput("amd64"));
+    session.OnJobDone(PlatformBuilds::JobStage(1, 0), absl::OkStatus(),
+                      WorkerOutput("arm64"));
+    return ResultOf(RunToEnd(session));
+  }
+
   // Runs `session` over what is queued, then returns all it said. The
   // client goes away last, so that a session waiting for more ends.
   std::vector<proto::BuildServerMessage> RunToEnd(BuildSession& session) {
