@@ -9,13 +9,15 @@
 #include "cache/service/grpc_server.h"
 #include "common/fs.h"
 #include "common/status_macros.h"
+#include "grpcpp/security/server_credentials.h"
 #include "grpcpp/server_builder.h"
 #include "scheduler/entitlements.h"
 
 namespace farm::client {
 
 absl::StatusOr<std::unique_ptr<EmbeddedFarm>> EmbeddedFarm::Start(
-    const std::string& root, const WorkerStarter& start_worker) {
+    const std::string& root, const WorkerStarter& start_worker,
+    EmbeddedServing serving) {
   std::unique_ptr<EmbeddedFarm> farm(new EmbeddedFarm);
   scheduler::FarmNodeOptions options;
   options.root = root;
@@ -40,6 +42,7 @@ absl::StatusOr<std::unique_ptr<EmbeddedFarm>> EmbeddedFarm::Start(
     options.allowed_fetch_hosts =
         absl::StrSplit(hosts, ',', absl::SkipWhitespace());
   }
+  options.image_in_use = std::move(serving.image_in_use);
   absl::StatusOr<std::unique_ptr<scheduler::FarmNode>> node =
       scheduler::FarmNode::Open(options);
   if (!node.ok()) {
@@ -53,9 +56,25 @@ absl::StatusOr<std::unique_ptr<EmbeddedFarm>> EmbeddedFarm::Start(
   for (grpc::Service* service : farm->node_->services()) {
     builder.RegisterService(service);
   }
+  if (serving.services) farm->more_services_ = serving.services(*farm->node_);
+  for (auto& service : farm->more_services_) {
+    builder.RegisterService(service.get());
+  }
+  int bound = 0;
+  if (!serving.listen_address.empty()) {
+    builder.AddListeningPort(serving.listen_address,
+                             grpc::InsecureServerCredentials(), &bound);
+  }
+  if (!serving.interceptors.empty()) {
+    builder.experimental().SetInterceptorCreators(
+        std::move(serving.interceptors));
+  }
   farm->server_ = builder.BuildAndStart();
   if (farm->server_ == nullptr) {
-    return absl::InternalError("could not start the embedded farm's server");
+    return absl::UnavailableError(
+        serving.listen_address.empty()
+            ? "could not start the embedded farm's server"
+            : absl::StrCat("could not listen on ", serving.listen_address));
   }
   grpc::ChannelArguments args;
   args.SetMaxReceiveMessageSize(cache::kMaxMessageBytes);
@@ -91,18 +110,45 @@ void EmbeddedFarm::RequestWorker() {
   });
 }
 
-EmbeddedFarm::~EmbeddedFarm() {
+bool EmbeddedFarm::StopIdleWorker() {
+  std::shared_ptr<void> worker;
+  {
+    absl::MutexLock lock(&mu_);
+    // Not while it is being started (the starter sets worker_ last).
+    if (worker_ == nullptr || !start_worker_) return false;
+    worker = std::move(worker_);
+  }
+  if (starter_.joinable()) starter_.join();
+  worker.reset();  // stops it
+  {
+    absl::MutexLock lock(&mu_);
+    worker_requested_ = false;
+  }
+  // A job queued meanwhile asked for a worker while this one still counted.
+  if (node_->core()->Snapshot().jobs_queued > 0) RequestWorker();
+  return true;
+}
+
+void EmbeddedFarm::Stop() {
   if (node_ != nullptr) node_->core()->SetWorkWithoutWorkersHandler(nullptr);
   {
     absl::MutexLock lock(&mu_);
     worker_requested_ = true;  // no new starter from here on
   }
   if (starter_.joinable()) starter_.join();
-  worker_.reset();
+  {
+    absl::MutexLock lock(&mu_);
+    worker_.reset();
+  }
   if (server_ != nullptr) {
     server_->Shutdown(absl::ToChronoTime(absl::Now() + absl::Seconds(2)));
     server_->Wait();
+    server_.reset();
   }
+}
+
+EmbeddedFarm::~EmbeddedFarm() {
+  Stop();
   channel_.reset();
   node_.reset();
 }

@@ -10,11 +10,13 @@
 #include <memory>
 #include <string>
 #include <thread>
+#include <vector>
 
 #include "absl/status/statusor.h"
 #include "absl/synchronization/mutex.h"
 #include "grpcpp/channel.h"
 #include "grpcpp/server.h"
+#include "grpcpp/support/server_interceptor.h"
 #include "scheduler/farm_node.h"
 
 namespace farm::client {
@@ -30,14 +32,46 @@ using WorkerStarter = std::function<absl::StatusOr<std::shared_ptr<void>>(
 // `farm` binary calls it once at start-up.
 void SetEmbeddedWorkerStarter(WorkerStarter starter);
 
+// Makes OpenFarmChannel reach the embedded farm through the root's local
+// server (client/local), started by this binary as `farm serve-local`,
+// rather than inside this process. The `farm` binary calls it at start-up;
+// tests that link the farm in keep it in their process.
+void UseLocalServer();
+
+// How the local server (client/local) serves the farm beyond this process.
+struct EmbeddedServing {
+  // A gRPC address to listen on too, e.g. "unix:PATH"; "" for none.
+  std::string listen_address;
+  // Services besides the node's, made once the node is open; owned by the
+  // farm and stopped with it.
+  std::function<std::vector<std::unique_ptr<grpc::Service>>(
+      scheduler::FarmNode& node)>
+      services;
+  // See grpc::ServerBuilder::experimental().SetInterceptorCreators.
+  std::vector<
+      std::unique_ptr<grpc::experimental::ServerInterceptorFactoryInterface>>
+      interceptors;
+  // FarmNodeOptions::image_in_use.
+  scheduler::ImageService::InUseFn image_in_use;
+};
+
 class EmbeddedFarm {
  public:
   // Opens the node under `root`. kUnavailable when another process holds
-  // that root.
+  // that root; kUnavailable too when serving.listen_address cannot be
+  // bound.
   static absl::StatusOr<std::unique_ptr<EmbeddedFarm>> Start(
-      const std::string& root, const WorkerStarter& start_worker);
+      const std::string& root, const WorkerStarter& start_worker,
+      EmbeddedServing serving = {});
   // Stops the worker, then the server, then closes the stores cleanly.
   ~EmbeddedFarm();
+  // Stops the worker and the server, keeping the stores open (what serving
+  // added can then be torn down before them). Idempotent.
+  void Stop();
+  // Stops the worker if it runs and no job needs it now; the next job that
+  // waits starts a new one. An idle local server so keeps no build network
+  // or helper process. Says whether it stopped one.
+  bool StopIdleWorker();
 
   std::shared_ptr<grpc::Channel> channel() { return channel_; }
   scheduler::FarmNode* node() { return node_.get(); }
@@ -48,6 +82,7 @@ class EmbeddedFarm {
   void RequestWorker();
 
   std::unique_ptr<scheduler::FarmNode> node_;
+  std::vector<std::unique_ptr<grpc::Service>> more_services_;
   std::unique_ptr<grpc::Server> server_;
   std::shared_ptr<grpc::Channel> channel_;
   WorkerStarter start_worker_;

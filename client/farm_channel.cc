@@ -8,6 +8,7 @@
 #include "cache/service/grpc_server.h"
 #include "client/embedded_farm.h"
 #include "client/farm_errors.h"
+#include "client/local/local_connect.h"
 #include "common/status_macros.h"
 #include "grpcpp/create_channel.h"
 #include "grpcpp/security/credentials.h"
@@ -20,6 +21,7 @@ absl::Mutex mu(absl::kConstInit);
 EmbeddedFarm* embedded ABSL_GUARDED_BY(mu) = nullptr;
 std::string embedded_root ABSL_GUARDED_BY(mu);
 WorkerStarter* worker_starter ABSL_GUARDED_BY(mu) = nullptr;
+bool use_local_server ABSL_GUARDED_BY(mu) = false;
 
 absl::StatusOr<std::shared_ptr<grpc::Channel>> OpenRemoteChannel(
     const FarmEndpoint& endpoint) {
@@ -56,10 +58,16 @@ void SetEmbeddedWorkerStarter(WorkerStarter starter) {
   worker_starter = new WorkerStarter(std::move(starter));
 }
 
+void UseLocalServer() {
+  absl::MutexLock lock(&mu);
+  use_local_server = true;
+}
+
 absl::StatusOr<std::shared_ptr<grpc::Channel>> OpenFarmChannel(
     const FarmEndpoint& endpoint) {
   if (!endpoint.remote.empty()) return OpenRemoteChannel(endpoint);
   absl::MutexLock lock(&mu);
+  if (use_local_server) return local::ConnectLocalServer(endpoint.root);
   if (embedded != nullptr) {
     if (embedded_root != endpoint.root) {
       return absl::FailedPreconditionError(

@@ -35,9 +35,10 @@ bool RemoteNamedByFlag(const FarmEndpoint& endpoint);
 // A channel to the farm's services (Build, Image, Worker, Cache). Remote: a
 // channel to the address, over TLS and with a token as `security` says,
 // whose failures of access read as one sentence each (client/farm_errors.h);
-// errors name an unreadable TLS file. Embedded: starts the scheduler, cache
-// and one worker in this process under `root` (once per process) and
-// returns an in-process channel to them.
+// errors name an unreadable TLS file. Embedded: a channel to the local
+// farm server of `root`, started if none runs (client/local/local_connect.h),
+// or, in a binary that has not called UseLocalServer (tests), the scheduler,
+// cache and one worker started in this process (once per process).
 absl::StatusOr<std::shared_ptr<grpc::Channel>> OpenFarmChannel(
     const FarmEndpoint& endpoint);
 

@@ -9,10 +9,12 @@
 
 #include "client/build/build_command.h"
 #include "client/client_security.h"
+#include "client/container_commands.h"
 #include "client/embedded_farm.h"
 #include "client/farm_channel.h"
 #include "client/farm_commands.h"
 #include "client/image_commands.h"
+#include "client/local/local_server.h"
 #include "client/plan_command.h"
 #include "client/registry_commands.h"
 #include "client/run_command.h"
@@ -32,7 +34,11 @@ constexpr char kUsage[] =
     "commands:\n"
     "  build     build an image from a Dockerfile\n"
     "  plan      print the stages a build of a Dockerfile would run\n"
-    "  run       run a built image in the foreground\n"
+    "  run       run a container from an image (-d: in the background,\n"
+    "            -p HOSTPORT:PORT: publish a port)\n"
+    "  ps        list containers      logs     show a container's output\n"
+    "  stop      stop containers      rm       remove containers\n"
+    "  exec      run a command in a running container\n"
     "  images    list images          rmi      remove images\n"
     "  tag       tag an image         inspect  show an image's details\n"
     "  history   show an image's steps\n"
@@ -48,7 +54,9 @@ constexpr char kUsage[] =
     "  workers   list the farm's workers (drain ID: let one finish, leave)\n"
     "  builds    list running and recent builds\n"
     "  stats     the scheduler's counters, as JSON\n"
-    "  version   this client's version and, with --remote, the farm's\n";
+    "  version   this client's version and, with --remote, the farm's\n"
+    "  server status|stop   the local farm server of --root (started by\n"
+    "            the first command, exits when idle)\n";
 
 // The global flags, as given.
 struct GlobalFlags {
@@ -147,11 +155,38 @@ int Dispatch(const std::string& command, std::vector<std::string> rest,
   using namespace farm::client;
   if (command == "plan") return RunPlanCommand(rest);
   if (command == "build") {
-    // Only builds need the embedded farm's worker.
-    SetEmbeddedWorkerStarter(StartEmbeddedWorker);
     return build::RunBuildCommand(rest, endpoint, OpenFarmChannel);
   }
+  if (command == "serve-local") {
+    // The root's local farm server (client/local/local_server.h); commands
+    // start it, people need not.
+    local::LocalServerOptions options;
+    options.root = endpoint.root;
+    options.start_worker = StartEmbeddedWorker;
+    options.idle_timeout = local::IdleTimeoutFromEnvironment();
+    return local::ServeLocal(options);
+  }
   if (command == "run") return RunRunCommand(rest, endpoint);
+  if (command == "ps") return RunPsCommand(rest, endpoint);
+  if (command == "logs") return RunLogsCommand(rest, endpoint);
+  if (command == "stop") return RunStopCommand(rest, endpoint);
+  if (command == "rm") return RunRmCommand(rest, endpoint);
+  if (command == "exec") return RunExecCommand(rest, endpoint);
+  if (command == "server") return RunServerCommand(rest, endpoint);
+  if (command == "container") {
+    const std::vector<std::string> verb_args(
+        rest.empty() ? rest.begin() : rest.begin() + 1, rest.end());
+    const std::string verb = rest.empty() ? "" : rest[0];
+    if (verb == "ls" || verb == "list")
+      return RunPsCommand(verb_args, endpoint);
+    if (verb == "run") return RunRunCommand(verb_args, endpoint);
+    if (verb == "logs") return RunLogsCommand(verb_args, endpoint);
+    if (verb == "stop") return RunStopCommand(verb_args, endpoint);
+    if (verb == "rm") return RunRmCommand(verb_args, endpoint);
+    if (verb == "exec") return RunExecCommand(verb_args, endpoint);
+    std::cerr << "usage: farm container ls|run|logs|stop|rm|exec ...\n";
+    return 2;
+  }
   if (command == "load") return RunLoadCommand(rest, endpoint);
   if (command == "save") return RunSaveCommand(rest, endpoint);
   if (command == "images") return RunImagesCommand(rest, endpoint);
@@ -222,7 +257,9 @@ int main(int argc, char** argv) {
   std::string command = args[0];
   std::vector<std::string> rest(args.begin() + 1, args.end());
   // ...and every command but `run` also takes them among its own flags.
-  if (command != "run") TakeGlobalFlags(rest, rest.size(), flags, &bad);
+  if (command != "run" && command != "exec" && command != "container") {
+    TakeGlobalFlags(rest, rest.size(), flags, &bad);
+  }
   if (bad) {
     std::cerr << "farm: a global flag is missing its value\n" << kUsage;
     return 2;
@@ -232,6 +269,8 @@ int main(int argc, char** argv) {
     std::cerr << "Error: " << endpoint.status().message() << "\n";
     return 1;
   }
+  // Every command reaches the embedded farm through the root's local server.
+  farm::client::UseLocalServer();
   int status = Dispatch(command, std::move(rest), *endpoint);
   farm::client::CloseFarmChannels();
   return status;

@@ -3,23 +3,19 @@
 #include <iostream>
 
 #include "absl/strings/match.h"
+#include "client/local/container_spec.h"
 #include "client/run_image.h"
 
 namespace farm::client {
 namespace {
 
 constexpr char kUsage[] =
-    "usage: farm run [--rm] [-e K=V]... [-u USER] [-w DIR] [--entrypoint X] "
-    "[--platform P] IMAGE [CMD...]\n";
-
-// Docker's exit statuses for a container that could not run.
-int ExitStatusFor(const absl::Status& status) {
-  if (status.code() != absl::StatusCode::kFailedPrecondition) return 125;
-  return absl::StrContains(status.message(), "not found") ||
-                 absl::StrContains(status.message(), "no such file")
-             ? 127
-             : 126;
-}
+    "usage: farm run [-d] [-i] [-t] [--rm] [--name NAME]\n"
+    "                [-p [IP:]HOSTPORT:PORT[/tcp|/udp]]... [-v "
+    "HOSTDIR:DIR[:ro]]...\n"
+    "                [-e K=V]... [-u USER] [-w DIR] [--entrypoint X]\n"
+    "                [--network bridge|host|none] [--platform P] IMAGE "
+    "[CMD...]\n";
 
 }  // namespace
 
@@ -36,10 +32,11 @@ int RunRunCommand(const std::vector<std::string>& args,
     std::cerr << "farm run: " << channel.status().message() << "\n";
     return 125;
   }
-  absl::StatusOr<int> exit = RunImage(*options, *channel, endpoint.root);
+  absl::StatusOr<int> exit =
+      RunImage(*options, *channel, endpoint.root, !endpoint.remote.empty());
   if (!exit.ok()) {
     std::cerr << "farm run: " << exit.status().message() << "\n";
-    return ExitStatusFor(exit.status());
+    return local::ExitCodeForError(exit.status());
   }
   return *exit;
 }

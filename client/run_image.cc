@@ -8,6 +8,8 @@
 
 #include <atomic>
 #include <chrono>
+#include <iostream>
+#include <set>
 #include <thread>
 
 #include "absl/cleanup/cleanup.h"
@@ -15,12 +17,14 @@
 #include "absl/strings/str_cat.h"
 #include "client/command_line.h"
 #include "client/image_blob_store.h"
+#include "client/local/container_spec.h"
 #include "common/fs.h"
 #include "common/grpc_status.h"
 #include "common/logging.h"
 #include "common/status_macros.h"
 #include "grpcpp/client_context.h"
 #include "image/oci/manifest.h"
+#include "proto/container.grpc.pb.h"
 #include "proto/image.grpc.pb.h"
 #include "worker/executor/runc_executor.h"
 #include "worker/platforms.h"
@@ -98,9 +102,9 @@ absl::StatusOr<proto::InspectImageResponse> InspectForRun(
   return image;
 }
 
-// The snapshot store `farm run` keeps under <root>/run/snapshots, shared by
-// successive runs; a run that finds another one using it takes a private
-// store for itself instead (opening a store cleans up its workspaces).
+// The snapshot store `farm run --remote` keeps under <root>/run/remote,
+// shared by successive runs; a run that finds another one using it takes a
+// private store for itself instead (opening a store cleans up its workspaces).
 class RunStore {
  public:
   static absl::StatusOr<std::unique_ptr<RunStore>> Open(
@@ -185,17 +189,111 @@ class NoOutput : public executor::OutputSink {
   void Line(executor::Stream, absl::string_view) override {}
 };
 
+// Runs `config` in this process over the filesystem the local server
+// mounts for it, and reports its end to the server, which keeps its record.
+absl::StatusOr<int> RunAttached(proto::ContainerService::Stub& containers,
+                                const proto::ContainerConfig& config,
+                                const std::string& root) {
+  grpc::ClientContext context;
+  auto stream = containers.RunAttached(&context);
+  proto::AttachedRunRequest start;
+  *start.mutable_start() = config;
+  proto::AttachedRunReply reply;
+  if (!stream->Write(start) || !stream->Read(&reply)) {
+    stream->WritesDone();
+    return FromGrpcStatus(stream->Finish());
+  }
+  ASSIGN_OR_RETURN(
+      executor::ProcessSpec spec,
+      local::ProcessSpecOf(reply.record().config(), reply.record().runtime_id(),
+                           /*attached=*/true));
+  // The executor's state directory must be absolute (runc's --root).
+  ASSIGN_OR_RETURN(const std::string absolute_root, AbsolutePath(root));
+  executor::RuncExecutor::Options executor_options;
+  executor_options.state_dir = JoinPath(absolute_root, "run/executor");
+  absl::StatusOr<executor::ExitStatus> exit;
+  absl::StatusOr<std::unique_ptr<executor::RuncExecutor>> executor =
+      executor::RuncExecutor::Create(executor_options);
+  if (!executor.ok()) {
+    exit = executor.status();
+  } else {
+    executor::Cancellation cancel;
+    NoOutput output;
+    SignalWatch signals(&cancel);
+    exit = (*executor)->Run(reply.rootfs(), spec, output, cancel);
+  }
+  proto::AttachedRunRequest end;
+  proto::ExitReport* report = end.mutable_exited();
+  if (exit.ok()) {
+    report->set_code(exit->code);
+  } else {
+    report->set_code(local::ExitCodeForError(exit.status()));
+    report->set_error_code(static_cast<int>(exit.status().code()));
+    report->set_error(std::string(exit.status().message()));
+  }
+  stream->Write(end);
+  stream->WritesDone();
+  while (stream->Read(&reply)) {
+  }
+  absl::Status finished = FromGrpcStatus(stream->Finish());
+  if (!exit.ok()) return exit.status();
+  if (!finished.ok()) {
+    FARM_LOG(WARNING) << "the local farm server: " << finished;
+  }
+  return exit->code;
+}
+
+// `farm run --remote`: a remote farm runs no containers, so this process
+// runs the image itself, its layers read through the farm's ImageService (a
+// client may read its own images' blobs and nothing else of the CAS) into a
+// snapshot store of its own under <root>/run/remote.
+absl::StatusOr<int> RunRemoteImage(const proto::ContainerConfig& config,
+                                   std::shared_ptr<grpc::Channel> channel,
+                                   const std::string& root) {
+  ASSIGN_OR_RETURN(const std::string absolute_root, AbsolutePath(root));
+  const std::string run_dir = JoinPath(absolute_root, "run/remote");
+  ImageBlobStore blobs(channel, config.image());
+  ASSIGN_OR_RETURN(std::unique_ptr<RunStore> store,
+                   RunStore::Open(run_dir, &blobs));
+  std::vector<proto::LayerRef> chain(config.layers().begin(),
+                                     config.layers().end());
+  ASSIGN_OR_RETURN(std::unique_ptr<snapshot::Workspace> workspace,
+                   store->snapshots().Mount(chain));
+  ASSIGN_OR_RETURN(executor::ProcessSpec spec,
+                   local::ProcessSpecOf(config, "", /*attached=*/true));
+  executor::RuncExecutor::Options executor_options;
+  executor_options.state_dir = JoinPath(run_dir, "executor");
+  ASSIGN_OR_RETURN(std::unique_ptr<executor::RuncExecutor> executor,
+                   executor::RuncExecutor::Create(executor_options));
+  executor::Cancellation cancel;
+  NoOutput output;
+  absl::StatusOr<executor::ExitStatus> exit;
+  {
+    SignalWatch signals(&cancel);
+    exit = executor->Run(workspace->rootfs(), spec, output, cancel);
+  }
+  absl::Status released = workspace->Release();
+  if (!released.ok()) {
+    FARM_LOG(WARNING) << "removing the container: " << released;
+  }
+  if (!exit.ok()) return exit.status();
+  return exit->code;
+}
+
 }  // namespace
 
 absl::StatusOr<RunOptions> ParseRunArgs(const std::vector<std::string>& args) {
   FlagSpec spec;
-  spec.with_value = {"env", "user", "workdir", "entrypoint", "platform"};
-  spec.boolean = {"rm", "interactive", "tty", "it", "ti"};
-  spec.aliases = {{"e", "env"},
-                  {"u", "user"},
-                  {"w", "workdir"},
-                  {"i", "interactive"},
-                  {"t", "tty"}};
+  spec.with_value = {"env",  "user",    "workdir", "entrypoint", "platform",
+                     "name", "publish", "volume",  "network"};
+  // Docker's usual bundles of one-letter flags, spelled out.
+  const std::set<std::string> bundles = {"it",  "ti", "dit", "dti", "itd",
+                                         "tid", "id", "di",  "dt",  "td"};
+  spec.boolean = {"rm", "interactive", "tty", "detach"};
+  spec.boolean.insert(bundles.begin(), bundles.end());
+  spec.aliases = {{"e", "env"},         {"u", "user"},   {"w", "workdir"},
+                  {"i", "interactive"}, {"t", "tty"},    {"d", "detach"},
+                  {"p", "publish"},     {"v", "volume"}, {"net", "network"}};
   spec.stop_at_positional = true;
   ASSIGN_OR_RETURN(CommandLine line, CommandLine::Parse(args, spec));
   if (line.positional().empty()) {
@@ -211,6 +309,19 @@ absl::StatusOr<RunOptions> ParseRunArgs(const std::vector<std::string>& args) {
   if (line.Has("entrypoint")) options.entrypoint = line.Get("entrypoint");
   options.remove = line.Has("rm");
   options.platform = line.Get("platform");
+  options.detach = line.Has("detach");
+  options.interactive = line.Has("interactive");
+  options.tty = line.Has("tty");
+  for (const std::string& bundle : bundles) {
+    if (!line.Has(bundle)) continue;
+    options.detach |= absl::StrContains(bundle, 'd');
+    options.interactive |= absl::StrContains(bundle, 'i');
+    options.tty |= absl::StrContains(bundle, 't');
+  }
+  options.name = line.Get("name");
+  options.publish = line.GetAll("publish");
+  options.volumes = line.GetAll("volume");
+  options.network = line.Get("network", "bridge");
   return options;
 }
 
@@ -264,7 +375,7 @@ absl::StatusOr<executor::ProcessSpec> ContainerSpec(
 
 absl::StatusOr<int> RunImage(const RunOptions& options,
                              std::shared_ptr<grpc::Channel> channel,
-                             const std::string& root) {
+                             const std::string& root, bool remote) {
   auto images = proto::ImageService::NewStub(channel);
   ASSIGN_OR_RETURN(proto::InspectImageResponse image,
                    InspectForRun(*images, options.image, options.platform));
@@ -286,40 +397,51 @@ absl::StatusOr<int> RunImage(const RunOptions& options,
                       if (value == nullptr) return std::nullopt;
                       return std::string(value);
                     }));
-  spec.hostname = NewHostname();
-  if (!HasEnv(spec.env, "HOSTNAME"))
-    SetEnv(spec.env, "HOSTNAME", spec.hostname);
-  spec.tty = isatty(STDIN_FILENO) && isatty(STDOUT_FILENO);
-  if (spec.tty && !HasEnv(spec.env, "TERM")) SetEnv(spec.env, "TERM", "xterm");
-
-  // The executor's state directory must be absolute (runc's --root).
-  ASSIGN_OR_RETURN(const std::string absolute_root, AbsolutePath(root));
-  const std::string run_dir = JoinPath(absolute_root, "run");
-  // The image's blobs through the farm's image service: a client may read
-  // those of its own images and nothing else of the CAS.
-  ImageBlobStore blobs(channel, options.image);
-  ASSIGN_OR_RETURN(std::unique_ptr<RunStore> store,
-                   RunStore::Open(run_dir, &blobs));
-  ASSIGN_OR_RETURN(std::unique_ptr<snapshot::Workspace> workspace,
-                   store->snapshots().Mount(chain));
-  executor::RuncExecutor::Options executor_options;
-  executor_options.state_dir = JoinPath(run_dir, "executor");
-  ASSIGN_OR_RETURN(std::unique_ptr<executor::RuncExecutor> executor,
-                   executor::RuncExecutor::Create(executor_options));
-
-  executor::Cancellation cancel;
-  NoOutput output;
-  absl::StatusOr<executor::ExitStatus> exit;
-  {
-    SignalWatch signals(&cancel);
-    exit = executor->Run(workspace->rootfs(), spec, output, cancel);
+  const bool terminal = isatty(STDIN_FILENO) && isatty(STDOUT_FILENO);
+  if (options.tty && options.interactive && !options.detach &&
+      !isatty(STDIN_FILENO)) {
+    return absl::InvalidArgumentError("the input device is not a TTY");
   }
-  absl::Status released = workspace->Release();
-  if (!released.ok()) {
-    FARM_LOG(WARNING) << "removing the container: " << released;
+  proto::ContainerConfig container;
+  container.set_image(options.image);
+  container.set_image_id(image.summary().image_id());
+  for (proto::LayerRef& layer : chain) *container.add_layers() = layer;
+  for (const std::string& arg : spec.args) container.add_args(arg);
+  for (const std::string& entry : spec.env) container.add_env(entry);
+  container.set_cwd(spec.cwd);
+  container.set_user(spec.user);
+  container.set_network(options.network);
+  for (const std::string& publish : options.publish) {
+    ASSIGN_OR_RETURN(*container.add_ports(), local::ParsePublish(publish));
   }
-  if (!exit.ok()) return exit.status();
-  return exit->code;
+  for (const std::string& volume : options.volumes) {
+    ASSIGN_OR_RETURN(*container.add_mounts(), local::ParseVolume(volume));
+  }
+  container.set_tty(options.tty && !options.detach && terminal);
+  container.set_interactive(options.interactive && !options.detach);
+  container.set_name(options.name);
+  container.set_auto_remove(options.remove);
+
+  if (remote) {
+    if (options.detach || !options.name.empty()) {
+      return absl::InvalidArgumentError(
+          "-d and --name need the local farm: a remote farm runs no "
+          "containers, so `farm run --remote` runs one in the foreground");
+    }
+    container.set_hostname(NewHostname());
+    container.add_env(absl::StrCat("HOSTNAME=", container.hostname()));
+    return RunRemoteImage(container, channel, root);
+  }
+  auto containers = proto::ContainerService::NewStub(channel);
+  if (options.detach) {
+    grpc::ClientContext context;
+    proto::ContainerRecord record;
+    RETURN_IF_ERROR(
+        FromGrpcStatus(containers->Run(&context, container, &record)));
+    std::cout << record.id() << "\n";
+    return 0;
+  }
+  return RunAttached(*containers, container, root);
 }
 
 }  // namespace farm::client

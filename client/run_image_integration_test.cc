@@ -1,5 +1,7 @@
-// RunImage end to end: an image served by a stand-in ImageService and a
-// real CacheService on 127.0.0.1, unpacked by the snapshotter, run by runc
+// RunImage end to end, as `farm run --remote` runs an image in the client
+// (tests/local covers the local server's containers): an image served by a
+// stand-in ImageService and a real CacheService on 127.0.0.1, unpacked by
+// the snapshotter, run by runc
 // with this process's stdout (redirected to a file here).
 #include <fcntl.h>
 #include <unistd.h>
@@ -129,7 +131,7 @@ class RunImageTest : public ::testing::Test {
     dup2(file, STDOUT_FILENO);
     close(file);
     absl::StatusOr<int> status =
-        RunImage(*options, channel_, JoinPath(dir_, "root"));
+        RunImage(*options, channel_, JoinPath(dir_, "root"), /*remote=*/true);
     fflush(stdout);
     dup2(saved, STDOUT_FILENO);
     close(saved);
@@ -169,7 +171,7 @@ TEST_F(RunImageTest, OverridesAndAFreshContainerEachTime) {
   ASSERT_TRUE(status.ok()) << status.status();
   EXPECT_EQ(*status, 0);
   absl::StatusOr<std::vector<std::string>> work =
-      ListDir(JoinPath(dir_, "root/run/snapshots/work"));
+      ListDir(JoinPath(dir_, "root/run/remote/snapshots/work"));
   ASSERT_TRUE(work.ok()) << work.status();
   EXPECT_THAT(*work, IsEmpty());
 }

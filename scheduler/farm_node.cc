@@ -217,7 +217,7 @@ void FarmNode::MakeServices() {
   }
   services_.push_back(std::make_unique<cache::CacheService>(
       served_blobs, parts_->served_actions, parts_->admin.get(), auth));
-  services_.push_back(std::make_unique<ImageService>(
+  auto images = std::make_unique<ImageService>(
       images_.get(), blobs_, auth, spool_dir_,
       [registry](ImageStore& images, const proto::PullImageRequest& request)
           -> absl::StatusOr<proto::PullImageResponse> {
@@ -233,7 +233,9 @@ void FarmNode::MakeServices() {
       [registry](ImageStore& images, const proto::PushImageRequest& request) {
         return registry->Push(images, request.reference());
       },
-      forms_.get()));
+      forms_.get());
+  images->set_in_use(options_.image_in_use);
+  services_.push_back(std::move(images));
   services_.push_back(std::make_unique<WorkerService>(core_.get(), auth));
   auto builds = std::make_unique<BuildService>(
       [this](const std::string& tenant) { return SessionDepsFor(tenant); },

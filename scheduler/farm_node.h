@@ -29,6 +29,7 @@
 #include "scheduler/layer_upload_watch.h"
 #include "scheduler/registry_images.h"
 #include "scheduler/scheduler_core.h"
+#include "scheduler/service/image_service.h"
 #include "scheduler/session_table.h"
 #include "scheduler/tenant_keys.h"
 
@@ -85,6 +86,9 @@ struct FarmNodeOptions {
   // Registries reached over plain HTTP besides loopback and config.json's
   // "insecure-registries". No binary sets it: there is no such flag.
   std::vector<std::string> insecure_registries;
+  // Names a container that uses the image with this id ("" when none), so
+  // `farm rmi` refuses to delete it, as Docker does; the local server's.
+  ImageService::InUseFn image_in_use;
 };
 
 class FarmNode {

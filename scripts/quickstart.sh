@@ -2,7 +2,8 @@
 # The README's first Quick start command: installs what farm needs, builds
 # it, makes a small busybox base image (there is no Docker Hub here) and
 # loads it, builds examples/web-app with the embedded farm, lists the
-# images, and serves the page from the built image to show it works.
+# images, runs the image detached with its port 80 published on 8080,
+# fetches the page, and stops it.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -24,14 +25,18 @@ echo "== farm build -t webapp:1.0 examples/web-app"
 echo "== farm images"
 "$farm" --root "$root" images
 
-echo "== farm run webapp:1.0 (httpd on port 80), then fetch the page"
-"$farm" --root "$root" run --rm webapp:1.0 >/tmp/farm-webapp.log 2>&1 &
-server=$!
-trap 'kill "$server" 2>/dev/null || true; wait "$server" 2>/dev/null || true' EXIT
+echo "== farm run -d -p 8080:80 webapp:1.0, then fetch the page"
+# A container left by an earlier run of this script would hold the port.
+"$farm" --root "$root" rm -f webapp >/dev/null 2>&1 || true
+"$farm" --root "$root" run -d -p 8080:80 --name webapp webapp:1.0
+trap '"$farm" --root "$root" rm -f webapp >/dev/null 2>&1 || true' EXIT
 for _ in $(seq 1 50); do
-  if page=$(curl -fsS http://127.0.0.1:80/ 2>/dev/null); then break; fi
+  if page=$(curl -fsS http://127.0.0.1:8080/ 2>/dev/null); then break; fi
   sleep 0.2
 done
 echo "$page"
 grep -q "<h1>Hello Docker!</h1>" <<<"$page"
-echo "== the page is served by the image farm built"
+"$farm" --root "$root" ps
+echo "== farm stop webapp"
+"$farm" --root "$root" stop webapp
+echo "== the page was served by the image farm built"

@@ -38,16 +38,20 @@ def measure(args, report, farms, peer, context, tag, max_farm_ms=None):
     """Fills every cache with one build each, checks that a second build is
     fully cached on every side, then times `args.runs` rebuilds per side,
     alternating. `farms` is a list of (label, farm command up to the verb,
-    environment), each with the base image already loaded; `peer` a started
-    DockerPeer with it loaded, or None. Returns the samples by label."""
+    environment[, untimed step before each build]), each with the base image
+    already loaded; `peer` a started DockerPeer with it loaded, or None.
+    Returns the samples by label."""
     samples = {}
     steps = []
-    for label, farm_cmd, env in farms:
+    for label, farm_cmd, env, *before in farms:
+        before = before[0] if before else (lambda: None)
         harness.run(farm_cmd + ["build", "-q", "-t", tag, context], env=env)
         _check_farm_cached(farm_cmd, env, context, tag)
         samples[label] = harness.Samples()
 
-        def farm_step(i, farm_cmd=farm_cmd, env=env, label=label):
+        def farm_step(i, farm_cmd=farm_cmd, env=env, label=label,
+                      before=before):
+            before()
             ms, _ = harness.timed(farm_cmd + ["build", "-q", "-t", tag,
                                               context], env=env)
             if i >= 0:

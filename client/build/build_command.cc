@@ -205,6 +205,9 @@ int BuildCommand::Run() {
   }
 
   SessionOptions session_options;
+  // The local server keeps its builds in memory: one that died took them
+  // with it, and a new one would not know the build. Say so at once.
+  if (endpoint.remote.empty()) session_options.max_attach_attempts = 0;
   proto::BuildRequest& request = session_options.request;
   request.set_dockerfile(dockerfile->content);
   request.set_dockerfile_name(dockerfile->name);

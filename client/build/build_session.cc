@@ -166,6 +166,11 @@ std::optional<absl::Status> BuildSession::GiveUp(const Attempt& attempt,
     return absl::Status(status.code(), absl::StrCat("build ", build_id_, ": ",
                                                     status.message()));
   }
+  if (options_.max_attach_attempts == 0) {
+    return absl::UnavailableError(
+        absl::StrCat("lost the connection to the farm during build ", build_id_,
+                     ": ", Describe(status)));
+  }
   if (failures > options_.max_attach_attempts) {
     return absl::UnavailableError(absl::StrCat(
         "lost the connection to the farm during build ", build_id_,

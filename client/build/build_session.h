@@ -34,8 +34,9 @@ struct SessionOptions {
 
   size_t manifest_chunk_bytes = kDefaultManifestChunkBytes;
   size_t blob_chunk_bytes = kDefaultBlobChunkBytes;
-  // Re-attaching: attempts in a row without hearing from the farm, and
-  // the wait before each (doubling from `first_backoff` to `max_backoff`).
+  // Re-attaching: attempts in a row without hearing from the farm (0: a
+  // lost connection ends the build), and the wait before each (doubling
+  // from `first_backoff` to `max_backoff`).
   int max_attach_attempts = 5;
   absl::Duration first_backoff = absl::Milliseconds(500);
   absl::Duration max_backoff = absl::Seconds(8);

@@ -2,7 +2,9 @@
 
 #include <algorithm>
 
+#include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
+#include "absl/strings/strip.h"
 #include "absl/time/time.h"
 #include "auth/service/call_identity.h"
 #include "common/grpc_status.h"
@@ -97,12 +99,33 @@ grpc::Status ImageService::TagImage(grpc::ServerContext* context,
   return ToGrpcStatus((*store)->Tag(request->source(), request->target()));
 }
 
+absl::Status ImageService::CheckNotInUse(ImageStore& store,
+                                         const std::string& reference) {
+  if (!in_use_) return absl::OkStatus();
+  absl::StatusOr<ImageInfo> info = store.Get(reference);
+  if (!info.ok()) return absl::OkStatus();  // Remove says why
+  const std::string& id = info->record.config_digest;
+  // Removing one of several names only untags: the image stays.
+  const bool by_id = absl::StrContains(id, reference);
+  if (!by_id && info->tags.size() > 1) return absl::OkStatus();
+  const std::string user = in_use_(id);
+  if (user.empty()) return absl::OkStatus();
+  const std::string short_id =
+      std::string(absl::StripPrefix(id, "sha256:")).substr(0, 12);
+  return absl::FailedPreconditionError(
+      absl::StrCat("conflict: unable to remove repository reference \"",
+                   reference, "\" (must force) - container ", user,
+                   " is using its referenced image ", short_id));
+}
+
 grpc::Status ImageService::RemoveImages(
     grpc::ServerContext* context, const proto::RemoveImagesRequest* request,
     proto::RemoveImagesResponse* response) {
   absl::StatusOr<ImageStore*> store = StoreOf(*context);
   if (!store.ok()) return ToGrpcStatus(store.status());
   for (const std::string& reference : request->references()) {
+    absl::Status free = CheckNotInUse(**store, reference);
+    if (!free.ok()) return ToGrpcStatus(free);
     absl::StatusOr<RemoveResult> removed =
         (*store)->Remove(reference, /*force=*/false);
     if (!removed.ok()) return ToGrpcStatus(removed.status());

@@ -26,6 +26,9 @@ class ImageService final : public proto::ImageService::Service {
   using PushFn = std::function<absl::StatusOr<proto::PushImageResponse>(
       ImageStore&, const proto::PushImageRequest&)>;
 
+  // Names what uses the image with this id ("" when nothing does).
+  using InUseFn = std::function<std::string(const std::string& image_id)>;
+
   // Nothing is owned. `spool_dir` holds blobs of a load in transit.
   ImageService(ImageStores* images, cache::BlobStore* blobs,
                const auth::Authenticator* authenticator, std::string spool_dir,
@@ -38,6 +41,10 @@ class ImageService final : public proto::ImageService::Service {
         pull_(std::move(pull)),
         push_(std::move(push)),
         forms_(forms) {}
+
+  // RemoveImages then refuses to delete an image `in_use` names, as
+  // Docker refuses one a container uses.
+  void set_in_use(InUseFn in_use) { in_use_ = std::move(in_use); }
 
   grpc::Status ListImages(grpc::ServerContext* context,
                           const proto::ListImagesRequest* request,
@@ -71,6 +78,9 @@ class ImageService final : public proto::ImageService::Service {
       grpc::ServerWriter<proto::ArchiveChunk>* writer) override;
 
  private:
+  // kFailedPrecondition, in Docker's words, when removing `reference`
+  // would delete an image that in_use_ names a user of.
+  absl::Status CheckNotInUse(ImageStore& store, const std::string& reference);
   // The caller's tenant's store, once the caller may use images.
   absl::StatusOr<ImageStore*> StoreOf(const grpc::ServerContext& context);
 
@@ -81,6 +91,7 @@ class ImageService final : public proto::ImageService::Service {
   PullFn pull_;
   PushFn push_;
   DistributionForms* forms_;
+  InUseFn in_use_;
 };
 
 // The summary `farm images` shows for one image.

@@ -66,6 +66,15 @@ struct Mount {
   std::vector<std::string> options;
 };
 
+// A container port published on the host (`farm run -p`): the private
+// network's slirp4netns listens on host_ip:host_port and forwards to it.
+struct PublishedPort {
+  std::string protocol = "tcp";  // or "udp"
+  std::string host_ip = "0.0.0.0";
+  int host_port = 0;
+  int container_port = 0;
+};
+
 struct ProcessSpec {
   std::vector<std::string> args;  // argv; args[0] is looked up in PATH
   std::vector<std::string> env;   // "K=V"; runc adds HOME from /etc/passwd
@@ -98,6 +107,15 @@ struct ProcessSpec {
   bool attach_stdio = false;
   // With attach_stdio: allocate a terminal for the process (`docker run -t`).
   bool tty = false;
+  // With attach_stdio: the process reads this process's stdin; false gives
+  // it /dev/null, as `docker run` without -i.
+  bool attach_stdin = true;
+  // Published ports; only with NetworkMode::kPrivate.
+  std::vector<PublishedPort> published_ports;
+  // The runtime's name for the container, so that others can signal it or
+  // run more processes in it (`farm stop`, `farm exec`); "" for a fresh
+  // one. Must be unique among running containers.
+  std::string container_id;
 };
 
 struct ExitStatus {
@@ -122,7 +140,8 @@ class Executor {
   // fires (the container is killed and removed first); kInvalidArgument for
   // a malformed spec; kNotFound for an unknown user or group name;
   // kFailedPrecondition when the process could not start (no such
-  // executable, a cwd that is not a directory); kUnavailable when the
+  // executable, a cwd that is not a directory); kAlreadyExists when a
+  // published host port is taken (Docker's sentence); kUnavailable when the
   // worker cannot run containers (runc, or slirp4netns for kPrivate,
   // missing or failing: another worker may succeed); kInternal when the
   // runtime itself fails. On every path the runtime state and the network

@@ -2,6 +2,7 @@
 
 #include <iterator>
 
+#include "absl/strings/ascii.h"
 #include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
 
@@ -306,6 +307,16 @@ absl::Status ValidateProcessSpec(const ProcessSpec& spec) {
   }
   if (spec.tty && !spec.attach_stdio) {
     return absl::InvalidArgumentError("a terminal needs attach_stdio");
+  }
+  if (!spec.published_ports.empty() && spec.network != NetworkMode::kPrivate) {
+    return absl::InvalidArgumentError(
+        "published ports need the container's own network");
+  }
+  for (char c : spec.container_id) {
+    if (!absl::ascii_isalnum(c) && c != '-' && c != '_') {
+      return absl::InvalidArgumentError(
+          absl::StrCat("container id \"", spec.container_id, "\" is invalid"));
+    }
   }
   return absl::OkStatus();
 }

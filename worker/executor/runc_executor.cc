@@ -263,8 +263,15 @@ absl::StatusOr<ExitStatus> RuncExecutor::Run(const std::string& rootfs,
   }
   request.host_resolv_conf = host_resolv.value_or("");
 
-  ASSIGN_OR_RETURN(std::string id, NewContainerId());
+  std::string id = spec.container_id;
+  if (id.empty()) {
+    ASSIGN_OR_RETURN(id, NewContainerId());
+  }
   request.dir = JoinPath(JoinPath(options_.state_dir, "bundles"), id);
+  if (PathExists(request.dir)) {
+    return absl::AlreadyExistsError(
+        absl::StrCat("container ", id, " exists already"));
+  }
   RETURN_IF_ERROR(MakeDirs(request.dir, 0700));
   absl::Cleanup remove_bundle = [&] {
     absl::Status status = RemoveAll(request.dir);
@@ -288,6 +295,14 @@ absl::StatusOr<ExitStatus> RuncExecutor::Run(const std::string& rootfs,
   if (spec.network == NetworkMode::kPrivate) {
     ASSIGN_OR_RETURN(private_network, networks_->Take());
     request.inputs.network_namespace = private_network->namespace_path();
+    for (const PublishedPort& port : spec.published_ports) {
+      absl::Status published = private_network->Publish(
+          {port.protocol, port.host_ip, port.host_port, port.container_port});
+      if (!published.ok()) {
+        networks_->Release(std::move(private_network));
+        return published;
+      }
+    }
   }
   // Removed after `runc delete`, below.
   std::unique_ptr<CgroupLimits> cgroup;
@@ -339,7 +354,8 @@ absl::StatusOr<ExitStatus> RuncExecutor::RunContainer(
   Subprocess::Stdio stdio;
   std::optional<Pipe> pipes[2];
   if (spec.attach_stdio) {
-    stdio = Subprocess::Stdio{STDIN_FILENO, STDOUT_FILENO, STDERR_FILENO};
+    stdio = Subprocess::Stdio{spec.attach_stdin ? STDIN_FILENO : -1,
+                              STDOUT_FILENO, STDERR_FILENO};
   } else {
     for (auto& pipe : pipes) {
       ASSIGN_OR_RETURN(pipe, MakePipe());

@@ -32,12 +32,13 @@ absl::StatusOr<ScopedFd> CreateLockedFile(const std::string& dir,
   return fd;
 }
 
-// Removes base.net and base.log; missing ones are fine.
+// Removes base.net, base.log and base.api; missing ones are fine.
 absl::Status RemoveSandboxFiles(const std::string& base) {
   RETURN_IF_ERROR(RemoveNamespaceFile(base + ".net"));
-  const std::string log = base + ".log";
-  if (unlink(log.c_str()) != 0 && errno != ENOENT) {
-    return ErrnoStatus(errno, absl::StrCat("removing ", log));
+  for (const std::string& file : {base + ".log", base + ".api"}) {
+    if (unlink(file.c_str()) != 0 && errno != ENOENT) {
+      return ErrnoStatus(errno, absl::StrCat("removing ", file));
+    }
   }
   return absl::OkStatus();
 }
@@ -70,8 +71,9 @@ absl::StatusOr<std::unique_ptr<NetworkSandbox>> NetworkSandbox::Open(
   absl::StatusOr<NamespaceFile> netns = NamespaceFile::Create(base + ".net");
   if (!netns.ok()) return fail(netns.status());
   sandbox->namespace_.emplace(*std::move(netns));
-  absl::StatusOr<std::unique_ptr<Slirp4netns>> slirp = Slirp4netns::Start(
-      options.slirp4netns, sandbox->namespace_->path(), base + ".log");
+  absl::StatusOr<std::unique_ptr<Slirp4netns>> slirp =
+      Slirp4netns::Start(options.slirp4netns, sandbox->namespace_->path(),
+                         base + ".log", base + ".api");
   if (!slirp.ok()) return fail(slirp.status());
   sandbox->slirp4netns_ = *std::move(slirp);
   return sandbox;
@@ -101,7 +103,8 @@ absl::Status NetworkSandbox::RemoveStale(const std::string& dir) {
       RETURN_IF_ERROR(RemoveSandboxFiles(base));
       RETURN_IF_ERROR(RemoveLock(base));
     } else if (absl::ConsumeSuffix(&base_name, ".net") ||
-               absl::ConsumeSuffix(&base_name, ".log")) {
+               absl::ConsumeSuffix(&base_name, ".log") ||
+               absl::ConsumeSuffix(&base_name, ".api")) {
       // A lock is made first and removed last: without one, the owner died.
       const std::string base = JoinPath(dir, base_name);
       if (!PathExists(base + ".lock")) {

@@ -14,6 +14,7 @@
 #include "absl/time/time.h"
 #include "common/fs.h"
 #include "worker/executor/network/namespace_file.h"
+#include "worker/executor/network/port_forward.h"
 #include "worker/executor/network/slirp4netns.h"
 
 namespace farm::executor::network {
@@ -21,8 +22,9 @@ namespace farm::executor::network {
 class NetworkSandbox {
  public:
   struct Options {
-    // Holds NAME.lock, NAME.net (the namespace file) and NAME.log
-    // (slirp4netns's output) of each open sandbox; created if missing.
+    // Holds NAME.lock, NAME.net (the namespace file), NAME.log
+    // (slirp4netns's output) and NAME.api (its API socket, for published
+    // ports) of each open sandbox; created if missing.
     std::string dir;
     Slirp4netns::Options slirp4netns;
   };
@@ -45,6 +47,12 @@ class NetworkSandbox {
 
   NetworkSandbox(const NetworkSandbox&) = delete;
   NetworkSandbox& operator=(const NetworkSandbox&) = delete;
+
+  // Forwards a host port into the namespace; see AddHostForward for the
+  // errors.
+  absl::Status Publish(const HostForward& forward) {
+    return AddHostForward(base_ + ".api", forward);
+  }
 
   // For SpecInputs::network_namespace.
   const std::string& namespace_path() const { return namespace_->path(); }

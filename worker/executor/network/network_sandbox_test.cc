@@ -9,6 +9,7 @@
 #include <net/if.h>
 #include <sched.h>
 #include <signal.h>
+#include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -112,8 +113,8 @@ TEST_F(NetworkSandboxTest, Tap0IsUpAndTeardownLeavesNothing) {
   EXPECT_EQ(path, JoinPath(options_.dir, "farm-0123.net"));
   EXPECT_THAT(Interfaces(path), ElementsAre("lo 127.0.0.1 UP", "lo UP",
                                             "tap0 10.0.2.100 UP", "tap0 UP"));
-  EXPECT_THAT(Left(),
-              ElementsAre("farm-0123.lock", "farm-0123.log", "farm-0123.net"));
+  EXPECT_THAT(Left(), ElementsAre("farm-0123.api", "farm-0123.lock",
+                                  "farm-0123.log", "farm-0123.net"));
   const pid_t slirp = (*sandbox)->slirp4netns_pid();
   const std::string id = NamespaceId(path);
   ASSERT_NE(id, "");
@@ -208,14 +209,15 @@ TEST_F(NetworkSandboxTest, RemoveStaleClearsWhatADeadProcessLeft) {
       NamespaceId(JoinPath(options_.dir, "farm-dead.net"));
   ASSERT_NE(dead_id, "");
   EXPECT_THAT(Left(),
-              ElementsAre("farm-dead.lock", "farm-dead.log", "farm-dead.net",
-                          "farm-live.lock", "farm-live.log", "farm-live.net"));
+              ElementsAre("farm-dead.api", "farm-dead.lock", "farm-dead.log",
+                          "farm-dead.net", "farm-live.api", "farm-live.lock",
+                          "farm-live.log", "farm-live.net"));
   // Leftovers of an older layout or a crash between steps: no lock.
   ASSERT_TRUE(WriteFile(JoinPath(options_.dir, "farm-old.log"), "x").ok());
 
   ASSERT_TRUE(NetworkSandbox::RemoveStale(options_.dir).ok());
-  EXPECT_THAT(Left(),
-              ElementsAre("farm-live.lock", "farm-live.log", "farm-live.net"));
+  EXPECT_THAT(Left(), ElementsAre("farm-live.api", "farm-live.lock",
+                                  "farm-live.log", "farm-live.net"));
   EXPECT_THAT(NamespaceHolders(dead_id), IsEmpty());
   EXPECT_THAT(
       Interfaces((*live)->namespace_path()),
@@ -246,12 +248,56 @@ TEST(NamespaceFileTest, AFreshNamespaceHoldsOnlyLoopbackDown) {
   RemoveAll(*dir).IgnoreError();
 }
 
+// A free TCP port on the host, for a published port.
+int FreePort() {
+  int fd = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
+  sockaddr_in address = {};
+  address.sin_family = AF_INET;
+  address.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+  bind(fd, reinterpret_cast<sockaddr*>(&address), sizeof(address));
+  socklen_t size = sizeof(address);
+  getsockname(fd, reinterpret_cast<sockaddr*>(&address), &size);
+  close(fd);
+  return ntohs(address.sin_port);
+}
+
+TEST_F(NetworkSandboxTest, PublishesAHostPortOnceAndSaysWhenItIsTaken) {
+  absl::StatusOr<std::unique_ptr<NetworkSandbox>> sandbox =
+      NetworkSandbox::Open(options_, "farm-ports");
+  ASSERT_TRUE(sandbox.ok()) << sandbox.status();
+  const int port = FreePort();
+  HostForward forward{"tcp", "127.0.0.1", port, 80};
+  absl::Status published = (*sandbox)->Publish(forward);
+  ASSERT_TRUE(published.ok()) << published;
+  // slirp4netns listens on the host port now.
+  absl::Status again = (*sandbox)->Publish(forward);
+  EXPECT_TRUE(absl::IsAlreadyExists(again)) << again;
+  EXPECT_EQ(again.message(),
+            absl::StrCat("Bind for 127.0.0.1:", port,
+                         " failed: port is already allocated"));
+  forward.protocol = "sctp";
+  EXPECT_TRUE(absl::IsInvalidArgument((*sandbox)->Publish(forward)));
+}
+
+TEST(HostForwardRequestTest, IsSlirp4netnsAddHostfwd) {
+  EXPECT_EQ(HostForwardRequest({"udp", "0.0.0.0", 5353, 53}),
+            "{\"arguments\":{\"guest_port\":53,\"host_addr\":\"0.0.0.0\","
+            "\"host_port\":5353,\"proto\":\"udp\"},\"execute\":"
+            "\"add_hostfwd\"}");
+}
+
 TEST(Slirp4netnsArgvTest, ConfinesSlirp4netnsAndKeepsTheHostsLoopbackOut) {
   EXPECT_THAT(Slirp4netnsArgv("slirp4netns", "/s/x.net", 7, 9),
               ElementsAre("slirp4netns", "--configure", "--mtu=65520",
                           "--disable-host-loopback", "--enable-sandbox",
                           "--enable-seccomp", "--netns-type=path",
                           "--ready-fd=7", "--exit-fd=9", "/s/x.net", "tap0"));
+  EXPECT_THAT(
+      Slirp4netnsArgv("slirp4netns", "/s/x.net", 7, 9, "/s/x.api"),
+      ElementsAre("slirp4netns", "--api-socket=/s/x.api", "--configure",
+                  "--mtu=65520", "--disable-host-loopback", "--enable-sandbox",
+                  "--enable-seccomp", "--netns-type=path", "--ready-fd=7",
+                  "--exit-fd=9", "/s/x.net", "tap0"));
 }
 
 }  // namespace

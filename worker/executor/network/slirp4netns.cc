@@ -7,11 +7,13 @@
 
 #include <cerrno>
 #include <chrono>
+#include <optional>
 #include <utility>
 
 #include "absl/strings/str_cat.h"
 #include "absl/strings/strip.h"
 #include "common/status_macros.h"
+#include "common/unix_socket_path.h"
 
 namespace farm::executor::network {
 namespace {
@@ -63,23 +65,35 @@ absl::Status AwaitReady(int ready_fd, absl::Duration timeout) {
 
 std::vector<std::string> Slirp4netnsArgv(const std::string& binary,
                                          const std::string& netns_path,
-                                         int ready_fd, int exit_fd) {
-  return {binary,
-          "--configure",
-          "--mtu=65520",
-          "--disable-host-loopback",
-          "--enable-sandbox",
-          "--enable-seccomp",
-          "--netns-type=path",
-          absl::StrCat("--ready-fd=", ready_fd),
-          absl::StrCat("--exit-fd=", exit_fd),
-          netns_path,
-          kInterface};
+                                         int ready_fd, int exit_fd,
+                                         const std::string& api_socket) {
+  std::vector<std::string> argv = {binary,
+                                   "--configure",
+                                   "--mtu=65520",
+                                   "--disable-host-loopback",
+                                   "--enable-sandbox",
+                                   "--enable-seccomp",
+                                   "--netns-type=path",
+                                   absl::StrCat("--ready-fd=", ready_fd),
+                                   absl::StrCat("--exit-fd=", exit_fd),
+                                   netns_path,
+                                   kInterface};
+  if (!api_socket.empty()) {
+    argv.insert(argv.begin() + 1, absl::StrCat("--api-socket=", api_socket));
+  }
+  return argv;
 }
 
 absl::StatusOr<std::unique_ptr<Slirp4netns>> Slirp4netns::Start(
     const Options& options, const std::string& netns_path,
-    const std::string& log_path) {
+    const std::string& log_path, const std::string& api_socket) {
+  // A long path reaches slirp4netns through its directory's descriptor.
+  std::optional<UnixSocketPath> api;
+  if (!api_socket.empty()) {
+    absl::StatusOr<UnixSocketPath> path = UnixSocketPath::For(api_socket);
+    if (!path.ok()) return path.status();
+    api.emplace(*std::move(path));
+  }
   ScopedFd log(open(log_path.c_str(),
                     O_WRONLY | O_CREAT | O_TRUNC | O_APPEND | O_CLOEXEC, 0600));
   if (log.get() < 0) {
@@ -91,10 +105,11 @@ absl::StatusOr<std::unique_ptr<Slirp4netns>> Slirp4netns::Start(
   stdio.out = log.get();
   stdio.err = log.get();
   stdio.inherit = {ready.write.get(), exit.read.get()};
-  absl::StatusOr<Subprocess> process =
-      Subprocess::Spawn(Slirp4netnsArgv(options.binary, netns_path,
-                                        ready.write.get(), exit.read.get()),
-                        stdio);
+  if (api && api->dir_fd() >= 0) stdio.inherit.push_back(api->dir_fd());
+  absl::StatusOr<Subprocess> process = Subprocess::Spawn(
+      Slirp4netnsArgv(options.binary, netns_path, ready.write.get(),
+                      exit.read.get(), api ? api->address() : ""),
+      stdio);
   if (absl::IsNotFound(process.status())) {
     return absl::UnavailableError(absl::StrCat(
         "slirp4netns not found (", options.binary, "). ", kInstallHint));

@@ -33,12 +33,13 @@ class Slirp4netns {
   };
 
   // Starts slirp4netns on the namespace bound at `netns_path`, its output
-  // going to `log_path`, and returns once tap0 is up. kUnavailable when the
+  // going to `log_path`, its API socket (port_forward.h) at `api_socket`
+  // unless that is "", and returns once tap0 is up. kUnavailable when the
   // binary is missing (the message says how to install it), when it exits
   // first (the message holds its output) or when it is not ready in time.
   static absl::StatusOr<std::unique_ptr<Slirp4netns>> Start(
       const Options& options, const std::string& netns_path,
-      const std::string& log_path);
+      const std::string& log_path, const std::string& api_socket = "");
 
   // Kills and reaps slirp4netns. Should this process die first, slirp4netns
   // sees its --exit-fd close and exits by itself.
@@ -60,10 +61,11 @@ class Slirp4netns {
 };
 
 // The command line, with the fds slirp4netns reports readiness on and
-// watches for its exit.
+// watches for its exit, and its API socket ("" for none).
 std::vector<std::string> Slirp4netnsArgv(const std::string& binary,
                                          const std::string& netns_path,
-                                         int ready_fd, int exit_fd);
+                                         int ready_fd, int exit_fd,
+                                         const std::string& api_socket = "");
 
 }  // namespace farm::executor::network
 
