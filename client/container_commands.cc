@@ -1,8 +1,10 @@
 #include "client/container_commands.h"
 
+#include <fcntl.h>
 #include <signal.h>
 #include <unistd.h>
 
+#include <functional>
 #include <iostream>
 
 #include "absl/strings/numbers.h"
@@ -54,6 +56,25 @@ absl::StatusOr<CommandLine> Parse(const std::string& command,
               << usage;
   }
   return line;
+}
+
+// Calls `act` on each container named, printing the name back when it
+// succeeds and the error when not, as `docker stop` and `docker rm` do;
+// 1 when any failed.
+int ForEachContainer(
+    const std::vector<std::string>& refs,
+    const std::function<absl::Status(const std::string&)>& act) {
+  int code = 0;
+  for (const std::string& ref : refs) {
+    absl::Status status = act(ref);
+    if (status.ok()) {
+      std::cout << ref << "\n";
+    } else {
+      std::cerr << "Error response from farm: " << status.message() << "\n";
+      code = 1;
+    }
+  }
+  return code;
 }
 
 std::string Quoted(const proto::ContainerRecord& record, bool no_trunc) {
@@ -179,22 +200,14 @@ int RunStopCommand(const std::vector<std::string>& args,
   }
   std::shared_ptr<grpc::Channel> channel = OpenLocal("stop", endpoint);
   if (channel == nullptr) return 1;
-  int code = 0;
-  for (const std::string& ref : line->positional()) {
+  return ForEachContainer(line->positional(), [&](const std::string& ref) {
     proto::StopContainerRequest request;
     request.set_ref(ref);
     request.set_timeout_seconds(seconds);
     proto::ContainerRecord record;
-    absl::Status stopped = CallFarm<Containers>(
-        channel, &Containers::Stub::Stop, request, &record);
-    if (!stopped.ok()) {
-      std::cerr << "Error response from daemon: " << stopped.message() << "\n";
-      code = 1;
-    } else {
-      std::cout << ref << "\n";
-    }
-  }
-  return code;
+    return CallFarm<Containers>(channel, &Containers::Stub::Stop, request,
+                                &record);
+  });
 }
 
 int RunRmCommand(const std::vector<std::string>& args,
@@ -207,22 +220,14 @@ int RunRmCommand(const std::vector<std::string>& args,
   if (!line.ok()) return 1;
   std::shared_ptr<grpc::Channel> channel = OpenLocal("rm", endpoint);
   if (channel == nullptr) return 1;
-  int code = 0;
-  for (const std::string& ref : line->positional()) {
+  return ForEachContainer(line->positional(), [&](const std::string& ref) {
     proto::RemoveContainerRequest request;
     request.set_ref(ref);
     request.set_force(line->Has("force"));
     proto::ContainerRecord record;
-    absl::Status removed = CallFarm<Containers>(
-        channel, &Containers::Stub::Remove, request, &record);
-    if (!removed.ok()) {
-      std::cerr << "Error response from daemon: " << removed.message() << "\n";
-      code = 1;
-    } else {
-      std::cout << ref << "\n";
-    }
-  }
-  return code;
+    return CallFarm<Containers>(channel, &Containers::Stub::Remove, request,
+                                &record);
+  });
 }
 
 int RunExecCommand(const std::vector<std::string>& args,
@@ -246,11 +251,11 @@ int RunExecCommand(const std::vector<std::string>& args,
   absl::Status found =
       CallFarm<Containers>(channel, &Containers::Stub::Find, ref, &record);
   if (!found.ok()) {
-    std::cerr << "Error response from daemon: " << found.message() << "\n";
+    std::cerr << "Error response from farm: " << found.message() << "\n";
     return 1;
   }
   if (record.state() != "running") {
-    std::cerr << "Error response from daemon: container " << record.id()
+    std::cerr << "Error response from farm: container " << record.id()
               << " is not running\n";
     return 1;
   }
@@ -261,6 +266,7 @@ int RunExecCommand(const std::vector<std::string>& args,
   const bool tty = (line->Has("tty") || line->Has("it") || line->Has("ti")) &&
                    isatty(STDIN_FILENO);
   if (tty) argv.push_back("--tty");
+  if (line->Has("detach")) argv.push_back("--detach");
   for (const std::string& entry : line->GetAll("env")) {
     argv.insert(argv.end(), {"--env", entry});
   }
@@ -275,6 +281,13 @@ int RunExecCommand(const std::vector<std::string>& args,
   std::vector<char*> cargv;
   for (std::string& arg : argv) cargv.push_back(arg.data());
   cargv.push_back(nullptr);
+  // Without -i the process reads nothing, as with `docker exec`.
+  const bool interactive =
+      line->Has("interactive") || line->Has("it") || line->Has("ti");
+  if (!interactive) {
+    int null = open("/dev/null", O_RDONLY | O_CLOEXEC);
+    if (null >= 0) dup2(null, STDIN_FILENO);
+  }
   CloseFarmChannels();
   execvp("runc", cargv.data());
   std::cerr << "farm exec: cannot run runc: " << strerror(errno) << "\n";

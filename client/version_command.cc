@@ -22,10 +22,10 @@ proto::VersionInfo ClientVersion() {
 
 std::string FormatVersion(const std::string& title,
                           const proto::VersionInfo& info) {
-  return absl::StrCat(title, ":\n",                                  //
-                      " Version:    ", info.version(), "\n",         //
-                      " gRPC:       ", info.grpc_version(), "\n",    //
-                      " Compiler:   ", info.compiler(), "\n",        //
+  return absl::StrCat(title, ":\n",                                //
+                      " Version:    ", info.version(), "\n",       //
+                      " gRPC:       ", info.grpc_version(), "\n",  //
+                      " Compiler:   ", info.compiler(), "\n",      //
                       " OS/Arch:    ", info.platform(), "\n");
 }
 

@@ -184,7 +184,14 @@ int ServeLocal(const LocalServerOptions& options) {
     if (signalled.load()) {
       why = "signalled";
     } else if (InodeOf(socket) != inode) {
-      why = "its socket was removed or replaced";
+      // The root was deleted (or tampered with): nothing here is worth
+      // saving, and closing the stores cleanly would write their last
+      // files into whatever is made at that path next. Take the worker's
+      // mounts down and go.
+      std::cerr << "farm server " << getpid()
+                << " exiting: its socket was removed or replaced\n";
+      (*farm)->StopIdleWorker();
+      _exit(0);
     } else if (stop == LocalServerService::kNow) {
       why = "asked to stop";
     } else if (stop == LocalServerService::kWhenIdle &&

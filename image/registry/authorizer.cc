@@ -78,18 +78,10 @@ bool Authorizer::LearnChallenge(const HttpHeaders& headers) {
 }
 
 absl::StatusOr<std::optional<Credential>> Authorizer::LoadCredential() {
-  {
-    absl::MutexLock lock(&mu_);
-    if (credential_loaded_) return credential_;
-  }
-  std::optional<Credential> c;
-  if (credentials_ != nullptr) {
-    ASSIGN_OR_RETURN(c, credentials_->Get(domain_));
-  }
-  absl::MutexLock lock(&mu_);
-  credential_loaded_ = true;
-  credential_ = c;
-  return c;
+  // Read each time, not kept: a farm that runs for long (the local server,
+  // a scheduler) must see `farm login` and `farm logout` made meanwhile.
+  if (credentials_ == nullptr) return std::optional<Credential>();
+  return credentials_->Get(domain_);
 }
 
 bool Authorizer::HasCredential() {

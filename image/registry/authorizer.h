@@ -58,6 +58,7 @@ class Authorizer {
 
   absl::StatusOr<Token> FetchToken(const Challenge& challenge,
                                    const std::vector<std::string>& scopes);
+  // The stored credential as it is now (read every time).
   absl::StatusOr<std::optional<Credential>> LoadCredential();
 
   const std::string domain_;
@@ -69,8 +70,6 @@ class Authorizer {
   absl::Mutex mu_;
   std::optional<Challenge> challenge_ ABSL_GUARDED_BY(mu_);
   std::map<std::string, Token> tokens_ ABSL_GUARDED_BY(mu_);
-  bool credential_loaded_ ABSL_GUARDED_BY(mu_) = false;
-  std::optional<Credential> credential_ ABSL_GUARDED_BY(mu_);
   // Held while fetching a token, so parallel requests share one fetch.
   absl::Mutex fetch_mu_;
 };

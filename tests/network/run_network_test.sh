@@ -48,6 +48,9 @@ check "--network=host reaches the host's 127.0.0.1" \
   test "$(file_in net:1 /host-fetch)" = host-secret
 check "no RUN without network.host may take the host network" bash -c \
   "! '$farm' --root '$root' build -q --build-arg PORT=$port '$work/ctx' >/dev/null 2>&1"
+# The local server keeps its worker (and a spare network) for a while; once
+# it has exited, nothing of the worker's networks may remain.
+"$farm" --root "$root" server stop
 check "no namespace file is left in the worker's state" bash -c \
   "test -z \"\$(find '$root' -name '*.net' -o -name '*.lock' -path '*netns*')\""
 
