@@ -314,15 +314,17 @@ int RunServerCommand(const std::vector<std::string>& args,
     return 0;
   }
   if (!server) return 0;
-  auto stub = proto::LocalServer::NewStub(server->channel);
-  grpc::ClientContext context;
   proto::StopLocalServerResponse response;
-  absl::Status stopped = FromGrpcStatus(stub->Stop(&context, {}, &response));
+  absl::Status stopped = CallFarm<proto::LocalServer>(
+      server->channel, &proto::LocalServer::Stub::Stop,
+      proto::StopLocalServerRequest(), &response);
   if (!stopped.ok()) {
     std::cerr << "farm server stop: " << stopped.message() << "\n";
     return 1;
   }
-  // Back only once it is gone, so the next command starts afresh.
+  // Back only once it is gone, so the next command starts afresh. The
+  // connection goes first: the server's shutdown waits for open ones.
+  server->channel.reset();
   const absl::Time deadline = absl::Now() + absl::Seconds(60);
   while (local::ProcessAlive(server->info.pid()) && absl::Now() < deadline) {
     absl::SleepFor(absl::Milliseconds(20));

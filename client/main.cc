@@ -164,6 +164,9 @@ int Dispatch(const std::string& command, std::vector<std::string> rest,
     options.root = endpoint.root;
     options.start_worker = StartEmbeddedWorker;
     options.idle_timeout = local::IdleTimeoutFromEnvironment();
+    if (rest.size() == 2 && rest[0] == "--ready-fd") {
+      options.ready_fd = std::atoi(rest[1].c_str());
+    }
     return local::ServeLocal(options);
   }
   if (command == "run") return RunRunCommand(rest, endpoint);

@@ -1,6 +1,7 @@
 #include "client/local/local_connect.h"
 
 #include <fcntl.h>
+#include <poll.h>
 #include <signal.h>
 #include <sys/file.h>
 #include <sys/stat.h>
@@ -77,10 +78,15 @@ std::optional<RunningServer> Find(const std::string& root) {
   return RunningServer{std::move(channel), *std::move(info)};
 }
 
+// The fd number the server gets its readiness pipe under.
+constexpr int kReadyFd = 3;
+
 // Starts `farm --root ROOT serve-local` in a session of its own (a
-// terminal's Ctrl-C does not reach it), its output in the server log;
-// returns its pid.
-absl::StatusOr<pid_t> SpawnServer(const std::string& root) {
+// terminal's Ctrl-C does not reach it), its output in the server log.
+// Returns its pid and the read end of a pipe that gets a byte once the
+// server answers, or end-of-file if it exits first.
+absl::StatusOr<std::pair<pid_t, ScopedFd>> SpawnServer(
+    const std::string& root) {
   char exe[4096];
   ssize_t n = readlink("/proc/self/exe", exe, sizeof(exe) - 1);
   if (n <= 0) return ErrnoStatus(errno, "/proc/self/exe");
@@ -88,8 +94,11 @@ absl::StatusOr<pid_t> SpawnServer(const std::string& root) {
   ScopedFd log(open(ServerLogPath(root).c_str(),
                     O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0600));
   if (log.get() < 0) return ErrnoStatus(errno, ServerLogPath(root));
-  int ready[2];
-  if (pipe2(ready, O_CLOEXEC) != 0) return ErrnoStatus(errno, "pipe");
+  int pid_pipe[2], ready[2];
+  if (pipe2(pid_pipe, O_CLOEXEC) != 0 || pipe2(ready, O_CLOEXEC) != 0) {
+    return ErrnoStatus(errno, "pipe");
+  }
+  const std::string ready_arg = absl::StrCat(kReadyFd);
   pid_t child = fork();
   if (child < 0) return ErrnoStatus(errno, "fork");
   if (child == 0) {
@@ -102,25 +111,32 @@ absl::StatusOr<pid_t> SpawnServer(const std::string& root) {
       dup2(null, STDIN_FILENO);
       dup2(log.get(), STDOUT_FILENO);
       dup2(log.get(), STDERR_FILENO);
+      if (ready[1] == kReadyFd) {
+        fcntl(kReadyFd, F_SETFD, 0);
+      } else {
+        dup2(ready[1], kReadyFd);
+      }
       sigset_t none;
       sigemptyset(&none);
       sigprocmask(SIG_SETMASK, &none, nullptr);
-      execl(exe, exe, "--root", root.c_str(), "serve-local",
-            static_cast<char*>(nullptr));
+      execl(exe, exe, "--root", root.c_str(), "serve-local", "--ready-fd",
+            ready_arg.c_str(), static_cast<char*>(nullptr));
       _exit(127);
     }
-    (void)!write(ready[1], &server, sizeof(server));
+    (void)!write(pid_pipe[1], &server, sizeof(server));
     _exit(server > 0 ? 0 : 1);
   }
+  close(pid_pipe[1]);
   close(ready[1]);
+  ScopedFd ready_read(ready[0]);
   pid_t server = -1;
-  ssize_t got = read(ready[0], &server, sizeof(server));
-  close(ready[0]);
+  ssize_t got = read(pid_pipe[0], &server, sizeof(server));
+  close(pid_pipe[0]);
   waitpid(child, nullptr, 0);
   if (got != sizeof(server) || server <= 0) {
     return absl::UnavailableError("could not start the local farm server");
   }
-  return server;
+  return std::make_pair(server, std::move(ready_read));
 }
 
 std::string LogTail(const std::string& root) {
@@ -132,14 +148,18 @@ std::string LogTail(const std::string& root) {
 }
 
 // Asks a server with other settings to exit once idle, and waits for it.
-absl::Status Replace(const RunningServer& server, const std::string& root) {
-  auto stub = proto::LocalServer::NewStub(server.channel);
-  grpc::ClientContext context;
-  context.set_deadline(absl::ToChronoTime(absl::Now() + absl::Seconds(5)));
-  proto::StopLocalServerRequest request;
-  request.set_when_idle(true);
-  proto::StopLocalServerResponse response;
-  RETURN_IF_ERROR(FromGrpcStatus(stub->Stop(&context, request, &response)));
+absl::Status Replace(RunningServer server, const std::string& root) {
+  {
+    auto stub = proto::LocalServer::NewStub(server.channel);
+    grpc::ClientContext context;
+    context.set_deadline(absl::ToChronoTime(absl::Now() + absl::Seconds(5)));
+    proto::StopLocalServerRequest request;
+    request.set_when_idle(true);
+    proto::StopLocalServerResponse response;
+    RETURN_IF_ERROR(FromGrpcStatus(stub->Stop(&context, request, &response)));
+  }
+  // The server's shutdown waits for open connections: close this one.
+  server.channel.reset();
   const absl::Time deadline = absl::Now() + kStartTimeout;
   while (ProcessAlive(server.info.pid())) {
     if (absl::Now() > deadline) {
@@ -177,25 +197,28 @@ absl::StatusOr<std::shared_ptr<grpc::Channel>> ConnectLocalServer(
   if (flock(lock.get(), LOCK_EX) != 0) return ErrnoStatus(errno, "flock");
   if (std::optional<RunningServer> server = Find(root)) {
     if (server->info.settings() == settings) return server->channel;
-    RETURN_IF_ERROR(Replace(*server, root));
+    RETURN_IF_ERROR(Replace(*std::move(server), root));
   }
-  ASSIGN_OR_RETURN(pid_t pid, SpawnServer(root));
+  ASSIGN_OR_RETURN(auto spawned, SpawnServer(root));
+  auto& [pid, ready] = spawned;
+  pollfd wait = {ready.get(), POLLIN, 0};
+  int polled;
+  do {
+    polled = poll(&wait, 1, absl::ToInt64Milliseconds(kStartTimeout));
+  } while (polled < 0 && errno == EINTR);
+  char byte = 0;
+  if (polled == 0) {
+    return absl::UnavailableError(
+        absl::StrCat("the local farm server of ", root, " (pid ", pid,
+                     ") did not answer in ",
+                     absl::FormatDuration(kStartTimeout), LogTail(root)));
+  }
+  if (read(ready.get(), &byte, 1) != 1) {
+    return absl::UnavailableError(absl::StrCat("the local farm server of ",
+                                               root, " exited", LogTail(root)));
+  }
   ASSIGN_OR_RETURN(std::string target, ChannelTarget(SocketPath(root)));
-  const absl::Time deadline = absl::Now() + kStartTimeout;
-  while (absl::Now() < deadline) {
-    if (PathExists(SocketPath(root))) {
-      std::shared_ptr<grpc::Channel> channel = NewChannel(target);
-      if (Probe(channel)) return channel;
-    }
-    if (!ProcessAlive(pid)) {
-      return absl::UnavailableError(absl::StrCat(
-          "the local farm server of ", root, " exited", LogTail(root)));
-    }
-    absl::SleepFor(absl::Milliseconds(10));
-  }
-  return absl::UnavailableError(
-      absl::StrCat("the local farm server of ", root, " did not answer in ",
-                   absl::FormatDuration(kStartTimeout), LogTail(root)));
+  return NewChannel(target);
 }
 
 }  // namespace farm::client::local

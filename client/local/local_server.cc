@@ -1,5 +1,6 @@
 #include "client/local/local_server.h"
 
+#include <fcntl.h>
 #include <signal.h>
 #include <sys/stat.h>
 #include <unistd.h>
@@ -105,6 +106,8 @@ absl::Duration IdleTimeoutFromEnvironment() {
 }
 
 int ServeLocal(const LocalServerOptions& options) {
+  // Helpers started before it is written must not hold the pipe open.
+  if (options.ready_fd >= 0) fcntl(options.ready_fd, F_SETFD, FD_CLOEXEC);
   absl::StatusOr<std::string> root = AbsolutePath(options.root);
   if (!root.ok()) {
     std::cerr << "serve-local: " << root.status() << "\n";
@@ -165,6 +168,10 @@ int ServeLocal(const LocalServerOptions& options) {
   const ino_t inode = InodeOf(socket);
   WriteFileAtomic(PidPath(*root), absl::StrCat(getpid(), "\n"), 0600)
       .IgnoreError();
+  if (options.ready_fd >= 0) {
+    (void)!write(options.ready_fd, "r", 1);
+    close(options.ready_fd);
+  }
   std::cerr << "farm server " << getpid() << " serving " << *root << " on "
             << socket << "\n";
 

@@ -20,6 +20,9 @@ struct LocalServerOptions {
   // Exits after this long with no call in flight and no running container
   // (FARM_SERVER_IDLE_SECONDS).
   absl::Duration idle_timeout = absl::Minutes(5);
+  // Written to once the socket answers, then closed (the starting command
+  // waits on it); -1 for none. `serve-local --ready-fd N`.
+  int ready_fd = -1;
 };
 
 // Serves until idle, until asked to stop (LocalServer.Stop, SIGTERM,
