@@ -61,6 +61,13 @@ class BenchSmokeTest(unittest.TestCase):
         unpacking = self.row(table, "cold build, base unpacked during")
         self.assertRegex(unpacking[1], r"n=1\)$")
 
+    def test_local_server(self):
+        table = self.bench("local_server_bench", "--concurrent", "2")
+        for row in ("`farm images`, server running",
+                    "`farm images`, server started",
+                    "2 builds started at once"):
+            self.assertRegex(self.row(table, row)[1], r"n=1\)$")
+
     def test_remote_rebuild(self):
         table = self.bench("remote_rebuild_bench", "--context", self.context)
         for side in ("plaintext", "TLS + token"):
