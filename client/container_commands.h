@@ -7,9 +7,7 @@
 #include <string>
 #include <vector>
 
-#include "absl/time/time.h"
 #include "client/farm_channel.h"
-#include "proto/container.pb.h"
 
 namespace farm::client {
 
@@ -26,14 +24,6 @@ int RunExecCommand(const std::vector<std::string>& args,
 // `farm server status|stop`: the local server of --root.
 int RunServerCommand(const std::vector<std::string>& args,
                      const FarmEndpoint& endpoint);
-
-// `docker ps`'s STATUS: "Up 3 seconds", "Exited (0) 2 minutes ago",
-// "Created".
-std::string ContainerStatus(const proto::ContainerRecord& record,
-                            absl::Time now);
-// `docker ps`'s table; `no_trunc` keeps whole ids and commands.
-std::string PsTable(const std::vector<proto::ContainerRecord>& records,
-                    absl::Time now, bool no_trunc);
 
 }  // namespace farm::client
 

@@ -15,13 +15,15 @@ failed=()
 
 echo "== bazel test //..."
 start=$(date +%s)
-bazel test //... --build_tests_only 2>&1 | tee "$log"
+# -O1 rather than .bazelrc's -O2: the same code, compiled about a fifth
+# faster on CI's two cores; benchmarks keep -O2.
+bazel test //... --build_tests_only --copt=-O1 2>&1 | tee "$log"
 ((PIPESTATUS[0] == 0)) || failed+=("bazel")
 bazel_line=$(grep -E '^Executed [0-9]+ out of [0-9]+ tests?' "$log" | tail -1)
 bazel_seconds=$(($(date +%s) - start))
 
-echo "== fuzz smoke (scripts/fuzz.sh 30: parser 30 s, each auth parser 15 s)"
-if ./scripts/fuzz.sh 30; then fuzz="fuzz ok"; else
+echo "== fuzz smoke (scripts/fuzz.sh 20: parser 20 s, each auth parser 10 s)"
+if ./scripts/fuzz.sh 20; then fuzz="fuzz ok"; else
   fuzz="fuzz FAILED"
   failed+=("fuzz")
 fi

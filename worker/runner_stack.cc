@@ -75,6 +75,8 @@ absl::StatusOr<std::unique_ptr<RunnerStack>> RunnerStack::Create(
   }
   ASSIGN_OR_RETURN(stack->cgroup_parent_,
                    executor::CgroupParentForRoot(options.root));
+  stack->cgroup_lease_ =
+      executor::CgroupParentLease::Take(stack->cgroup_parent_);
   // Before anything else on the root: what a previous process left
   // running or mounted there.
   executor::LeftoverScope leftovers;

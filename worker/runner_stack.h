@@ -20,6 +20,7 @@
 #include "worker/cache_mounts.h"
 #include "worker/context_mirrors.h"
 #include "worker/executor/executor.h"
+#include "worker/executor/leftovers.h"
 #include "worker/executor/runc_executor.h"
 #include "worker/snapshot/snapshot_store.h"
 #include "worker/stage_runner.h"
@@ -86,6 +87,8 @@ class RunnerStack {
   std::unique_ptr<ContextMirrors> context_mirrors_;
   std::unique_ptr<StageRunner> runner_;
   std::string cgroup_parent_;
+  // Keeps other workers' start-up sweeps off cgroup_parent_.
+  executor::CgroupParentLease cgroup_lease_;
 };
 
 }  // namespace farm::worker

@@ -1,6 +1,8 @@
 #include "worker/executor/leftovers.h"
 
+#include <fcntl.h>
 #include <stdlib.h>
+#include <sys/file.h>
 #include <sys/mount.h>
 #include <unistd.h>
 
@@ -10,6 +12,7 @@
 
 #include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
+#include "absl/strings/strip.h"
 #include "common/digest.h"
 #include "common/fs.h"
 #include "common/logging.h"
@@ -103,14 +106,24 @@ absl::Status Unmount(const std::string& mount_root) {
       absl::StrCat("mounts under ", mount_root, " keep coming back"));
 }
 
-// rmdir(2) of every empty /farm-worker-* cgroup; the kernel refuses those
-// with tasks or children.
-void SweepEmptyParents(const CgroupMounts& mounts) {
+// Whether a live worker leases the parent `name` (CgroupParentLease).
+bool Leased(const std::string& lease_dir, const std::string& name) {
+  ScopedFd lock(
+      open(JoinPath(lease_dir, name + ".lock").c_str(), O_RDONLY | O_CLOEXEC));
+  if (lock.get() < 0) return false;
+  return flock(lock.get(), LOCK_EX | LOCK_NB) != 0;
+}
+
+// rmdir(2) of every empty /farm-worker-* cgroup that no live worker leases;
+// the kernel refuses those with tasks or children.
+void SweepEmptyParents(const CgroupMounts& mounts,
+                       const std::string& lease_dir) {
   for (const std::string& hierarchy : mounts.AllDirs("")) {
     absl::StatusOr<std::vector<std::string>> names = ListDir(hierarchy);
     if (!names.ok()) continue;
     for (const std::string& name : *names) {
-      if (absl::StartsWith(name, kParentPrefix + 1)) {
+      if (absl::StartsWith(name, kParentPrefix + 1) &&
+          !Leased(lease_dir, name)) {
         rmdir(JoinPath(hierarchy, name).c_str());
       }
     }
@@ -118,6 +131,17 @@ void SweepEmptyParents(const CgroupMounts& mounts) {
 }
 
 }  // namespace
+
+CgroupParentLease CgroupParentLease::Take(const std::string& cgroup_parent,
+                                          const std::string& dir) {
+  CgroupParentLease lease;
+  if (!MakeDirs(dir, 0700).ok()) return lease;
+  const std::string name(absl::StripPrefix(cgroup_parent, "/"));
+  ScopedFd fd(open(JoinPath(dir, name + ".lock").c_str(),
+                   O_RDWR | O_CREAT | O_CLOEXEC, 0600));
+  if (fd.get() >= 0 && flock(fd.get(), LOCK_SH) == 0) lease.fd_ = std::move(fd);
+  return lease;
+}
 
 absl::Status UnmountUnder(const std::string& mount_root) {
   return Unmount(mount_root);
@@ -140,7 +164,7 @@ absl::Status CleanLeftovers(const LeftoverScope& scope) {
     absl::StatusOr<CgroupMounts> mounts = FindCgroupMounts();
     if (mounts.ok()) {
       Keep(first, KillCgroupTree(*mounts, scope.cgroup_parent));
-      SweepEmptyParents(*mounts);
+      SweepEmptyParents(*mounts, scope.lease_dir);
     } else if (!absl::IsFailedPrecondition(mounts.status())) {
       Keep(first, mounts.status());
     }

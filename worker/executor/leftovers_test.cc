@@ -162,3 +162,36 @@ TEST_F(LeftoversTest, OtherMountsUnderTheRootStay) {
 
 }  // namespace
 }  // namespace farm::executor
+
+namespace farm::executor {
+namespace {
+
+// A parent is empty between two RUN steps: another worker's start-up sweep
+// must keep the one a live worker leases, and still take a forgotten one.
+TEST(CgroupParentLeaseTest, ALeasedParentSurvivesAnotherWorkersSweep) {
+  absl::StatusOr<CgroupMounts> mounts = FindCgroupMounts();
+  if (!mounts.ok()) GTEST_SKIP() << mounts.status();
+  const std::string suffix = absl::StrCat(getpid());
+  const std::string leased = "/farm-worker-leased" + suffix;
+  const std::string forgotten = "/farm-worker-forgotten" + suffix;
+  for (const std::string& name : {leased, forgotten}) {
+    for (const std::string& dir : mounts->AllDirs(name)) {
+      ASSERT_TRUE(MakeDirs(dir, 0755).ok()) << dir;
+    }
+  }
+  CgroupParentLease lease = CgroupParentLease::Take(leased);
+  ASSERT_TRUE(lease.held());
+  LeftoverScope other;  // another worker, on another root, starting
+  other.cgroup_parent = "/farm-worker-other" + suffix;
+  EXPECT_TRUE(CleanLeftovers(other).ok());
+  for (const std::string& dir : mounts->AllDirs(leased)) {
+    EXPECT_TRUE(IsDirectory(dir)) << dir;
+    rmdir(dir.c_str());
+  }
+  for (const std::string& dir : mounts->AllDirs(forgotten)) {
+    EXPECT_FALSE(IsDirectory(dir)) << dir;
+  }
+}
+
+}  // namespace
+}  // namespace farm::executor

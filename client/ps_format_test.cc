@@ -1,4 +1,4 @@
-#include "client/container_commands.h"
+#include "client/ps_format.h"
 
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
