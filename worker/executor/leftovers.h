@@ -39,7 +39,8 @@ absl::StatusOr<std::string> CgroupParentForRoot(const std::string& root);
 // A live worker's hold on its cgroup parent (CgroupParentForRoot). A
 // parent is empty between two RUN steps without being a leftover, so the
 // sweep of empty parents in CleanLeftovers (any worker's start) keeps the
-// ones leased. A shared flock on DIR/NAME.lock, gone with the process.
+// ones leased. A shared flock on DIR/NAME.lock, gone with the process (the
+// file stays: a few bytes on /run's tmpfs per root ever used).
 class CgroupParentLease {
  public:
   // Leases `cgroup_parent` ("/farm-worker-..."). A lease that cannot be
