@@ -3,6 +3,12 @@
 //              [--tls-cert FILE --tls-key FILE [--tls-client-ca FILE]]
 //              [--tokens FILE] [--insecure] [--health-listen ADDR]
 //              [--metrics-listen ADDR]
+//              [--s3-endpoint URL --s3-bucket NAME [--s3-region R]
+//               [--s3-prefix P] [--s3-ca-file FILE]]
+// With --s3-endpoint the RocksDB cache is a read-through, write-through
+// tier in front of the bucket, which holds every blob and action result
+// (docs/scale.md); the credentials come from AWS_ACCESS_KEY_ID and
+// AWS_SECRET_ACCESS_KEY.
 // Stops cleanly on SIGTERM or SIGINT.
 #include <signal.h>
 
@@ -18,10 +24,18 @@
 #include "cache/budget.h"
 #include "cache/cache_metrics.h"
 #include "cache/rocksdb_cache.h"
+#include "cache/s3/s3_action_cache.h"
+#include "cache/s3/s3_blob_store.h"
+#include "cache/s3/s3_bucket.h"
 #include "cache/service/cache_service.h"
 #include "cache/service/grpc_server.h"
+#include "cache/tiered/read_through_action_cache.h"
+#include "cache/tiered/read_through_blob_store.h"
+#include "cache/tiered/tier_metrics.h"
+#include "cache/tiered/tiered_cache_admin.h"
 #include "cache/write_once_action_cache.h"
 #include "common/command_flags.h"
+#include "common/fs.h"
 #include "common/logging.h"
 #include "common/side_port_flags.h"
 #include "health/health_server.h"
@@ -35,6 +49,65 @@ ABSL_FLAG(std::string, root, "/var/lib/farm-cache", "cache directory");
 ABSL_FLAG(std::string, max_bytes, "50%",
           "blob byte budget: bytes (0 means no limit) or a share of the "
           "filesystem of --root, such as 50%");
+ABSL_FLAG(std::string, s3_endpoint, "",
+          "an S3-compatible object store (http[s]://HOST[:PORT]) that holds "
+          "every blob; the RocksDB cache becomes a tier in front of it");
+ABSL_FLAG(std::string, s3_bucket, "", "the bucket of --s3-endpoint");
+ABSL_FLAG(std::string, s3_region, "us-east-1", "the bucket's region");
+ABSL_FLAG(std::string, s3_prefix, "", "a key prefix inside the bucket");
+ABSL_FLAG(std::string, s3_ca_file, "",
+          "CA bundle for an object store with a private CA");
+
+namespace {
+
+// The object store behind a node's RocksDB, and the tiers over both.
+struct ObjectStoreTier {
+  std::unique_ptr<farm::cache::s3::S3Bucket> bucket;
+  std::unique_ptr<farm::cache::s3::S3BlobStore> blobs;
+  std::unique_ptr<farm::cache::s3::S3ActionCache> actions;
+  std::unique_ptr<farm::cache::ReadThroughBlobStore> tier_blobs;
+  std::unique_ptr<farm::cache::ReadThroughActionCache> tier_actions;
+  std::unique_ptr<farm::cache::TieredCacheAdmin> tier_admin;
+};
+
+absl::StatusOr<ObjectStoreTier> OpenObjectStoreTier(
+    farm::cache::RocksDbCache* cache, const std::string& root) {
+  absl::StatusOr<farm::cache::s3::S3Options> options =
+      farm::cache::s3::S3OptionsFromFlags(
+          absl::GetFlag(FLAGS_s3_endpoint), absl::GetFlag(FLAGS_s3_bucket),
+          absl::GetFlag(FLAGS_s3_region), absl::GetFlag(FLAGS_s3_prefix),
+          [](const char* name) { return getenv(name); });
+  if (!options.ok()) return options.status();
+  options->ca_file = absl::GetFlag(FLAGS_s3_ca_file);
+  ObjectStoreTier tier;
+  tier.bucket = std::make_unique<farm::cache::s3::S3Bucket>(*options);
+  absl::Status reachable = tier.bucket->Check();
+  if (absl::IsUnavailable(reachable)) {
+    // It may come up later; every request says so until then.
+    FARM_LOG(WARNING) << "the object store does not answer yet: " << reachable;
+  } else if (!reachable.ok()) {
+    return reachable;
+  }
+  farm::cache::s3::S3BlobStoreOptions blob_options;
+  blob_options.spool_dir = farm::JoinPath(root, "spool");
+  absl::Status made = farm::MakeDirs(blob_options.spool_dir, 0700);
+  if (!made.ok()) return made;
+  tier.blobs = std::make_unique<farm::cache::s3::S3BlobStore>(tier.bucket.get(),
+                                                              blob_options);
+  tier.actions =
+      std::make_unique<farm::cache::s3::S3ActionCache>(tier.bucket.get());
+  tier.tier_blobs = std::make_unique<farm::cache::ReadThroughBlobStore>(
+      cache->blobs(), tier.blobs.get());
+  tier.tier_actions = std::make_unique<farm::cache::ReadThroughActionCache>(
+      cache->actions(), tier.actions.get());
+  tier.tier_admin =
+      std::make_unique<farm::cache::TieredCacheAdmin>(cache, tier.blobs.get());
+  FARM_LOG(INFO) << "in front of s3://" << options->bucket << "/"
+                 << options->prefix << " at " << options->endpoint;
+  return tier;
+}
+
+}  // namespace
 
 int main(int argc, char** argv) {
   farm::UnderscoreFlagNames(argc, argv);
@@ -84,6 +157,23 @@ int main(int argc, char** argv) {
     FARM_LOG(ERROR) << cache.status();
     return 1;
   }
+  farm::cache::BlobStore* blobs = (*cache)->blobs();
+  farm::cache::ActionCache* raw_actions = (*cache)->actions();
+  farm::cache::CacheAdmin* admin = cache->get();
+  ObjectStoreTier tier;
+  if (!absl::GetFlag(FLAGS_s3_endpoint).empty()) {
+    absl::StatusOr<ObjectStoreTier> opened =
+        OpenObjectStoreTier(cache->get(), options.root);
+    if (!opened.ok()) {
+      std::cerr << "farm-cache: object store: " << opened.status().message()
+                << "\n";
+      return 1;
+    }
+    tier = *std::move(opened);
+    blobs = tier.tier_blobs.get();
+    raw_actions = tier.tier_actions.get();
+    admin = tier.tier_admin.get();
+  }
   // After the cache, so that it stops serving before the cache closes.
   farm::metrics::InterceptorFactories interceptors;
   std::unique_ptr<farm::metrics::MetricsServer> metrics;
@@ -97,11 +187,14 @@ int main(int argc, char** argv) {
     }
     metrics = *std::move(started);
     metrics->Add(std::make_shared<farm::cache::CacheMetrics>(cache->get()));
+    if (tier.tier_blobs != nullptr) {
+      metrics->Add(
+          std::make_shared<farm::cache::TierMetrics>(tier.tier_blobs.get()));
+    }
   }
-  farm::cache::BlobCheckingActionCache checked((*cache)->actions(),
-                                               (*cache)->blobs());
+  farm::cache::BlobCheckingActionCache checked(raw_actions, blobs);
   farm::cache::WriteOnceActionCache actions(&checked, (*cache)->counters());
-  farm::cache::CacheService service((*cache)->blobs(), &actions, cache->get(),
+  farm::cache::CacheService service(blobs, &actions, admin,
                                     (*security)->authenticator());
   farm::health::HealthService health_service(
       &health, {farm::proto::CacheService::service_full_name()});

@@ -12,6 +12,8 @@
 #include "cache/remote/remote_cache_admin.h"
 #include "cache/rocksdb_cache.h"
 #include "cache/service/cache_service.h"
+#include "cache/sharded/cache_nodes.h"
+#include "cache/sharded/remote_sharded_cache.h"
 #include "cache/write_once_action_cache.h"
 #include "common/fs.h"
 #include "common/logging.h"
@@ -89,6 +91,7 @@ struct FarmNode::Parts {
   std::unique_ptr<cache::RemoteBlobStore> remote_blobs;
   std::unique_ptr<cache::RemoteActionCache> remote_actions;
   std::unique_ptr<cache::RemoteCacheAdmin> remote_admin;
+  std::unique_ptr<cache::RemoteShardedCache> sharded;
   cache::ActionCache* raw_actions = nullptr;
   cache::CacheAdmin* raw_admin = nullptr;
   // What the node serves to workers: first results are kept (a remote
@@ -119,15 +122,28 @@ absl::Status FarmNode::OpenCache(const FarmNodeOptions& options) {
     parts.raw_actions = parts.local->actions();
     parts.raw_admin = parts.local.get();
   } else {
-    ASSIGN_OR_RETURN(
-        std::shared_ptr<grpc::Channel> channel,
-        cache::DialCache(options.cache_address, options.cache_security));
-    parts.remote_blobs = std::make_unique<cache::RemoteBlobStore>(channel);
-    parts.remote_actions = std::make_unique<cache::RemoteActionCache>(channel);
-    parts.remote_admin = std::make_unique<cache::RemoteCacheAdmin>(channel);
-    blobs_ = parts.remote_blobs.get();
-    parts.raw_actions = parts.remote_actions.get();
-    parts.raw_admin = parts.remote_admin.get();
+    ASSIGN_OR_RETURN(std::vector<cache::CacheNode> nodes,
+                     cache::ParseCacheNodes(options.cache_address));
+    if (nodes.size() > 1) {
+      // Several nodes share the digests by rendezvous hashing (docs/scale.md).
+      ASSIGN_OR_RETURN(parts.sharded,
+                       cache::RemoteShardedCache::Dial(
+                           nodes, options.cache_security, options.clock));
+      blobs_ = parts.sharded->blobs();
+      parts.raw_actions = parts.sharded->actions();
+      parts.raw_admin = parts.sharded->admin();
+    } else {
+      ASSIGN_OR_RETURN(
+          std::shared_ptr<grpc::Channel> channel,
+          cache::DialCache(nodes[0].address, options.cache_security));
+      parts.remote_blobs = std::make_unique<cache::RemoteBlobStore>(channel);
+      parts.remote_actions =
+          std::make_unique<cache::RemoteActionCache>(channel);
+      parts.remote_admin = std::make_unique<cache::RemoteCacheAdmin>(channel);
+      blobs_ = parts.remote_blobs.get();
+      parts.raw_actions = parts.remote_actions.get();
+      parts.raw_admin = parts.remote_admin.get();
+    }
   }
   actions_ = std::make_unique<cache::BlobCheckingActionCache>(parts.raw_actions,
                                                               blobs_);

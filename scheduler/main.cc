@@ -39,7 +39,9 @@
 ABSL_FLAG(std::string, listen, "127.0.0.1:7700", "address to serve on");
 ABSL_FLAG(std::string, root, "/var/lib/farm-scheduler", "state directory");
 ABSL_FLAG(std::string, cache, "",
-          "address of a farm-cache; empty keeps the cache under --root");
+          "a farm-cache's address, or several as ADDR[=WEIGHT],... that "
+          "share the digests by rendezvous hashing; empty keeps the cache "
+          "under --root");
 ABSL_FLAG(std::string, cache_max_bytes, "50%",
           "byte budget of the embedded cache: bytes (0 means no limit) or a "
           "share of the filesystem of --root, such as 50%");
@@ -177,7 +179,7 @@ StartDashboard(const farm::auth::ServerSecurityFlags& security,
 int main(int argc, char** argv) {
   farm::TuneMallocForFewerPageFaults(farm::kDaemonTopPad);
   absl::SetProgramUsageMessage(
-      "farm-scheduler --listen ADDR --root DIR [--cache ADDR]\n"
+      "farm-scheduler --listen ADDR --root DIR [--cache ADDR[,ADDR...]]\n"
       "  [--tls-cert FILE --tls-key FILE [--tls-client-ca FILE]]\n"
       "  [--tokens FILE] [--insecure] [--share-cache-across-tenants]\n"
       "  [--allow-entitlement security.insecure|network.host]...\n"

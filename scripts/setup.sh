@@ -32,6 +32,10 @@ packages=(
   chromium chromium-driver
   # Other platforms' RUN steps through QEMU (docs/platforms.md).
   qemu-user-static binfmt-support
+  # Past one machine (docs/scale.md): a real S3 API (OpenStack Swift's
+  # all-in-one with its s3api middleware) and an etcd cluster.
+  swift swift-proxy swift-account swift-container swift-object
+  etcd-server etcd-client
 )
 
 # binfmt-support registers QEMU with the kernel only where binfmt_misc is

@@ -47,6 +47,10 @@ struct CacheImpl {
       const CacheTestOptions&)>
       make;
   bool persistent = false;
+  // False for a tier in front of an object store: its budget, Prune and a
+  // corrupt local copy cost only the local copy, so the tests that expect
+  // those to make a blob missing do not apply (cache/tiered tests them).
+  bool forgets = true;
 };
 
 inline std::string CacheImplName(

@@ -43,7 +43,17 @@ absl::Status Load() {
       Bind(library, "curl_easy_cleanup", &table.easy_cleanup, &missing) &&
       Bind(library, "curl_easy_strerror", &table.easy_strerror, &missing) &&
       Bind(library, "curl_slist_append", &table.slist_append, &missing) &&
-      Bind(library, "curl_slist_free_all", &table.slist_free_all, &missing);
+      Bind(library, "curl_slist_free_all", &table.slist_free_all, &missing) &&
+      Bind(library, "curl_easy_pause", &table.easy_pause, &missing) &&
+      Bind(library, "curl_multi_init", &table.multi_init, &missing) &&
+      Bind(library, "curl_multi_add_handle", &table.multi_add_handle,
+           &missing) &&
+      Bind(library, "curl_multi_remove_handle", &table.multi_remove_handle,
+           &missing) &&
+      Bind(library, "curl_multi_perform", &table.multi_perform, &missing) &&
+      Bind(library, "curl_multi_poll", &table.multi_poll, &missing) &&
+      Bind(library, "curl_multi_info_read", &table.multi_info_read, &missing) &&
+      Bind(library, "curl_multi_cleanup", &table.multi_cleanup, &missing);
   if (!ok) {
     return absl::UnavailableError(absl::StrCat("libcurl.so.4 lacks ", missing));
   }

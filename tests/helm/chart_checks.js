@@ -18,7 +18,10 @@
 // capabilities and the runtime's seccomp profile; the worker is the only
 // privileged container; a ServiceMonitor's port exists on a Service it
 // selects; the workers' NetworkPolicy admits only their health and metrics
-// ports.
+// ports; the scheduler's --cache names a Service of the cache's one node,
+// or each of its nodes by pod name under the governing headless Service;
+// a farm-cache with --s3-endpoint takes both credentials from a Secret and
+// finds its --s3-ca-file in a mounted volume.
 "use strict";
 const fs = require("fs");
 const path = require("path");
@@ -138,6 +141,69 @@ function checkNetworkPolicies() {
   }
 }
 
+// The value of a container's --NAME=VALUE argument, if it passes one.
+const flagValue = (c, name) => {
+  const arg = (c.args || []).find((a) => a.startsWith(`--${name}=`));
+  return arg === undefined ? undefined : arg.slice(name.length + 3);
+};
+const containersOf = (command) =>
+  workloads.flatMap((w) => w.spec.template.spec.containers
+    .filter((c) => (c.command || [])[0] === command).map((c) => ({ w, c })));
+
+function checkCacheAddresses() {
+  for (const { w, c } of containersOf("farm-scheduler")) {
+    const value = flagValue(c, "cache");
+    if (value === undefined) continue;
+    const where = `${id(w)} --cache`;
+    const cache = ofKind("StatefulSet").find((s) => podLabels(s)["app.kubernetes.io/component"] === "cache");
+    if (!cache) {
+      fail(where, "no cache StatefulSet in the rendering");
+      continue;
+    }
+    const replicas = cache.spec.replicas === undefined ? 1 : cache.spec.replicas;
+    const addresses = value.split(",").map((a) => a.replace(/=[0-9.]+$/, ""));
+    const cacheServices = ofKind("Service").filter((v) => matches(v.spec.selector, podLabels(cache)));
+    const servesOn = (v, port) => v.spec.ports.some((p) => String(p.port) === port);
+    if (replicas === 1) {
+      const [host, port] = addresses[0].split(":");
+      const service = cacheServices.find((v) => v.metadata.name === host.split(".")[0]);
+      if (addresses.length !== 1) fail(where, `${addresses.length} addresses for one cache node`);
+      else if (!service) fail(where, `${host} is not a Service of the cache`);
+      else if (!servesOn(service, port)) fail(where, `${id(service)} has no port ${port}`);
+      continue;
+    }
+    if (addresses.length !== replicas) {
+      fail(where, `${addresses.length} addresses for ${replicas} cache nodes`);
+      continue;
+    }
+    const governing = cacheServices.find((v) => v.metadata.name === cache.spec.serviceName);
+    addresses.forEach((a, i) => {
+      const m = /^([^.]+)\.([^.]+)\.[^.]+\.svc:([0-9]+)$/.exec(a);
+      if (!m || m[1] !== `${cache.metadata.name}-${i}` || m[2] !== cache.spec.serviceName) {
+        fail(where, `address ${i} is ${a}, not ${cache.metadata.name}-${i}.${cache.spec.serviceName}.NAMESPACE.svc:PORT`);
+      } else if (governing && !servesOn(governing, m[3])) {
+        fail(where, `${id(governing)} has no port ${m[3]}`);
+      }
+    });
+  }
+}
+
+function checkObjectStore() {
+  for (const { w, c } of containersOf("farm-cache")) {
+    if (flagValue(c, "s3-endpoint") === undefined) continue;
+    const where = `${id(w)} container ${c.name}`;
+    for (const name of ["AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY"]) {
+      const e = (c.env || []).find((x) => x.name === name);
+      if (!e) fail(where, `--s3-endpoint without ${name}`);
+      else if (!(e.valueFrom || {}).secretKeyRef) fail(where, `${name} does not come from a Secret`);
+    }
+    const ca = flagValue(c, "s3-ca-file");
+    if (ca !== undefined && !(c.volumeMounts || []).some((m) => ca.startsWith(`${m.mountPath}/`))) {
+      fail(where, `--s3-ca-file ${ca} is in no mounted volume`);
+    }
+  }
+}
+
 if (mode === "flags") {
   const seen = new Set();
   for (const w of workloads) {
@@ -155,6 +221,8 @@ checkLabels();
 checkReferences();
 checkPods();
 checkNetworkPolicies();
+checkCacheAddresses();
+checkObjectStore();
 problems.forEach((p) => console.log(`FAIL ${p}`));
 console.log(`chart checks: ${docs.length} objects, ${problems.length} problems`);
 process.exit(problems.length === 0 ? 0 : 1);

@@ -59,7 +59,7 @@ check "scheduler's token for the cache" has "$default" "--cache-token-file=/etc/
 check "workers trust the CA" has "$default" "--tls-ca=/etc/farm/tls/ca.crt"
 check "workers send the worker token" has "$default" "--token-file=/etc/farm/tokens/worker"
 check "workers see only their own token" has "$default" "- {key: worker, path: worker}"
-check "scheduler uses the cache service" has "$default" "--cache=t-farm-cache:7800"
+check "scheduler uses the cache service, alone" arg "$default" "--cache=t-farm-cache:7800"
 check "cache has a budget" has "$default" "--max-bytes=400000000000"
 check "workers dial the scheduler" has "$default" "--scheduler=t-farm-scheduler:7700"
 check "health ports 7701, 7801, 7901" eval 'has "$default" "--health-listen=0.0.0.0:7701" &&
@@ -79,6 +79,62 @@ check "workers' scratch counts as ephemeral storage" has "$default" "ephemeral-s
 check "a fixed pool by default" has "$default" "replicas: 3"
 check "no autoscaler by default" eval 'hasnt "$default" HorizontalPodAutoscaler && hasnt "$default" ScaledObject'
 check "no custom resources by default" hasnt "$default" "monitoring.coreos.com"
+
+check "one cache node by default" has "$(doc "$work/default.yaml" StatefulSet t-farm-cache)" "replicas: 1"
+check "no object store by default" eval 'hasnt "$default" "--s3-" && hasnt "$default" "AWS_"'
+check "a lone cache node's drains wait for an operator" \
+  has "$(doc "$work/default.yaml" PodDisruptionBudget t-farm-cache)" "maxUnavailable: 0"
+
+# Several cache nodes over an object store (ci/objectstore-values.yaml).
+store=$(cat "$work/objectstore.yaml")
+cache_set=$(doc "$work/objectstore.yaml" StatefulSet t-farm-cache)
+pod_dns() { printf 't-farm-cache-%s.t-farm-cache-headless.default.svc:7800' "$1"; }
+check "objectStore: three cache nodes" has "$cache_set" "replicas: 3"
+check "objectStore: the scheduler dials each node by its pod's name" \
+  arg "$store" "--cache=$(pod_dns 0),$(pod_dns 1),$(pod_dns 2)"
+check "objectStore: the --s3 flags" eval 'arg "$cache_set" "--s3-endpoint=https://s3.storage.example.com:9000" &&
+  arg "$cache_set" "--s3-bucket=farm-cache" && arg "$cache_set" "--s3-region=eu-west-1" &&
+  arg "$cache_set" "--s3-prefix=ci/"'
+check "objectStore: credentials from the Secret" eval 'count "$cache_set" "name: farm-s3" 2 &&
+  count "$cache_set" "secretKeyRef:" 2 && has "$cache_set" "key: AWS_ACCESS_KEY_ID" &&
+  has "$cache_set" "key: AWS_SECRET_ACCESS_KEY"'
+check "objectStore: the store's CA, mounted read-only" eval '
+  arg "$cache_set" "--s3-ca-file=/etc/farm/object-store-ca/ca.crt" &&
+  has "$cache_set" "secretName: farm-s3-ca" &&
+  grep -A2 -- "- name: object-store-ca" <<<"$cache_set" | grep -qF "readOnly: true"'
+check "objectStore: a node at a time may go" \
+  has "$(doc "$work/objectstore.yaml" PodDisruptionBudget t-farm-cache)" "maxUnavailable: 1"
+cache_policy=$(doc "$work/objectstore.yaml" NetworkPolicy t-farm-cache)
+check "objectStore: the cache's egress, to the store and DNS" eval '
+  has "$cache_policy" "policyTypes: [Ingress, Egress]" && has "$cache_policy" "cidr: 10.30.0.0/24" &&
+  has "$cache_policy" "{port: 9000, protocol: TCP}" && has "$cache_policy" "{port: 53, protocol: UDP}"'
+check "objectStore: only the cache's egress" count "$store" "policyTypes: [Ingress]" 2
+check "objectStore: https without a port is 443" eval 'render store-443 -f "$chart/ci/objectstore-values.yaml" \
+  --set cache.objectStore.endpoint=https://s3.eu-west-1.amazonaws.com &&
+  has "$(doc "$work/store-443.yaml" NetworkPolicy t-farm-cache)" "{port: 443, protocol: TCP}"'
+check "objectStore: networkPolicy.objectStore.port wins" eval 'render store-port \
+  -f "$chart/ci/objectstore-values.yaml" --set networkPolicy.objectStore.port=9100 &&
+  has "$(doc "$work/store-port.yaml" NetworkPolicy t-farm-cache)" "{port: 9100, protocol: TCP}"'
+check "objectStore: an explicit maxUnavailable wins" eval 'render store-pdb \
+  -f "$chart/ci/objectstore-values.yaml" --set cache.podDisruptionBudget.maxUnavailable=0 &&
+  has "$(doc "$work/store-pdb.yaml" PodDisruptionBudget t-farm-cache)" "maxUnavailable: 0"'
+check "objectStore: no caSecretName, no CA" eval 'render store-noca \
+  -f "$chart/ci/objectstore-values.yaml" --set cache.objectStore.caSecretName= &&
+  hasnt "$(cat "$work/store-noca.yaml")" "s3-ca-file" && hasnt "$(cat "$work/store-noca.yaml")" "object-store-ca"'
+check "objectStore, one node: the cache Service, and drains wait" eval 'render store-one \
+  -f "$chart/ci/objectstore-values.yaml" --set cache.replicas=1 &&
+  arg "$(cat "$work/store-one.yaml")" "--cache=t-farm-cache:7800" &&
+  has "$(doc "$work/store-one.yaml" StatefulSet t-farm-cache)" "--s3-endpoint=" &&
+  has "$(doc "$work/store-one.yaml" PodDisruptionBudget t-farm-cache)" "maxUnavailable: 0"'
+check "validates (objectStore, one node)" valid "$work/store-one.yaml"
+# `helm upgrade --reuse-values` renders with the values of the chart the
+# release was installed with: 0.2's have no cache.replicas nor objectStores.
+check "values of chart 0.2 (--reuse-values) render as before" eval 'render reused \
+  -f "$chart/ci/networkpolicy-values.yaml" --set cache.enabled=true --set cache.replicas=null \
+  --set cache.objectStore=null --set networkPolicy.objectStore=null \
+  --set cache.podDisruptionBudget.maxUnavailable=0 &&
+  arg "$(cat "$work/reused.yaml")" "--cache=t-farm-cache:7800" &&
+  has "$(doc "$work/reused.yaml" StatefulSet t-farm-cache)" "replicas: 1" && valid "$work/reused.yaml"'
 
 keda=$(cat "$work/keda.yaml")
 check "keda: a ScaledObject" has "$keda" "kind: ScaledObject"
@@ -103,6 +159,10 @@ check "networkPolicy: clients from values" has "$netpol" "cidr: 10.20.0.0/16"
 check "networkPolicy: kubelet from values" has "$netpol" "cidr: 10.0.0.0/16"
 check "networkPolicy: cache clients from values" has "$netpol" "app: farm-admin"
 check "networkPolicy: no cache, no cache policy" count "$(cat "$work/networkpolicy-open.yaml")" "kind: NetworkPolicy" 2
+check "networkPolicy: egress stays open" hasnt "$netpol" "Egress"
+check "networkPolicy: the cache's egress open without objectStore.peers" eval 'render store-open \
+  -f "$chart/ci/objectstore-values.yaml" --set-json "networkPolicy.objectStore.peers=[]" &&
+  hasnt "$(cat "$work/store-open.yaml")" "Egress"'
 
 monitor=$(cat "$work/servicemonitor.yaml")
 check "serviceMonitor: rendered" has "$monitor" "kind: ServiceMonitor"

@@ -44,6 +44,18 @@ has() { grep -qF -- "$2" <<<"$1"; }
 hasnt() { ! grep -qF -- "$2" <<<"$1"; }
 # count TEXT STRING N: STRING occurs on exactly N lines of TEXT.
 count() { [[ $(grep -cF -- "$2" <<<"$1") -eq $3 ]]; }
+# arg TEXT ITEM: some list item of TEXT (a container argument, quoted or
+# not) is exactly ITEM.
+arg() { sed -n 's/^ *- //p' <<<"$1" | sed 's/^"\(.*\)"$/\1/' | grep -qxF -- "$2"; }
+
+# doc FILE KIND NAME: the document of a rendering that is KIND NAME.
+doc() {
+  awk -v kind="kind: $2" -v name="  name: $3" '
+    function flush() { if (k && n) printf "%s", buf; buf = ""; k = n = 0 }
+    /^---$/ { flush(); next }
+    { buf = buf $0 "\n"; if ($0 == kind) k = 1; if ($0 == name) n = 1 }
+    END { flush() }' "$1"
+}
 
 # render NAME HELM_TEMPLATE_ARGS...: renders the chart as release "t" into
 # $work/NAME.yaml; fails, showing helm's words, if helm refuses.

@@ -42,6 +42,16 @@ check "a free-disk floor that is not a size" refused "${ok[@]}" --set workers.mi
   "workers.minFreeDisk: Does not match pattern"
 check "a digest that is not sha256" refused "${ok[@]}" --set image.digest=latest "image.digest: Does not match pattern"
 check "a percentage PDB passes" render pdb "${ok[@]}" --set-string workers.podDisruptionBudget.maxUnavailable=25%
+check "no cache nodes" refused "${ok[@]}" --set cache.replicas=0 \
+  "cache.replicas: Must be greater than or equal to 1"
+check "an object store endpoint without a scheme" refused "${ok[@]}" \
+  --set cache.objectStore.endpoint=s3.example.com "cache.objectStore.endpoint: Does not match pattern"
+check "an object store endpoint with a path" refused "${ok[@]}" \
+  --set cache.objectStore.endpoint=https://s3.example.com/farm "cache.objectStore.endpoint: Does not match pattern"
+check "an empty object store region" refused "${ok[@]}" --set cache.objectStore.region= \
+  "cache.objectStore.region: String length must be greater than or equal to 1"
+check "a cache PDB that is not a count or a percentage" refused "${ok[@]}" \
+  --set cache.podDisruptionBudget.maxUnavailable=one "cache.podDisruptionBudget.maxUnavailable: Does not match pattern"
 
 check "no TLS, no tokens, not insecure" refused \
   "farm: set security.tls.secretName and security.tokens.secretName"
@@ -58,5 +68,17 @@ check "client certificates only: the workers need one" refused \
 check "client certificates only: the scheduler needs one" refused \
   --set security.tls.secretName=farm-tls --set security.tls.workerCertSecretName=w \
   "set security.tls.schedulerCertSecretName"
+store=(--set cache.objectStore.endpoint=http://minio.storage.svc:9000
+  --set cache.objectStore.bucket=farm --set cache.objectStore.credentialsSecretName=farm-s3)
+check "several cache nodes over an object store pass" render store "${ok[@]}" "${store[@]}" \
+  --set cache.replicas=3
+check "several cache nodes need an object store" refused "${ok[@]}" --set cache.replicas=3 \
+  "without a shared object store behind the nodes a lost node takes its share of the cache with it"
+check "an object store needs a bucket" refused "${ok[@]}" "${store[@]}" --set cache.objectStore.bucket= \
+  "cache.objectStore.endpoint needs cache.objectStore.bucket"
+check "an object store needs credentials" refused "${ok[@]}" "${store[@]}" \
+  --set cache.objectStore.credentialsSecretName= \
+  "cache.objectStore.endpoint needs cache.objectStore.credentialsSecretName, a Secret with keys AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY"
+check "no cache, no cache checks" render nocache "${ok[@]}" --set cache.enabled=false --set cache.replicas=3
 
 helm_checks_done

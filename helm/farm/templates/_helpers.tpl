@@ -94,6 +94,58 @@ app.kubernetes.io/component: {{ .component }}
 {{- if .Values.workers.rootless -}}
 {{- fail "farm: workers.rootless is not supported yet: farm-worker runs RUN steps with runc, which needs a privileged container (namespaces, overlayfs mounts, cgroups); see docs/deploy.md" -}}
 {{- end -}}
+{{- $c := .Values.cache -}}
+{{- $o := $c.objectStore | default dict -}}
+{{- if $c.enabled -}}
+{{- if and (gt (int $c.replicas) 1) (not $o.endpoint) -}}
+{{- fail "farm: cache.replicas above 1 needs cache.objectStore.endpoint: each node holds its own share of the digests, so without a shared object store behind the nodes a lost node takes its share of the cache with it" -}}
+{{- end -}}
+{{- if and $o.endpoint (not $o.bucket) -}}
+{{- fail "farm: cache.objectStore.endpoint needs cache.objectStore.bucket, the bucket that holds every blob" -}}
+{{- end -}}
+{{- if and $o.endpoint (not $o.credentialsSecretName) -}}
+{{- fail "farm: cache.objectStore.endpoint needs cache.objectStore.credentialsSecretName, a Secret with keys AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY (farm-cache takes the store's credentials from nowhere else)" -}}
+{{- end -}}
+{{- end -}}
+{{- end -}}
+
+{{/* The scheduler's --cache: the cache Service for one node; for several,
+     every pod by its stable name under the headless Service, which the
+     scheduler spreads the digests over. */}}
+{{- define "farm.cacheAddresses" -}}
+{{- $name := include "farm.componentName" (dict "root" . "component" "cache") -}}
+{{- $port := int .Values.cache.port -}}
+{{- $replicas := int .Values.cache.replicas -}}
+{{- if gt $replicas 1 -}}
+{{- $addresses := list -}}
+{{- range $i := until $replicas -}}
+{{- $addresses = append $addresses (printf "%s-%d.%s-headless.%s.svc:%d" $name $i $name $.Release.Namespace $port) -}}
+{{- end -}}
+{{- join "," $addresses -}}
+{{- else -}}
+{{- printf "%s:%d" $name $port -}}
+{{- end -}}
+{{- end -}}
+
+{{/* The object store's port for the cache's egress policy:
+     networkPolicy.objectStore.port, else the endpoint's :PORT, else the
+     scheme's. */}}
+{{- define "farm.objectStorePort" -}}
+{{- $url := urlParse .Values.cache.objectStore.endpoint -}}
+{{- $port := regexFind ":[0-9]+$" $url.host | trimPrefix ":" -}}
+{{- .Values.networkPolicy.objectStore.port | default $port | default (ternary 443 80 (eq $url.scheme "https")) -}}
+{{- end -}}
+
+{{/* The cache's maxUnavailable: "" is 1 for several nodes over an object
+     store (a node that goes loses nothing), 0 otherwise. */}}
+{{- define "farm.cacheMaxUnavailable" -}}
+{{- $c := .Values.cache -}}
+{{- $max := $c.podDisruptionBudget.maxUnavailable -}}
+{{- if and (kindIs "string" $max) (eq $max "") -}}
+{{- ternary 1 0 (and (gt (int $c.replicas) 1) (not (empty ($c.objectStore | default dict).endpoint))) -}}
+{{- else -}}
+{{- $max -}}
+{{- end -}}
 {{- end -}}
 
 {{/* Pod annotations Prometheus discovers pods by: (dict "root" . "port" N). */}}
