@@ -4,7 +4,7 @@
 //              [--tokens FILE] [--insecure] [--health-listen ADDR]
 //              [--metrics-listen ADDR]
 //              [--s3-endpoint URL --s3-bucket NAME [--s3-region R]
-//               [--s3-prefix P] [--s3-ca-file FILE]]
+//               [--s3-prefix P] [--s3-ca-file FILE] [--s3-parallel N]]
 // With --s3-endpoint the RocksDB cache is a read-through, write-through
 // tier in front of the bucket, which holds every blob and action result
 // (docs/scale.md); the credentials come from AWS_ACCESS_KEY_ID and
@@ -12,6 +12,7 @@
 // Stops cleanly on SIGTERM or SIGINT.
 #include <signal.h>
 
+#include <algorithm>
 #include <cstdint>
 #include <iostream>
 #include <string>
@@ -55,6 +56,9 @@ ABSL_FLAG(std::string, s3_endpoint, "",
 ABSL_FLAG(std::string, s3_bucket, "", "the bucket of --s3-endpoint");
 ABSL_FLAG(std::string, s3_region, "us-east-1", "the bucket's region");
 ABSL_FLAG(std::string, s3_prefix, "", "a key prefix inside the bucket");
+ABSL_FLAG(int, s3_parallel, 32,
+          "requests a node keeps in flight to the object store for one "
+          "batch (FindMissing's HEADs)");
 ABSL_FLAG(std::string, s3_ca_file, "",
           "CA bundle for an object store with a private CA");
 
@@ -79,6 +83,7 @@ absl::StatusOr<ObjectStoreTier> OpenObjectStoreTier(
           [](const char* name) { return getenv(name); });
   if (!options.ok()) return options.status();
   options->ca_file = absl::GetFlag(FLAGS_s3_ca_file);
+  options->max_parallel = std::max(1, absl::GetFlag(FLAGS_s3_parallel));
   ObjectStoreTier tier;
   tier.bucket = std::make_unique<farm::cache::s3::S3Bucket>(*options);
   absl::Status reachable = tier.bucket->Check();

@@ -4,6 +4,7 @@
 
 #include "absl/cleanup/cleanup.h"
 #include "absl/strings/str_cat.h"
+#include "absl/time/clock.h"
 #include "common/fs.h"
 #include "common/io.h"
 #include "common/logging.h"
@@ -45,6 +46,8 @@ absl::StatusOr<proto::LayerRef> WriteLayerFile(
   return ref;
 }
 
+constexpr int kUploadAttempts = 3;
+
 absl::Status StoreLayerFile(const proto::LayerRef& layer,
                             const std::string& path, cache::BlobStore& blobs) {
   // A store that keeps big blobs as files may take the file by renaming
@@ -54,8 +57,18 @@ absl::Status StoreLayerFile(const proto::LayerRef& layer,
   ASSIGN_OR_RETURN(std::vector<Digest> missing,
                    blobs.FindMissing(absl::MakeConstSpan(&digest, 1)));
   if (missing.empty()) return absl::OkStatus();
-  return Annotate(blobs.PutFile(digest, path),
-                  absl::StrCat("storing layer ", layer.digest()));
+  // A cache node that dies during the upload fails it with kUnavailable,
+  // and the scheduler then skips that node: the next attempt goes to the
+  // digest's next node (docs/scale.md).
+  absl::Status stored;
+  for (int attempt = 1; attempt <= kUploadAttempts; ++attempt) {
+    stored = blobs.PutFile(digest, path);
+    if (!absl::IsUnavailable(stored) || attempt == kUploadAttempts) break;
+    FARM_LOG(WARNING) << "storing layer " << layer.digest() << " (attempt "
+                      << attempt << "): " << stored << "; trying again";
+    absl::SleepFor(absl::Milliseconds(500) * attempt);
+  }
+  return Annotate(stored, absl::StrCat("storing layer ", layer.digest()));
 }
 
 }  // namespace farm::worker

@@ -133,9 +133,9 @@ class S3Transport::Engine {
     LoadedLibCurl().easy_reset(curl);
     spare_.push_back(curl);
   }
-  // Runs the transfers once and then waits up to `wait_ms` for activity;
-  // returns the transfers that ended, with their results.
-  std::vector<std::pair<CURL*, CURLcode>> Step(int wait_ms) {
+  // Runs the transfers as far as they go without blocking; returns those
+  // that ended, with their results.
+  std::vector<std::pair<CURL*, CURLcode>> Perform() {
     const image::LibCurl& curl = LoadedLibCurl();
     int running = 0;
     curl.multi_perform(multi_, &running);
@@ -146,10 +146,11 @@ class S3Transport::Engine {
         ended.emplace_back(message->easy_handle, message->data.result);
       }
     }
-    if (ended.empty() && running > 0) {
-      curl.multi_poll(multi_, nullptr, 0, wait_ms, nullptr);
-    }
     return ended;
+  }
+  // Waits up to `wait_ms` for a socket or timer to need Perform.
+  void Wait(int wait_ms) {
+    LoadedLibCurl().multi_poll(multi_, nullptr, 0, wait_ms, nullptr);
   }
 
  private:
@@ -261,11 +262,20 @@ class StreamReader : public ByteReader {
     release_(std::move(engine_));
   }
 
-  // Called by Open while it waits for the headers too.
+  // Moves the transfer on, waiting for the network only when it gave
+  // nothing new (a paused transfer is not waited on: nothing would wake
+  // the wait). Called by Open while it waits for the headers too.
   void Pump() {
-    for (auto [curl, code] : engine_->Step(1000)) {
+    Transfer& t = *transfer_;
+    size_t pending = t.pending.size();
+    bool headers_done = t.headers_done;
+    for (auto [curl, code] : engine_->Perform()) {
       ended_ = true;
-      end_status_ = TransferError(*transfer_, code, transport_->options());
+      end_status_ = TransferError(t, code, transport_->options());
+    }
+    if (!ended_ && !t.paused && t.pending.size() == pending &&
+        t.headers_done == headers_done) {
+      engine_->Wait(1000);
     }
   }
   bool ended() const { return ended_; }
@@ -377,7 +387,9 @@ std::vector<absl::StatusOr<S3Response>> S3Transport::SendAll(
   int parallel = std::max(1, options_.max_parallel);
   while (next < requests.size() && in_flight < parallel) start(next++);
   while (in_flight > 0) {
-    for (auto [curl, code] : engine->Step(1000)) {
+    std::vector<std::pair<CURL*, CURLcode>> ended = engine->Perform();
+    if (ended.empty()) engine->Wait(1000);
+    for (auto [curl, code] : ended) {
       Transfer* t = TransferOf(curl);
       size_t i = t->request - requests.data();
       absl::Status failed = TransferError(*t, code, options_);

@@ -35,10 +35,16 @@ absl::StatusOr<std::unique_ptr<RemoteShardedCache>> RemoteShardedCache::Dial(
   std::vector<BlobStore*> blobs;
   std::vector<ActionCache*> actions;
   std::vector<CacheAdmin*> admins;
+  // A node asks the object store about each digest it lacks, one HEAD
+  // each, so a batch must end within one call's deadline even when the
+  // node holds none of it (a node back empty, a slow store).
+  RemoteOptions options;
+  options.find_missing_batch = 1000;
   for (const CacheNode& node : nodes) {
     ASSIGN_OR_RETURN(std::shared_ptr<grpc::Channel> channel,
                      DialCache(node.address, security));
-    parts->node_blobs.push_back(std::make_unique<RemoteBlobStore>(channel));
+    parts->node_blobs.push_back(
+        std::make_unique<RemoteBlobStore>(channel, options));
     parts->node_actions.push_back(std::make_unique<RemoteActionCache>(channel));
     parts->node_admins.push_back(std::make_unique<RemoteCacheAdmin>(channel));
     blobs.push_back(parts->node_blobs.back().get());

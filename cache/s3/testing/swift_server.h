@@ -15,7 +15,8 @@ namespace farm::cache::s3::testing {
 class SwiftServer {
  public:
   // Starts the servers under `dir` with an empty bucket `bucket`. The
-  // harness is $SWIFT_S3 (the test's env names tests/s3/swift_s3.py).
+  // harness is $SWIFT_S3 (the test's env names tests/s3/swift_s3.py), or
+  // tests/s3/swift_s3.py under the working directory.
   static absl::StatusOr<std::unique_ptr<SwiftServer>> Start(
       const std::string& dir, const std::string& bucket);
   // Closes the harness's stdin, which stops every server, and waits.
