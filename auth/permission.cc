@@ -44,6 +44,9 @@ const absl::flat_hash_map<std::string, Permission>& MethodTable() {
       {"/farm.proto.WorkerService/ListWorkers", P::kAdminister},
       {"/farm.proto.WorkerService/Stats", P::kAdminister},
       {"/farm.proto.WorkerService/DrainWorker", P::kAdminister},
+      // A worker's grant (StageJob.cache_mount_grant) then picks the tenant.
+      {"/farm.proto.CacheMountService/GetCacheMount", P::kWork},
+      {"/farm.proto.CacheMountService/AdvanceCacheMount", P::kWork},
       {"/farm.proto.ImageService/ReadImageBlob", P::kImages},
       {"/farm.proto.ImageService/ListImages", P::kImages},
       {"/farm.proto.ImageService/InspectImage", P::kImages},

@@ -76,6 +76,9 @@ TEST(PermissionForMethodTest, KnowsTheTable) {
             Permission::kBuild);
   EXPECT_EQ(PermissionForMethod("/farm.proto.WorkerService/Connect"),
             Permission::kWork);
+  EXPECT_EQ(
+      PermissionForMethod("/farm.proto.CacheMountService/AdvanceCacheMount"),
+      Permission::kWork);
   EXPECT_EQ(PermissionForMethod("/farm.proto.WorkerService/ListWorkers"),
             Permission::kAdminister);
   EXPECT_EQ(PermissionForMethod("/farm.proto.WorkerService/Stats"),
@@ -117,6 +120,7 @@ TEST(PermissionForMethodTest, EveryFarmRpcHasAPermission) {
   int methods = 0;
   for (const char* name : {proto::BuildService::service_full_name(),
                            proto::WorkerService::service_full_name(),
+                           proto::CacheMountService::service_full_name(),
                            proto::ImageService::service_full_name(),
                            proto::CacheService::service_full_name()}) {
     const google::protobuf::ServiceDescriptor* service =
@@ -130,7 +134,7 @@ TEST(PermissionForMethodTest, EveryFarmRpcHasAPermission) {
       ++methods;
     }
   }
-  EXPECT_EQ(methods, 30);
+  EXPECT_EQ(methods, 32);
 }
 
 }  // namespace

@@ -18,7 +18,9 @@
 #include "common/fs.h"
 #include "common/logging.h"
 #include "common/status_macros.h"
+#include "scheduler/file_cache_mount_pointers.h"
 #include "scheduler/service/build_service.h"
+#include "scheduler/service/cache_mount_service.h"
 #include "scheduler/service/image_service.h"
 #include "scheduler/service/worker_service.h"
 
@@ -99,6 +101,8 @@ struct FarmNode::Parts {
   std::unique_ptr<cache::WriteOnceActionCache> write_once;
   cache::ActionCache* served_actions = nullptr;
   std::unique_ptr<ImageKeepingAdmin> admin;
+  // The name this node pins blobs under (CacheOwner).
+  std::string pin_owner;
 };
 
 FarmNode::FarmNode() : parts_(new Parts) {}
@@ -161,6 +165,7 @@ absl::Status FarmNode::OpenImages(const FarmNodeOptions& options) {
   ASSIGN_OR_RETURN(images_, ImageStores::Open(JoinPath(options.root, "images"),
                                               blobs_, auth::kDefaultTenant));
   ASSIGN_OR_RETURN(std::string owner, CacheOwner(options.root));
+  parts.pin_owner = owner;
   cache::CacheAdmin* pins = parts.raw_admin;
   pin_images_ = [pins, owner](absl::flat_hash_set<Digest> digests) {
     absl::Status pinned = pins->SetPins(owner, std::move(digests));
@@ -184,6 +189,26 @@ absl::Status FarmNode::OpenImages(const FarmNodeOptions& options) {
       forms_.get());
   ASSIGN_OR_RETURN(tenant_keys_,
                    TenantKeys::Open(JoinPath(options.root, "tenant-keys")));
+  return absl::OkStatus();
+}
+
+absl::Status FarmNode::OpenCacheMounts(const FarmNodeOptions& options) {
+  ASSIGN_OR_RETURN(
+      cache_mount_pointers_,
+      FileCacheMountPointers::Open(
+          JoinPath(options.root, "cache-mount-pointers"), options.clock));
+  // Pinned under a name of their own: SetPins replaces an owner's whole set,
+  // and the images' set is made elsewhere.
+  cache::CacheAdmin* pins = parts_->raw_admin;
+  const std::string owner = absl::StrCat(parts_->pin_owner, " cache-mounts");
+  shared_cache_mounts_ = std::make_unique<SharedCacheMounts>(
+      core_->cache_mount_grants(), cache_mount_pointers_.get(), blobs_,
+      [pins, owner](absl::flat_hash_set<Digest> digests) {
+        return pins->SetPins(owner, std::move(digests));
+      });
+  if (absl::Status pinned = shared_cache_mounts_->PinAll(); !pinned.ok()) {
+    FARM_LOG(WARNING) << "pinning the cache mounts' generations: " << pinned;
+  }
   return absl::OkStatus();
 }
 
@@ -253,6 +278,8 @@ void FarmNode::MakeServices() {
   images->set_in_use(options_.image_in_use);
   services_.push_back(std::move(images));
   services_.push_back(std::make_unique<WorkerService>(core_.get(), auth));
+  services_.push_back(
+      std::make_unique<CacheMountService>(shared_cache_mounts_.get(), auth));
   auto builds = std::make_unique<BuildService>(
       [this](const std::string& tenant) { return SessionDepsFor(tenant); },
       auth, options_.finished_builds, options_.clock);
@@ -282,6 +309,7 @@ absl::StatusOr<std::unique_ptr<FarmNode>> FarmNode::Open(
   }
   node->core_ = std::make_unique<SchedulerCore>(options.clock, options.jobs,
                                                 options.max_slots_per_worker);
+  RETURN_IF_ERROR(node->OpenCacheMounts(options));
   RETURN_IF_ERROR(RemoveAll(node->spool_dir_));
   RETURN_IF_ERROR(MakeDirs(node->spool_dir_, 0700));
   node->MakeServices();
@@ -296,6 +324,10 @@ absl::StatusOr<std::unique_ptr<FarmNode>> FarmNode::Open(
       raw->core_->Tick();
       if (absl::Now() - renewed > kPinRenewal) {
         raw->pin_images_(raw->images_->ReferencedBlobs());
+        if (absl::Status pinned = raw->shared_cache_mounts_->PinAll();
+            !pinned.ok()) {
+          FARM_LOG(WARNING) << "renewing the cache mounts' pins: " << pinned;
+        }
         renewed = absl::Now();
       }
       if (prune_every > absl::ZeroDuration() &&

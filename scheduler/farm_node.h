@@ -23,6 +23,7 @@
 #include "grpcpp/impl/codegen/service_type.h"
 #include "image/fetch/fetch_policy.h"
 #include "scheduler/build_session.h"
+#include "scheduler/cache_mount_pointers.h"
 #include "scheduler/image_resolver.h"
 #include "scheduler/image_store.h"
 #include "scheduler/job_scheduler.h"
@@ -31,6 +32,7 @@
 #include "scheduler/scheduler_core.h"
 #include "scheduler/service/image_service.h"
 #include "scheduler/session_table.h"
+#include "scheduler/shared_cache_mounts.h"
 #include "scheduler/tenant_keys.h"
 
 namespace farm::scheduler {
@@ -97,7 +99,7 @@ class FarmNode {
       FarmNodeOptions options);
   ~FarmNode();
 
-  // Cache, Image, Build and Worker services; owned by the node.
+  // Cache, Image, Build, Worker and CacheMount services; owned by the node.
   std::vector<grpc::Service*> services();
 
   cache::BlobStore* blobs() { return blobs_; }
@@ -106,6 +108,10 @@ class FarmNode {
   ImageStore* images() { return images_->ForTenant(auth::kDefaultTenant); }
   ImageStores* image_stores() { return images_.get(); }
   SchedulerCore* core() { return core_.get(); }
+  // What the CacheMountService serves (tests reach it directly).
+  SharedCacheMounts* shared_cache_mounts() {
+    return shared_cache_mounts_.get();
+  }
   // The cache under root/cache, for its metrics; null when the node uses a
   // farm-cache, which serves its own.
   cache::CacheAdmin* embedded_cache();
@@ -125,6 +131,7 @@ class FarmNode {
   // The steps of Open.
   absl::Status OpenCache(const FarmNodeOptions& options);
   absl::Status OpenImages(const FarmNodeOptions& options);
+  absl::Status OpenCacheMounts(const FarmNodeOptions& options);
   void MakeServices();
   // What a build of `tenant` uses.
   absl::StatusOr<SessionDeps> SessionDepsFor(const std::string& tenant);
@@ -145,6 +152,10 @@ class FarmNode {
   std::unique_ptr<LayerUploadWatch> upload_watch_;
   std::unique_ptr<auth::Authenticator> open_authenticator_;
   std::unique_ptr<SchedulerCore> core_;
+  // The newest generation of each tenant's cache mounts, and what the
+  // CacheMountService does with them.
+  std::unique_ptr<CacheMountPointers> cache_mount_pointers_;
+  std::unique_ptr<SharedCacheMounts> shared_cache_mounts_;
   std::vector<std::unique_ptr<grpc::Service>> services_;
   BuildService* build_service_ = nullptr;  // one of services_
   // Pins the image store's blobs in the cache under this node's name;

@@ -1,5 +1,6 @@
 // A scheduler node over a separate farm-cache: the blobs of its stored
-// images are pinned in that cache, so its byte budget never evicts them.
+// images, and the newest generation of each cache mount, are pinned in that
+// cache, so its byte budget never evicts them.
 #include "scheduler/farm_node.h"
 
 #include <sys/stat.h>
@@ -129,6 +130,36 @@ TEST_F(FarmNodeTest, ImagesBlobsArePinnedInASeparateCache) {
       ListDir(JoinPath(dir_, "farm-cache/farm-pins"));
   ASSERT_TRUE(pin_files.ok());
   EXPECT_EQ(pin_files->size(), 1u);
+}
+
+TEST_F(FarmNodeTest, TheNewestCacheMountGenerationsArePinned) {
+  OpenNode();
+  const std::string older = Bytes(30'000, 3);
+  const std::string newest = Bytes(30'000, 4);
+  std::string grant = node_->core()->cache_mount_grants()->GrantFor("w1", "a");
+  SharedCacheMounts* mounts = node_->shared_cache_mounts();
+  ASSERT_TRUE(cache::PutBlob(*node_->blobs(), older).ok());
+  ASSERT_TRUE(
+      mounts->Advance(grant, "npm", Digest(), {Digest::Of(older), 30'000})
+          .ok());
+  ASSERT_TRUE(cache::PutBlob(*node_->blobs(), newest).ok());
+  ASSERT_TRUE(mounts
+                  ->Advance(grant, "npm", Digest::Of(older),
+                            {Digest::Of(newest), 30'000})
+                  .ok());
+  // A restarted scheduler still points at it (grants are new) and pins it.
+  OpenNode();
+  grant = node_->core()->cache_mount_grants()->GrantFor("w1", "a");
+  absl::StatusOr<MountGeneration> pointed =
+      node_->shared_cache_mounts()->Get(grant, "npm");
+  ASSERT_TRUE(pointed.ok()) << pointed.status();
+  EXPECT_EQ(pointed->digest, Digest::Of(newest));
+  for (char seed = 10; seed < 16; ++seed) {
+    clock_.Advance(absl::Hours(2));
+    ASSERT_TRUE(cache::PutBlob(*node_->blobs(), Bytes(30'000, seed)).ok());
+  }
+  EXPECT_TRUE(Stored(Digest::Of(newest)));
+  EXPECT_FALSE(Stored(Digest::Of(older)));  // replaced: left to the budget
 }
 
 TEST_F(FarmNodeTest, RootsAreForTheirOwnerOnly) {

@@ -5,6 +5,7 @@
 
 #include "absl/strings/str_cat.h"
 #include "common/status_fields.h"
+#include "scheduler/cache_mount_affinity.h"
 
 namespace farm::scheduler {
 
@@ -53,6 +54,7 @@ std::vector<SchedulerAction> JobScheduler::Submit(const Waiter& waiter,
   job.platform =
       job.spec.platform().empty() ? "linux/amd64" : job.spec.platform();
   job.first_queued = clock_->Now();
+  job.cache_affinity = CacheMountAffinity(job.spec);
   by_key_[std::move(key)] = id;
   by_build_[waiter.build_id].insert(std::move(id));
   Enqueue(job, /*front=*/false);
@@ -81,19 +83,43 @@ void JobScheduler::Dispatch(std::vector<SchedulerAction>& out) {
 
 void JobScheduler::DispatchQueue(std::list<Job*>& queue,
                                  std::vector<SchedulerAction>& out) {
-  while (!queue.empty()) {
-    Job& job = *queue.front();
+  int skipped = 0;
+  auto it = queue.begin();
+  while (it != queue.end()) {
+    Job& job = **it;
+    const auto next = std::next(it);  // Assign and Finish remove only `job`
     const size_t before = queue.size();
-    WorkerState* worker = Place(job, out);
-    if (worker == nullptr) {
-      if (queue.size() == before) return;  // it waits
-      continue;                            // Place failed it
+    bool waits_for_cache = false;
+    WorkerState* worker = Place(job, out, &waits_for_cache);
+    if (worker != nullptr) {
+      Assign(job, *worker, out);
+    } else if (waits_for_cache) {
+      if (++skipped >= kMaxCacheWaitersSkipped) return;
+    } else if (queue.size() == before) {
+      return;  // no worker for it, so none for the jobs behind it either
     }
-    Assign(job, *worker, out);
+    it = next;
   }
 }
 
-WorkerState* JobScheduler::Place(Job& job, std::vector<SchedulerAction>& out) {
+WorkerState* JobScheduler::PlaceByCache(const Job& job, bool* waits_for_cache) {
+  if (!job.cache_affinity.has_value()) return nullptr;
+  WorkerState* owner =
+      pool_.Preferred(*job.cache_affinity, job.platform, RunMode::kNative);
+  if (owner == nullptr) return nullptr;
+  if (WorkerPool::IsFree(*owner)) return owner;
+  // A busy worker frees a slot soon more often than not; a full disk does
+  // not, and without a free worker the job waits anyway.
+  *waits_for_cache =
+      !owner->disk_full && pool_.free_workers() > 0 &&
+      clock_->Now() - job.first_queued < options_.cache_mount_wait;
+  return nullptr;
+}
+
+WorkerState* JobScheduler::Place(Job& job, std::vector<SchedulerAction>& out,
+                                 bool* waits_for_cache) {
+  if (WorkerState* owner = PlaceByCache(job, waits_for_cache)) return owner;
+  if (*waits_for_cache) return nullptr;
   const auto& layers = job.spec.base_diff_ids();
   WorkerState* worker = pool_.Pick(layers, job.platform, RunMode::kNative);
   if (worker != nullptr) return worker;

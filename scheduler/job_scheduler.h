@@ -3,7 +3,9 @@
 // run once however many builds wait on them; a job goes to a worker that
 // runs its platform (natively, else by emulation after a wait, failing at
 // once when no connected worker runs it; one queue per platform), one that
-// already holds its base layers, else the least loaded one; workers hold
+// already holds its base layers, else the least loaded one (a job that mounts
+// a cache prefers the worker its cache hashes to, WorkerPool::Preferred, and
+// waits a little for it when it is busy); workers hold
 // leases renewed by heartbeats, and a job whose worker is lost is re-queued
 // until it has cost JobSchedulerOptions::max_attempts workers. A job a worker
 // reports as failed is finished with that error and never re-queued: the job's
@@ -31,6 +33,7 @@
 #include "absl/status/status.h"
 #include "absl/time/time.h"
 #include "common/clock.h"
+#include "common/digest.h"
 #include "proto/worker.pb.h"
 #include "scheduler/worker_pool.h"
 
@@ -79,6 +82,11 @@ struct JobSchedulerOptions {
   // before one that emulates it takes it. Without any native worker for the
   // platform, emulation is used at once.
   absl::Duration emulation_wait = absl::Seconds(10);
+  // How long a job that mounts a cache may wait, from when it was queued,
+  // for the worker its cache belongs to while that worker is busy; after
+  // it, another worker takes the job and restores the cache's newest
+  // generation. Other jobs are placed meanwhile.
+  absl::Duration cache_mount_wait = absl::Seconds(3);
 };
 
 // The pool at one moment, cheaply: no worker's layers are copied.
@@ -143,19 +151,27 @@ class JobScheduler {
     int attempts = 0;
     std::string last_loss;
     bool queued = false;
-    std::list<Job*>::iterator queue_pos;  // valid while queued
-    std::string platform;                 // spec.platform, or linux/amd64
-    absl::Time first_queued;              // when it was first queued
+    std::list<Job*>::iterator queue_pos;   // valid while queued
+    std::string platform;                  // spec.platform, or linux/amd64
+    absl::Time first_queued;               // when it was first queued
+    std::optional<Digest> cache_affinity;  // CacheMountAffinity(spec)
   };
 
   // Assigns queued jobs to free workers, oldest job first within each
   // platform's queue, so a platform without a free worker holds up no other.
   void Dispatch(std::vector<SchedulerAction>& out);
-  // Assigns the jobs at the front of `queue` until one cannot be placed.
+  // Assigns the jobs at the front of `queue` until one cannot be placed,
+  // stepping over jobs that wait for their cache's worker.
   void DispatchQueue(std::list<Job*>& queue, std::vector<SchedulerAction>& out);
   // The worker to run `job` now, or nullptr to keep it queued. Fails the job
-  // (and returns nullptr) when no connected worker runs its platform.
-  WorkerState* Place(Job& job, std::vector<SchedulerAction>& out);
+  // (and returns nullptr) when no connected worker runs its platform. Sets
+  // `waits_for_cache` when the job waits for its cache's worker while
+  // others are free, so the jobs behind it may still be placed.
+  WorkerState* Place(Job& job, std::vector<SchedulerAction>& out,
+                     bool* waits_for_cache);
+  // Its cache's worker when that is free; else nullptr, with
+  // `waits_for_cache` set while the job should wait for it.
+  WorkerState* PlaceByCache(const Job& job, bool* waits_for_cache);
   void Assign(Job& job, WorkerState& worker, std::vector<SchedulerAction>& out);
   // A job goes to the back of the queue, or to its front when it is retried.
   void Enqueue(Job& job, bool front);
@@ -181,6 +197,10 @@ class JobScheduler {
   // kStageKeysKept are kept, so a long-lived scheduler's stats stay small.
   std::deque<std::string> stage_key_order_;
 };
+
+// How many jobs waiting for their cache's worker one dispatch steps over
+// before it stops, so a long queue of them costs a bounded walk.
+inline constexpr int kMaxCacheWaitersSkipped = 32;
 
 // How many stage keys SchedulerStats.runs_by_stage_key holds at most.
 inline constexpr size_t kStageKeysKept = 10000;

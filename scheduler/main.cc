@@ -75,6 +75,9 @@ ABSL_FLAG(bool, share_cache_across_tenants, false,
 ABSL_FLAG(int64_t, emulation_wait_seconds, 10,
           "how long a stage waits for a worker that runs its platform "
           "natively before one that emulates it takes it");
+ABSL_FLAG(int64_t, cache_mount_wait_seconds, 3,
+          "how long a stage that mounts a cache waits for the busy worker "
+          "its cache belongs to before another worker takes it");
 ABSL_FLAG(int32_t, max_slots_per_worker, 64,
           "slots used of what a worker offers at most");
 ABSL_FLAG(std::string, http_listen, "",
@@ -129,6 +132,8 @@ absl::StatusOr<farm::scheduler::FarmNodeOptions> NodeOptions(
   options.jobs.lease = absl::Seconds(absl::GetFlag(FLAGS_lease_seconds));
   options.jobs.emulation_wait =
       absl::Seconds(absl::GetFlag(FLAGS_emulation_wait_seconds));
+  options.jobs.cache_mount_wait =
+      absl::Seconds(absl::GetFlag(FLAGS_cache_mount_wait_seconds));
   options.cache_security.tls_ca = absl::GetFlag(FLAGS_cache_tls_ca);
   options.cache_security.tls_cert = absl::GetFlag(FLAGS_cache_tls_cert);
   options.cache_security.tls_key = absl::GetFlag(FLAGS_cache_tls_key);
@@ -246,6 +251,7 @@ int main(int argc, char** argv) {
   farm::health::HealthService health_service(
       &health, {farm::proto::BuildService::service_full_name(),
                 farm::proto::WorkerService::service_full_name(),
+                farm::proto::CacheMountService::service_full_name(),
                 farm::proto::ImageService::service_full_name(),
                 farm::proto::CacheService::service_full_name()});
   std::vector<grpc::Service*> services = (*node)->services();

@@ -2,6 +2,7 @@
 
 #include "absl/strings/str_cat.h"
 #include "common/logging.h"
+#include "scheduler/cache_mount_affinity.h"
 
 namespace farm::scheduler {
 
@@ -105,6 +106,7 @@ void SchedulerCore::WorkerLost(const std::string& worker_id,
     outbox->second->Close();
     outboxes_.erase(outbox);
   }
+  grants_.Revoke(worker_id);
   Execute(jobs_.WorkerLost(worker_id, reason));
 }
 
@@ -129,6 +131,7 @@ void SchedulerCore::Tick() {
   // pool: this runs every second under the lock every dispatch takes).
   for (auto it = outboxes_.begin(); it != outboxes_.end();) {
     if (!jobs_.HasWorker(it->first)) {
+      grants_.Revoke(it->first);
       it->second->Close();
       it = outboxes_.erase(it);
     } else {
@@ -144,6 +147,10 @@ void SchedulerCore::Execute(std::vector<SchedulerAction> actions) {
       if (outbox == outboxes_.end()) continue;
       proto::SchedulerMessage message;
       *message.mutable_assign() = std::move(assign->job);
+      if (UsesCacheMounts(message.assign())) {
+        message.mutable_assign()->set_cache_mount_grant(
+            grants_.GrantFor(assign->worker_id, message.assign().tenant()));
+      }
       outbox->second->Push(std::move(message));
     } else if (auto* cancel = std::get_if<CancelOnWorker>(&action)) {
       auto outbox = outboxes_.find(cancel->worker_id);

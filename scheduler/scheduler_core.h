@@ -16,6 +16,7 @@
 #include "common/blocking_queue.h"
 #include "common/clock.h"
 #include "proto/worker.pb.h"
+#include "scheduler/cache_mount_grants.h"
 #include "scheduler/job_scheduler.h"
 #include "scheduler/scheduler_observer.h"
 
@@ -89,6 +90,9 @@ class SchedulerCore {
   // now on; it must stay valid until replaced.
   void SetObserver(SchedulerObserver* observer);
   absl::Duration lease() const { return options_.lease; }
+  // The grants that jobs mounting a cache carry to their workers; a worker's
+  // lapse when it is dropped.
+  CacheMountGrants* cache_mount_grants() { return &grants_; }
 
  private:
   void Execute(std::vector<SchedulerAction> actions)
@@ -104,6 +108,7 @@ class SchedulerCore {
   std::map<std::string, BuildListener*> builds_ ABSL_GUARDED_BY(mu_);
   std::function<void()> work_without_workers_ ABSL_GUARDED_BY(mu_);
   SchedulerObserver* observer_ ABSL_GUARDED_BY(mu_) = nullptr;
+  CacheMountGrants grants_;  // thread-safe on its own
 };
 
 }  // namespace farm::scheduler

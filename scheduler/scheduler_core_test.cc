@@ -48,6 +48,47 @@ TEST(SchedulerCoreTest, SlotsAreCapped) {
   EXPECT_EQ(core.ListWorkers().workers(0).slots(), 8);
 }
 
+// The assignment a worker's outbox holds next.
+proto::StageJob NextAssignment(WorkerOutbox& outbox) {
+  while (std::optional<proto::SchedulerMessage> m =
+             outbox.Pop(absl::ZeroDuration())) {
+    if (m->has_assign()) return m->assign();
+  }
+  ADD_FAILURE() << "no assignment";
+  return proto::StageJob();
+}
+
+TEST(SchedulerCoreTest, JobsThatMountACacheCarryTheirWorkersGrant) {
+  SimulatedClock clock;
+  SchedulerCore core(&clock, JobSchedulerOptions{});
+  absl::StatusOr<std::shared_ptr<WorkerOutbox>> outbox =
+      core.WorkerJoined(Worker("w1", 4));
+  ASSERT_TRUE(outbox.ok());
+  proto::StageJob cached;
+  cached.add_keys(Digest::Of("k1").ToString());
+  cached.set_tenant("team-a");
+  proto::TypedInstruction::Mount* mount =
+      cached.add_instructions()->mutable_run()->add_mounts();
+  mount->set_type("cache");
+  mount->set_target("/root/.npm");
+  core.Submit("b1", 0, cached);
+  const std::string grant = NextAssignment(**outbox).cache_mount_grant();
+  ASSERT_FALSE(grant.empty());
+  EXPECT_EQ(*core.cache_mount_grants()->TenantOf(grant), "team-a");
+
+  proto::StageJob plain;
+  plain.add_keys(Digest::Of("k2").ToString());
+  plain.set_tenant("team-a");
+  plain.add_instructions()->mutable_run();
+  core.Submit("b1", 1, plain);
+  EXPECT_TRUE(NextAssignment(**outbox).cache_mount_grant().empty());
+
+  // The grant goes with its worker.
+  core.WorkerLost("w1", "its connection closed", outbox->get());
+  EXPECT_EQ(core.cache_mount_grants()->TenantOf(grant).status().code(),
+            absl::StatusCode::kPermissionDenied);
+}
+
 // Records what a build hears.
 class Recorder : public BuildListener {
  public:

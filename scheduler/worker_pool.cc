@@ -112,6 +112,7 @@ WorkerState& WorkerPool::Join(const proto::RegisterWorker& reg,
     worker.native.push_back("linux/amd64");
   }
   CountPlatforms(worker, +1);
+  ++membership_;
   for (const std::string& diff_id : reg.layers()) AddLayer(worker, diff_id);
   List(worker);
   return worker;
@@ -128,6 +129,7 @@ void WorkerPool::Remove(const std::string& id) {
   WorkerState& worker = it->second;
   Unlist(worker);
   CountPlatforms(worker, -1);
+  ++membership_;
   for (const std::string& diff_id : worker.layers) {
     auto holders = holders_.find(diff_id);
     if (holders == holders_.end()) continue;
@@ -142,6 +144,7 @@ void WorkerPool::Heartbeat(WorkerState& worker, const proto::Heartbeat& beat,
   Unlist(worker);
   worker.last_heartbeat = now;
   worker.cached_bytes = beat.cached_bytes();
+  if (worker.draining != beat.draining()) ++membership_;
   worker.draining = beat.draining();
   worker.disk_full = beat.disk_full();
   worker.disk_free_bytes = beat.disk_free_bytes();
@@ -224,6 +227,26 @@ WorkerState* WorkerPool::PickFromHolders(const Layers& layers,
     if (Runs(*key.worker, platform, mode)) return key.worker;
   }
   return nullptr;
+}
+
+WorkerState* WorkerPool::Preferred(const Digest& affinity,
+                                   const std::string& platform, RunMode mode) {
+  Ranking& cached = rankings_[{platform, mode}];
+  if (cached.membership != membership_) {
+    std::vector<cache::CacheNode> nodes;
+    cached.workers.clear();
+    for (auto& [id, worker] : workers_) {
+      if (worker.draining || !Runs(worker, platform, mode)) continue;
+      nodes.push_back({id, 1.0});
+      cached.workers.push_back(&worker);
+    }
+    cached.ranking = nodes.empty()
+                         ? nullptr
+                         : std::make_unique<cache::RendezvousRanking>(nodes);
+    cached.membership = membership_;
+  }
+  if (cached.ranking == nullptr) return nullptr;
+  return cached.workers[cached.ranking->Owner(affinity)];
 }
 
 }  // namespace farm::scheduler

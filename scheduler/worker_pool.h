@@ -4,11 +4,13 @@
 // layer knows which workers hold it. A placement costs O(log workers) when
 // few workers are free or one of the least loaded holds all of the job's
 // layers, and at most about twice the number of holders of those layers.
+// It also names the worker a cache mount belongs to (Preferred).
 #ifndef FARM_SCHEDULER_WORKER_POOL_H_
 #define FARM_SCHEDULER_WORKER_POOL_H_
 
 #include <cstdint>
 #include <map>
+#include <memory>
 #include <set>
 #include <string>
 #include <vector>
@@ -16,6 +18,8 @@
 #include "absl/container/flat_hash_map.h"
 #include "absl/container/flat_hash_set.h"
 #include "absl/time/time.h"
+#include "cache/sharded/rendezvous.h"
+#include "common/digest.h"
 #include "google/protobuf/repeated_field.h"
 #include "proto/worker.pb.h"
 
@@ -65,6 +69,16 @@ class WorkerPool {
   // Free workers that cannot run the platform are stepped over.
   WorkerState* Pick(const Layers& layers, const std::string& platform,
                     RunMode mode) const;
+  // The worker a job with this cache-mount affinity (CacheMountAffinity)
+  // belongs on: the first by weighted rendezvous hashing of the worker ids
+  // (cache/sharded/rendezvous.h, every weight 1) among the connected workers
+  // that run `platform` in `mode` and are not draining, free or not. A
+  // worker that joins or leaves moves only its own share of the caches.
+  // nullptr when no worker qualifies.
+  WorkerState* Preferred(const Digest& affinity, const std::string& platform,
+                         RunMode mode);
+  // Not draining, disk not full, a slot open.
+  static bool IsFree(const WorkerState& worker);
   // How many connected workers run `platform` in `mode`, free or not.
   int CountRunning(const std::string& platform, RunMode mode) const;
   // "linux/amd64 (native), linux/arm64 (emulated)": every platform some
@@ -86,7 +100,6 @@ class WorkerPool {
     bool operator()(const FreeKey& a, const FreeKey& b) const;
   };
 
-  static bool IsFree(const WorkerState& worker);
   static bool Runs(const WorkerState& worker, const std::string& platform,
                    RunMode mode);
   // Every change to a field placement reads sits between Unlist and List.
@@ -103,6 +116,16 @@ class WorkerPool {
   std::set<FreeKey, LessLoaded> free_;
   absl::flat_hash_map<std::string, absl::flat_hash_set<WorkerState*>>
       holders_;  // diff_id → workers holding it
+  // The rendezvous ranking Preferred uses for one platform and mode, made
+  // again once the workers that qualify may have changed.
+  struct Ranking {
+    uint64_t membership = 0;  // membership_ when it was made
+    std::unique_ptr<cache::RendezvousRanking> ranking;  // null: none qualify
+    std::vector<WorkerState*> workers;  // by index in the ranking
+  };
+  std::map<std::pair<std::string, RunMode>, Ranking> rankings_;
+  // Bumped when a worker joins, leaves, or starts or stops draining.
+  uint64_t membership_ = 1;
   // platform → how many workers run it natively, and by emulation.
   std::map<std::string, int> native_count_;
   std::map<std::string, int> emulated_count_;

@@ -226,7 +226,7 @@ void Agent::Heartbeats(Session* session) {
     session->Send(message);
     mu_.Lock();
     // A drain with nothing left to finish ends once the scheduler heard.
-    if (draining_ && jobs_.empty() && !session->ended) session->stream->Close();
+    if (Drained() && !session->ended) session->stream->Close();
   }
 }
 
@@ -286,6 +286,8 @@ void Agent::RunJob(std::shared_ptr<Session> session, std::string job_id,
   }
   if (beat.has_value()) session->Send(*beat);
   session->Send(message);
+  // Still one of jobs_, so that a drain waits for it.
+  if (options_.after_job) options_.after_job(*cancel);
 
   absl::MutexLock lock(&mu_);
   jobs_.erase(job_id);
@@ -293,7 +295,15 @@ void Agent::RunJob(std::shared_ptr<Session> session, std::string job_id,
   // The last job of a drain: the heartbeat thread says so and then closes
   // the stream, so a drain that began while this result was on its way
   // still reaches the scheduler before the stream ends.
-  if (draining_ && jobs_.empty()) ++heartbeat_nudges_;
+  if (Drained()) ++heartbeat_nudges_;
+}
+
+void Agent::DrainChore(uint64_t serial) {
+  options_.after_job(chore_cancel_);
+  absl::MutexLock lock(&mu_);
+  chore_running_ = false;
+  finished_threads_.push_back(serial);
+  if (Drained()) ++heartbeat_nudges_;
 }
 
 void Agent::CancelJob(const std::string& job_id) {
@@ -307,8 +317,9 @@ void Agent::AbandonJobs() {
   {
     absl::MutexLock lock(&mu_);
     for (auto& [id, job] : jobs_) job.cancel->Cancel();
+    if (chore_running_) chore_cancel_.Cancel();
     auto idle = [this]() ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_) {
-      return jobs_.empty();
+      return jobs_.empty() && !chore_running_;
     };
     mu_.Await(absl::Condition(&idle));
     threads.swap(threads_);
@@ -328,6 +339,11 @@ void Agent::Drain() {
   // Reported before the heartbeat that tells the scheduler goes out.
   if (options_.on_drain) options_.on_drain();
   absl::MutexLock lock(&mu_);
+  if (options_.after_job && !stopping_) {
+    chore_running_ = true;
+    const uint64_t serial = next_thread_++;
+    threads_.emplace(serial, std::thread(&Agent::DrainChore, this, serial));
+  }
   ++heartbeat_nudges_;
 }
 
@@ -335,6 +351,7 @@ void Agent::Stop() {
   absl::MutexLock lock(&mu_);
   stopping_ = true;
   for (auto& [id, job] : jobs_) job.cancel->Cancel();
+  chore_cancel_.Cancel();
   if (stream_ != nullptr) stream_->Close();
 }
 

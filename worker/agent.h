@@ -57,6 +57,12 @@ struct AgentOptions {
   // Called once, without the agent's lock, when a drain begins (a signal
   // or the scheduler's request): farm-worker's health turns NOT_SERVING.
   std::function<void()> on_drain;
+  // What a job leaves to do after its result (farm-worker publishes the
+  // cache mounts it changed): run on the job's thread once the result is
+  // sent, so the build does not wait, and once more on a thread of its own
+  // when a drain begins. A drain ends only after every run, with heartbeats
+  // going on meanwhile; `cancel` fires on Stop. Null: nothing.
+  std::function<void(const executor::Cancellation& cancel)> after_job;
   // Times heartbeats and reconnect backoff; tests pass a SimulatedClock.
   // Not owned.
   Clock* clock = RealClock::Get();
@@ -116,8 +122,14 @@ class Agent {
   void CancelJob(const std::string& job_id);
   // Cancels every running job and waits for all job threads.
   void AbandonJobs();
+  // The drain's run of after_job, on a thread of its own.
+  void DrainChore(uint64_t serial);
+  // A drain has nothing left to do.
+  bool Drained() const ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_) {
+    return draining_ && jobs_.empty() && !chore_running_;
+  }
   bool Finished() const ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_) {
-    return stopping_ || (draining_ && jobs_.empty());
+    return stopping_ || Drained();
   }
   // Sleeps up to `delay`; false when Stop (or a finished drain) cut it
   // short.
@@ -143,6 +155,9 @@ class Agent {
   bool disk_full_ ABSL_GUARDED_BY(mu_) = false;
   // Bumped to wake the heartbeat thread early (draining).
   int heartbeat_nudges_ ABSL_GUARDED_BY(mu_) = 0;
+  // The drain's after_job run, and what stops it.
+  bool chore_running_ ABSL_GUARDED_BY(mu_) = false;
+  executor::Cancellation chore_cancel_;
 };
 
 }  // namespace farm::worker

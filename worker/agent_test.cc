@@ -11,6 +11,7 @@
 #include <set>
 #include <thread>
 
+#include "absl/cleanup/cleanup.h"
 #include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
 #include "absl/synchronization/notification.h"
@@ -470,6 +471,49 @@ TEST_F(AgentTest, TheSchedulersDrainRequestIsReportedOnce) {
   EXPECT_EQ(drains.load(), 1);
   runner_.Release("a");
   ASSERT_TRUE(Joined());
+}
+
+TEST_F(AgentTest, WorkAfterAJobFollowsItsResultAndADrainWaitsForIt) {
+  absl::Notification let_go;
+  std::atomic<int> runs{0};
+  AgentOptions options;
+  options.after_job = [&](const executor::Cancellation&) {
+    ++runs;
+    let_go.WaitForNotification();
+  };
+  // A failed assertion must not leave the agent blocked for TearDown.
+  absl::Cleanup release = [&let_go] {
+    if (!let_go.HasBeenNotified()) let_go.Notify();
+  };
+  StartAgent(options);
+  std::shared_ptr<Wire> wire = Connected(/*interval_ms=*/60000);
+  wire->Send(Assign("a"));
+  ASSERT_TRUE(runner_.WaitRunning(1));
+  runner_.Release("a");
+  // The build hears first; the work after the job comes then.
+  std::optional<proto::WorkerMessage> result =
+      wire->Until([](const proto::WorkerMessage& m) { return m.has_result(); },
+                  absl::Seconds(10));
+  ASSERT_TRUE(result.has_value() && result->has_result());
+  auto wait_for_runs = [&runs](int n) {
+    for (int i = 0; i < 1000 && runs < n; ++i) {
+      absl::SleepFor(absl::Milliseconds(5));
+    }
+    return runs.load() == n;
+  };
+  ASSERT_TRUE(wait_for_runs(1));
+  agent_->Drain();
+  std::optional<proto::Heartbeat> beat = wire->NextHeartbeat(absl::Seconds(5));
+  ASSERT_TRUE(beat.has_value());
+  EXPECT_TRUE(beat->draining());
+  // The drain runs it once more; the worker stays until both are done.
+  ASSERT_TRUE(wait_for_runs(2));
+  EXPECT_FALSE(wire->closed_by_worker);
+  EXPECT_FALSE(Joined(absl::Milliseconds(100)));
+  std::move(release).Invoke();
+  ASSERT_TRUE(Joined());
+  EXPECT_TRUE(wire->closed_by_worker);
+  EXPECT_EQ(runs.load(), 2);
 }
 
 TEST_F(AgentTest, StopDuringBackoffReturnsPromptly) {

@@ -3,6 +3,8 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include <vector>
+
 #include "absl/strings/str_cat.h"
 #include "common/digest.h"
 #include "common/fs.h"
@@ -44,7 +46,7 @@ absl::StatusOr<std::string> CacheMounts::MakeDir(
 
 absl::StatusOr<CacheMounts::Lease> CacheMounts::Acquire(
     const std::string& tenant, const dockerfile::Mount& mount,
-    const executor::Cancellation& cancel) {
+    const executor::Cancellation& cancel, const std::string& grant) {
   const std::string id = mount.id.empty() ? mount.target : mount.id;
   const std::string sharing = mount.sharing.empty() ? "shared" : mount.sharing;
   if (sharing != "shared" && sharing != "private" && sharing != "locked") {
@@ -57,6 +59,7 @@ absl::StatusOr<CacheMounts::Lease> CacheMounts::Acquire(
                    .hex()
                    .substr(0, 32);
   std::string path = JoinPath(root_, lease.key_);
+  bool restore = false;
   {
     absl::MutexLock lock(&mu_);
     Use& use = uses_[lease.key_];
@@ -72,21 +75,114 @@ absl::StatusOr<CacheMounts::Lease> CacheMounts::Acquire(
                              absl::Milliseconds(100));
       }
     }
-    if (sharing == "shared") {
-      ++use.shared;
-    } else if (sharing == "locked" || (use.shared == 0 && !use.exclusive)) {
-      use.exclusive = true;
-      lease.exclusive_ = true;
-    } else {
+    const bool idle = use.shared == 0 && !use.exclusive;
+    if (sharing == "private" && !idle) {
       lease.temporary_ = true;
       path = JoinPath(root_,
                       absl::StrCat("tmp-", getpid(), "-", next_temporary_++));
+    } else {
+      // The first user brings the directory up to date, alone; a shared
+      // user joins the others once that is done.
+      restore = sync_ != nullptr && !grant.empty() && idle;
+      if (sharing == "shared" && !restore) {
+        ++use.shared;
+      } else {
+        use.exclusive = true;
+        lease.exclusive_ = true;
+      }
+      use.id = id;
+      if (!grant.empty()) use.grant = grant;
+      use.touched = true;
     }
   }
   lease.owner_ = this;
   lease.path_ = path;
   ASSIGN_OR_RETURN(lease.path_, MakeDir(path, mount));
+  if (restore) Restore(lease, /*then_share=*/sharing == "shared");
   return lease;
+}
+
+MountBase CacheMounts::BaseOf(const std::string& key, Use& use) {
+  if (!use.base.has_value()) {
+    absl::StatusOr<MountBase> loaded = LoadMountBase(JoinPath(root_, key));
+    if (!loaded.ok()) {
+      FARM_LOG(WARNING) << "cache mount " << use.id << ": " << loaded.status()
+                        << "; taking it as new";
+    }
+    use.base = loaded.value_or(MountBase());
+  }
+  return *use.base;
+}
+
+void CacheMounts::Restore(Lease& lease, bool then_share) {
+  MountRef ref;
+  MountBase base;
+  {
+    absl::MutexLock lock(&mu_);
+    Use& use = uses_[lease.key_];
+    ref = MountRef{use.grant, use.id, lease.path_};
+    base = BaseOf(lease.key_, use);
+  }
+  absl::StatusOr<MountBase> restored = sync_->Restore(ref, base);
+  if (!restored.ok()) {
+    FARM_LOG(WARNING) << "cache mount " << ref.id
+                      << ": using this worker's copy, the newest generation "
+                         "could not be fetched: "
+                      << restored.status();
+  }
+  absl::MutexLock lock(&mu_);
+  Use& use = uses_[lease.key_];
+  if (restored.ok()) use.base = *restored;
+  if (then_share) {
+    use.exclusive = false;
+    ++use.shared;
+    lease.exclusive_ = false;
+  }
+}
+
+void CacheMounts::PublishIdle(const executor::Cancellation& cancel) {
+  if (sync_ == nullptr) return;
+  std::vector<std::string> keys;
+  {
+    absl::MutexLock lock(&mu_);
+    for (const auto& [key, use] : uses_) {
+      if (use.touched && !use.grant.empty()) keys.push_back(key);
+    }
+  }
+  for (const std::string& key : keys) {
+    if (cancel.IsCancelled()) return;
+    PublishOne(key);
+  }
+}
+
+void CacheMounts::PublishOne(const std::string& key) {
+  MountRef ref;
+  MountBase base;
+  {
+    absl::MutexLock lock(&mu_);
+    Use& use = uses_[key];
+    // A RUN holds it: its job publishes when it ends.
+    if (use.shared > 0 || use.exclusive || !use.touched) return;
+    use.exclusive = true;
+    use.touched = false;
+    ref = MountRef{use.grant, use.id, JoinPath(root_, key)};
+    base = BaseOf(key, use);
+  }
+  absl::StatusOr<MountBase> published = sync_->Publish(ref, base);
+  if (!published.ok()) {
+    FARM_LOG(WARNING) << "cache mount " << ref.id
+                      << ": publishing failed, trying again after the next "
+                         "job: "
+                      << published.status();
+  }
+  absl::MutexLock lock(&mu_);
+  Use& use = uses_[key];
+  use.exclusive = false;
+  if (published.ok()) {
+    use.base = *published;
+  } else {
+    use.touched = true;
+  }
 }
 
 void CacheMounts::Release(const Lease& lease) {

@@ -4,9 +4,11 @@
 
 #include <thread>
 
+#include "cache/memory_blob_store.h"
 #include "common/fs.h"
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
+#include "worker/cache_mount_testing.h"
 
 namespace farm::worker {
 namespace {
@@ -139,6 +141,90 @@ TEST_F(CacheMountsTest, UnknownSharingIsInvalid) {
       mounts_->Acquire("t", Cache("/x", "sometimes"), cancel_);
   EXPECT_EQ(lease.status().code(), absl::StatusCode::kInvalidArgument);
   EXPECT_THAT(lease.status().message(), HasSubstr("sometimes"));
+}
+
+// Two workers' CacheMounts over one CAS and one set of pointers.
+class SharedCacheMountsTest : public CacheMountsTest {
+ protected:
+  void SetUp() override {
+    CacheMountsTest::SetUp();
+    CacheMountSyncOptions options;
+    options.scratch_dir = JoinPath(dir_, "scratch");
+    sync_ = std::make_unique<CacheMountSync>(&pointers_, &blobs_, options);
+    a_ = std::make_unique<CacheMounts>(JoinPath(dir_, "a"), sync_.get());
+    b_ = std::make_unique<CacheMounts>(JoinPath(dir_, "b"), sync_.get());
+  }
+
+  testing::FakeCacheMountPointers pointers_;
+  cache::MemoryBlobStore blobs_;
+  std::unique_ptr<CacheMountSync> sync_;
+  std::unique_ptr<CacheMounts> a_, b_;
+};
+
+TEST_F(SharedCacheMountsTest, AJobOnAnotherWorkerFindsTheCacheWarm) {
+  {
+    absl::StatusOr<CacheMounts::Lease> lease =
+        a_->Acquire("t", Cache("/cache"), cancel_, "g");
+    ASSERT_TRUE(lease.ok()) << lease.status();
+    ASSERT_TRUE(WriteFile(JoinPath(lease->path(), "stamp"), "warm").ok());
+  }
+  a_->PublishIdle(cancel_);
+  EXPECT_EQ(pointers_.advances(), 1);
+
+  absl::StatusOr<CacheMounts::Lease> there =
+      b_->Acquire("t", Cache("/cache"), cancel_, "g");
+  ASSERT_TRUE(there.ok()) << there.status();
+  EXPECT_EQ(*ReadFile(JoinPath(there->path(), "stamp")), "warm");
+  // Without a grant (a job from an older scheduler) nothing is shared.
+  absl::StatusOr<CacheMounts::Lease> local =
+      b_->Acquire("t", Cache("/other"), cancel_);
+  ASSERT_TRUE(local.ok());
+  const int gets = pointers_.gets();
+  b_->PublishIdle(cancel_);
+  EXPECT_EQ(pointers_.gets(), gets);
+}
+
+TEST_F(SharedCacheMountsTest, ADirectoryInUseIsLeftToItsJob) {
+  absl::StatusOr<CacheMounts::Lease> held =
+      a_->Acquire("t", Cache("/cache"), cancel_, "g");
+  ASSERT_TRUE(held.ok());
+  ASSERT_TRUE(WriteFile(JoinPath(held->path(), "stamp"), "x").ok());
+  a_->PublishIdle(cancel_);  // another job ended meanwhile
+  EXPECT_EQ(pointers_.advances(), 0);
+  *held = CacheMounts::Lease();
+  a_->PublishIdle(cancel_);
+  EXPECT_EQ(pointers_.advances(), 1);
+  a_->PublishIdle(cancel_);  // nothing used it since
+  EXPECT_EQ(pointers_.advances(), 1);
+}
+
+TEST_F(SharedCacheMountsTest, OnlyTheFirstOfSharedUsersRestores) {
+  absl::StatusOr<CacheMounts::Lease> first =
+      a_->Acquire("t", Cache("/cache"), cancel_, "g");
+  ASSERT_TRUE(first.ok());
+  absl::StatusOr<CacheMounts::Lease> second =
+      a_->Acquire("t", Cache("/cache"), cancel_, "g");
+  ASSERT_TRUE(second.ok());
+  EXPECT_EQ(first->path(), second->path());
+  EXPECT_EQ(pointers_.gets(), 1);
+}
+
+TEST_F(SharedCacheMountsTest, LockedStillWaitsWhileShared) {
+  absl::StatusOr<CacheMounts::Lease> holder =
+      a_->Acquire("t", Cache("/l", "locked"), cancel_, "g");
+  ASSERT_TRUE(holder.ok());
+  std::atomic<bool> acquired{false};
+  std::thread waiter([&] {
+    absl::StatusOr<CacheMounts::Lease> lease =
+        a_->Acquire("t", Cache("/l", "locked"), cancel_, "g");
+    EXPECT_TRUE(lease.ok());
+    acquired = true;
+  });
+  absl::SleepFor(absl::Milliseconds(200));
+  EXPECT_FALSE(acquired);
+  *holder = CacheMounts::Lease();
+  waiter.join();
+  EXPECT_TRUE(acquired);
 }
 
 }  // namespace

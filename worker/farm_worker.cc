@@ -18,6 +18,7 @@ namespace farm::worker {
 struct FarmWorker::Parts {
   std::unique_ptr<cache::RemoteBlobStore> blobs;
   std::unique_ptr<cache::RemoteActionCache> actions;
+  std::unique_ptr<GrpcCacheMountPointerClient> cache_mount_pointers;
   std::unique_ptr<RunnerStack> stack;
   std::unique_ptr<JobRunner> wrapped_runner;  // FarmWorkerOptions::wrap_runner
   std::unique_ptr<GrpcWorkerConnector> connector;
@@ -37,6 +38,10 @@ absl::StatusOr<std::unique_ptr<FarmWorker>> FarmWorker::Create(
   stack_options.source_date_epoch = image::layer::SourceDateEpochFromEnv();
   stack_options.run_limits = options.run_limits;
   stack_options.root_lock_wait = options.root_lock_wait;
+  parts->cache_mount_pointers =
+      std::make_unique<GrpcCacheMountPointerClient>(channel);
+  stack_options.cache_mount_pointers = parts->cache_mount_pointers.get();
+  stack_options.cache_mount_max_bytes = options.cache_mount_max_bytes;
   ASSIGN_OR_RETURN(parts->stack, RunnerStack::Create(stack_options,
                                                      options.blobs != nullptr
                                                          ? options.blobs
@@ -57,6 +62,12 @@ absl::StatusOr<std::unique_ptr<FarmWorker>> FarmWorker::Create(
   agent_options.min_backoff = options.min_backoff;
   agent_options.max_backoff = options.max_backoff;
   agent_options.on_drain = options.on_drain;
+  if (options.cache_mount_max_bytes > 0) {
+    CacheMounts* mounts = &parts->stack->cache_mounts();
+    agent_options.after_job = [mounts](const executor::Cancellation& cancel) {
+      mounts->PublishIdle(cancel);
+    };
+  }
   agent_options.disk = [root = options.root, reserve = options.min_free_disk] {
     absl::StatusOr<DiskSpace> space = StatDisk(root);
     if (!space.ok()) return DiskReport();

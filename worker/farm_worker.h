@@ -59,6 +59,13 @@ struct FarmWorkerOptions {
   // one it detects: its own and what binfmt_dir emulates.
   std::string platforms;
   std::string binfmt_dir = "/proc/sys/fs/binfmt_misc";
+  // Cache mounts holding up to this many bytes of files are shared with the
+  // other workers through the scheduler: restored before a RUN uses one this
+  // worker lacks the newest generation of, published after each job that
+  // changed one and when draining (docs/worker.md). Larger ones stay here.
+  // 0 keeps every cache mount on this worker (the embedded farm, whose one
+  // worker has nobody to share with); farm-worker's default is 1 GiB.
+  uint64_t cache_mount_max_bytes = 0;
   // Reconnect backoff of the agent.
   absl::Duration min_backoff = absl::Milliseconds(200);
   absl::Duration max_backoff = absl::Seconds(30);

@@ -6,6 +6,7 @@
 //             [--token-file FILE]   (or FARM_TOKEN)
 //             [--health-listen ADDR]
 //             [--metrics-listen ADDR] [--max-job-bytes SIZE]
+//             [--cache-mount-max-bytes SIZE]
 // Connects to a farm scheduler and runs the stage jobs it assigns. SIGTERM
 // (or a first Ctrl-C) drains: running jobs finish, no new ones are taken,
 // and the process exits 0; a second SIGINT stops at once.
@@ -40,6 +41,9 @@ namespace {
 // blobs, or of digests) could stop fitting.
 constexpr int kMinJobBytes = 4 << 20;
 
+// The largest cache mount shared with the other workers, by default.
+constexpr uint64_t kDefaultCacheMountMaxBytes = uint64_t{1} << 30;
+
 // "4GiB" for a default in the usage.
 std::string Size(uint64_t bytes) {
   return absl::StrReplaceAll(farm::executor::FormatBytes(bytes), {{" ", ""}});
@@ -57,6 +61,7 @@ std::string Usage() {
       "                   [--health-listen ADDR] [--metrics-listen ADDR]\n"
       "                   [--platforms PLATFORM,...]\n"
       "                   [--max-job-bytes SIZE]\n"
+      "                   [--cache-mount-max-bytes SIZE]\n"
       "\n"
       "  --platforms LIST        offer only these of the platforms the worker\n"
       "                          runs (its own, and what binfmt_misc emulates\n"
@@ -73,6 +78,14 @@ std::string Usage() {
       ", the\n"
       "                          scheduler's own limit; at least ",
       Size(kMinJobBytes),
+      ")\n"
+      "  --cache-mount-max-bytes SIZE\n"
+      "                          RUN --mount=type=cache directories up to "
+      "this\n"
+      "                          size are shared with the other workers\n"
+      "                          through the scheduler; larger ones stay on\n"
+      "                          this worker; 0 shares none (default ",
+      Size(kDefaultCacheMountMaxBytes),
       ")\n"
       "\n"
       "Limits of each RUN step; a build can lower them (farm build --run-*)\n"
@@ -170,6 +183,7 @@ int main(int argc, char** argv) {
   std::string min_free_disk = farm::worker::kDefaultMinFreeDisk;
   std::string platforms;
   std::string max_job_bytes = Size(farm::worker::kDefaultMaxJobBytes);
+  std::string cache_mount_max_bytes = Size(kDefaultCacheMountMaxBytes);
   farm::auth::ClientSecurity security;
   for (int i = 1; i < argc; ++i) {
     if (std::string(argv[i]) == "--help" || std::string(argv[i]) == "-h") {
@@ -195,7 +209,9 @@ int main(int argc, char** argv) {
         FlagValue(argc, argv, &i, "health-listen", &health_listen) ||
         FlagValue(argc, argv, &i, "metrics-listen", &metrics_listen) ||
         FlagValue(argc, argv, &i, "platforms", &platforms) ||
-        FlagValue(argc, argv, &i, "max-job-bytes", &max_job_bytes)) {
+        FlagValue(argc, argv, &i, "max-job-bytes", &max_job_bytes) ||
+        FlagValue(argc, argv, &i, "cache-mount-max-bytes",
+                  &cache_mount_max_bytes)) {
       continue;
     }
     fprintf(stderr, "farm-worker: unknown argument \"%s\"\n%s", argv[i],
@@ -229,6 +245,14 @@ int main(int argc, char** argv) {
             std::string(job_bytes.status().message()).c_str());
     return 2;
   }
+  absl::StatusOr<uint64_t> mount_bytes =
+      farm::executor::ParseBytes(cache_mount_max_bytes);
+  if (!mount_bytes.ok()) {
+    fprintf(stderr, "farm-worker: --cache-mount-max-bytes: %s\n",
+            std::string(mount_bytes.status().message()).c_str());
+    return 2;
+  }
+  options.cache_mount_max_bytes = *mount_bytes;
 
   // Before any thread: the reaper kills this worker's steps if it dies
   // without cleaning up (kill -9).

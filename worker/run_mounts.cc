@@ -117,8 +117,8 @@ absl::StatusOr<RunMounts> RunMounts::Prepare(
           MakeTargetDir(root, is_dir ? target : DirName(target));
       if (!made.ok()) return context(made);
     } else if (mount.type == "cache") {
-      absl::StatusOr<CacheMounts::Lease> lease =
-          inputs.caches->Acquire(inputs.tenant, mount, *inputs.cancel);
+      absl::StatusOr<CacheMounts::Lease> lease = inputs.caches->Acquire(
+          inputs.tenant, mount, *inputs.cancel, inputs.cache_mount_grant);
       if (!lease.ok()) return context(lease.status());
       if (from != nullptr) {
         // As BuildKit does, a cache that is still empty starts as a copy of

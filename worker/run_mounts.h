@@ -36,8 +36,10 @@ struct RunMountInputs {
   // instruction's sources).
   std::vector<proto::StageRef> from_refs;
   const executor::Cancellation* cancel = nullptr;
-  // The builds' tenant, whose cache mounts the RUN uses.
+  // The builds' tenant, whose cache mounts the RUN uses, and the job's
+  // grant to share them with other workers (StageJob.cache_mount_grant).
   std::string tenant;
+  std::string cache_mount_grant;
   // The build's --secret values by id; null: none.
   const google::protobuf::Map<std::string, std::string>* secrets = nullptr;
 };

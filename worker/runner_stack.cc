@@ -99,8 +99,16 @@ absl::StatusOr<std::unique_ptr<RunnerStack>> RunnerStack::Create(
     ASSIGN_OR_RETURN(stack->runc_, MakeRunc(options, stack->cgroup_parent_));
     executor = stack->runc_.get();
   }
-  stack->cache_mounts_ =
-      std::make_unique<CacheMounts>(JoinPath(options.root, "cache-mounts"));
+  if (options.cache_mount_pointers != nullptr &&
+      options.cache_mount_max_bytes > 0) {
+    CacheMountSyncOptions sync_options;
+    sync_options.max_bytes = options.cache_mount_max_bytes;
+    sync_options.scratch_dir = JoinPath(options.root, "scratch/cache-mounts");
+    stack->cache_mount_sync_ = std::make_unique<CacheMountSync>(
+        options.cache_mount_pointers, blobs, sync_options);
+  }
+  stack->cache_mounts_ = std::make_unique<CacheMounts>(
+      JoinPath(options.root, "cache-mounts"), stack->cache_mount_sync_.get());
   ContextMirrorsOptions mirror_options;
   mirror_options.root = JoinPath(options.root, "contexts");
   mirror_options.max_mirrors = options.context_mirrors;

@@ -17,6 +17,8 @@
 #include "cache/action_cache.h"
 #include "cache/blob_store.h"
 #include "common/fs.h"
+#include "worker/cache_mount_pointer_client.h"
+#include "worker/cache_mount_sync.h"
 #include "worker/cache_mounts.h"
 #include "worker/context_mirrors.h"
 #include "worker/executor/executor.h"
@@ -48,6 +50,12 @@ struct RunnerStackOptions {
   // its reaper holding it while it kills the dead worker's steps and
   // unmounts their files; a worker started again at once waits for that.
   absl::Duration root_lock_wait = absl::Seconds(10);
+  // The scheduler's pointers to the newest generation of each cache mount
+  // (not owned; must outlive the stack). With one and a positive
+  // cache_mount_max_bytes, cache mounts are shared with the other workers
+  // (CacheMountSync); otherwise they stay on this one.
+  CacheMountPointerClient* cache_mount_pointers = nullptr;
+  uint64_t cache_mount_max_bytes = 0;
   // Runs the RUN steps instead of runc (tests pass a FakeExecutor); not
   // owned, must outlive the stack. Null: a RuncExecutor under
   // <root>/executor, made once the root is clean, as farm-worker uses.
@@ -65,6 +73,7 @@ class RunnerStack {
       cache::ActionCache* actions);
 
   StageRunner& runner() { return *runner_; }
+  CacheMounts& cache_mounts() { return *cache_mounts_; }
   snapshot::SnapshotStore& snapshots() { return *snapshots_; }
   // The cgroup the RUN steps run under.
   const std::string& cgroup_parent() const { return cgroup_parent_; }
@@ -83,6 +92,7 @@ class RunnerStack {
   // Destroyed bottom-up: the runner before what it uses.
   std::unique_ptr<snapshot::SnapshotStore> snapshots_;
   std::unique_ptr<executor::RuncExecutor> runc_;
+  std::unique_ptr<CacheMountSync> cache_mount_sync_;
   std::unique_ptr<CacheMounts> cache_mounts_;
   std::unique_ptr<ContextMirrors> context_mirrors_;
   std::unique_ptr<StageRunner> runner_;

@@ -70,6 +70,7 @@ absl::Status RunCommand(const StepInputs& in, const std::string& rootfs) {
   if (in.job != nullptr) {
     mount_inputs.secrets = &in.job->secrets();
     mount_inputs.tenant = in.job->tenant();
+    mount_inputs.cache_mount_grant = in.job->cache_mount_grant();
   }
   ASSIGN_OR_RETURN(RunMounts mounts,
                    RunMounts::Prepare(run->mounts, mount_inputs));
