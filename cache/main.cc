@@ -5,11 +5,15 @@
 //              [--metrics-listen ADDR]
 //              [--s3-endpoint URL --s3-bucket NAME [--s3-region R]
 //               [--s3-prefix P] [--s3-ca-file FILE] [--s3-parallel N]]
+//              [--etcd URL[,URL...] --advertise HOST:PORT
+//               [--etcd-prefix /farm] [--weight W]]
 // With --s3-endpoint the RocksDB cache is a read-through, write-through
 // tier in front of the bucket, which holds every blob and action result
 // (docs/scale.md); the credentials come from AWS_ACCESS_KEY_ID and
 // AWS_SECRET_ACCESS_KEY.
-// Stops cleanly on SIGTERM or SIGINT.
+// With --etcd the node registers as PREFIX/cache-nodes/HOST:PORT under a
+// lease once it serves, for schedulers started with --cache etcd://...
+// Stops cleanly on SIGTERM or SIGINT, deregistering first.
 #include <signal.h>
 
 #include <algorithm>
@@ -30,17 +34,20 @@
 #include "cache/s3/s3_bucket.h"
 #include "cache/service/cache_service.h"
 #include "cache/service/grpc_server.h"
+#include "cache/sharded/node_registration.h"
 #include "cache/tiered/read_through_action_cache.h"
 #include "cache/tiered/read_through_blob_store.h"
 #include "cache/tiered/tier_metrics.h"
 #include "cache/tiered/tiered_cache_admin.h"
 #include "cache/write_once_action_cache.h"
 #include "common/command_flags.h"
+#include "common/etcd/etcd_client.h"
 #include "common/fs.h"
 #include "common/logging.h"
 #include "common/side_port_flags.h"
 #include "health/health_server.h"
 #include "health/health_service.h"
+#include "image/registry/curl_transport.h"
 #include "metrics/server_metrics.h"
 #include "proto/cache.grpc.pb.h"
 
@@ -61,6 +68,16 @@ ABSL_FLAG(int, s3_parallel, 32,
           "batch (FindMissing's HEADs)");
 ABSL_FLAG(std::string, s3_ca_file, "",
           "CA bundle for an object store with a private CA");
+ABSL_FLAG(std::string, etcd, "",
+          "etcd client URLs (http://HOST:PORT,...) to register this node in, "
+          "under a lease, for schedulers started with --cache etcd://...");
+ABSL_FLAG(std::string, advertise, "",
+          "with --etcd: the HOST:PORT schedulers dial this node at");
+ABSL_FLAG(std::string, etcd_prefix, "/farm",
+          "with --etcd: the node registers as PREFIX/cache-nodes/HOST:PORT");
+ABSL_FLAG(double, weight, 1.0,
+          "with --etcd: this node's share of the digests, relative to the "
+          "others'");
 
 namespace {
 
@@ -110,6 +127,33 @@ absl::StatusOr<ObjectStoreTier> OpenObjectStoreTier(
   FARM_LOG(INFO) << "in front of s3://" << options->bucket << "/"
                  << options->prefix << " at " << options->endpoint;
   return tier;
+}
+
+// The node's entry in etcd and what it talks to etcd through.
+struct Registration {
+  std::unique_ptr<farm::image::registry::CurlTransport> transport;
+  std::unique_ptr<farm::etcd::EtcdClient> client;
+  std::unique_ptr<farm::cache::NodeRegistration> entry;
+};
+
+absl::StatusOr<Registration> RegisterInEtcd() {
+  if (absl::GetFlag(FLAGS_advertise).empty()) {
+    return absl::InvalidArgumentError("--etcd needs --advertise HOST:PORT");
+  }
+  Registration r;
+  r.transport = std::make_unique<farm::image::registry::CurlTransport>();
+  farm::etcd::EtcdClientOptions options;
+  options.endpoints = farm::etcd::SplitEndpoints(absl::GetFlag(FLAGS_etcd));
+  r.client =
+      std::make_unique<farm::etcd::EtcdClient>(r.transport.get(), options);
+  farm::cache::NodeRegistrationOptions entry;
+  entry.prefix = absl::GetFlag(FLAGS_etcd_prefix);
+  entry.node = {absl::GetFlag(FLAGS_advertise), absl::GetFlag(FLAGS_weight)};
+  absl::StatusOr<std::unique_ptr<farm::cache::NodeRegistration>> started =
+      farm::cache::NodeRegistration::Start(r.client.get(), entry);
+  if (!started.ok()) return started.status();
+  r.entry = *std::move(started);
+  return r;
 }
 
 }  // namespace
@@ -216,10 +260,27 @@ int main(int argc, char** argv) {
                  << (*security)->Describe() << ") on port " << server->port;
 
   health.Set(farm::health::Phase::kServing);
+  Registration registration;
+  if (!absl::GetFlag(FLAGS_etcd).empty()) {
+    absl::StatusOr<Registration> registered = RegisterInEtcd();
+    if (!registered.ok()) {
+      std::cerr << "farm-cache: " << registered.status().message() << "\n";
+      server->server->Shutdown();
+      return 1;
+    }
+    registration = *std::move(registered);
+  }
 
   int signal = 0;
   sigwait(&stop, &signal);
   FARM_LOG(INFO) << "signal " << signal << ": shutting down";
+  // Schedulers stop sending here before the server stops answering.
+  if (registration.entry != nullptr) {
+    absl::Status left = registration.entry->Stop();
+    if (!left.ok()) {
+      FARM_LOG(WARNING) << left;
+    }
+  }
   health.Set(farm::health::Phase::kDraining);
   server->server->Shutdown();
   return 0;

@@ -13,6 +13,8 @@
 #include "cache/rocksdb_cache.h"
 #include "cache/service/cache_service.h"
 #include "cache/sharded/cache_nodes.h"
+#include "cache/sharded/etcd_cache_layout.h"
+#include "cache/sharded/etcd_sharded_cache.h"
 #include "cache/sharded/remote_sharded_cache.h"
 #include "cache/write_once_action_cache.h"
 #include "common/fs.h"
@@ -94,6 +96,7 @@ struct FarmNode::Parts {
   std::unique_ptr<cache::RemoteActionCache> remote_actions;
   std::unique_ptr<cache::RemoteCacheAdmin> remote_admin;
   std::unique_ptr<cache::RemoteShardedCache> sharded;
+  std::unique_ptr<cache::EtcdShardedCache> discovered;
   cache::ActionCache* raw_actions = nullptr;
   cache::CacheAdmin* raw_admin = nullptr;
   // What the node serves to workers: first results are kept (a remote
@@ -125,6 +128,15 @@ absl::Status FarmNode::OpenCache(const FarmNodeOptions& options) {
     blobs_ = parts.local->blobs();
     parts.raw_actions = parts.local->actions();
     parts.raw_admin = parts.local.get();
+  } else if (cache::IsEtcdCacheTarget(options.cache_address)) {
+    // The nodes registered in etcd, followed as they come and go.
+    ASSIGN_OR_RETURN(cache::EtcdCacheTarget target,
+                     cache::ParseEtcdCacheTarget(options.cache_address));
+    parts.discovered = cache::EtcdShardedCache::Open(
+        target, options.cache_security, options.clock);
+    blobs_ = parts.discovered->blobs();
+    parts.raw_actions = parts.discovered->actions();
+    parts.raw_admin = parts.discovered->admin();
   } else {
     ASSIGN_OR_RETURN(std::vector<cache::CacheNode> nodes,
                      cache::ParseCacheNodes(options.cache_address));

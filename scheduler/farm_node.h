@@ -41,7 +41,9 @@ class BuildService;
 
 struct FarmNodeOptions {
   std::string root = "/var/lib/farm";
-  // "host:port" of a farm-cache; "" keeps the cache in root/cache.
+  // "host:port" of a farm-cache, several as "ADDR[=WEIGHT],...", or
+  // "etcd://HOST:PORT[,...][/PREFIX]" for the nodes registered there; ""
+  // keeps the cache in root/cache.
   std::string cache_address;
   // How to reach that farm-cache: TLS files and a token (an admin's).
   auth::ClientSecurity cache_security;

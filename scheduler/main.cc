@@ -40,8 +40,10 @@ ABSL_FLAG(std::string, listen, "127.0.0.1:7700", "address to serve on");
 ABSL_FLAG(std::string, root, "/var/lib/farm-scheduler", "state directory");
 ABSL_FLAG(std::string, cache, "",
           "a farm-cache's address, or several as ADDR[=WEIGHT],... that "
-          "share the digests by rendezvous hashing; empty keeps the cache "
-          "under --root");
+          "share the digests by rendezvous hashing, or "
+          "etcd://HOST:PORT[,HOST:PORT...][/PREFIX] for the farm-cache nodes "
+          "registered in etcd under PREFIX/cache-nodes/ (default /farm), "
+          "followed as they come and go; empty keeps the cache under --root");
 ABSL_FLAG(std::string, cache_max_bytes, "50%",
           "byte budget of the embedded cache: bytes (0 means no limit) or a "
           "share of the filesystem of --root, such as 50%");
@@ -184,7 +186,9 @@ StartDashboard(const farm::auth::ServerSecurityFlags& security,
 int main(int argc, char** argv) {
   farm::TuneMallocForFewerPageFaults(farm::kDaemonTopPad);
   absl::SetProgramUsageMessage(
-      "farm-scheduler --listen ADDR --root DIR [--cache ADDR[,ADDR...]]\n"
+      "farm-scheduler --listen ADDR --root DIR\n"
+      "  [--cache ADDR[=W][,ADDR[=W]...] | --cache "
+      "etcd://HOST:PORT[,...][/PREFIX]]\n"
       "  [--tls-cert FILE --tls-key FILE [--tls-client-ca FILE]]\n"
       "  [--tokens FILE] [--insecure] [--share-cache-across-tenants]\n"
       "  [--allow-entitlement security.insecure|network.host]...\n"
