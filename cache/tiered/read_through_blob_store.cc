@@ -110,6 +110,11 @@ absl::StatusOr<std::unique_ptr<ByteReader>> ReadThroughBlobStore::Get(
 
 absl::StatusOr<std::unique_ptr<BlobWriter>> ReadThroughBlobStore::Put(
     const Digest& digest) {
+  // The fast tier holds only what the slow one had, so a blob it holds
+  // needs no upload: its writer still checks the bytes against the digest.
+  // A rebuild stores its manifest and config again; this saves it two
+  // round trips to the object store.
+  if (fast_->Stat(digest).ok()) return fast_->Put(digest);
   ASSIGN_OR_RETURN(std::unique_ptr<BlobWriter> slow, slow_->Put(digest));
   absl::StatusOr<std::unique_ptr<BlobWriter>> fast = fast_->Put(digest);
   if (!fast.ok()) ++counters_.fill_failures;
@@ -131,6 +136,7 @@ absl::StatusOr<BlobInfo> ReadThroughBlobStore::Stat(const Digest& digest) {
 
 absl::Status ReadThroughBlobStore::PutFile(const Digest& digest,
                                            const std::string& path) {
+  if (fast_->Stat(digest).ok()) return fast_->PutFile(digest, path);
   RETURN_IF_ERROR(slow_->PutFile(digest, path));
   if (fast_->PutFile(digest, path).ok()) {
     ++counters_.fills;

@@ -36,7 +36,8 @@ struct ReadThroughCounters {
 // - Put writes both as the bytes come; Commit commits the slow store first
 //   and fails if it fails, then the fast store, whose failure (its budget,
 //   its disk) is only counted. PutFile: slow first, then fast, which may
-//   take the file.
+//   take the file. A blob the fast store already holds goes to the fast
+//   store alone (the slow store had it when it was kept).
 // - Delete removes from both; Stat asks fast, then slow.
 // Errors are the stores' own; a fast store that fails with anything but
 // kNotFound on a read is passed over for the slow one.

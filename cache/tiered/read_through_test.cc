@@ -92,6 +92,19 @@ TEST_F(ReadThroughTest, AWriteTheSlowTierRefusesIsNotAcknowledgedOrKept) {
   EXPECT_FALSE(InFast(Digest::Of("layer")));
 }
 
+TEST_F(ReadThroughTest, ABlobTheFastTierHoldsIsNotUploadedAgain) {
+  ASSERT_TRUE(PutBlob(store_, "manifest").ok());
+  CommitFailingStore down(slow_.blobs());
+  ReadThroughBlobStore store(fast_.blobs(), &down);
+  EXPECT_TRUE(PutBlob(store, "manifest").ok());
+  // The bytes are still checked.
+  absl::StatusOr<std::unique_ptr<BlobWriter>> wrong =
+      store.Put(Digest::Of("manifest"));
+  ASSERT_TRUE(wrong.ok());
+  ASSERT_TRUE((*wrong)->Write("other").ok());
+  EXPECT_EQ((*wrong)->Commit().code(), absl::StatusCode::kInvalidArgument);
+}
+
 TEST_F(ReadThroughTest, GetSmallTakesWhatTheFastTierLacksFromTheSlowOne) {
   ASSERT_TRUE(PutBlob(store_, "a").ok());
   ASSERT_TRUE(PutBlob(*slow_.blobs(), "b").ok());

@@ -20,9 +20,11 @@ def free_port():
 
 class CacheNodes:
     def __init__(self, binary, workdir, count, s3, bucket, max_bytes="0"):
-        """`s3` has endpoint, access_key, secret_key and region (a SwiftS3)."""
+        """`s3` has endpoint, access_key, secret_key and region (a SwiftS3);
+        None runs RocksDB-only nodes, as a single farm-cache runs today."""
         self.binary = binary
         self.workdir = workdir
+        os.makedirs(workdir, exist_ok=True)
         self.s3 = s3
         self.bucket = bucket
         self.max_bytes = max_bytes
@@ -44,14 +46,17 @@ class CacheNodes:
 
     def start(self, i, timeout=30):
         env = dict(os.environ)
-        env["AWS_ACCESS_KEY_ID"] = self.s3.access_key
-        env["AWS_SECRET_ACCESS_KEY"] = self.s3.secret_key
+        store = []
+        if self.s3 is not None:
+            env["AWS_ACCESS_KEY_ID"] = self.s3.access_key
+            env["AWS_SECRET_ACCESS_KEY"] = self.s3.secret_key
+            store = ["--s3-endpoint", self.s3.endpoint, "--s3-bucket",
+                     self.bucket, "--s3-region", self.s3.region]
         log = open(self.log(i), "ab")
         start = log.tell()
         self.procs[i] = subprocess.Popen(
             [self.binary, "--listen", self.addresses[i], "--root", self.root(i),
-             "--max-bytes", self.max_bytes, "--s3-endpoint", self.s3.endpoint,
-             "--s3-bucket", self.bucket, "--s3-region", self.s3.region,
+             "--max-bytes", self.max_bytes, *store,
              "--metrics-listen", f"127.0.0.1:{self.metrics_ports[i]}"],
             stdout=log, stderr=log, env=env)
         log.close()
@@ -81,6 +86,16 @@ class CacheNodes:
         """kill -9, as a node that loses its machine."""
         self.procs[i].send_signal(signal.SIGKILL)
         self.procs[i].wait()
+
+    def restart_all_empty(self):
+        """Every node back on its port with an empty disk, as after a
+        rollout that lost the volumes."""
+        for i in range(len(self.procs)):
+            if self.procs[i].poll() is None:
+                self.kill(i)
+        for i in range(len(self.procs)):
+            shutil.rmtree(self.root(i), ignore_errors=True)
+            self.start(i)
 
     def restart_empty(self, i):
         """Starts node i again on its port with an empty disk."""
