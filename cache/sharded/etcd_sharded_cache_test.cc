@@ -17,7 +17,7 @@
 #include "cache/service/grpc_server.h"
 #include "cache/sharded/node_registration.h"
 #include "cache/sharded/rendezvous.h"
-#include "common/etcd/testing/etcd_cluster.h"
+#include "common/etcd/testing/etcd_test.h"
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
 #include "image/registry/curl_transport.h"
@@ -53,31 +53,12 @@ class LoopbackNode {
   RunningServer server_;
 };
 
-class EtcdShardedCacheTest : public ::testing::Test {
+class EtcdShardedCacheTest : public etcd::testing::EtcdTest {
  protected:
-  static void SetUpTestSuite() {
-    auto c = etcd::testing::EtcdCluster::Start();
-    if (c.ok()) {
-      cluster_ = c->release();
-    } else {
-      start_error_ = new absl::Status(c.status());
-    }
-  }
-  static void TearDownTestSuite() {
-    delete cluster_;
-    cluster_ = nullptr;
-  }
-
   void SetUp() override {
-    ASSERT_NE(cluster_, nullptr) << *start_error_;
-    transport_ = std::make_unique<image::registry::CurlTransport>();
-    etcd::EtcdClientOptions o;
-    o.endpoints = cluster_->client_urls();
-    client_ = std::make_unique<etcd::EtcdClient>(transport_.get(), o);
-    target_.endpoints = cluster_->client_urls();
-    target_.prefix =
-        std::string("/disc/") +
-        ::testing::UnitTest::GetInstance()->current_test_info()->name();
+    EtcdTest::SetUp();
+    target_.endpoints = cluster().client_urls();
+    target_.prefix = TestPrefix("disc");
   }
 
   std::unique_ptr<NodeRegistration> Register(const LoopbackNode& node) {
@@ -101,15 +82,8 @@ class EtcdShardedCacheTest : public ::testing::Test {
     return true;
   }
 
-  static etcd::testing::EtcdCluster* cluster_;
-  static absl::Status* start_error_;
-  std::unique_ptr<image::registry::CurlTransport> transport_;
-  std::unique_ptr<etcd::EtcdClient> client_;
   EtcdCacheTarget target_;
 };
-
-etcd::testing::EtcdCluster* EtcdShardedCacheTest::cluster_ = nullptr;
-absl::Status* EtcdShardedCacheTest::start_error_ = nullptr;
 
 // The first "prefix<i>" whose owner among `nodes` is `owner`, that also
 // satisfies `also`.

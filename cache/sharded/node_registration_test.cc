@@ -6,7 +6,7 @@
 
 #include "absl/time/clock.h"
 #include "cache/sharded/etcd_cache_layout.h"
-#include "common/etcd/testing/etcd_cluster.h"
+#include "common/etcd/testing/etcd_test.h"
 #include "gtest/gtest.h"
 #include "image/registry/curl_transport.h"
 
@@ -15,33 +15,11 @@ namespace {
 
 constexpr int64_t kTtl = 2;
 
-class NodeRegistrationTest : public ::testing::Test {
+class NodeRegistrationTest : public etcd::testing::EtcdTest {
  protected:
-  static void SetUpTestSuite() {
-    auto c = etcd::testing::EtcdCluster::Start();
-    if (c.ok()) {
-      cluster_ = c->release();
-    } else {
-      start_error_ = new absl::Status(c.status());
-    }
-  }
-  static void TearDownTestSuite() {
-    delete cluster_;
-    cluster_ = nullptr;
-  }
-
   void SetUp() override {
-    ASSERT_NE(cluster_, nullptr) << *start_error_;
-    image::registry::CurlTransportOptions t;
-    t.connect_timeout = absl::Seconds(1);
-    t.stall_timeout = absl::Seconds(10);
-    transport_ = std::make_unique<image::registry::CurlTransport>(t);
-    etcd::EtcdClientOptions o;
-    o.endpoints = cluster_->client_urls();
-    o.attempt_timeout = absl::Seconds(1);
-    client_ = std::make_unique<etcd::EtcdClient>(transport_.get(), o);
-    prefix_ = std::string("/reg/") +
-              ::testing::UnitTest::GetInstance()->current_test_info()->name();
+    EtcdTest::SetUp();
+    prefix_ = TestPrefix("reg");
   }
 
   std::unique_ptr<NodeRegistration> Register(const std::string& address) {
@@ -67,15 +45,8 @@ class NodeRegistrationTest : public ::testing::Test {
     }
   }
 
-  static etcd::testing::EtcdCluster* cluster_;
-  static absl::Status* start_error_;
-  std::unique_ptr<image::registry::CurlTransport> transport_;
-  std::unique_ptr<etcd::EtcdClient> client_;
   std::string prefix_;
 };
-
-etcd::testing::EtcdCluster* NodeRegistrationTest::cluster_ = nullptr;
-absl::Status* NodeRegistrationTest::start_error_ = nullptr;
 
 TEST_F(NodeRegistrationTest, RegistersUnderThePrefixWithALease) {
   std::unique_ptr<NodeRegistration> r = Register("10.0.0.1:7800");

@@ -5,7 +5,7 @@
 #include <thread>
 
 #include "absl/time/clock.h"
-#include "common/etcd/testing/etcd_cluster.h"
+#include "common/etcd/testing/etcd_test.h"
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
 #include "image/registry/curl_transport.h"
@@ -15,50 +15,15 @@ namespace {
 
 using ::testing::HasSubstr;
 
-class EtcdClientTest : public ::testing::Test {
+class EtcdClientTest : public testing::EtcdTest {
  protected:
-  static void SetUpTestSuite() {
-    auto c = testing::EtcdCluster::Start();
-    if (c.ok()) {
-      cluster_ = c->release();
-    } else {
-      start_error_ = new absl::Status(c.status());
-    }
-  }
-  static void TearDownTestSuite() {
-    delete cluster_;
-    cluster_ = nullptr;
-  }
-
-  void SetUp() override {
-    ASSERT_NE(cluster_, nullptr) << *start_error_;
-    image::registry::CurlTransportOptions t;
-    t.connect_timeout = absl::Seconds(1);
-    t.stall_timeout = absl::Seconds(10);
-    transport_ = std::make_unique<image::registry::CurlTransport>(t);
-    EtcdClientOptions o;
-    o.endpoints = cluster_->client_urls();
-    o.request_timeout = absl::Seconds(5);
-    o.attempt_timeout = absl::Seconds(1);
-    o.watch_round = absl::Seconds(2);
-    client_ = std::make_unique<EtcdClient>(transport_.get(), o);
-  }
+  void SetUp() override { EtcdTest::SetUp(); }
 
   // A key of this test's own, so tests never see each other's keys.
   static std::string Key(const std::string& name) {
-    return std::string("/test/") +
-           ::testing::UnitTest::GetInstance()->current_test_info()->name() +
-           "/" + name;
+    return TestPrefix("test") + "/" + name;
   }
-
-  static testing::EtcdCluster* cluster_;
-  static absl::Status* start_error_;
-  std::unique_ptr<image::registry::CurlTransport> transport_;
-  std::unique_ptr<EtcdClient> client_;
 };
-
-testing::EtcdCluster* EtcdClientTest::cluster_ = nullptr;
-absl::Status* EtcdClientTest::start_error_ = nullptr;
 
 TEST_F(EtcdClientTest, PutGetPrefixAndDelete) {
   absl::StatusOr<int64_t> rev = client_->Put(Key("a/1"), "one");
@@ -215,7 +180,7 @@ TEST_F(EtcdClientTest, WatchSeesChanges) {
 
 TEST_F(EtcdClientTest, FailsOverWhenTheFirstEndpointsMemberDies) {
   ASSERT_TRUE(client_->Put(Key("before"), "x").ok());
-  cluster_->Kill(0);  // the member behind endpoints[0], which the client used
+  cluster().Kill(0);  // the member behind endpoints[0], which the client used
 
   absl::Status put = client_->Put(Key("after"), "y").status();
   EXPECT_TRUE(put.ok()) << put;
@@ -236,13 +201,13 @@ TEST_F(EtcdClientTest, FailsOverWhenTheFirstEndpointsMemberDies) {
   ASSERT_TRUE(events.ok()) << events.status();
 
   // A fresh client whose first endpoint is dead works as well.
-  EtcdClient fresh(transport_.get(), {cluster_->client_urls()});
+  EtcdClient fresh(transport(), {cluster().client_urls()});
   EXPECT_EQ(fresh.Get(Key("txn"))->value, "z");
 
-  ASSERT_TRUE(cluster_->Restart(0).ok());
+  ASSERT_TRUE(cluster().Restart(0).ok());
   EtcdClientOptions only_first;
-  only_first.endpoints = {cluster_->client_url(0)};
-  EtcdClient first(transport_.get(), only_first);
+  only_first.endpoints = {cluster().client_url(0)};
+  EtcdClient first(transport(), only_first);
   EXPECT_EQ(first.Get(Key("txn"))->value, "z");
 }
 
@@ -250,7 +215,7 @@ TEST_F(EtcdClientTest, NoLiveEndpointIsUnavailable) {
   EtcdClientOptions o;
   o.endpoints = {"http://127.0.0.1:1"};
   o.request_timeout = absl::Milliseconds(300);
-  EtcdClient dead(transport_.get(), o);
+  EtcdClient dead(transport(), o);
   absl::Status s = dead.Put(Key("x"), "y").status();
   EXPECT_EQ(s.code(), absl::StatusCode::kUnavailable);
   EXPECT_THAT(s.message(), HasSubstr("no etcd member answered"));

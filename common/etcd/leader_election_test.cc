@@ -6,7 +6,7 @@
 #include <thread>
 
 #include "absl/time/clock.h"
-#include "common/etcd/testing/etcd_cluster.h"
+#include "common/etcd/testing/etcd_test.h"
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
 #include "image/registry/curl_transport.h"
@@ -51,34 +51,11 @@ class BackgroundCampaign {
   absl::Time won_at_;
 };
 
-class LeaderElectionTest : public ::testing::Test {
+class LeaderElectionTest : public testing::EtcdTest {
  protected:
-  static void SetUpTestSuite() {
-    auto c = testing::EtcdCluster::Start();
-    if (c.ok()) {
-      cluster_ = c->release();
-    } else {
-      start_error_ = new absl::Status(c.status());
-    }
-  }
-  static void TearDownTestSuite() {
-    delete cluster_;
-    cluster_ = nullptr;
-  }
-
   void SetUp() override {
-    ASSERT_NE(cluster_, nullptr) << *start_error_;
-    image::registry::CurlTransportOptions t;
-    t.connect_timeout = absl::Seconds(1);
-    t.stall_timeout = absl::Seconds(10);
-    transport_ = std::make_unique<image::registry::CurlTransport>(t);
-    EtcdClientOptions o;
-    o.endpoints = cluster_->client_urls();
-    o.attempt_timeout = absl::Seconds(1);
-    o.watch_round = absl::Seconds(2);
-    client_ = std::make_unique<EtcdClient>(transport_.get(), o);
-    prefix_ = std::string("/elect/") +
-              ::testing::UnitTest::GetInstance()->current_test_info()->name();
+    EtcdTest::SetUp();
+    prefix_ = TestPrefix("elect");
   }
 
   std::unique_ptr<Candidate> NewCandidate() {
@@ -109,15 +86,8 @@ class LeaderElectionTest : public ::testing::Test {
     return txn;
   }
 
-  static testing::EtcdCluster* cluster_;
-  static absl::Status* start_error_;
-  std::unique_ptr<image::registry::CurlTransport> transport_;
-  std::unique_ptr<EtcdClient> client_;
   std::string prefix_;
 };
-
-testing::EtcdCluster* LeaderElectionTest::cluster_ = nullptr;
-absl::Status* LeaderElectionTest::start_error_ = nullptr;
 
 TEST_F(LeaderElectionTest, FirstLeadsSecondWaitsAndTakesOverOnResign) {
   EXPECT_EQ(Leader(*client_, prefix_).status().code(),
@@ -251,7 +221,7 @@ TEST_F(LeaderElectionTest, LeaderSurvivesTheLossOfOneEtcdMember) {
   ASSERT_TRUE(a->election->Campaign("a", absl::Now() + absl::Seconds(5)).ok());
   BackgroundCampaign waiting(b->election.get(), "b");
 
-  cluster_->Kill(0);  // where every client here starts
+  cluster().Kill(0);  // where every client here starts
   absl::SleepFor(absl::Seconds(kTtl) + absl::Milliseconds(500));
   EXPECT_TRUE(a->election->IsLeader());
   EXPECT_FALSE(waiting.done());
@@ -260,7 +230,7 @@ TEST_F(LeaderElectionTest, LeaderSurvivesTheLossOfOneEtcdMember) {
   ASSERT_TRUE(w.ok()) << w.status();
   EXPECT_TRUE(w->succeeded);
   EXPECT_EQ(a->lost, 0);
-  ASSERT_TRUE(cluster_->Restart(0).ok());
+  ASSERT_TRUE(cluster().Restart(0).ok());
 
   ASSERT_TRUE(a->election->Resign().ok());
   waiting.Join();
