@@ -2,8 +2,11 @@
 
 #include <iostream>
 
+#include "absl/strings/ascii.h"
+#include "absl/strings/str_split.h"
 #include "absl/synchronization/mutex.h"
 #include "auth/listen_policy.h"
+#include "auth/tls/target_list.h"
 #include "auth/tls/token_interceptor.h"
 #include "cache/service/grpc_server.h"
 #include "client/embedded_farm.h"
@@ -23,6 +26,16 @@ std::string embedded_root ABSL_GUARDED_BY(mu);
 WorkerStarter* worker_starter ABSL_GUARDED_BY(mu) = nullptr;
 bool use_local_server ABSL_GUARDED_BY(mu) = false;
 
+// Whether every address of `remote` (one, or a list) is this machine's.
+bool IsLoopbackRemote(const std::string& remote) {
+  for (absl::string_view entry : absl::StrSplit(remote, ',')) {
+    if (!auth::IsLoopbackAddress(absl::StripAsciiWhitespace(entry))) {
+      return false;
+    }
+  }
+  return true;
+}
+
 absl::StatusOr<std::shared_ptr<grpc::Channel>> OpenRemoteChannel(
     const FarmEndpoint& endpoint) {
   const auth::ClientSecurity& security = endpoint.security;
@@ -31,6 +44,8 @@ absl::StatusOr<std::shared_ptr<grpc::Channel>> OpenRemoteChannel(
   grpc::ChannelArguments args;
   args.SetMaxReceiveMessageSize(cache::kMaxMessageBytes);
   args.SetMaxSendMessageSize(cache::kMaxMessageBytes);
+  ASSIGN_OR_RETURN(const std::string target,
+                   auth::ResolveDialTarget(endpoint.remote, &args));
   std::vector<
       std::unique_ptr<grpc::experimental::ClientInterceptorFactoryInterface>>
       interceptors;
@@ -39,7 +54,7 @@ absl::StatusOr<std::shared_ptr<grpc::Channel>> OpenRemoteChannel(
                   !security.token.empty(), !security.tls_cert.empty()};
   interceptors.push_back(MakeExplainingInterceptorFactory(std::move(farm)));
   if (!security.token.empty()) {
-    if (!security.tls() && !auth::IsLoopbackAddress(endpoint.remote)) {
+    if (!security.tls() && !IsLoopbackRemote(endpoint.remote)) {
       std::cerr << "warning: sending a token in plaintext to "
                 << endpoint.remote
                 << "; set FARM_TLS_CA (or --tls-ca) to use TLS\n";
@@ -47,7 +62,7 @@ absl::StatusOr<std::shared_ptr<grpc::Channel>> OpenRemoteChannel(
     interceptors.push_back(auth::MakeTokenInterceptorFactory(security.token));
   }
   return grpc::experimental::CreateCustomChannelWithInterceptors(
-      endpoint.remote, credentials, args, std::move(interceptors));
+      target, credentials, args, std::move(interceptors));
 }
 
 }  // namespace

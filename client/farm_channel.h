@@ -33,7 +33,11 @@ void ResolveRemote(const std::string& flag, const char* env,
 bool RemoteNamedByFlag(const FarmEndpoint& endpoint);
 
 // A channel to the farm's services (Build, Image, Worker, Cache). Remote: a
-// channel to the address, over TLS and with a token as `security` says,
+// channel to the address, or to whichever of a comma-separated list of
+// active/passive schedulers listens (auth/tls/channel.h says what TLS then
+// checks; the list's names are resolved here, once, and an unknown host
+// fails with kInvalidArgument naming it), over TLS and with a token as
+// `security` says,
 // whose failures of access read as one sentence each (client/farm_errors.h);
 // errors name an unreadable TLS file. Embedded: a channel to the local
 // farm server of `root`, started if none runs (client/local/local_connect.h),

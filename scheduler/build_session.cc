@@ -15,6 +15,12 @@ namespace farm::scheduler {
 
 namespace {
 
+// Where to start in the outbox for a reader that has every event up to
+// sequence `after`: a reader from before a takeover has none of ours.
+size_t OutboxIndex(int64_t after, int64_t base) {
+  return after <= base ? 0 : static_cast<size_t>(after - base);
+}
+
 std::string HumanLimit(int64_t bytes) {
   return bytes % (1 << 20) == 0 ? absl::StrCat(bytes >> 20, " MiB")
                                 : absl::StrCat(bytes, " bytes");
@@ -86,7 +92,7 @@ void BuildSession::Send(proto::BuildServerMessage message,
                         std::string output_path) {
   absl::MutexLock lock(&mu_);
   if (message.has_event()) {
-    message.mutable_event()->set_sequence(outbox_.size() + 1);
+    message.mutable_event()->set_sequence(sequence_base_ + outbox_.size() + 1);
   }
   // Memory, not wire bytes: a log line's event costs several times its
   // text.
@@ -174,7 +180,7 @@ bool BuildSession::Follow(
     int64_t after,
     const std::function<bool(const proto::BuildServerMessage&)>& write,
     const std::function<bool()>& cancelled) {
-  size_t next = after < 0 ? 0 : static_cast<size_t>(after);
+  size_t next = OutboxIndex(after, sequence_base_);
   while (true) {
     Outgoing item;
     {
@@ -221,8 +227,9 @@ BuildOutline BuildSession::Outline() {
 
 EventPage BuildSession::EventsAfter(int64_t after, size_t limit,
                                     absl::Duration wait) {
-  // An event's sequence is its place in the outbox, counted from 1.
-  const size_t first = after < 0 ? 0 : static_cast<size_t>(after);
+  // An event's sequence is its place in the outbox, counted from 1, after
+  // the base.
+  const size_t first = OutboxIndex(after, sequence_base_);
   EventPage page;
   absl::MutexLock lock(&mu_);
   auto ready = [&]() ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_) {
@@ -236,7 +243,7 @@ EventPage BuildSession::EventsAfter(int64_t after, size_t limit,
     }
   }
   page.done = done_ && next >= outbox_.size();
-  page.last_sequence = static_cast<int64_t>(next);
+  page.last_sequence = sequence_base_ + static_cast<int64_t>(next);
   return page;
 }
 
@@ -275,6 +282,11 @@ void BuildSession::Finish(const absl::Status& status,
   Send(std::move(message));
   deps_.core->UnregisterBuild(id_);
   NoteContextBytes();
+  if (deps_.journal != nullptr) {
+    // A scheduler that lost the lead cannot forget: the next one resumes.
+    absl::Status forgotten = deps_.journal->Forget(id_);
+    if (!forgotten.ok()) FARM_LOG(WARNING) << forgotten;
+  }
   absl::MutexLock lock(&mu_);
   summary_.set_state(BuildOutcomeName(end.outcome));
   summary_.set_error(std::string(status.message()));
@@ -286,6 +298,11 @@ void BuildSession::Finish(const absl::Status& status,
 }
 
 absl::Status BuildSession::ReceiveManifest(proto::ContextManifest* manifest) {
+  if (resumed_manifest_.has_value()) {
+    *manifest = *std::move(resumed_manifest_);
+    resumed_manifest_.reset();
+    return absl::OkStatus();
+  }
   while (true) {
     std::optional<Input> input = NextInput();
     if (!input.has_value()) {
@@ -325,6 +342,14 @@ absl::Status BuildSession::UploadMissingContext(const PlatformBuilds& builds) {
                    deps_.blobs->FindMissing(needed.digests));
   skipped_bytes_ = needed.bytes;
   if (missing.empty()) return absl::OkStatus();
+  if (resumed_.has_value()) {
+    // Nobody may be there to send them: the client of a resumed build
+    // re-attaches if it can, and never uploads again.
+    return absl::UnavailableError(absl::StrCat(
+        "the farm's scheduler changed during build ", id_, " and ",
+        missing.size(),
+        " of its context files are no longer in the cache: run it again"));
+  }
   skipped_bytes_ -= ContextBytesOf(manifest, missing);
   proto::BuildServerMessage ask;
   for (const Digest& digest : missing) {
@@ -388,6 +413,7 @@ void BuildSession::Execute(PlatformBuilds& builds, size_t platform,
             entry.status = uploaded;
             return;
           }
+          Record(builds);
         }
         if (upload_failed_) continue;  // another platform is failing
         const proto::StageJob& job = dispatch->job;
@@ -479,17 +505,30 @@ void BuildSession::Drive(PlatformBuilds& builds) {
 
 void BuildSession::Run() {
   deps_.core->RegisterBuild(id_, this);
-  std::optional<Input> first = NextInput();
-  auto* message = first.has_value()
-                      ? std::get_if<proto::BuildClientMessage>(&*first)
-                      : nullptr;
-  if (message == nullptr || !message->has_request()) {
-    Finish(absl::InvalidArgumentError(
-               "a build stream must start with a BuildRequest"),
-           {});
-    return;
+  proto::BuildRequest request;
+  if (resumed_.has_value()) {
+    absl::StatusOr<proto::BuildRequest> taken = TakeOver();
+    if (!taken.ok()) {
+      Finish(taken.status(), {});
+      return;
+    }
+    request = *std::move(taken);
+  } else {
+    std::optional<Input> first = NextInput();
+    auto* message = first.has_value()
+                        ? std::get_if<proto::BuildClientMessage>(&*first)
+                        : nullptr;
+    if (message == nullptr || !message->has_request()) {
+      Finish(absl::InvalidArgumentError(
+                 "a build stream must start with a BuildRequest"),
+             {});
+      return;
+    }
+    request = message->request();
   }
-  proto::BuildRequest request = message->request();
+  recorded_request_ = request;
+  had_secrets_ = had_secrets_ || !request.secrets().empty();
+  recorded_request_.clear_secrets();
   {
     absl::MutexLock lock(&mu_);
     summary_.set_client(request.client());
@@ -507,6 +546,14 @@ void BuildSession::Run() {
         absl::StrCat(deps_.dashboard_url, "/builds/", id_));
   }
   Send(std::move(accepted));
+  if (resumed_.has_value()) {
+    proto::BuildServerMessage notice;
+    notice.mutable_event()->set_kind(proto::BuildEvent::INFO);
+    notice.mutable_event()->set_text(
+        "the farm's scheduler changed: build resumed by the new leader; "
+        "stages already in the cache are not run again");
+    Send(std::move(notice));
+  }
 
   PlatformBuilds builds;
   proto::BuildResult result;

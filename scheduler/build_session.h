@@ -10,6 +10,7 @@
 #include <atomic>
 #include <functional>
 #include <memory>
+#include <optional>
 #include <set>
 #include <string>
 #include <tuple>
@@ -24,7 +25,9 @@
 #include "common/clock.h"
 #include "image/fetch/fetch_policy.h"
 #include "proto/build.pb.h"
+#include "proto/journal.pb.h"
 #include "scheduler/build_coordinator.h"
+#include "scheduler/build_journal.h"
 #include "scheduler/build_outline.h"
 #include "scheduler/build_preparation.h"
 #include "scheduler/distribution_forms.h"
@@ -80,6 +83,10 @@ struct SessionDeps {
   std::function<absl::Status(const std::string& tag)> push;
   // Makes the gzip form of plain layers for `--output type=oci`; not owned.
   DistributionForms* distribution = nullptr;
+  // Where the build is written down once its context is complete, so that
+  // a scheduler taking over can resume it (farm-scheduler --etcd); null:
+  // nowhere. Not owned.
+  BuildJournal* journal = nullptr;
 };
 
 class BuildSession : public BuildListener {
@@ -104,6 +111,13 @@ class BuildSession : public BuildListener {
   void OnJobDone(int stage, const absl::Status& status,
                  const proto::StageOutput& output) override;
   void OnJobEvent(int stage, const proto::BuildEvent& event) override;
+
+  // Makes this session the continuation of `record`, a build that the
+  // scheduler leading before this one wrote down: Run takes the request
+  // and the context from the record instead of a client, numbers its
+  // events after every event sent before, and records the takeover. Call
+  // before Run.
+  void Resume(proto::BuildRecord record);
 
   // Runs the build to its end on the calling thread.
   void Run();
@@ -160,8 +174,14 @@ class BuildSession : public BuildListener {
   // Waits for the next input, cancelling the build when a detached client
   // stays away past the grace period. nullopt: stop now.
   std::optional<Input> NextInput();
-  // The context's manifest, in chunks.
+  // The context's manifest, in chunks (or from the resumed record).
   absl::Status ReceiveManifest(proto::ContextManifest* manifest);
+  // The request of a resumed build, its manifest read back from the CAS
+  // and the takeover recorded.
+  absl::StatusOr<proto::BuildRequest> TakeOver();
+  // Writes the build down in the journal, if there is one; the context is
+  // complete in the CAS.
+  void Record(const PlatformBuilds& builds);
   // Plans the build for each of its target platforms, fetches the URLs the
   // plans read and receives the context manifest.
   absl::Status Prepare(const proto::BuildRequest& request,
@@ -198,6 +218,14 @@ class BuildSession : public BuildListener {
 
   const std::string id_;
   SessionDeps deps_;
+  // The request as the journal keeps it: without its secrets' values.
+  proto::BuildRequest recorded_request_;
+  bool had_secrets_ = false;
+  // Set by Resume: the record taken over, and its context.
+  std::optional<proto::BuildRecord> resumed_;
+  std::optional<proto::ContextManifest> resumed_manifest_;
+  // Events are numbered from here on (BuildRecord::resumes).
+  int64_t sequence_base_ = 0;
   BlockingQueue<Input> inputs_;
   bool detached_ = false;
   int attach_count_ = 0;

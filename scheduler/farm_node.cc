@@ -174,8 +174,13 @@ absl::Status FarmNode::OpenCache(const FarmNodeOptions& options) {
 
 absl::Status FarmNode::OpenImages(const FarmNodeOptions& options) {
   Parts& parts = *parts_;
-  ASSIGN_OR_RETURN(images_, ImageStores::Open(JoinPath(options.root, "images"),
-                                              blobs_, auth::kDefaultTenant));
+  if (options.image_index) {
+    ASSIGN_OR_RETURN(images_, ImageStores::Open(options.image_index(), blobs_));
+  } else {
+    ASSIGN_OR_RETURN(images_,
+                     ImageStores::Open(JoinPath(options.root, "images"), blobs_,
+                                       auth::kDefaultTenant));
+  }
   ASSIGN_OR_RETURN(std::string owner, CacheOwner(options.root));
   parts.pin_owner = owner;
   cache::CacheAdmin* pins = parts.raw_admin;
@@ -205,10 +210,14 @@ absl::Status FarmNode::OpenImages(const FarmNodeOptions& options) {
 }
 
 absl::Status FarmNode::OpenCacheMounts(const FarmNodeOptions& options) {
-  ASSIGN_OR_RETURN(
-      cache_mount_pointers_,
-      FileCacheMountPointers::Open(
-          JoinPath(options.root, "cache-mount-pointers"), options.clock));
+  if (options.cache_mount_pointers) {
+    cache_mount_pointers_ = options.cache_mount_pointers();
+  } else {
+    ASSIGN_OR_RETURN(
+        cache_mount_pointers_,
+        FileCacheMountPointers::Open(
+            JoinPath(options.root, "cache-mount-pointers"), options.clock));
+  }
   // Pinned under a name of their own: SetPins replaces an owner's whole set,
   // and the images' set is made elsewhere.
   cache::CacheAdmin* pins = parts_->raw_admin;
@@ -247,12 +256,18 @@ absl::StatusOr<SessionDeps> FarmNode::SessionDepsFor(
   deps.fetch_policy = fetch_policy_.get();
   deps.verifier = verifier_.get();
   deps.distribution = forms_.get();
+  deps.journal = options_.journal;
   RegistryImages* registry = registry_.get();
   ImageStore* images = deps.images;
   deps.push = [registry, images](const std::string& tag) {
     return registry->Push(*images, tag).status();
   };
   return deps;
+}
+
+absl::StatusOr<int> FarmNode::ResumeBuilds() {
+  if (options_.journal == nullptr) return 0;
+  return build_service_->ResumeBuilds(*options_.journal);
 }
 
 void FarmNode::MakeServices() {

@@ -22,8 +22,10 @@
 #include "common/clock.h"
 #include "grpcpp/impl/codegen/service_type.h"
 #include "image/fetch/fetch_policy.h"
+#include "scheduler/build_journal.h"
 #include "scheduler/build_session.h"
 #include "scheduler/cache_mount_pointers.h"
+#include "scheduler/image_index_storage.h"
 #include "scheduler/image_resolver.h"
 #include "scheduler/image_store.h"
 #include "scheduler/job_scheduler.h"
@@ -90,6 +92,14 @@ struct FarmNodeOptions {
   // Registries reached over plain HTTP besides loopback and config.json's
   // "insecure-registries". No binary sets it: there is no such flag.
   std::vector<std::string> insecure_registries;
+  // A failover group's shared state (farm-scheduler --etcd), made once this
+  // scheduler leads. Where running builds are written down for a scheduler
+  // that takes over; null: nowhere. Not owned.
+  BuildJournal* journal = nullptr;
+  // The image index's and the cache-mount pointers' storage; null: files
+  // under root.
+  std::function<std::unique_ptr<ImageIndexStorage>()> image_index;
+  std::function<std::unique_ptr<CacheMountPointers>()> cache_mount_pointers;
   // Names a container that uses the image with this id ("" when none), so
   // `farm rmi` refuses to delete it, as Docker does; the local server's.
   ImageService::InUseFn image_in_use;
@@ -126,6 +136,9 @@ class FarmNode {
   }
   // The builds running and kept (the dashboard's builds pages).
   BuildService* build_service() { return build_service_; }
+  // Resumes the builds FarmNodeOptions::journal holds (this node took over
+  // from another scheduler); returns how many. 0 without a journal.
+  absl::StatusOr<int> ResumeBuilds();
 
  private:
   struct Parts;

@@ -1,8 +1,7 @@
 // ImageIndex: the image store's own records, which images exist (by
-// manifest digest), which tenants hold each one, and each tenant's tags,
-// kept in one JSON file that is rewritten atomically, so a crash leaves the
-// old or the new index. One index serves every tenant, so that blob
-// deletion always sees every image that still needs a blob.
+// manifest digest), which tenants hold each one, and each tenant's tags.
+// One index serves every tenant, so that blob deletion always sees every
+// image that still needs a blob. ImageIndexStorage keeps it (a file, etcd).
 #ifndef FARM_SCHEDULER_IMAGE_INDEX_H_
 #define FARM_SCHEDULER_IMAGE_INDEX_H_
 
@@ -12,6 +11,7 @@
 #include <vector>
 
 #include "absl/status/statusor.h"
+#include "absl/strings/string_view.h"
 #include "absl/time/time.h"
 
 namespace farm::scheduler {
@@ -31,17 +31,19 @@ class ImageIndex {
   // Normalised tag → manifest digest, for one tenant.
   using Tags = std::map<std::string, std::string>;
 
-  // Loads `path` if it exists; records and tags of an index written before
-  // tenants existed belong to `legacy_tenant`. kDataLoss for an unreadable
-  // index.
-  static absl::StatusOr<ImageIndex> Load(const std::string& path,
-                                         const std::string& legacy_tenant);
-  absl::Status Save() const;
+  // The whole index as one JSON document (FileImageIndexStorage's format).
+  // Records and tags of a document written before tenants existed belong
+  // to `legacy_tenant`. kDataLoss for a document that does not parse.
+  static absl::StatusOr<ImageIndex> FromJson(absl::string_view json,
+                                             const std::string& legacy_tenant);
+  std::string ToJson() const;
 
   std::map<std::string, ImageRecord>& images() { return images_; }
   const std::map<std::string, ImageRecord>& images() const { return images_; }
   // The tags of `tenant` (created empty on first use).
   Tags& tags(const std::string& tenant) { return tags_[tenant]; }
+  // Every tenant's tags; some may be empty.
+  const std::map<std::string, Tags>& all_tags() const { return tags_; }
   // Every tenant that has tags or holds an image.
   std::set<std::string> tenants() const;
 
@@ -50,10 +52,19 @@ class ImageIndex {
                                   const std::string& manifest_digest) const;
 
  private:
-  std::string path_;
   std::map<std::string, ImageRecord> images_;
   std::map<std::string, Tags> tags_;  // by tenant
 };
+
+// One record as JSON, as the index document holds it under its manifest
+// digest; stores that keep records one by one (etcd) use the same form.
+std::string ImageRecordJson(const ImageRecord& record);
+// The inverse, for the image `manifest_digest`. A record without tenants
+// belongs to `legacy_tenant` (to none if it is empty). kDataLoss if
+// malformed.
+absl::StatusOr<ImageRecord> ParseImageRecordJson(
+    const std::string& manifest_digest, absl::string_view json,
+    const std::string& legacy_tenant);
 
 }  // namespace farm::scheduler
 

@@ -13,13 +13,16 @@
 #include "image/oci/media_types.h"
 #include "image/registry/platform.h"
 #include "image/registry/reference.h"
+#include "scheduler/file_image_index_storage.h"
 
 namespace farm::scheduler {
 
 struct ImageCatalog {
-  ImageCatalog(ImageIndex index, cache::BlobStore* blobs)
-      : index(std::move(index)), blobs(blobs) {}
+  ImageCatalog(std::unique_ptr<ImageIndexStorage> storage, ImageIndex index,
+               cache::BlobStore* blobs)
+      : storage(std::move(storage)), index(std::move(index)), blobs(blobs) {}
   absl::Mutex mu;
+  const std::unique_ptr<ImageIndexStorage> storage ABSL_PT_GUARDED_BY(mu);
   ImageIndex index ABSL_GUARDED_BY(mu);
   std::function<void(absl::flat_hash_set<Digest>)> listener ABSL_GUARDED_BY(mu);
   cache::BlobStore* const blobs;
@@ -163,13 +166,18 @@ std::string ShortId(absl::string_view digest) {
 namespace {
 
 absl::StatusOr<std::shared_ptr<ImageCatalog>> OpenCatalog(
-    const std::string& dir, cache::BlobStore* blobs,
-    const std::string& default_tenant) {
+    std::unique_ptr<ImageIndexStorage> storage, cache::BlobStore* blobs) {
+  ASSIGN_OR_RETURN(ImageIndex index, storage->Load());
+  return std::make_shared<ImageCatalog>(std::move(storage), std::move(index),
+                                        blobs);
+}
+
+// The index file in `dir`, where a scheduler without etcd keeps it.
+absl::StatusOr<std::unique_ptr<ImageIndexStorage>> FileStorageIn(
+    const std::string& dir, const std::string& default_tenant) {
   RETURN_IF_ERROR(MakeDirs(dir));
-  ASSIGN_OR_RETURN(
-      ImageIndex index,
-      ImageIndex::Load(JoinPath(dir, "images.json"), default_tenant));
-  return std::make_shared<ImageCatalog>(std::move(index), blobs);
+  return std::make_unique<FileImageIndexStorage>(JoinPath(dir, "images.json"),
+                                                 default_tenant);
 }
 
 // An image's record, blobs and `tenant`'s tags of it; the lock is held.
@@ -264,8 +272,10 @@ ImageStore::~ImageStore() = default;
 
 absl::StatusOr<std::unique_ptr<ImageStore>> ImageStore::Open(
     const std::string& dir, cache::BlobStore* blobs) {
+  ASSIGN_OR_RETURN(std::unique_ptr<ImageIndexStorage> storage,
+                   FileStorageIn(dir, "default"));
   ASSIGN_OR_RETURN(std::shared_ptr<ImageCatalog> catalog,
-                   OpenCatalog(dir, blobs, "default"));
+                   OpenCatalog(std::move(storage), blobs));
   return std::unique_ptr<ImageStore>(
       new ImageStore(std::move(catalog), "default"));
 }
@@ -321,7 +331,7 @@ absl::StatusOr<ImageInfo> ImageStore::DoAdd(
   for (const std::string& tag : normalized) {
     index.tags(tenant_)[tag] = record.manifest_digest;
   }
-  RETURN_IF_ERROR(index.Save());
+  RETURN_IF_ERROR(catalog_->storage->Save(index));
   info.record = record;
   info.tags = index.TagsOf(tenant_, record.manifest_digest);
   return info;
@@ -397,7 +407,7 @@ absl::Status ImageStore::Tag(absl::string_view source,
   absl::MutexLock lock(&catalog_->mu);
   ASSIGN_OR_RETURN(std::string digest, Find(source));
   catalog_->index.tags(tenant_)[tag] = digest;
-  return catalog_->index.Save();
+  return catalog_->storage->Save(catalog_->index);
 }
 
 absl::StatusOr<RemoveResult> ImageStore::DoRemove(absl::string_view reference,
@@ -430,7 +440,7 @@ absl::StatusOr<RemoveResult> ImageStore::DoRemove(absl::string_view reference,
     result.deleted.push_back(index.images().at(digest).config_digest);
     Release({digest}, orphans);
   }
-  RETURN_IF_ERROR(index.Save());
+  RETURN_IF_ERROR(catalog_->storage->Save(index));
   return result;
 }
 
@@ -449,7 +459,7 @@ absl::StatusOr<PruneImagesResult> ImageStore::DoPrune(bool all,
   }
   if (all) index.tags(tenant_).clear();
   Release(doomed, orphans);
-  RETURN_IF_ERROR(index.Save());
+  RETURN_IF_ERROR(catalog_->storage->Save(index));
   return result;
 }
 
@@ -543,8 +553,15 @@ ImageStores::~ImageStores() = default;
 absl::StatusOr<std::unique_ptr<ImageStores>> ImageStores::Open(
     const std::string& dir, cache::BlobStore* blobs,
     const std::string& default_tenant) {
+  ASSIGN_OR_RETURN(std::unique_ptr<ImageIndexStorage> storage,
+                   FileStorageIn(dir, default_tenant));
+  return Open(std::move(storage), blobs);
+}
+
+absl::StatusOr<std::unique_ptr<ImageStores>> ImageStores::Open(
+    std::unique_ptr<ImageIndexStorage> storage, cache::BlobStore* blobs) {
   ASSIGN_OR_RETURN(std::shared_ptr<ImageCatalog> catalog,
-                   OpenCatalog(dir, blobs, default_tenant));
+                   OpenCatalog(std::move(storage), blobs));
   return std::unique_ptr<ImageStores>(new ImageStores(std::move(catalog)));
 }
 

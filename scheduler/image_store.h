@@ -1,11 +1,11 @@
 // ImageStore: one tenant's images. Manifests, configs and layers are blobs
 // in the shared CAS; which images exist, which tenants hold them and what
-// each tenant tagged them lives in one ImageIndex that ImageStores shares
-// between the tenants' stores. A tenant sees, resolves and changes only its
-// own images and tags; a blob is deleted only when no image of any tenant
-// needs it. Names are resolved as Docker resolves them: a tag ("busybox" is
-// docker.io/library/busybox:latest), an image id or a unique prefix of one,
-// or a manifest digest.
+// each tenant tagged them lives in one ImageIndex (kept by an
+// ImageIndexStorage) that ImageStores shares between the tenants' stores. A
+// tenant sees, resolves and changes only its own images and tags; a blob is
+// deleted only when no image of any tenant needs it. Names are resolved as
+// Docker resolves them: a tag ("busybox" is docker.io/library/busybox:latest),
+// an image id or a unique prefix of one, or a manifest digest.
 #ifndef FARM_SCHEDULER_IMAGE_STORE_H_
 #define FARM_SCHEDULER_IMAGE_STORE_H_
 
@@ -22,6 +22,7 @@
 #include "image/oci/config.h"
 #include "image/oci/manifest.h"
 #include "scheduler/image_index.h"
+#include "scheduler/image_index_storage.h"
 
 namespace farm::scheduler {
 
@@ -160,9 +161,14 @@ class ImageStores {
  public:
   // `blobs` must outlive the stores. Images recorded before tenants existed
   // belong to `default_tenant`, the tenant of a farm without identities.
+  // The index is the file DIR/images.json (FileImageIndexStorage).
   static absl::StatusOr<std::unique_ptr<ImageStores>> Open(
       const std::string& dir, cache::BlobStore* blobs,
       const std::string& default_tenant);
+  // The index is what `storage` loads now (etcd, for schedulers that fail
+  // over); every change is saved through it before the call returns.
+  static absl::StatusOr<std::unique_ptr<ImageStores>> Open(
+      std::unique_ptr<ImageIndexStorage> storage, cache::BlobStore* blobs);
   ~ImageStores();
 
   // The store of `tenant`, made on first use and owned by this object.

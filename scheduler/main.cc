@@ -1,9 +1,12 @@
 // farm-scheduler: serves the farm's Build, Worker, Image and Cache services.
+#include <unistd.h>
+
 #include <algorithm>
 #include <csignal>
 #include <iostream>
 #include <set>
 #include <string>
+#include <thread>
 
 #include "absl/flags/flag.h"
 #include "absl/flags/parse.h"
@@ -20,6 +23,7 @@
 #include "cache/cache_metrics.h"
 #include "cache/service/grpc_server.h"
 #include "common/command_flags.h"
+#include "common/etcd/etcd_client.h"
 #include "common/logging.h"
 #include "common/malloc_tuning.h"
 #include "common/side_port_flags.h"
@@ -33,7 +37,11 @@
 #include "proto/worker.grpc.pb.h"
 #include "scheduler/dashboard_view.h"
 #include "scheduler/entitlements.h"
+#include "scheduler/etcd_build_journal.h"
+#include "scheduler/etcd_cache_mount_pointers.h"
+#include "scheduler/etcd_image_index_storage.h"
 #include "scheduler/farm_node.h"
+#include "scheduler/leadership.h"
 #include "scheduler/scheduler_metrics.h"
 
 ABSL_FLAG(std::string, listen, "127.0.0.1:7700", "address to serve on");
@@ -82,6 +90,18 @@ ABSL_FLAG(int64_t, cache_mount_wait_seconds, 3,
           "its cache belongs to before another worker takes it");
 ABSL_FLAG(int32_t, max_slots_per_worker, 64,
           "slots used of what a worker offers at most");
+ABSL_FLAG(std::string, etcd, "",
+          "etcd client URLs (http://HOST:PORT,...): run as one of a group of "
+          "farm-schedulers over the same --cache; the one elected leader "
+          "serves, the others stand by without listening and take over "
+          "when it goes, resuming its builds");
+ABSL_FLAG(std::string, etcd_prefix, "/farm",
+          "where the group keeps its election and shared state in etcd");
+ABSL_FLAG(std::string, advertise, "",
+          "this scheduler's address as clients reach it, kept in etcd while "
+          "it leads (default: --listen)");
+ABSL_FLAG(int64_t, leader_lease_seconds, 5,
+          "how long the group waits for a leader that stopped answering");
 ABSL_FLAG(std::string, http_listen, "",
           "address of the web dashboard (HOST:PORT), with the TLS files "
           "and identities of --listen; empty: no dashboard");
@@ -160,6 +180,40 @@ absl::StatusOr<farm::scheduler::FarmNodeOptions> NodeOptions(
   return options;
 }
 
+// With --etcd: joins the group and waits to lead; null without. kAborted
+// when stopped while standing by.
+absl::StatusOr<std::unique_ptr<farm::scheduler::SchedulerLeadership>>
+AwaitLeadership(absl::Notification* stopping) {
+  if (absl::GetFlag(FLAGS_etcd).empty()) return nullptr;
+  if (absl::GetFlag(FLAGS_cache).empty()) {
+    return absl::InvalidArgumentError(
+        "--etcd needs --cache: the schedulers of a group share contexts, "
+        "layers and images through farm-cache");
+  }
+  farm::scheduler::LeadershipOptions options;
+  options.endpoints = farm::etcd::SplitEndpoints(absl::GetFlag(FLAGS_etcd));
+  options.prefix = absl::GetFlag(FLAGS_etcd_prefix);
+  options.advertise = absl::GetFlag(FLAGS_advertise).empty()
+                          ? absl::GetFlag(FLAGS_listen)
+                          : absl::GetFlag(FLAGS_advertise);
+  options.lease_seconds = absl::GetFlag(FLAGS_leader_lease_seconds);
+  absl::StatusOr<std::unique_ptr<farm::scheduler::SchedulerLeadership>>
+      leadership = farm::scheduler::SchedulerLeadership::Join(options);
+  if (!leadership.ok()) return leadership.status();
+  farm::scheduler::SchedulerLeadership* l = leadership->get();
+  std::thread resign_on_stop([stopping, l] {
+    stopping->WaitForNotification();
+    l->Resign();
+  });
+  resign_on_stop.detach();
+  FARM_LOG(INFO) << "standing by under " << options.prefix << " in etcd";
+  absl::Status led = l->AwaitLead();
+  if (!led.ok()) return led;
+  FARM_LOG(INFO) << "leading the farm-schedulers under " << options.prefix
+                 << " as " << options.advertise;
+  return leadership;
+}
+
 // The dashboard, when --http-listen asks for one; null otherwise.
 absl::StatusOr<std::unique_ptr<farm::dashboard::DashboardServer>>
 StartDashboard(const farm::auth::ServerSecurityFlags& security,
@@ -195,7 +249,8 @@ int main(int argc, char** argv) {
       "  [--allow-fetch-host HOST]... [--max-slots-per-worker N]\n"
       "  [--cache-tls-ca FILE] [--cache-tls-cert FILE --cache-tls-key FILE]\n"
       "  [--cache-token-file FILE] [--health-listen ADDR]\n"
-      "  [--metrics-listen ADDR] [--http-listen ADDR [--dashboard-url URL]]");
+      "  [--metrics-listen ADDR] [--http-listen ADDR [--dashboard-url URL]]\n"
+      "  [--etcd URL[,URL...] [--etcd-prefix P] [--advertise HOST:PORT]]");
   // Repeatable flags first, then --dashed-names as Abseil's underscores.
   std::vector<std::string> entitlements =
       farm::TakeRepeatedFlag(&argc, argv, "allow-entitlement");
@@ -222,6 +277,34 @@ int main(int argc, char** argv) {
       NodeOptions(entitlements, fetch_hosts);
   if (!options.ok()) return Fail(options.status());
   options->authenticator = (*security)->authenticator();
+
+  absl::Notification done;
+  stop = &done;
+  std::signal(SIGTERM, OnSignal);
+  std::signal(SIGINT, OnSignal);
+  absl::StatusOr<std::unique_ptr<farm::scheduler::SchedulerLeadership>>
+      leadership = AwaitLeadership(&done);
+  if (absl::IsAborted(leadership.status())) return 0;  // stopped standing by
+  if (!leadership.ok()) return Fail(leadership.status());
+  std::unique_ptr<farm::scheduler::EtcdBuildJournal> journal;
+  if (*leadership != nullptr) {
+    // Made now that this scheduler leads: each loads what the last leader
+    // wrote, and writes only under this one's fence.
+    farm::etcd::EtcdClient* etcd = (*leadership)->client();
+    const std::string prefix = (*leadership)->prefix();
+    const farm::scheduler::FencedWriter write = (*leadership)->fenced_writer();
+    journal = std::make_unique<farm::scheduler::EtcdBuildJournal>(etcd, prefix,
+                                                                  write);
+    options->journal = journal.get();
+    options->image_index = [etcd, prefix, write] {
+      return std::make_unique<farm::scheduler::EtcdImageIndexStorage>(
+          etcd, prefix, write);
+    };
+    options->cache_mount_pointers = [etcd, prefix, write] {
+      return std::make_unique<farm::scheduler::EtcdCacheMountPointers>(
+          etcd, prefix, write);
+    };
+  }
   absl::StatusOr<std::unique_ptr<farm::scheduler::FarmNode>> node =
       farm::scheduler::FarmNode::Open(*options);
   if (!node.ok()) return Fail(node.status());
@@ -273,12 +356,28 @@ int main(int argc, char** argv) {
     FARM_LOG(INFO) << "dashboard at " << dashboard_url;
     std::cout << "dashboard at " << dashboard_url << std::endl;
   }
-  absl::Notification done;
-  stop = &done;
-  std::signal(SIGTERM, OnSignal);
-  std::signal(SIGINT, OnSignal);
+  if (*leadership != nullptr) {
+    (*leadership)->WatchLead([] {
+      // Another scheduler leads by now, or will within its wait: serving
+      // on would dispatch twice what its journal resumes. Writes already
+      // fail at the fence; stop everything else at once.
+      FARM_LOG(ERROR) << "lost the lead of the farm-schedulers; exiting";
+      _exit(3);
+    });
+    absl::StatusOr<int> resumed = (*node)->ResumeBuilds();
+    if (!resumed.ok()) {
+      FARM_LOG(ERROR) << "resuming the builds of the scheduler that led "
+                         "before: "
+                      << resumed.status();
+    } else if (*resumed > 0) {
+      FARM_LOG(INFO) << "resumed " << *resumed << " builds";
+    }
+  }
   done.WaitForNotification();
   FARM_LOG(INFO) << "farm-scheduler stopping";
+  // A standby leads at once and resumes what runs here: nothing this
+  // scheduler does from now on can be written down.
+  if (*leadership != nullptr) (*leadership)->Resign();
   health.Set(farm::health::Phase::kDraining);
   server->server->Shutdown(absl::ToChronoTime(absl::Now() + absl::Seconds(5)));
   server->server->Wait();

@@ -66,9 +66,10 @@ struct FarmWorkerOptions {
   // 0 keeps every cache mount on this worker (the embedded farm, whose one
   // worker has nobody to share with); farm-worker's default is 1 GiB.
   uint64_t cache_mount_max_bytes = 0;
-  // Reconnect backoff of the agent.
+  // Reconnect backoff of the agent: short, so that a worker finds the
+  // scheduler that took over within seconds (a failed dial costs little).
   absl::Duration min_backoff = absl::Milliseconds(200);
-  absl::Duration max_backoff = absl::Seconds(30);
+  absl::Duration max_backoff = absl::Seconds(2);
 };
 
 class FarmWorker {

@@ -90,6 +90,9 @@ GrpcWorkerConnector::GrpcWorkerConnector(std::shared_ptr<grpc::Channel> channel)
       stub_(proto::WorkerService::NewStub(channel_)) {}
 
 absl::StatusOr<std::unique_ptr<WorkerStream>> GrpcWorkerConnector::Connect() {
+  // The agent paces its own reconnects: dial at once rather than wait out
+  // the channel's backoff (after a failover, the new leader listens).
+  grpc::experimental::ChannelResetConnectionBackoff(channel_.get());
   return std::unique_ptr<WorkerStream>(
       new GrpcWorkerStream(stub_.get(), close_grace));
 }

@@ -1,8 +1,8 @@
 #include "worker/reaper.h"
 
 #include <fcntl.h>
-#include <sys/file.h>
 #include <signal.h>
+#include <sys/file.h>
 #include <sys/prctl.h>
 #include <unistd.h>
 
@@ -11,8 +11,8 @@
 #include "common/fs.h"
 #include "common/logging.h"
 #include "common/status_macros.h"
-#include "worker/executor/leftovers.h"
 #include "worker/executor/cgroup.h"
+#include "worker/executor/leftovers.h"
 
 namespace farm::worker {
 
@@ -32,15 +32,15 @@ namespace {
   int lock = open(lock_path.c_str(), O_RDWR | O_CLOEXEC | O_NOFOLLOW);
   if (lock < 0 || flock(lock, LOCK_EX | LOCK_NB) != 0) _exit(0);
   absl::StatusOr<executor::CgroupMounts> mounts = executor::FindCgroupMounts();
-  absl::Status killed =
-      mounts.ok() ? executor::KillCgroupTree(*mounts, cgroup_parent)
-                  : mounts.status();
+  absl::Status killed = mounts.ok()
+                            ? executor::KillCgroupTree(*mounts, cgroup_parent)
+                            : mounts.status();
   if (!killed.ok()) {
     FARM_LOG(WARNING) << "reaping the steps under " << cgroup_parent << ": "
                       << killed;
   }
-  // With the steps gone, their overlays and the worker's network
-  // namespaces (spares included) can go too.
+  // With the steps gone, their overlays can go too (and any nsfs mount an
+  // older farm kept a network namespace on).
   absl::Status unmounted = executor::UnmountUnder(root);
   if (!unmounted.ok()) {
     FARM_LOG(WARNING) << "unmounting under " << root << ": " << unmounted;

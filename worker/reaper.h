@@ -4,8 +4,8 @@
 // own, forked before any thread exists, that waits for the worker to die
 // (its end of a pipe closes) and then kills every task in the worker's
 // cgroup subtree, so no step outlives the worker however it ends; then it
-// unmounts what the worker had mounted under its root (overlays, network
-// namespaces).
+// unmounts what the worker had mounted under its root (the steps' overlays;
+// network namespaces are held by descriptors, which die with the worker).
 #ifndef FARM_WORKER_REAPER_H_
 #define FARM_WORKER_REAPER_H_
 

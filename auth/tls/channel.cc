@@ -12,6 +12,7 @@
 #include "absl/time/time.h"
 #include "auth/tls/pem_files.h"
 #include "auth/tls/refresh_interval.h"
+#include "auth/tls/target_list.h"
 #include "auth/tls/token_interceptor.h"
 #include "auth/token_format.h"
 #include "common/status_macros.h"
@@ -72,15 +73,16 @@ absl::StatusOr<std::shared_ptr<grpc::Channel>> DialFarm(
   }
   ASSIGN_OR_RETURN(std::shared_ptr<grpc::ChannelCredentials> credentials,
                    MakeChannelCredentials(security));
+  ASSIGN_OR_RETURN(const std::string dial, ResolveDialTarget(target, &args));
   if (security.token.empty()) {
-    return grpc::CreateCustomChannel(target, credentials, args);
+    return grpc::CreateCustomChannel(dial, credentials, args);
   }
   std::vector<
       std::unique_ptr<grpc::experimental::ClientInterceptorFactoryInterface>>
       interceptors;
   interceptors.push_back(MakeTokenInterceptorFactory(security.token));
   return grpc::experimental::CreateCustomChannelWithInterceptors(
-      target, credentials, args, std::move(interceptors));
+      dial, credentials, args, std::move(interceptors));
 }
 
 }  // namespace farm::auth

@@ -44,6 +44,12 @@ MakeChannelCredentials(const ClientSecurity& security);
 // to a loopback address. Fails as MakeChannelCredentials does, or
 // kInvalidArgument for a token that is not 1 to 4096 bytes of visible
 // ASCII. Connects lazily, on the first call.
+//
+// `target` may list active/passive schedulers, "host-a:7700,host-b:7700":
+// the channel follows whichever listens (auth/tls/target_list.h). Their
+// names are resolved here, once, failing as ResolveDialTarget does. Over
+// TLS every scheduler's certificate must name the FIRST entry's host (an
+// IP SAN when it is an IP), whichever scheduler answers.
 absl::StatusOr<std::shared_ptr<grpc::Channel>> DialFarm(
     const std::string& target, const ClientSecurity& security,
     grpc::ChannelArguments args);

@@ -110,7 +110,8 @@ INSTANTIATE_TEST_SUITE_P(TieredOverSwift, CacheConformanceTest,
                          ::testing::Values(cache::testing::CacheImpl{
                              "TieredOverSwift", TieredOverSwift::Make,
                              /*persistent=*/false,
-                             /*forgets=*/false}),
+                             /*forgets=*/false,
+                             /*large_batch=*/300}),
                          cache::testing::CacheImplName);
 
 class S3StoreTest : public ::testing::Test {

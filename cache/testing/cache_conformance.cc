@@ -153,7 +153,9 @@ TEST_P(CacheConformanceTest, FindMissingReportsAbsentOnceInOrder) {
 TEST_P(CacheConformanceTest, FindMissingHandlesLargeBatches) {
   Make();
   std::vector<Digest> digests;
-  for (int i = 0; i < 3000; ++i) {
+  const int count = GetParam().large_batch;
+  ASSERT_EQ(count % 3, 0);
+  for (int i = 0; i < count; ++i) {
     std::string data = absl::StrCat("blob ", i);
     if (i % 3 == 0) {
       ASSERT_TRUE(PutBlob(blobs(), data).ok());
@@ -162,9 +164,9 @@ TEST_P(CacheConformanceTest, FindMissingHandlesLargeBatches) {
   }
   absl::StatusOr<std::vector<Digest>> missing = blobs().FindMissing(digests);
   ASSERT_TRUE(missing.ok()) << missing.status();
-  ASSERT_EQ(missing->size(), 2000u);
-  EXPECT_EQ((*missing)[0], digests[1]);
-  EXPECT_EQ((*missing)[1999], digests[2999]);
+  ASSERT_EQ(missing->size(), static_cast<size_t>(count / 3 * 2));
+  EXPECT_EQ(missing->front(), digests[1]);
+  EXPECT_EQ(missing->back(), digests.back());
 }
 
 TEST_P(CacheConformanceTest, DeleteRemovesAndIsIdempotent) {

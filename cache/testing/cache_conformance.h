@@ -51,6 +51,10 @@ struct CacheImpl {
   // corrupt local copy cost only the local copy, so the tests that expect
   // those to make a blob missing do not apply (cache/tiered tests them).
   bool forgets = true;
+  // Digests in FindMissingHandlesLargeBatches, a third of them stored. An
+  // object store answers one HEAD per digest, so its tier asks fewer; its
+  // own tests cover thousands.
+  int large_batch = 3000;
 };
 
 inline std::string CacheImplName(

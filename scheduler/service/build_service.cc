@@ -9,6 +9,7 @@
 #include "auth/service/call_identity.h"
 #include "common/build_info.h"
 #include "common/grpc_status.h"
+#include "common/logging.h"
 
 namespace farm::scheduler {
 
@@ -49,6 +50,33 @@ absl::StatusOr<std::shared_ptr<BuildSession>> BuildService::StartSession(
   Prune();
   threads_.Start([session] { session->Run(); });
   return session;
+}
+
+absl::StatusOr<int> BuildService::ResumeBuilds(BuildJournal& journal) {
+  absl::StatusOr<std::vector<proto::BuildRecord>> records =
+      journal.Unfinished();
+  if (!records.ok()) return records.status();
+  int resumed = 0;
+  for (proto::BuildRecord& record : *records) {
+    if (FindSession(record.build_id()) != nullptr) continue;
+    absl::StatusOr<SessionDeps> deps = deps_(record.tenant());
+    if (!deps.ok()) {
+      FARM_LOG(WARNING) << "resuming build " << record.build_id() << ": "
+                        << deps.status();
+      continue;
+    }
+    // Admitted under the tenant's limit once already: not counted again.
+    auto session =
+        std::make_shared<BuildSession>(record.build_id(), *std::move(deps));
+    session->Resume(std::move(record));
+    {
+      absl::MutexLock lock(&mu_);
+      sessions_.Add(session->id(), session);
+    }
+    threads_.Start([session] { session->Run(); });
+    ++resumed;
+  }
+  return resumed;
 }
 
 void BuildService::Prune() {

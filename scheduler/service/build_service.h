@@ -15,6 +15,7 @@
 #include "auth/authenticator.h"
 #include "common/clock.h"
 #include "proto/build.grpc.pb.h"
+#include "scheduler/build_journal.h"
 #include "scheduler/build_session.h"
 #include "scheduler/session_table.h"
 #include "scheduler/session_threads.h"
@@ -47,6 +48,12 @@ class BuildService final : public proto::BuildService::Service {
   grpc::Status Version(grpc::ServerContext* context,
                        const proto::VersionRequest* request,
                        proto::VersionInfo* response) override;
+
+  // Resumes the builds a scheduler that led before this one left in
+  // `journal`, each under its id for its tenant; they run whether or not
+  // their clients come back. Returns how many; an unreadable journal's
+  // error otherwise.
+  absl::StatusOr<int> ResumeBuilds(BuildJournal& journal);
 
   // Every tenant's sessions, oldest first, after letting go of those past
   // the limits (the dashboard's view of builds).

@@ -21,7 +21,17 @@
 // ports; the scheduler's --cache names a Service of the cache's one node,
 // or each of its nodes by pod name under the governing headless Service;
 // a farm-cache with --s3-endpoint takes both credentials from a Secret and
-// finds its --s3-ca-file in a mounted volume.
+// finds its --s3-ca-file in a mounted volume; every $(VAR) of a container's
+// arguments is one of its environment variables (Kubernetes passes an
+// unknown one on as text). A scheduler group (--etcd) keeps only its
+// leader Ready, so: several schedulers need --etcd, and --etcd needs
+// --cache; its startup and liveness probes are TCP checks of the health
+// port (a gRPC one would restart a standby, whose health says NOT_SERVING)
+// and its readiness the gRPC one; --advertise is the pod's IP; it is a
+// Deployment whose rollout does not wait for new pods to be Ready, with no
+// claim shared by its pods, and a PodDisruptionBudget over it wants at
+// most one pod healthy. With --cache etcd://, the cache nodes register in
+// that etcd, under that prefix, as their pods' stable names.
 "use strict";
 const fs = require("fs");
 const path = require("path");
@@ -98,10 +108,23 @@ function checkPods() {
       const port = (name) => (c.ports || []).find((p) => p.name === name);
       const health = port("health");
       if (!health) fail(where, "no port named health");
+      // A standby of a scheduler group is NOT_SERVING until it leads.
+      const standby = (c.command || [])[0] === "farm-scheduler" && flagValue(c, "etcd") !== undefined;
       for (const kind of ["startupProbe", "readinessProbe", "livenessProbe"]) {
         const probe = c[kind];
-        if (!probe || !probe.grpc) fail(where, `no gRPC ${kind}`);
-        else if (health && probe.grpc.port !== health.containerPort) fail(where, `${kind} is not on the health port`);
+        const tcp = standby && kind !== "readinessProbe";
+        const how = tcp ? "tcpSocket" : "grpc";
+        if (!probe || !probe[how]) {
+          fail(where, tcp ? `no TCP ${kind} (a gRPC one would restart a standby)` : `no gRPC ${kind}`);
+        } else if (health && probe[how].port !== health.containerPort) {
+          fail(where, `${kind} is not on the health port`);
+        }
+      }
+      const env = new Set((c.env || []).map((e) => e.name));
+      for (const arg of c.args || []) {
+        for (const [, name] of arg.matchAll(/\$\(([A-Za-z_][A-Za-z0-9_]*)\)/g)) {
+          if (!env.has(name)) fail(where, `${arg} refers to $(${name}), which is not in its env`);
+        }
       }
       const metrics = port("metrics");
       if (!metrics) fail(where, "no port named metrics");
@@ -142,13 +165,40 @@ function checkNetworkPolicies() {
 }
 
 // The value of a container's --NAME=VALUE argument, if it passes one.
-const flagValue = (c, name) => {
+function flagValue(c, name) {
   const arg = (c.args || []).find((a) => a.startsWith(`--${name}=`));
   return arg === undefined ? undefined : arg.slice(name.length + 3);
-};
+}
 const containersOf = (command) =>
   workloads.flatMap((w) => w.spec.template.spec.containers
     .filter((c) => (c.command || [])[0] === command).map((c) => ({ w, c })));
+
+// An env var's downward-API field, if it comes from one.
+const fieldOf = (c, name) =>
+  (((c.env || []).find((e) => e.name === name) || {}).valueFrom || {}).fieldRef?.fieldPath;
+
+// --cache etcd://HOST:PORT,.../PREFIX: each cache node registers in that
+// etcd, under that prefix, as its pod's name under the governing Service.
+function checkRegisteredCache(where, value, cache) {
+  const m = /^etcd:\/\/([^/]+)(\/.*)?$/.exec(value);
+  if (!m) return fail(where, `${value} is not etcd://HOST:PORT,...[/PREFIX]`);
+  const hosts = m[1].split(",");
+  const prefix = m[2] || "/farm";
+  const c = cache.spec.template.spec.containers.find((x) => (x.command || [])[0] === "farm-cache");
+  const where2 = `${id(cache)} container ${c.name}`;
+  const etcd = flagValue(c, "etcd");
+  if (etcd === undefined) return fail(where2, `does not register in the etcd the scheduler follows (${value})`);
+  const nodeHosts = etcd.split(",").map((u) => u.replace(/^http:\/\//, "").replace(/\/$/, ""));
+  if (nodeHosts.join(",") !== hosts.join(",")) fail(where2, `--etcd=${etcd} is not the scheduler's ${hosts.join(",")}`);
+  if ((flagValue(c, "etcd-prefix") || "/farm") !== prefix) fail(where2, `--etcd-prefix is not the scheduler's ${prefix}`);
+  const advertise = flagValue(c, "advertise") || "";
+  const a = /^\$\(([A-Za-z_][A-Za-z0-9_]*)\)\.([^.]+)\.[^.]+\.svc:([0-9]+)$/.exec(advertise);
+  const grpc = (c.ports || []).find((p) => p.name === "grpc");
+  if (!a || fieldOf(c, a[1]) !== "metadata.name" || a[2] !== cache.spec.serviceName ||
+      !grpc || a[3] !== String(grpc.containerPort)) {
+    fail(where2, `--advertise=${advertise} is not $(POD_NAME).${cache.spec.serviceName}.NAMESPACE.svc:GRPC_PORT`);
+  }
+}
 
 function checkCacheAddresses() {
   for (const { w, c } of containersOf("farm-scheduler")) {
@@ -158,6 +208,10 @@ function checkCacheAddresses() {
     const cache = ofKind("StatefulSet").find((s) => podLabels(s)["app.kubernetes.io/component"] === "cache");
     if (!cache) {
       fail(where, "no cache StatefulSet in the rendering");
+      continue;
+    }
+    if (value.startsWith("etcd://")) {
+      checkRegisteredCache(where, value, cache);
       continue;
     }
     const replicas = cache.spec.replicas === undefined ? 1 : cache.spec.replicas;
@@ -204,6 +258,55 @@ function checkObjectStore() {
   }
 }
 
+// A PodDisruptionBudget's pods that must stay healthy, if it says.
+function desiredHealthy(pdb, replicas) {
+  const { minAvailable, maxUnavailable } = pdb.spec;
+  if (Number.isInteger(minAvailable)) return minAvailable;
+  if (Number.isInteger(maxUnavailable)) return replicas - maxUnavailable;
+  return undefined;
+}
+
+function checkSchedulerGroups() {
+  for (const { w, c } of containersOf("farm-scheduler")) {
+    const where = id(w);
+    const replicas = w.spec.replicas === undefined ? 1 : w.spec.replicas;
+    const etcd = flagValue(c, "etcd");
+    if (etcd === undefined) {
+      if (replicas > 1) fail(where, `${replicas} schedulers without --etcd`);
+      continue;
+    }
+    if (!flagValue(c, "cache")) fail(where, "--etcd without --cache (farm-scheduler refuses it)");
+    const advertise = /^\$\(([A-Za-z_][A-Za-z0-9_]*)\):([0-9]+)$/.exec(flagValue(c, "advertise") || "");
+    const grpc = (c.ports || []).find((p) => p.name === "grpc");
+    if (!advertise || fieldOf(c, advertise[1]) !== "status.podIP" || !grpc ||
+        advertise[2] !== String(grpc.containerPort)) {
+      fail(where, "--advertise is not $(POD_IP):GRPC_PORT with POD_IP from status.podIP");
+    }
+    // Only the leader is ever Ready: a rollout that waits for new pods to
+    // be Ready, or available, never ends.
+    if (w.kind !== "Deployment") {
+      fail(where, "a scheduler group as a StatefulSet: its rolling update waits for each pod to be Ready");
+    } else {
+      const max = ((w.spec.strategy || {}).rollingUpdate || {}).maxUnavailable;
+      if ((w.spec.strategy || {}).type !== "Recreate" && max !== "100%" && !(Number.isInteger(max) && max >= replicas)) {
+        fail(where, `rollingUpdate.maxUnavailable ${max}: the rollout would wait for standbys to become available`);
+      }
+    }
+    if (replicas > 1) {
+      for (const v of w.spec.template.spec.volumes || []) {
+        if (v.persistentVolumeClaim) fail(where, `volume ${v.name}: one claim for ${replicas} schedulers`);
+      }
+    }
+    for (const p of ofKind("PodDisruptionBudget")) {
+      if (!matches(p.spec.selector.matchLabels, podLabels(w))) continue;
+      const want = desiredHealthy(p, replicas);
+      if (want !== undefined && want > 1) {
+        fail(id(p), `wants ${want} healthy schedulers; only the leader is ever Ready, so nothing could be evicted`);
+      }
+    }
+  }
+}
+
 if (mode === "flags") {
   const seen = new Set();
   for (const w of workloads) {
@@ -223,6 +326,7 @@ checkPods();
 checkNetworkPolicies();
 checkCacheAddresses();
 checkObjectStore();
+checkSchedulerGroups();
 problems.forEach((p) => console.log(`FAIL ${p}`));
 console.log(`chart checks: ${docs.length} objects, ${problems.length} problems`);
 process.exit(problems.length === 0 ? 0 : 1);

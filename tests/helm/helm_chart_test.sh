@@ -128,13 +128,96 @@ check "objectStore, one node: the cache Service, and drains wait" eval 'render s
   has "$(doc "$work/store-one.yaml" PodDisruptionBudget t-farm-cache)" "maxUnavailable: 0"'
 check "validates (objectStore, one node)" valid "$work/store-one.yaml"
 # `helm upgrade --reuse-values` renders with the values of the chart the
-# release was installed with: 0.2's have no cache.replicas nor objectStores.
+# release was installed with: 0.2's have no cache.replicas nor objectStores,
+# and neither 0.2's nor 0.3's have the scheduler group's values.
+unset_03=(--set scheduler.replicas=null --set etcd=null --set cache.registerInEtcd=null
+  --set networkPolicy.etcd=null)
+check "values of chart 0.3 (--reuse-values) render as before" eval 'render reused03 \
+  -f "$chart/ci/objectstore-values.yaml" "${unset_03[@]}" &&
+  diff -q "$work/objectstore.yaml" "$work/reused03.yaml" >/dev/null'
 check "values of chart 0.2 (--reuse-values) render as before" eval 'render reused \
   -f "$chart/ci/networkpolicy-values.yaml" --set cache.enabled=true --set cache.replicas=null \
   --set cache.objectStore=null --set networkPolicy.objectStore=null \
-  --set cache.podDisruptionBudget.maxUnavailable=0 &&
+  --set cache.podDisruptionBudget.maxUnavailable=0 "${unset_03[@]}" &&
   arg "$(cat "$work/reused.yaml")" "--cache=t-farm-cache:7800" &&
   has "$(doc "$work/reused.yaml" StatefulSet t-farm-cache)" "replicas: 1" && valid "$work/reused.yaml"'
+
+# Two schedulers over etcd, in front of three cache nodes that register in
+# it (ci/failover-values.yaml).
+failover=$(cat "$work/failover.yaml")
+group=$(doc "$work/failover.yaml" Deployment t-farm-scheduler)
+endpoints=http://etcd-0.etcd.storage.svc:2379,http://etcd-1.etcd.storage.svc:2379,http://etcd-2.etcd.storage.svc:2379
+check "failover: two schedulers, as a Deployment" eval 'has "$group" "replicas: 2" &&
+  [[ -z "$(doc "$work/failover.yaml" StatefulSet t-farm-scheduler)" ]]'
+check "failover: the etcd flags" eval 'arg "$group" "--etcd=$endpoints" &&
+  arg "$group" "--etcd-prefix=/farm-ci" && arg "$group" "--advertise=\$(POD_IP):7700"'
+check "failover: POD_IP from the downward API" eval 'grep -A2 -- "- name: POD_IP" <<<"$group" |
+  grep -qF "fieldRef: {fieldPath: status.podIP}"'
+check "failover: readiness asks the health service" \
+  eval 'grep -A1 "readinessProbe:" <<<"$group" | grep -qF "grpc:"'
+check "failover: startup and liveness only connect (a standby is NOT_SERVING)" eval '
+  grep -A1 "startupProbe:" <<<"$group" | grep -qF "tcpSocket:" &&
+  grep -A1 "livenessProbe:" <<<"$group" | grep -qF "tcpSocket:" && count "$group" "  grpc:" 1'
+check "failover: the rollout replaces every scheduler at once" has "$group" "maxUnavailable: 100%"
+check "failover: a volume per pod, gone with it" eval 'has "$group" "ephemeral:" &&
+  has "$group" "volumeClaimTemplate:" && hasnt "$group" "persistentVolumeClaim"'
+check "failover: schedulers spread over nodes" has "$group" "topologyKey: kubernetes.io/hostname"
+sched_pdb=$(doc "$work/failover.yaml" PodDisruptionBudget t-farm-scheduler)
+check "failover: drains keep the leader" eval 'has "$sched_pdb" "minAvailable: 1" &&
+  hasnt "$sched_pdb" "maxUnavailable"'
+cache_set=$(doc "$work/failover.yaml" StatefulSet t-farm-cache)
+check "failover: the scheduler follows the nodes registered in etcd" arg "$group" \
+  "--cache=etcd://etcd-0.etcd.storage.svc:2379,etcd-1.etcd.storage.svc:2379,etcd-2.etcd.storage.svc:2379/farm-ci"
+check "failover: cache nodes register as their pods' names" eval 'arg "$cache_set" "--etcd=$endpoints" &&
+  arg "$cache_set" "--etcd-prefix=/farm-ci" &&
+  arg "$cache_set" "--advertise=\$(POD_NAME).t-farm-cache-headless.default.svc:7800" &&
+  grep -A2 -- "- name: POD_NAME" <<<"$cache_set" | grep -qF "fieldPath: metadata.name"'
+cache_policy=$(doc "$work/failover.yaml" NetworkPolicy t-farm-cache)
+check "failover: the cache's egress, to the store, etcd and DNS" eval '
+  has "$cache_policy" "policyTypes: [Ingress, Egress]" && has "$cache_policy" "{port: 9000, protocol: TCP}" &&
+  has "$cache_policy" "{port: 2379, protocol: TCP}" && has "$cache_policy" "app.kubernetes.io/name: etcd" &&
+  has "$cache_policy" "{port: 53, protocol: UDP}"'
+check "failover: the scheduler's egress stays open" \
+  has "$(doc "$work/failover.yaml" NetworkPolicy t-farm-scheduler)" "policyTypes: [Ingress]"
+check "failover: a static list of cache nodes" eval 'render failover-static \
+  -f "$chart/ci/failover-values.yaml" --set cache.registerInEtcd=false &&
+  arg "$(cat "$work/failover-static.yaml")" "--cache=$(pod_dns 0),$(pod_dns 1),$(pod_dns 2)" &&
+  hasnt "$(doc "$work/failover-static.yaml" StatefulSet t-farm-cache)" "--etcd" &&
+  hasnt "$(doc "$work/failover-static.yaml" NetworkPolicy t-farm-cache)" "2379" &&
+  valid "$work/failover-static.yaml"'
+check "failover: endpoints as one string" eval 'render failover-string -f "$chart/ci/failover-values.yaml" \
+  --set-json "etcd.endpoints=\"http://etcd-0.etcd.storage.svc:2379/, http://etcd-1.etcd.storage.svc:2379,http://etcd-2.etcd.storage.svc:2379\"" &&
+  arg "$(cat "$work/failover-string.yaml")" "--etcd=$endpoints"'
+check "failover: networkPolicy.etcd.port wins" eval 'render failover-port \
+  -f "$chart/ci/failover-values.yaml" --set networkPolicy.etcd.port=12379 &&
+  has "$(doc "$work/failover-port.yaml" NetworkPolicy t-farm-cache)" "{port: 12379, protocol: TCP}"'
+check "failover: explicit spread constraints win" eval 'render failover-spread \
+  -f "$chart/ci/failover-values.yaml" --set-json "scheduler.topologySpreadConstraints=[{\"maxSkew\":1,\"topologyKey\":\"topology.kubernetes.io/zone\",\"whenUnsatisfiable\":\"DoNotSchedule\"}]" &&
+  s=$(doc "$work/failover-spread.yaml" Deployment t-farm-scheduler) &&
+  has "$s" "topologyKey: topology.kubernetes.io/zone" && hasnt "$s" "topologyKey: kubernetes.io/hostname"'
+check "failover: one scheduler over etcd" eval 'render etcd-one -f "$chart/ci/default-values.yaml" \
+  --set etcd.endpoints=https://etcd.example.com:2379 &&
+  s=$(doc "$work/etcd-one.yaml" Deployment t-farm-scheduler) && has "$s" "replicas: 1" &&
+  arg "$s" "--etcd=https://etcd.example.com:2379" && arg "$s" "--etcd-prefix=/farm" &&
+  arg "$s" "--cache=t-farm-cache:7800" && hasnt "$s" "topologySpreadConstraints" &&
+  has "$(doc "$work/etcd-one.yaml" PodDisruptionBudget t-farm-scheduler)" "maxUnavailable: 0" &&
+  valid "$work/etcd-one.yaml"'
+check "no etcd by default" eval 'hasnt "$default" "--etcd" && hasnt "$default" "--advertise" &&
+  hasnt "$default" "POD_IP" && hasnt "$default" "tcpSocket" && hasnt "$default" "minAvailable" &&
+  has "$(doc "$work/default.yaml" StatefulSet t-farm-scheduler)" "volumeClaimTemplates:"'
+# The default rendering is the recorded one but for the chart's version
+# (and the config checksum, which covers the version label). After an
+# intended change of the defaults, record it again:
+#   helm template t helm/farm -f helm/farm/ci/default-values.yaml | sed \
+#     -e 's/^\(\s*helm\.sh\/chart: farm-\)[0-9][0-9.]*$/\1VERSION/' \
+#     -e 's/^\(\s*checksum\/config: \).*$/\1SHA256/' >tests/helm/testdata/default.golden.yaml
+normalize() {
+  sed -e 's/^\(\s*helm\.sh\/chart: farm-\)[0-9][0-9.]*$/\1VERSION/' \
+    -e 's/^\(\s*checksum\/config: \).*$/\1SHA256/' "$1"
+}
+check "the default rendering is unchanged (testdata/default.golden.yaml)" \
+  eval 'diff -u "$here/testdata/default.golden.yaml" <(normalize "$work/default.yaml") | head -40 | sed "s/^/    /";
+  [[ ${PIPESTATUS[0]} -eq 0 ]]'
 
 keda=$(cat "$work/keda.yaml")
 check "keda: a ScaledObject" has "$keda" "kind: ScaledObject"
@@ -217,6 +300,11 @@ check "NOTES: how to reach the scheduler" has "$notes" "t-farm-scheduler.default
 check "NOTES: FARM_REMOTE" has "$notes" "export FARM_REMOTE="
 check "NOTES: FARM_TLS_CA from the Secret" has "$notes" "export FARM_TLS_CA="
 check "NOTES: farm login --remote" has "$notes" 'farm login --remote $FARM_REMOTE'
+check "NOTES: no scheduler group by default" hasnt "$notes" "failover group"
+notes=$(helm template t "$work/notes-chart" -f "$chart/ci/failover-values.yaml" \
+  --show-only templates/zz-notes.yaml 2>&1)
+check "NOTES: the scheduler group and its leader" eval 'has "$notes" "Schedulers: 2 in a failover group over etcd" &&
+  has "$notes" "app.kubernetes.io/component=scheduler"'
 
 check "README documents every value" node "$here/values_doc_check.js" "$modules" \
   "$chart/values.yaml" "$chart/values.schema.json" "$chart/README.md"

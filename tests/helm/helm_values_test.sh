@@ -81,4 +81,33 @@ check "an object store needs credentials" refused "${ok[@]}" "${store[@]}" \
   "cache.objectStore.endpoint needs cache.objectStore.credentialsSecretName, a Secret with keys AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY"
 check "no cache, no cache checks" render nocache "${ok[@]}" --set cache.enabled=false --set cache.replicas=3
 
+etcd=(--set 'etcd.endpoints={http://etcd-0.etcd:2379,http://etcd-1.etcd:2379}')
+check "two schedulers over etcd pass" render group "${ok[@]}" "${etcd[@]}" --set scheduler.replicas=2
+check "etcd endpoints as one string pass" render group-string "${ok[@]}" --set scheduler.replicas=2 \
+  --set-string 'etcd.endpoints=http://etcd-0.etcd:2379\,http://etcd-1.etcd:2379'
+check "no schedulers" refused "${ok[@]}" --set scheduler.replicas=0 \
+  "scheduler.replicas: Must be greater than or equal to 1"
+check "two schedulers need etcd" refused "${ok[@]}" --set scheduler.replicas=2 \
+  "scheduler.replicas above 1 needs etcd.endpoints"
+check "etcd needs the remote cache" refused "${ok[@]}" "${etcd[@]}" --set cache.enabled=false \
+  "etcd.endpoints (a failover group of schedulers) needs cache.enabled"
+check "two schedulers need the remote cache" refused "${ok[@]}" "${etcd[@]}" --set scheduler.replicas=2 \
+  --set cache.enabled=false "farm-scheduler --etcd refuses to start with the cache embedded"
+check "an etcd endpoint without a scheme" refused "${ok[@]}" --set 'etcd.endpoints={etcd-0.etcd:2379}' \
+  "etcd.endpoints.0: Does not match pattern"
+check "an etcd endpoint with a path" refused "${ok[@]}" --set etcd.endpoints=http://etcd:2379/v3 \
+  "etcd.endpoints: Does not match pattern"
+check "an etcd prefix without a leading /" refused "${ok[@]}" "${etcd[@]}" --set etcd.prefix=farm \
+  "etcd.prefix: Does not match pattern"
+check "cache nodes register in etcd only with one" refused "${ok[@]}" --set cache.registerInEtcd=true \
+  "cache.registerInEtcd needs etcd.endpoints"
+check "the scheduler follows registered nodes over http only" refused "${ok[@]}" \
+  --set etcd.endpoints=https://etcd:2379 --set cache.registerInEtcd=true "needs etcd.endpoints over http://"
+check "a cache whose egress is restricted needs etcd's peers to register" refused \
+  -f "$chart/ci/failover-values.yaml" --set-json 'networkPolicy.etcd.peers=[]' \
+  "set networkPolicy.etcd.peers"
+check "a registering cache with open egress needs no peers" render open-egress \
+  -f "$chart/ci/failover-values.yaml" --set-json 'networkPolicy.etcd.peers=[]' \
+  --set-json 'networkPolicy.objectStore.peers=[]'
+
 helm_checks_done

@@ -68,8 +68,9 @@ absl::Status CleanLeftovers(const LeftoverScope& scope);
 
 // Only the last part of CleanLeftovers: the overlay and nsfs mounts
 // strictly under `mount_root`, deepest first. The reaper's, once the steps
-// of a killed worker are gone: a spare network sandbox is a mount that
-// nothing else would take down until the worker starts again.
+// of a killed worker are gone: their overlays would stay mounted until the
+// worker starts again. (Network namespaces are held by descriptors and go
+// with the worker; nsfs mounts are those of older versions.)
 absl::Status UnmountUnder(const std::string& mount_root);
 
 }  // namespace farm::executor

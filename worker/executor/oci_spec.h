@@ -53,8 +53,8 @@ struct SpecInputs {
   // raise its own hard limit that far (no CAP_SYS_RESOURCE).
   uint64_t open_files_limit = kOpenFilesLimit;
   // NetworkMode::kPrivate: the network namespace the network sandbox made
-  // (a bind-mounted nsfs file) for the container to join; "" gives a fresh
-  // namespace with only lo.
+  // (/proc/<worker pid>/fd/<fd>, a descriptor the worker holds) for the
+  // container to join; "" gives a fresh namespace with only lo.
   std::string network_namespace;
   // The linux.seccomp section (Docker's default profile for these
   // capabilities and this architecture); null for none.

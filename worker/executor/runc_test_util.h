@@ -38,7 +38,7 @@ class RuncTest : public ::testing::Test {
   // Runs `/bin/sh -c script` with PATH set.
   Outcome Sh(const std::string& script, ProcessSpec spec = {});
   // Names of the containers runc still knows, and bundles and network
-  // namespace files left behind.
+  // sandbox files left behind.
   std::vector<std::string> LeftoverContainers();
 
   std::string base_;

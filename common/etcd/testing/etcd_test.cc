@@ -37,6 +37,22 @@ EtcdClientOptions EtcdTest::TestClientOptions() {
   return options;
 }
 
+std::unique_ptr<ElectedLeader> EtcdTest::ElectLeader(
+    const std::string& election_prefix) {
+  auto leader = std::make_unique<ElectedLeader>();
+  absl::StatusOr<std::unique_ptr<LeaseSession>> session =
+      LeaseSession::Start(client_.get(), {});
+  EXPECT_TRUE(session.ok()) << session.status();
+  if (!session.ok()) return nullptr;
+  leader->session = *std::move(session);
+  leader->election =
+      std::make_unique<LeaderElection>(leader->session.get(), election_prefix);
+  absl::Status won =
+      leader->election->Campaign("me", absl::Now() + absl::Seconds(5));
+  EXPECT_TRUE(won.ok()) << won;
+  return won.ok() ? std::move(leader) : nullptr;
+}
+
 std::string EtcdTest::TestPrefix(const std::string& root) {
   return "/" + root + "/" +
          ::testing::UnitTest::GetInstance()->current_test_info()->name();

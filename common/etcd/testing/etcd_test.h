@@ -3,16 +3,32 @@
 #ifndef FARM_COMMON_ETCD_TESTING_ETCD_TEST_H_
 #define FARM_COMMON_ETCD_TESTING_ETCD_TEST_H_
 
+#include <functional>
 #include <memory>
 #include <string>
 
 #include "absl/status/status.h"
 #include "common/etcd/etcd_client.h"
+#include "common/etcd/leader_election.h"
+#include "common/etcd/lease_session.h"
 #include "common/etcd/testing/etcd_cluster.h"
 #include "gtest/gtest.h"
 #include "image/registry/curl_transport.h"
 
 namespace farm::etcd::testing {
+
+// A candidate that won an election: its lease and the election, and the
+// fenced writer a scheduler would hand its stores.
+struct ElectedLeader {
+  std::unique_ptr<LeaseSession> session;
+  std::unique_ptr<LeaderElection> election;
+
+  std::function<absl::StatusOr<TxnResponse>(TxnRequest)> Writer() {
+    return [e = election.get()](TxnRequest txn) {
+      return e->FencedTxn(std::move(txn));
+    };
+  }
+};
 
 class EtcdTest : public ::testing::Test {
  protected:
@@ -27,6 +43,10 @@ class EtcdTest : public ::testing::Test {
   // "/ROOT/<the running test's name>": keys of this test alone.
   static std::string TestPrefix(const std::string& root);
   static EtcdCluster& cluster() { return *cluster_; }
+  // Campaigns under `election_prefix` with a fresh lease until it leads
+  // (5 s at most); null, with the test failed, if it does not.
+  std::unique_ptr<ElectedLeader> ElectLeader(
+      const std::string& election_prefix);
   image::registry::HttpTransport* transport() { return transport_.get(); }
 
   std::unique_ptr<EtcdClient> client_;

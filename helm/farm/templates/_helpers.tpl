@@ -94,9 +94,28 @@ app.kubernetes.io/component: {{ .component }}
 {{- if .Values.workers.rootless -}}
 {{- fail "farm: workers.rootless is not supported yet: farm-worker runs RUN steps with runc, which needs a privileged container (namespaces, overlayfs mounts, cgroups); see docs/deploy.md" -}}
 {{- end -}}
+{{- $etcd := include "farm.etcdEndpoints" . -}}
+{{- if and (gt (int (include "farm.schedulerReplicas" .)) 1) (not $etcd) -}}
+{{- fail "farm: scheduler.replicas above 1 needs etcd.endpoints: the schedulers of a group elect their leader in etcd and keep there the builds, image tags and cache-mount pointers they share (the chart deploys no etcd; give the client URLs of yours)" -}}
+{{- end -}}
+{{- if and $etcd (not .Values.cache.enabled) -}}
+{{- fail "farm: etcd.endpoints (a failover group of schedulers) needs cache.enabled: the schedulers share contexts, layers and images through farm-cache, and farm-scheduler --etcd refuses to start with the cache embedded in its own volume" -}}
+{{- end -}}
 {{- $c := .Values.cache -}}
 {{- $o := $c.objectStore | default dict -}}
 {{- if $c.enabled -}}
+{{- if $c.registerInEtcd -}}
+{{- if not $etcd -}}
+{{- fail "farm: cache.registerInEtcd needs etcd.endpoints, the etcd the cache nodes register in" -}}
+{{- end -}}
+{{- if contains "https://" $etcd -}}
+{{- fail "farm: cache.registerInEtcd needs etcd.endpoints over http://: the scheduler follows the registered nodes with --cache etcd://HOST:PORT,..., which reaches etcd over plain HTTP only" -}}
+{{- end -}}
+{{- $np := .Values.networkPolicy -}}
+{{- if and $np.enabled $o.endpoint ($np.objectStore | default dict).peers (not ($np.etcd | default dict).peers) -}}
+{{- fail "farm: networkPolicy.objectStore.peers restricts farm-cache's egress, and cache.registerInEtcd needs etcd: set networkPolicy.etcd.peers to where etcd.endpoints are" -}}
+{{- end -}}
+{{- end -}}
 {{- if and (gt (int $c.replicas) 1) (not $o.endpoint) -}}
 {{- fail "farm: cache.replicas above 1 needs cache.objectStore.endpoint: each node holds its own share of the digests, so without a shared object store behind the nodes a lost node takes its share of the cache with it" -}}
 {{- end -}}
@@ -109,14 +128,63 @@ app.kubernetes.io/component: {{ .component }}
 {{- end -}}
 {{- end -}}
 
+{{/* scheduler.replicas; values an upgrade with --reuse-values kept from
+     chart 0.3 lack it. */}}
+{{- define "farm.schedulerReplicas" -}}
+{{- .Values.scheduler.replicas | default 1 | int -}}
+{{- end -}}
+
+{{/* etcd.endpoints (a list or a comma-separated string) as the
+     comma-separated URLs --etcd takes, without blanks or a trailing /;
+     "" when none (or with values from chart 0.3, which have no etcd). */}}
+{{- define "farm.etcdEndpoints" -}}
+{{- $e := (.Values.etcd | default dict).endpoints | default list -}}
+{{- if kindIs "string" $e -}}
+{{- $e = splitList "," $e -}}
+{{- end -}}
+{{- $urls := list -}}
+{{- range $e -}}
+{{- $u := . | trim | trimSuffix "/" -}}
+{{- if $u -}}
+{{- $urls = append $urls $u -}}
+{{- end -}}
+{{- end -}}
+{{- join "," $urls -}}
+{{- end -}}
+
+{{- define "farm.etcdPrefix" -}}
+{{- (.Values.etcd | default dict).prefix | default "/farm" -}}
+{{- end -}}
+
+{{/* The ports of etcd.endpoints for the cache's egress policy,
+     comma-separated: networkPolicy.etcd.port, else each endpoint's :PORT,
+     else the scheme's. */}}
+{{- define "farm.etcdPorts" -}}
+{{- $fixed := (.Values.networkPolicy.etcd | default dict).port -}}
+{{- $ports := list -}}
+{{- range splitList "," (include "farm.etcdEndpoints" .) -}}
+{{- $url := urlParse . -}}
+{{- $port := regexFind ":[0-9]+$" $url.host | trimPrefix ":" -}}
+{{- $ports = append $ports (toString ($fixed | default $port | default (ternary 443 80 (eq $url.scheme "https")))) -}}
+{{- end -}}
+{{- $ports | uniq | join "," -}}
+{{- end -}}
+
 {{/* The scheduler's --cache: the cache Service for one node; for several,
      every pod by its stable name under the headless Service, which the
-     scheduler spreads the digests over. */}}
+     scheduler spreads the digests over; with cache.registerInEtcd, the
+     nodes registered in etcd (etcd://HOST:PORT,.../PREFIX). */}}
 {{- define "farm.cacheAddresses" -}}
 {{- $name := include "farm.componentName" (dict "root" . "component" "cache") -}}
 {{- $port := int .Values.cache.port -}}
 {{- $replicas := int .Values.cache.replicas -}}
-{{- if gt $replicas 1 -}}
+{{- if .Values.cache.registerInEtcd -}}
+{{- $hosts := list -}}
+{{- range splitList "," (include "farm.etcdEndpoints" .) -}}
+{{- $hosts = append $hosts (urlParse .).host -}}
+{{- end -}}
+{{- printf "etcd://%s%s" (join "," $hosts) (include "farm.etcdPrefix" .) -}}
+{{- else if gt $replicas 1 -}}
 {{- $addresses := list -}}
 {{- range $i := until $replicas -}}
 {{- $addresses = append $addresses (printf "%s-%d.%s-headless.%s.svc:%d" $name $i $name $.Release.Namespace $port) -}}
@@ -175,16 +243,24 @@ prometheus.io/path: /metrics
   protocol: TCP
 {{- end -}}
 
+{{/* The startup, readiness and liveness probes of the health port:
+     gRPC, except the kinds listed in .tcp (e.g. (list "startup"
+     "liveness")), which only check that the port accepts connections. */}}
 {{- define "farm.probes" -}}
 {{- $port := .values.healthPort -}}
 {{- range $kind := list "startup" "readiness" "liveness" }}
 {{- $p := get $.values.probes $kind }}
 {{ $kind }}Probe:
+  {{- if has $kind ($.tcp | default list) }}
+  tcpSocket:
+    port: {{ $port }}
+  {{- else }}
   grpc:
     port: {{ $port }}
     {{- with $p.service }}
     service: {{ . | quote }}
     {{- end }}
+  {{- end }}
   {{- range $k := list "initialDelaySeconds" "periodSeconds" "timeoutSeconds" "successThreshold" "failureThreshold" }}
   {{- if hasKey $p $k }}
   {{ $k }}: {{ get $p $k }}

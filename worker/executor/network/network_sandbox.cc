@@ -2,6 +2,7 @@
 
 #include <fcntl.h>
 #include <sys/file.h>
+#include <sys/mount.h>
 #include <unistd.h>
 
 #include <cerrno>
@@ -32,9 +33,24 @@ absl::StatusOr<ScopedFd> CreateLockedFile(const std::string& dir,
   return fd;
 }
 
-// Removes base.net, base.log and base.api; missing ones are fine.
+// Unmounts (lazily, so a holder cannot make it fail) and deletes a
+// namespace file that farm made before namespaces were held by descriptors.
+// A file never mounted or a missing path is fine.
+absl::Status RemoveLegacyNamespaceFile(const std::string& path) {
+  // EINVAL: not a mount point (never bound, or already unmounted).
+  if (umount2(path.c_str(), MNT_DETACH | UMOUNT_NOFOLLOW) != 0 &&
+      errno != EINVAL && errno != ENOENT) {
+    return ErrnoStatus(errno, absl::StrCat("unmounting ", path));
+  }
+  if (unlink(path.c_str()) != 0 && errno != ENOENT) {
+    return ErrnoStatus(errno, absl::StrCat("removing ", path));
+  }
+  return absl::OkStatus();
+}
+
+// Removes base.log, base.api and a legacy base.net; missing ones are fine.
 absl::Status RemoveSandboxFiles(const std::string& base) {
-  RETURN_IF_ERROR(RemoveNamespaceFile(base + ".net"));
+  RETURN_IF_ERROR(RemoveLegacyNamespaceFile(base + ".net"));
   for (const std::string& file : {base + ".log", base + ".api"}) {
     if (unlink(file.c_str()) != 0 && errno != ENOENT) {
       return ErrnoStatus(errno, absl::StrCat("removing ", file));
@@ -68,7 +84,7 @@ absl::StatusOr<std::unique_ptr<NetworkSandbox>> NetworkSandbox::Open(
   // From here on the destructor undoes whatever was made.
   std::unique_ptr<NetworkSandbox> sandbox(
       new NetworkSandbox(base, *std::move(lock)));
-  absl::StatusOr<NamespaceFile> netns = NamespaceFile::Create(base + ".net");
+  absl::StatusOr<NetworkNamespace> netns = NetworkNamespace::Create();
   if (!netns.ok()) return fail(netns.status());
   sandbox->namespace_.emplace(*std::move(netns));
   absl::StatusOr<std::unique_ptr<Slirp4netns>> slirp =
@@ -81,8 +97,8 @@ absl::StatusOr<std::unique_ptr<NetworkSandbox>> NetworkSandbox::Open(
 
 NetworkSandbox::~NetworkSandbox() {
   slirp4netns_.reset();
-  absl::Status status = namespace_ ? namespace_->Remove() : absl::OkStatus();
-  if (status.ok()) status = RemoveSandboxFiles(base_);
+  if (namespace_) namespace_->Close();
+  absl::Status status = RemoveSandboxFiles(base_);
   // A lock left behind lets RemoveStale try again later.
   if (status.ok()) status = RemoveLock(base_);
   if (!status.ok()) {

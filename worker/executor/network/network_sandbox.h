@@ -1,7 +1,8 @@
 // NetworkMode::kPrivate for one container: a network namespace of its own,
-// bound on a file that runc joins, with outbound access through slirp4netns
-// and the host's loopback out of reach, as Docker's bridge network gives.
-// RuncExecutor opens one per run and drops it once the container is gone.
+// held by a descriptor of this process that runc joins through /proc, with
+// outbound access through slirp4netns and the host's loopback out of reach,
+// as Docker's bridge network gives. RuncExecutor opens one per run and drops
+// it once the container is gone.
 #ifndef FARM_WORKER_EXECUTOR_NETWORK_NETWORK_SANDBOX_H_
 #define FARM_WORKER_EXECUTOR_NETWORK_NETWORK_SANDBOX_H_
 
@@ -13,7 +14,7 @@
 #include "absl/status/statusor.h"
 #include "absl/time/time.h"
 #include "common/fs.h"
-#include "worker/executor/network/namespace_file.h"
+#include "worker/executor/network/network_namespace.h"
 #include "worker/executor/network/port_forward.h"
 #include "worker/executor/network/slirp4netns.h"
 
@@ -22,23 +23,24 @@ namespace farm::executor::network {
 class NetworkSandbox {
  public:
   struct Options {
-    // Holds NAME.lock, NAME.net (the namespace file), NAME.log
-    // (slirp4netns's output) and NAME.api (its API socket, for published
-    // ports) of each open sandbox; created if missing.
+    // Holds NAME.lock, NAME.log (slirp4netns's output) and NAME.api (its
+    // API socket, for published ports) of each open sandbox; created if
+    // missing.
     std::string dir;
     Slirp4netns::Options slirp4netns;
   };
 
-  // Makes the namespace dir/NAME.net and starts slirp4netns on it; returns
-  // once tap0 is up, so the container starts with a working network.
+  // Makes a network namespace and starts slirp4netns on it; returns once
+  // tap0 is up, so the container starts with a working network.
   // `name` must be unique among the sandboxes open in `dir` (a container
   // id). Every error is kUnavailable (the worker is broken, not the step)
   // and leaves nothing behind; see Slirp4netns::Start for the messages.
   static absl::StatusOr<std::unique_ptr<NetworkSandbox>> Open(
       const Options& options, const std::string& name);
 
-  // Stops slirp4netns, then unmounts and removes the namespace file, its
-  // log and its lock. Call it once no container uses the namespace.
+  // Stops slirp4netns, closes the namespace's descriptor and removes the
+  // sandbox's files. Call it once no container has still to join the
+  // namespace (its path names this process's descriptor).
   ~NetworkSandbox();
 
   // Takes the network down now and lets slirp4netns exit while the caller
@@ -54,14 +56,16 @@ class NetworkSandbox {
     return AddHostForward(base_ + ".api", forward);
   }
 
-  // For SpecInputs::network_namespace.
+  // For SpecInputs::network_namespace: "/proc/PID/fd/N" of this process.
   const std::string& namespace_path() const { return namespace_->path(); }
   pid_t slirp4netns_pid() const { return slirp4netns_->pid(); }
 
-  // Removes what a process that died with sandboxes open left in `dir`
-  // (slirp4netns exits by itself then). The lock of a live sandbox is held,
-  // so sandboxes of other processes sharing `dir` are kept. A missing dir is
-  // fine.
+  // Removes the files a process that died with sandboxes open left in
+  // `dir` (slirp4netns exits by itself then, and the namespaces went with
+  // the process), and unmounts and removes the NAME.net files that older
+  // versions of farm bound namespaces on. The lock of a live sandbox is
+  // held, so sandboxes of other processes sharing `dir` are kept. A missing
+  // dir is fine.
   static absl::Status RemoveStale(const std::string& dir);
 
  private:
@@ -70,7 +74,7 @@ class NetworkSandbox {
 
   std::string base_;  // dir/NAME
   ScopedFd lock_;     // base_.lock, flock()ed for the sandbox's life
-  std::optional<NamespaceFile> namespace_;
+  std::optional<NetworkNamespace> namespace_;
   std::unique_ptr<Slirp4netns> slirp4netns_;
 };
 

@@ -1,6 +1,7 @@
-// NetworkSandbox, NamespaceFile and Slirp4netns with real slirp4netns, no
+// NetworkSandbox, NetworkNamespace and Slirp4netns with real slirp4netns, no
 // runc: what the namespace holds, errors, and that nothing is left behind on
-// any path, also after a process died with a sandbox open. Needs root.
+// any path, also after a process died with a sandbox open or an older farm
+// left bind-mounted namespace files. Needs root.
 #include "worker/executor/network/network_sandbox.h"
 
 #include <arpa/inet.h>
@@ -9,6 +10,7 @@
 #include <net/if.h>
 #include <sched.h>
 #include <signal.h>
+#include <sys/mount.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
@@ -21,11 +23,12 @@
 
 #include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
+#include "absl/strings/str_split.h"
 #include "absl/time/clock.h"
 #include "common/fs.h"
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
-#include "worker/executor/network/namespace_file.h"
+#include "worker/executor/network/network_namespace.h"
 #include "worker/executor/network/network_test_util.h"
 #include "worker/executor/network/slirp4netns.h"
 
@@ -33,9 +36,11 @@ namespace farm::executor::network {
 namespace {
 
 using ::testing::AllOf;
+using ::testing::Contains;
 using ::testing::ElementsAre;
 using ::testing::HasSubstr;
 using ::testing::IsEmpty;
+using ::testing::MatchesRegex;
 using ::testing::Not;
 
 // "NAME[ ADDRESS] UP|DOWN" for each interface of the namespace at `path`.
@@ -80,6 +85,40 @@ bool Ends(pid_t pid) {
   return false;
 }
 
+// The nsfs mounts in this process's mount table: "MOUNT_POINT ROOT" each.
+std::vector<std::string> NsfsMounts() {
+  std::vector<std::string> out;
+  absl::StatusOr<std::string> table = ReadFile("/proc/self/mountinfo");
+  if (!table.ok()) return out;
+  for (absl::string_view line : absl::StrSplit(*table, '\n')) {
+    // "ID PARENT MAJ:MIN ROOT MOUNT_POINT ... - TYPE SOURCE OPTIONS"
+    std::vector<absl::string_view> fields = absl::StrSplit(line, ' ');
+    if (fields.size() > 4 && absl::StrContains(line, " - nsfs ")) {
+      out.push_back(absl::StrCat(fields[4], " ", fields[3]));
+    }
+  }
+  std::sort(out.begin(), out.end());
+  return out;
+}
+
+// What a farm before NetworkNamespace left: a network namespace of its own
+// bind-mounted on `path`. Returns its id, "" on failure.
+std::string BindLegacyNamespaceFile(const std::string& path) {
+  if (!WriteFile(path, "", 0444).ok()) return "";
+  bool bound = false;
+  std::thread([&] {
+    bound = unshare(CLONE_NEWNET) == 0 &&
+            mount("/proc/thread-self/ns/net", path.c_str(), nullptr, MS_BIND,
+                  nullptr) == 0;
+  }).join();
+  return bound ? NamespaceId(path) : "";
+}
+
+// A namespace path of this process: "/proc/PID/fd/N".
+std::string OwnFdPattern() {
+  return absl::StrCat("/proc/", getpid(), "/fd/[0-9]+");
+}
+
 class NetworkSandboxTest : public ::testing::Test {
  protected:
   void SetUp() override {
@@ -110,19 +149,21 @@ TEST_F(NetworkSandboxTest, Tap0IsUpAndTeardownLeavesNothing) {
       NetworkSandbox::Open(options_, "farm-0123");
   ASSERT_TRUE(sandbox.ok()) << sandbox.status();
   const std::string path = (*sandbox)->namespace_path();
-  EXPECT_EQ(path, JoinPath(options_.dir, "farm-0123.net"));
+  EXPECT_THAT(path, MatchesRegex(OwnFdPattern()));
   EXPECT_THAT(Interfaces(path), ElementsAre("lo 127.0.0.1 UP", "lo UP",
                                             "tap0 10.0.2.100 UP", "tap0 UP"));
-  EXPECT_THAT(Left(), ElementsAre("farm-0123.api", "farm-0123.lock",
-                                  "farm-0123.log", "farm-0123.net"));
+  EXPECT_THAT(Left(),
+              ElementsAre("farm-0123.api", "farm-0123.lock", "farm-0123.log"));
   const pid_t slirp = (*sandbox)->slirp4netns_pid();
   const std::string id = NamespaceId(path);
-  ASSERT_NE(id, "");
-  EXPECT_THAT(NamespaceHolders(id), Not(IsEmpty()));
+  ASSERT_THAT(id, MatchesRegex("net:\\[[0-9]+\\]"));
+  EXPECT_THAT(NamespaceHolders(id),
+              ElementsAre(absl::StrCat(getpid(), " holds it open")));
 
   sandbox->reset();
   EXPECT_THAT(Left(), IsEmpty());
-  EXPECT_NE(kill(slirp, 0), 0);  // reaped, not a zombie
+  EXPECT_NE(kill(slirp, 0), 0);      // reaped, not a zombie
+  EXPECT_EQ(NamespaceId(path), "");  // the descriptor is closed
   EXPECT_THAT(NamespaceHolders(id), IsEmpty());
   EXPECT_THAT(Slirp4netnsChildren(), IsEmpty());
 }
@@ -178,8 +219,9 @@ TEST_F(NetworkSandboxTest, NamesAreUnique) {
       ElementsAre("lo 127.0.0.1 UP", "lo UP", "tap0 10.0.2.100 UP", "tap0 UP"));
 }
 
-// A worker that dies with a sandbox open: slirp4netns exits by itself, and
-// RemoveStale clears its files but keeps those of a live sandbox.
+// A worker that dies with a sandbox open: slirp4netns exits by itself, the
+// namespace goes with the process, and RemoveStale clears its files but
+// keeps those of a live sandbox.
 TEST_F(NetworkSandboxTest, RemoveStaleClearsWhatADeadProcessLeft) {
   absl::StatusOr<std::unique_ptr<NetworkSandbox>> live =
       NetworkSandbox::Open(options_, "farm-live");
@@ -192,33 +234,42 @@ TEST_F(NetworkSandboxTest, RemoveStaleClearsWhatADeadProcessLeft) {
   if (child == 0) {
     absl::StatusOr<std::unique_ptr<NetworkSandbox>> doomed =
         NetworkSandbox::Open(options_, "farm-dead");
-    pid_t slirp = doomed.ok() ? (*doomed)->slirp4netns_pid() : -1;
-    (void)!write(report[1], &slirp, sizeof(slirp));
+    struct {
+      pid_t slirp = -1;
+      char id[64] = {};
+    } report_data;
+    if (doomed.ok()) {
+      report_data.slirp = (*doomed)->slirp4netns_pid();
+      const std::string id = NamespaceId((*doomed)->namespace_path());
+      id.copy(report_data.id, sizeof(report_data.id) - 1);
+    }
+    (void)!write(report[1], &report_data, sizeof(report_data));
     _exit(0);  // no destructors: as a crash
   }
   close(report[1]);
-  pid_t dead_slirp = -1;
-  ASSERT_EQ(read(report[0], &dead_slirp, sizeof(dead_slirp)),
-            static_cast<ssize_t>(sizeof(dead_slirp)));
+  struct {
+    pid_t slirp = -1;
+    char id[64] = {};
+  } dead;
+  ASSERT_EQ(read(report[0], &dead, sizeof(dead)),
+            static_cast<ssize_t>(sizeof(dead)));
   close(report[0]);
   int wait_status;
   ASSERT_EQ(waitpid(child, &wait_status, 0), child);
-  ASSERT_GT(dead_slirp, 0);
-  EXPECT_TRUE(Ends(dead_slirp)) << "slirp4netns outlived its owner";
-  const std::string dead_id =
-      NamespaceId(JoinPath(options_.dir, "farm-dead.net"));
-  ASSERT_NE(dead_id, "");
+  ASSERT_GT(dead.slirp, 0);
+  const std::string dead_id = dead.id;
+  ASSERT_THAT(dead_id, MatchesRegex("net:\\[[0-9]+\\]"));
+  EXPECT_TRUE(Ends(dead.slirp)) << "slirp4netns outlived its owner";
+  EXPECT_THAT(NamespaceHolders(dead_id), IsEmpty());
   EXPECT_THAT(Left(),
               ElementsAre("farm-dead.api", "farm-dead.lock", "farm-dead.log",
-                          "farm-dead.net", "farm-live.api", "farm-live.lock",
-                          "farm-live.log", "farm-live.net"));
-  // Leftovers of an older layout or a crash between steps: no lock.
+                          "farm-live.api", "farm-live.lock", "farm-live.log"));
+  // Leftovers of a crash between steps: no lock.
   ASSERT_TRUE(WriteFile(JoinPath(options_.dir, "farm-old.log"), "x").ok());
 
   ASSERT_TRUE(NetworkSandbox::RemoveStale(options_.dir).ok());
-  EXPECT_THAT(Left(), ElementsAre("farm-live.api", "farm-live.lock",
-                                  "farm-live.log", "farm-live.net"));
-  EXPECT_THAT(NamespaceHolders(dead_id), IsEmpty());
+  EXPECT_THAT(Left(),
+              ElementsAre("farm-live.api", "farm-live.lock", "farm-live.log"));
   EXPECT_THAT(
       Interfaces((*live)->namespace_path()),
       ElementsAre("lo 127.0.0.1 UP", "lo UP", "tap0 10.0.2.100 UP", "tap0 UP"));
@@ -227,25 +278,142 @@ TEST_F(NetworkSandboxTest, RemoveStaleClearsWhatADeadProcessLeft) {
   EXPECT_TRUE(NetworkSandbox::RemoveStale(JoinPath(base_, "missing")).ok());
 }
 
-TEST(NamespaceFileTest, AFreshNamespaceHoldsOnlyLoopbackDown) {
-  absl::StatusOr<std::string> dir = MakeTempDir("nsfile");
-  ASSERT_TRUE(dir.ok());
-  const std::string path = JoinPath(*dir, "ns");
-  {
-    absl::StatusOr<NamespaceFile> ns = NamespaceFile::Create(path);
-    ASSERT_TRUE(ns.ok()) << ns.status();
-    EXPECT_THAT(Interfaces(path), ElementsAre("lo DOWN"));
-    EXPECT_EQ(NamespaceFile::Create(path).status().code(),
-              absl::StatusCode::kAlreadyExists);
-    EXPECT_TRUE(ns->Remove().ok());
-    EXPECT_FALSE(PathExists(path));
-    EXPECT_TRUE(ns->Remove().ok());
+// A process killed with SIGKILL while it holds a namespace and a sandbox
+// (Bazel ending a test, `kill -9` of a worker): no nsfs mount is left, and
+// the kernel frees both namespaces.
+TEST_F(NetworkSandboxTest, NothingOutlivesAProcessKilledWithSigkill) {
+  const std::vector<std::string> mounts_before = NsfsMounts();
+  int report[2];
+  ASSERT_EQ(pipe(report), 0);
+  pid_t child = fork();
+  ASSERT_GE(child, 0);
+  if (child == 0) {
+    absl::StatusOr<NetworkNamespace> ns = NetworkNamespace::Create();
+    absl::StatusOr<std::unique_ptr<NetworkSandbox>> sandbox =
+        NetworkSandbox::Open(options_, "farm-killed");
+    std::string ids = "failed";
+    if (ns.ok() && sandbox.ok()) {
+      ids = absl::StrCat(NamespaceId(ns->path()), " ",
+                         NamespaceId((*sandbox)->namespace_path()), " ",
+                         (*sandbox)->slirp4netns_pid(), "\n");
+    }
+    (void)!write(report[1], ids.data(), ids.size());
+    pause();
+    _exit(0);
   }
-  // Never mounted, or already gone: both fine.
-  ASSERT_TRUE(WriteFile(path, "").ok());
-  EXPECT_TRUE(RemoveNamespaceFile(path).ok());
-  EXPECT_TRUE(RemoveNamespaceFile(path).ok());
-  RemoveAll(*dir).IgnoreError();
+  close(report[1]);
+  char buffer[256] = {};
+  ssize_t n = read(report[0], buffer, sizeof(buffer) - 1);
+  close(report[0]);
+  std::vector<std::string> reported =
+      absl::StrSplit(absl::string_view(buffer, n > 0 ? n : 0), ' ');
+  kill(child, SIGKILL);
+  int wait_status;
+  ASSERT_EQ(waitpid(child, &wait_status, 0), child);
+  ASSERT_EQ(reported.size(), 3u) << buffer;
+  const std::string ns_id = reported[0], sandbox_id = reported[1];
+  const pid_t slirp = std::atoi(reported[2].c_str());
+  ASSERT_THAT(ns_id, MatchesRegex("net:\\[[0-9]+\\]"));
+  ASSERT_THAT(sandbox_id, MatchesRegex("net:\\[[0-9]+\\]"));
+  EXPECT_NE(ns_id, sandbox_id);
+  ASSERT_TRUE(WIFSIGNALED(wait_status));
+
+  EXPECT_TRUE(Ends(slirp)) << "slirp4netns outlived its owner";
+  // Only what other processes of the host mounted meanwhile may differ.
+  std::vector<std::string> new_mounts;
+  for (const std::string& mount : NsfsMounts()) {
+    if (!std::binary_search(mounts_before.begin(), mounts_before.end(),
+                            mount) &&
+        (absl::StrContains(mount, base_) || absl::StrContains(mount, ns_id) ||
+         absl::StrContains(mount, sandbox_id))) {
+      new_mounts.push_back(mount);
+    }
+  }
+  EXPECT_THAT(new_mounts, IsEmpty());
+  EXPECT_THAT(NamespaceHolders(ns_id), IsEmpty());
+  EXPECT_THAT(NamespaceHolders(sandbox_id), IsEmpty());
+  ASSERT_TRUE(NetworkSandbox::RemoveStale(options_.dir).ok());
+  EXPECT_THAT(Left(), IsEmpty());
+}
+
+// What farm left before namespaces were held by descriptors: NAME.net with
+// a namespace bind-mounted on it, with or without a lock that is free.
+// RemoveStale unmounts and removes them, which frees the namespaces.
+TEST_F(NetworkSandboxTest, RemoveStaleUnmountsNamespaceFilesOfOlderFarms) {
+  // The test's mounts stay in a mount namespace of this process, so that
+  // they cannot outlive it even if it dies before RemoveStale. The process
+  // has a single thread here, as unshare(CLONE_NEWNS) needs.
+  ASSERT_EQ(unshare(CLONE_NEWNS), 0) << strerror(errno);
+  ASSERT_EQ(mount(nullptr, "/", nullptr, MS_REC | MS_PRIVATE, nullptr), 0)
+      << strerror(errno);
+  ASSERT_TRUE(MakeDirs(options_.dir).ok());
+  const std::string locked_id =
+      BindLegacyNamespaceFile(JoinPath(options_.dir, "farm-a.net"));
+  const std::string lockless_id =
+      BindLegacyNamespaceFile(JoinPath(options_.dir, "farm-b.net"));
+  ASSERT_THAT(locked_id, MatchesRegex("net:\\[[0-9]+\\]"));
+  ASSERT_THAT(lockless_id, MatchesRegex("net:\\[[0-9]+\\]"));
+  ASSERT_TRUE(WriteFile(JoinPath(options_.dir, "farm-a.lock"), "").ok());
+  ASSERT_TRUE(WriteFile(JoinPath(options_.dir, "farm-a.log"), "x").ok());
+  // One never mounted, as a crash before the bind mount left it.
+  ASSERT_TRUE(WriteFile(JoinPath(options_.dir, "farm-c.net"), "").ok());
+  EXPECT_THAT(Interfaces(JoinPath(options_.dir, "farm-a.net")),
+              ElementsAre("lo DOWN"));
+  EXPECT_THAT(NamespaceHolders(locked_id),
+              Contains(absl::StrCat(getpid(), " mounts it")));
+  EXPECT_THAT(NamespaceHolders(lockless_id),
+              Contains(absl::StrCat(getpid(), " mounts it")));
+
+  ASSERT_TRUE(NetworkSandbox::RemoveStale(options_.dir).ok());
+  EXPECT_THAT(Left(), IsEmpty());
+  EXPECT_THAT(NamespaceHolders(locked_id), IsEmpty());
+  EXPECT_THAT(NamespaceHolders(lockless_id), IsEmpty());
+  for (const std::string& mount : NsfsMounts()) {
+    EXPECT_FALSE(absl::StrContains(mount, base_)) << mount;
+  }
+}
+
+TEST(NetworkNamespaceTest, IsAFreshNamespaceHeldByADescriptor) {
+  absl::StatusOr<NetworkNamespace> ns = NetworkNamespace::Create();
+  ASSERT_TRUE(ns.ok()) << ns.status();
+  const std::string path = ns->path();
+  EXPECT_THAT(path, MatchesRegex(OwnFdPattern()));
+  const int fd = std::atoi(path.substr(path.rfind('/') + 1).c_str());
+  EXPECT_EQ(fcntl(fd, F_GETFD), FD_CLOEXEC);
+  EXPECT_THAT(Interfaces(path), ElementsAre("lo DOWN"));
+  const std::string id = NamespaceId(path);
+  ASSERT_THAT(id, MatchesRegex("net:\\[[0-9]+\\]"));
+  EXPECT_NE(id, NamespaceId("/proc/self/ns/net"));
+  EXPECT_THAT(NamespaceHolders(id),
+              ElementsAre(absl::StrCat(getpid(), " holds it open")));
+
+  // Moving hands the descriptor over.
+  NetworkNamespace moved = *std::move(ns);
+  EXPECT_EQ(ns->path(), "");
+  EXPECT_EQ(moved.path(), path);
+  ns->Close();
+  EXPECT_EQ(NamespaceId(path), id);
+
+  moved.Close();
+  EXPECT_EQ(moved.path(), "");
+  const int closed = fcntl(fd, F_GETFD);
+  const int error = errno;
+  EXPECT_EQ(closed, -1);
+  EXPECT_EQ(error, EBADF);
+  EXPECT_THAT(NamespaceHolders(id), IsEmpty());
+  moved.Close();  // idempotent
+}
+
+TEST(NetworkNamespaceTest, EachIsNew) {
+  absl::StatusOr<NetworkNamespace> a = NetworkNamespace::Create();
+  absl::StatusOr<NetworkNamespace> b = NetworkNamespace::Create();
+  ASSERT_TRUE(a.ok() && b.ok());
+  EXPECT_NE(a->path(), b->path());
+  EXPECT_NE(NamespaceId(a->path()), NamespaceId(b->path()));
+  // The destructor closes the descriptor.
+  const std::string id = NamespaceId(a->path());
+  { NetworkNamespace gone = *std::move(a); }
+  EXPECT_THAT(NamespaceHolders(id), IsEmpty());
 }
 
 // A free TCP port on the host, for a published port.
@@ -287,17 +455,18 @@ TEST(HostForwardRequestTest, IsSlirp4netnsAddHostfwd) {
 }
 
 TEST(Slirp4netnsArgvTest, ConfinesSlirp4netnsAndKeepsTheHostsLoopbackOut) {
-  EXPECT_THAT(Slirp4netnsArgv("slirp4netns", "/s/x.net", 7, 9),
-              ElementsAre("slirp4netns", "--configure", "--mtu=65520",
-                          "--disable-host-loopback", "--enable-sandbox",
-                          "--enable-seccomp", "--netns-type=path",
-                          "--ready-fd=7", "--exit-fd=9", "/s/x.net", "tap0"));
   EXPECT_THAT(
-      Slirp4netnsArgv("slirp4netns", "/s/x.net", 7, 9, "/s/x.api"),
+      Slirp4netnsArgv("slirp4netns", "/proc/42/fd/5", 7, 9),
+      ElementsAre("slirp4netns", "--configure", "--mtu=65520",
+                  "--disable-host-loopback", "--enable-sandbox",
+                  "--enable-seccomp", "--netns-type=path", "--ready-fd=7",
+                  "--exit-fd=9", "/proc/42/fd/5", "tap0"));
+  EXPECT_THAT(
+      Slirp4netnsArgv("slirp4netns", "/proc/42/fd/5", 7, 9, "/s/x.api"),
       ElementsAre("slirp4netns", "--api-socket=/s/x.api", "--configure",
                   "--mtu=65520", "--disable-host-loopback", "--enable-sandbox",
                   "--enable-seccomp", "--netns-type=path", "--ready-fd=7",
-                  "--exit-fd=9", "/s/x.net", "tap0"));
+                  "--exit-fd=9", "/proc/42/fd/5", "tap0"));
 }
 
 }  // namespace

@@ -1,6 +1,8 @@
 #include "worker/executor/network/network_test_util.h"
 
+#include <linux/magic.h>
 #include <sys/stat.h>
+#include <sys/vfs.h>
 #include <unistd.h>
 
 #include <cstdlib>
@@ -26,25 +28,44 @@ std::vector<std::string> Pids() {
   return pids;
 }
 
+// The target of the symlink at `path`, or "".
+std::string ReadLink(const std::string& path) {
+  char link[256] = {};
+  if (readlink(path.c_str(), link, sizeof(link) - 1) <= 0) return "";
+  return link;
+}
+
 }  // namespace
 
 std::string NamespaceId(const std::string& path) {
+  const std::string link = ReadLink(path);
+  if (absl::StartsWith(link, "net:[")) return link;
+  struct statfs fs;
   struct stat st;
-  if (stat(path.c_str(), &st) != 0) return "";
+  if (statfs(path.c_str(), &fs) != 0 || fs.f_type != NSFS_MAGIC ||
+      stat(path.c_str(), &st) != 0) {
+    return "";
+  }
   return absl::StrCat("net:[", st.st_ino, "]");
 }
 
 std::vector<std::string> NamespaceHolders(const std::string& id) {
   std::vector<std::string> holders;
   for (const std::string& pid : Pids()) {
+    const std::string fd_dir = absl::StrCat("/proc/", pid, "/fd");
+    absl::StatusOr<std::vector<std::string>> fds = ListDir(fd_dir);
+    for (const std::string& fd : fds.value_or(std::vector<std::string>{})) {
+      if (ReadLink(JoinPath(fd_dir, fd)) == id) {
+        holders.push_back(pid + " holds it open");
+        break;
+      }
+    }
     absl::StatusOr<std::string> mounts =
         ReadFile(absl::StrCat("/proc/", pid, "/mountinfo"));
     if (mounts.ok() && absl::StrContains(*mounts, id)) {
       holders.push_back(pid + " mounts it");
     }
-    char link[64] = {};
-    const std::string ns = absl::StrCat("/proc/", pid, "/ns/net");
-    if (readlink(ns.c_str(), link, sizeof(link) - 1) > 0 && link == id) {
+    if (ReadLink(absl::StrCat("/proc/", pid, "/ns/net")) == id) {
       holders.push_back(pid + " is in it");
     }
   }

@@ -1,9 +1,11 @@
 // RUN's network modes through RuncExecutor with real runc and slirp4netns:
 // what a container sees and reaches in kPrivate, kNone and kHost, its
 // resolv.conf, that a raw socket in kPrivate sees none of the host's traffic,
+// that runc joins the namespace the sandbox holds (through /proc/PID/fd/N),
 // and that no slirp4netns, namespace or file outlives a run on any path.
 // Needs root.
 #include <arpa/inet.h>
+#include <fcntl.h>
 #include <ifaddrs.h>
 #include <netinet/in.h>
 #include <poll.h>
@@ -17,6 +19,7 @@
 #include <thread>
 #include <vector>
 
+#include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
 #include "absl/strings/str_split.h"
@@ -35,6 +38,7 @@ namespace {
 using network::NamespaceHolders;
 using network::Slirp4netnsChildren;
 using ::testing::AllOf;
+using ::testing::Contains;
 using ::testing::ElementsAre;
 using ::testing::HasSubstr;
 using ::testing::IsEmpty;
@@ -119,6 +123,38 @@ class LoopbackChatter {
   std::thread thread_;
 };
 
+// Records the namespace ids ("net:[N]") a run prints and opens each while
+// the run lasts, through the descriptor this process holds it by, so that
+// the kernel cannot give its number to a namespace made later. Those of
+// runs that never overlap can then be compared.
+class NamespaceKeeper : public OutputSink {
+ public:
+  void Line(Stream stream, absl::string_view line) override {
+    if (stream != Stream::kStdout) return;
+    lines_.emplace_back(line);
+    if (!absl::StartsWith(line, "net:[")) return;
+    ids_.emplace_back(line);
+    absl::StatusOr<std::vector<std::string>> fds = ListDir("/proc/self/fd");
+    for (const std::string& fd : fds.value_or(std::vector<std::string>{})) {
+      const std::string path = "/proc/self/fd/" + fd;
+      char link[64] = {};
+      if (readlink(path.c_str(), link, sizeof(link) - 1) > 0 && line == link) {
+        kept_.emplace_back(open(path.c_str(), O_RDONLY | O_CLOEXEC));
+        return;
+      }
+    }
+    ADD_FAILURE() << "this process holds no descriptor of " << line;
+  }
+  const std::vector<std::string>& ids() const { return ids_; }
+  const std::vector<std::string>& lines() const { return lines_; }
+  void Release() { kept_.clear(); }
+
+ private:
+  std::vector<std::string> lines_;  // all of stdout
+  std::vector<std::string> ids_;
+  std::vector<ScopedFd> kept_;
+};
+
 // The first IPv4 address of this host that is not loopback, or "".
 std::string HostAddress() {
   ifaddrs* addrs = nullptr;
@@ -138,7 +174,7 @@ std::string HostAddress() {
 class NetworkTest : public RuncTest {
  protected:
   void TearDown() override {
-    EXPECT_THAT(NamespaceFiles(), IsEmpty());
+    EXPECT_THAT(SandboxFiles(), IsEmpty());
     EXPECT_THAT(Slirp4netnsChildren(), IsEmpty());
     RuncTest::TearDown();
   }
@@ -150,7 +186,9 @@ class NetworkTest : public RuncTest {
                                  << " " << absl::StrJoin(outcome.err, "\n");
     return outcome.Out();
   }
-  std::vector<std::string> NamespaceFiles() {
+  // What the network sandboxes keep in STATE/netns (locks, logs, API
+  // sockets).
+  std::vector<std::string> SandboxFiles() {
     absl::StatusOr<std::vector<std::string>> names =
         ListDir(JoinPath(options_.state_dir, "netns"));
     return names.ok() ? *names : std::vector<std::string>{};
@@ -183,7 +221,8 @@ TEST_F(NetworkTest, PrivateNetworkHasLoopbackAndTap0) {
                  "readlink /proc/self/ns/net > /shared/" + mine +
                      "; i=0; while [ ! -s /shared/" + theirs +
                      " ]; do i=$((i+1)); [ $i -gt 200 ] && exit 9; "
-                     "sleep 0.05; done; cat /shared/" + mine};
+                     "sleep 0.05; done; cat /shared/" +
+                     mine};
     spec.env.push_back("PATH=/bin:/usr/bin:/sbin:/usr/sbin");
     spec.mounts.push_back(
         Mount{Mount::Type::kBind, shared, "/shared", false, {}});
@@ -281,7 +320,8 @@ TEST_F(NetworkTest, APacketSocketSeesNoneOfTheHostsTraffic) {
 }
 
 // After success, failure, a process that cannot start and a cancellation:
-// no slirp4netns, no namespace file, and nothing holds the namespace.
+// no slirp4netns, no sandbox file, and nothing holds the namespace. While
+// the container runs, its namespace is the one this process holds open.
 TEST_F(NetworkTest, NothingOutlivesARunOnAnyPath) {
   Outcome ok = Sh("readlink /proc/self/ns/net");
   ASSERT_EQ(ok.code(), 0);
@@ -291,51 +331,67 @@ TEST_F(NetworkTest, NothingOutlivesARunOnAnyPath) {
     EXPECT_THAT(id, StartsWith("net:["));
     EXPECT_THAT(NamespaceHolders(id), IsEmpty()) << id;
   }
-  EXPECT_THAT(NamespaceFiles(), IsEmpty());
+  EXPECT_THAT(SandboxFiles(), IsEmpty());
   EXPECT_THAT(Slirp4netnsChildren(), IsEmpty());
 
   ProcessSpec missing;
   missing.args = {"/no/such/program"};
   EXPECT_EQ(Run(missing).status.status().code(),
             absl::StatusCode::kFailedPrecondition);
-  EXPECT_THAT(NamespaceFiles(), IsEmpty());
+  EXPECT_THAT(SandboxFiles(), IsEmpty());
   EXPECT_THAT(Slirp4netnsChildren(), IsEmpty());
 
   ProcessSpec spec;
-  spec.args = {"/bin/sh", "-c", "echo started; sleep 100"};
+  spec.args = {"/bin/sh", "-c", "readlink /proc/self/ns/net; sleep 100"};
+  spec.env.push_back("PATH=/bin:/usr/bin:/sbin:/usr/sbin");
   Cancellation cancel;
   LineRecorder sink;
+  std::string running_id;
   std::thread canceller([&] {
     for (int i = 0; i < 1000 && sink.total_lines() == 0; ++i) {
       std::this_thread::sleep_for(std::chrono::milliseconds(20));
     }
-    EXPECT_FALSE(NamespaceFiles().empty());
+    EXPECT_FALSE(SandboxFiles().empty());
     EXPECT_EQ(Slirp4netnsChildren().size(), 1u);
+    std::vector<std::string> lines = sink.Texts(Stream::kStdout);
+    if (!lines.empty()) running_id = lines[0];
+    EXPECT_THAT(NamespaceHolders(running_id),
+                Contains(absl::StrCat(getpid(), " holds it open")))
+        << running_id;
     cancel.Cancel();
   });
   absl::StatusOr<ExitStatus> cancelled =
       executor_->Run(rootfs_, spec, sink, cancel);
   canceller.join();
   EXPECT_EQ(cancelled.status().code(), absl::StatusCode::kCancelled);
-  EXPECT_THAT(NamespaceFiles(), IsEmpty());
+  EXPECT_THAT(running_id, StartsWith("net:["));
+  EXPECT_THAT(NamespaceHolders(running_id), IsEmpty());
+  EXPECT_THAT(SandboxFiles(), IsEmpty());
   EXPECT_THAT(Slirp4netnsChildren(), IsEmpty());
 }
 
 TEST_F(NetworkTest, ConcurrentRunsGetNetworksOfTheirOwn) {
-  std::vector<Outcome> outcomes(4);
+  ProcessSpec spec;
+  spec.args = {"/bin/sh", "-c",
+               "readlink /proc/self/ns/net; cat /sys/class/net/tap0/mtu"};
+  spec.env.push_back("PATH=/bin:/usr/bin:/sbin:/usr/sbin");
+  std::vector<NamespaceKeeper> keepers(4);
+  std::vector<absl::StatusOr<ExitStatus>> statuses(4);
   std::vector<std::thread> threads;
-  for (Outcome& outcome : outcomes) {
-    threads.emplace_back([&] {
-      outcome = Sh("readlink /proc/self/ns/net; cat /sys/class/net/tap0/mtu");
+  for (int i = 0; i < 4; ++i) {
+    threads.emplace_back([&, i] {
+      Cancellation cancel;
+      statuses[i] = executor_->Run(rootfs_, spec, keepers[i], cancel);
     });
   }
   for (std::thread& thread : threads) thread.join();
   std::vector<std::string> ids;
-  for (const Outcome& outcome : outcomes) {
-    ASSERT_EQ(outcome.code(), 0) << outcome.status.status();
-    ASSERT_EQ(outcome.out.size(), 2u);
-    EXPECT_EQ(outcome.out[1], "65520");
-    ids.push_back(outcome.out[0]);
+  for (int i = 0; i < 4; ++i) {
+    ASSERT_TRUE(statuses[i].ok()) << statuses[i].status();
+    EXPECT_EQ(statuses[i]->code, 0);
+    ASSERT_EQ(keepers[i].ids().size(), 1u);
+    EXPECT_THAT(keepers[i].lines(), ElementsAre(keepers[i].ids()[0], "65520"));
+    ids.push_back(keepers[i].ids()[0]);
   }
   std::sort(ids.begin(), ids.end());
   EXPECT_EQ(std::unique(ids.begin(), ids.end()), ids.end());
@@ -346,19 +402,27 @@ TEST_F(NetworkTest, ConcurrentRunsGetNetworksOfTheirOwn) {
 TEST_F(NetworkTest, SpareNetworksServeOneRunEachAndGoWithTheExecutor) {
   options_.spare_networks = 1;
   executor_ = *RuncExecutor::Create(options_);
-  std::vector<std::string> ids;
+  ProcessSpec spec;
+  spec.args = {"/bin/sh", "-c",
+               "readlink /proc/self/ns/net; cat /sys/class/net/tap0/mtu"};
+  spec.env.push_back("PATH=/bin:/usr/bin:/sbin:/usr/sbin");
+  NamespaceKeeper keeper;
   for (int i = 0; i < 3; ++i) {
-    Outcome outcome =
-        Sh("readlink /proc/self/ns/net; cat /sys/class/net/tap0/mtu");
-    ASSERT_EQ(outcome.code(), 0) << outcome.status.status();
-    ASSERT_EQ(outcome.out.size(), 2u);
-    EXPECT_EQ(outcome.out[1], "65520");
-    ids.push_back(outcome.out[0]);
+    Cancellation cancel;
+    absl::StatusOr<ExitStatus> status =
+        executor_->Run(rootfs_, spec, keeper, cancel);
+    ASSERT_TRUE(status.ok()) << status.status();
+    EXPECT_EQ(status->code, 0);
   }
+  EXPECT_EQ(std::count(keeper.lines().begin(), keeper.lines().end(), "65520"),
+            3);
+  std::vector<std::string> ids = keeper.ids();
+  ASSERT_EQ(ids.size(), 3u);
   std::sort(ids.begin(), ids.end());
   EXPECT_EQ(std::unique(ids.begin(), ids.end()), ids.end());
+  keeper.Release();
   executor_.reset();
-  EXPECT_THAT(NamespaceFiles(), IsEmpty());
+  EXPECT_THAT(SandboxFiles(), IsEmpty());
   EXPECT_THAT(Slirp4netnsChildren(), IsEmpty());
   for (const std::string& id : ids) {
     EXPECT_THAT(NamespaceHolders(id), IsEmpty()) << id;

@@ -48,7 +48,7 @@ absl::StatusOr<std::unique_ptr<NetworkSandbox>> SandboxPool::Take() {
 
 void SandboxPool::Release(std::unique_ptr<NetworkSandbox> sandbox) {
   if (sandbox == nullptr) return;
-  sandbox->Stop();  // the network goes down now
+  sandbox->Stop();           // the network goes down now
   if (spares_ == 0) return;  // and, with no pool to speak of, the files too
   absl::MutexLock lock(&mu_);
   closing_.push_back(std::move(sandbox));  // the files in the background
@@ -73,7 +73,7 @@ void SandboxPool::Loop() {
         open_one = !failing_ && static_cast<int>(ready_.size()) < spares_;
       }
     }
-    closing.clear();  // each destructor unmounts and removes its files
+    closing.clear();  // each destructor closes its namespace, removes files
     if (open_one) {
       absl::StatusOr<std::unique_ptr<NetworkSandbox>> opened = OpenOne();
       absl::MutexLock lock(&mu_);

@@ -32,7 +32,7 @@ class Slirp4netns {
     absl::Duration ready_timeout = absl::Seconds(10);
   };
 
-  // Starts slirp4netns on the namespace bound at `netns_path`, its output
+  // Starts slirp4netns on the namespace at `netns_path`, its output
   // going to `log_path`, its API socket (port_forward.h) at `api_socket`
   // unless that is "", and returns once tap0 is up. kUnavailable when the
   // binary is missing (the message says how to install it), when it exits
