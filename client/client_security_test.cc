@@ -115,6 +115,16 @@ TEST(FarmErrorsTest, AccessFailuresBecomeSentencesThatSayWhatToSet) {
       farm);
   EXPECT_TRUE(absl::StrContains(explained.error_message(), "FARM_TLS_CA"));
 
+  // gRPC's TCP connect step is no TLS handshake.
+  explained = ExplainFarmStatus(
+      grpc::Status(grpc::StatusCode::UNAVAILABLE,
+                   "connections to all backends failing; last error: "
+                   "UNKNOWN: ipv4:127.0.0.1:1: tcp handshaker shutdown"),
+      farm);
+  EXPECT_TRUE(absl::StartsWith(explained.error_message(),
+                               "cannot reach the farm at sched:7700"))
+      << explained.error_message();
+
   // A build's own failure is left alone.
   explained = ExplainFarmStatus(
       grpc::Status(grpc::StatusCode::NOT_FOUND, "No such image: x"), farm);

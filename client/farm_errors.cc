@@ -19,7 +19,11 @@ bool Mentions(const std::string& text,
 }
 
 std::string Unreachable(const std::string& reason, const RemoteFarm& farm) {
-  if (Mentions(reason, {"handshake", "ssl", "certificate", "tls"})) {
+  // gRPC's "tcp handshaker" is the TCP connect, not TLS: a plaintext farm
+  // that was not listening yet says it too.
+  const bool tcp_connect = Mentions(reason, {"tcp handshaker"});
+  if (!tcp_connect &&
+      Mentions(reason, {"handshake", "ssl", "certificate", "tls"})) {
     return absl::StrCat(
         "the TLS handshake with the farm at ", farm.address, " failed (",
         reason,

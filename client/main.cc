@@ -128,6 +128,7 @@ absl::StatusOr<std::shared_ptr<void>> StartEmbeddedWorker(
   }
   options.root = base + "/worker";
   options.worker_id = "embedded";
+  options.connect_wait = absl::ZeroDuration();  // the farm's in-process channel
   options.slots = std::max(2u, std::thread::hardware_concurrency());
   absl::StatusOr<std::unique_ptr<farm::worker::FarmWorker>> worker =
       farm::worker::FarmWorker::Create(std::move(channel), options);

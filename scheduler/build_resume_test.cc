@@ -41,6 +41,7 @@ class MemoryJournal : public BuildJournal {
   }
   absl::Status Forget(const std::string& build_id) override {
     absl::MutexLock lock(&mu_);
+    if (!forget_status.ok()) return forget_status;
     records_.erase(build_id);
     forgotten_.push_back(build_id);
     return absl::OkStatus();
@@ -64,6 +65,9 @@ class MemoryJournal : public BuildJournal {
 
   // Called with each record before it is kept.
   std::function<void(const proto::BuildRecord&)> on_record;
+  // What Forget answers instead of forgetting, when not OK (set before the
+  // session runs).
+  absl::Status forget_status;
 
  private:
   absl::Mutex mu_;
@@ -190,6 +194,46 @@ TEST_F(BuildResumeTest, ASecretsValueIsNeverRecorded) {
   EXPECT_FALSE(
       absl::StrContains(recorded[0].SerializeAsString(), "s3cret-value"));
   EXPECT_EQ(recorded[0].request().dockerfile(), Request().dockerfile());
+}
+
+// The fence refuses a scheduler that no longer leads its group.
+absl::Status LostLead() {
+  return absl::FailedPreconditionError("not the leader of /farm");
+}
+
+TEST_F(BuildResumeTest, AFailureAfterTheLeadWasLostIsNotToldToTheClient) {
+  journal_.forget_status = LostLead();
+  BuildSession session("b1", Deps());
+  session.Resume(RecordOf("b1"));
+  session.OnJobDone(PlatformBuilds::JobStage(0, 0),
+                    absl::UnavailableError("the worker could not reach us"),
+                    proto::StageOutput());
+  std::vector<proto::BuildServerMessage> said = RunToEnd(session);
+  for (const proto::BuildServerMessage& message : said) {
+    EXPECT_FALSE(message.has_result()) << message.DebugString();
+  }
+  EXPECT_TRUE(session.finished());
+  EXPECT_TRUE(session.handed_over());
+}
+
+TEST_F(BuildResumeTest, ASuccessIsToldThoughTheLeadWasLost) {
+  journal_.forget_status = LostLead();
+  BuildSession session("b1", Deps());
+  proto::BuildResult result = ResultOf(Resume(session, RecordOf("b1")));
+  EXPECT_TRUE(result.ok()) << result.error();
+  EXPECT_FALSE(session.handed_over());
+}
+
+TEST_F(BuildResumeTest, AFailureIsToldWhileTheLeadIsHeld) {
+  BuildSession session("b1", Deps());
+  session.Resume(RecordOf("b1"));
+  session.OnJobDone(PlatformBuilds::JobStage(0, 0),
+                    absl::InvalidArgumentError("RUN exited with code 1"),
+                    proto::StageOutput());
+  proto::BuildResult result = ResultOf(RunToEnd(session));
+  EXPECT_FALSE(result.ok());
+  EXPECT_FALSE(session.handed_over());
+  EXPECT_EQ(journal_.forgotten(), std::vector<std::string>{"b1"});
 }
 
 TEST_F(BuildResumeTest, AResumedBuildRunsToItsEndWithoutItsClient) {

@@ -264,6 +264,11 @@ bool BuildSession::finished() {
   return done_;
 }
 
+bool BuildSession::handed_over() {
+  absl::MutexLock lock(&mu_);
+  return handed_over_;
+}
+
 void BuildSession::Finish(const absl::Status& status,
                           proto::BuildResult result) {
   SetStatusFields(status, &result);
@@ -277,17 +282,33 @@ void BuildSession::Finish(const absl::Status& status,
   end.skipped_bytes = skipped_bytes_;
   end.took = deps_.clock->Now() - started_;
   deps_.core->BuildFinished(end);
-  proto::BuildServerMessage message;
-  *message.mutable_result() = result;
-  Send(std::move(message));
+  // A scheduler that lost the lead cannot forget, and the next one resumes
+  // the build. A failure is forgotten before it is told, since it may be
+  // that very loss (a fenced write refused, a worker cut off): its client
+  // re-attaches to the next leader instead of hearing it. A success is
+  // told first: the image is stored whoever forgets the build.
+  const bool told_first = status.ok();
+  bool handed_over = false;
+  auto forget = [&] {
+    if (deps_.journal == nullptr) return;
+    absl::Status forgotten = deps_.journal->Forget(id_);
+    handed_over = absl::IsFailedPrecondition(forgotten);  // the fence
+    if (!forgotten.ok()) FARM_LOG(WARNING) << forgotten;
+  };
+  if (!told_first) forget();
+  if (!told_first && handed_over) {
+    FARM_LOG(INFO) << "build " << id_ << ": left to the next leader without "
+                   << "telling its client: " << status;
+  } else {
+    proto::BuildServerMessage message;
+    *message.mutable_result() = result;
+    Send(std::move(message));
+  }
   deps_.core->UnregisterBuild(id_);
   NoteContextBytes();
-  if (deps_.journal != nullptr) {
-    // A scheduler that lost the lead cannot forget: the next one resumes.
-    absl::Status forgotten = deps_.journal->Forget(id_);
-    if (!forgotten.ok()) FARM_LOG(WARNING) << forgotten;
-  }
+  if (told_first) forget();
   absl::MutexLock lock(&mu_);
+  handed_over_ = !told_first && handed_over;
   summary_.set_state(BuildOutcomeName(end.outcome));
   summary_.set_error(std::string(status.message()));
   finished_at_ = deps_.clock->Now();

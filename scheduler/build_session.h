@@ -142,6 +142,9 @@ class BuildSession : public BuildListener {
   // Cancels the build as its client would (the dashboard's button).
   void Cancel(const std::string& reason);
   bool finished();
+  // It ended without a result for its client: it failed after this
+  // scheduler lost the lead of its group, and the next leader resumes it.
+  bool handed_over();
   // When it finished; meaningful once finished().
   absl::Time finished_at();
   // Memory the session keeps for re-attaches (its outbox).
@@ -238,6 +241,7 @@ class BuildSession : public BuildListener {
   int64_t outbox_bytes_ ABSL_GUARDED_BY(mu_) = 0;
   std::vector<std::string> spooled_ ABSL_GUARDED_BY(mu_);
   bool done_ ABSL_GUARDED_BY(mu_) = false;
+  bool handed_over_ ABSL_GUARDED_BY(mu_) = false;
   absl::Time finished_at_ ABSL_GUARDED_BY(mu_);
   proto::BuildSummary summary_ ABSL_GUARDED_BY(mu_);
   BuildOutline outline_ ABSL_GUARDED_BY(mu_);

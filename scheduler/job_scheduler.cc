@@ -9,9 +9,7 @@
 
 namespace farm::scheduler {
 
-namespace {
-
-std::string DedupKey(const proto::StageJob& job) {
+std::string JobDedupKey(const proto::StageJob& job) {
   std::string last = job.keys_size() > 0 ? job.keys(job.keys_size() - 1) : "";
   std::string key = absl::StrCat(last, job.no_cache() ? "/no-cache" : "");
   // A build with limits of its own shares no job with one without: the
@@ -25,8 +23,6 @@ std::string DedupKey(const proto::StageJob& job) {
   return key;
 }
 
-}  // namespace
-
 std::vector<Waiter> JobScheduler::WaiterList(const Job& job) const {
   return std::vector<Waiter>(job.waiters.begin(), job.waiters.end());
 }
@@ -34,17 +30,24 @@ std::vector<Waiter> JobScheduler::WaiterList(const Job& job) const {
 std::vector<SchedulerAction> JobScheduler::Submit(const Waiter& waiter,
                                                   proto::StageJob spec) {
   std::vector<SchedulerAction> out;
-  std::string key = DedupKey(spec);
+  std::string key = JobDedupKey(spec);
   auto existing = by_key_.find(key);
   if (existing != by_key_.end()) {
     Job& job = jobs_.at(existing->second);
+    if (job.unclaimed) {
+      Claim(job, waiter, std::move(spec), out);
+      return out;
+    }
     job.waiters.insert(waiter);
     job.spec.add_build_ids(waiter.build_id);
     by_build_[waiter.build_id].insert(job.id);
     stats_.set_jobs_deduplicated(stats_.jobs_deduplicated() + 1);
     return out;
   }
-  std::string id = absl::StrCat("job-", next_job_++);
+  std::string id = absl::StrCat(options_.job_id_prefix, next_job_++);
+  while (jobs_.count(id)) {  // a kept job's, from an earlier scheduler
+    id = absl::StrCat(options_.job_id_prefix, next_job_++);
+  }
   Job& job = jobs_[id];
   job.id = id;
   job.dedup_key = key;
@@ -182,6 +185,7 @@ void JobScheduler::Finish(Job& job, absl::Status status,
     if (build->second.empty()) by_build_.erase(build);
   }
   by_key_.erase(job.dedup_key);
+  unclaimed_.erase(job.id);
   Dequeue(job);
   jobs_.erase(job.id);
 }
@@ -234,10 +238,14 @@ std::vector<SchedulerAction> JobScheduler::WorkerJoined(
     const proto::RegisterWorker& reg) {
   std::vector<SchedulerAction> out;
   if (HasWorker(reg.worker_id())) {
-    // A worker that reconnects under the same id lost what it was running.
-    out = WorkerLost(reg.worker_id(), "it reconnected");
+    // The old connection's jobs are re-queued; those the worker kept are
+    // adopted back below, before anything is dispatched.
+    LoseWorker(reg.worker_id(), "it reconnected", out);
   }
-  pool_.Join(reg, clock_->Now());
+  WorkerState& worker = pool_.Join(reg, clock_->Now());
+  for (const proto::StageJob& kept : reg.kept_jobs()) {
+    KeepJob(worker, kept, out);
+  }
   Dispatch(out);
   return out;
 }
@@ -255,8 +263,16 @@ std::vector<SchedulerAction> JobScheduler::WorkerHeartbeat(
 std::vector<SchedulerAction> JobScheduler::WorkerLost(
     const std::string& worker_id, const std::string& reason) {
   std::vector<SchedulerAction> out;
+  LoseWorker(worker_id, reason, out);
+  Dispatch(out);
+  return out;
+}
+
+void JobScheduler::LoseWorker(const std::string& worker_id,
+                              const std::string& reason,
+                              std::vector<SchedulerAction>& out) {
   WorkerState* worker = pool_.Find(worker_id);
-  if (worker == nullptr) return out;
+  if (worker == nullptr) return;
   const std::set<std::string> running = worker->running;
   pool_.Remove(worker_id);
   stats_.set_workers_lost(stats_.workers_lost() + 1);
@@ -267,26 +283,38 @@ std::vector<SchedulerAction> JobScheduler::WorkerLost(
     job.last_loss = absl::StrCat("worker ", worker_id, " was lost (", reason,
                                  ") while running it");
     job.worker.clear();
-    if (job.attempts >= options_.max_attempts) {
-      Finish(job,
-             absl::UnavailableError(absl::StrCat(
-                 "stage gave up after ", job.attempts,
-                 " attempts: each time its worker was lost; last: ",
-                 job.last_loss)),
-             {}, out);
+    if (job.unclaimed) {
+      Drop(job, "", out);  // nobody waits on it, and nobody runs it now
       continue;
     }
-    stats_.set_jobs_retried(stats_.jobs_retried() + 1);
-    Enqueue(job, /*front=*/true);
+    Retry(job, out);
   }
-  Dispatch(out);
-  return out;
+}
+
+bool JobScheduler::Retry(Job& job, std::vector<SchedulerAction>& out) {
+  job.worker.clear();
+  job.adopted = false;
+  if (job.attempts >= options_.max_attempts) {
+    Finish(
+        job,
+        absl::UnavailableError(absl::StrCat(
+            "stage gave up after ", job.attempts,
+            " attempts: each time its worker was lost; last: ", job.last_loss)),
+        {}, out);
+    return false;
+  }
+  stats_.set_jobs_retried(stats_.jobs_retried() + 1);
+  Enqueue(job, /*front=*/true);
+  return true;
 }
 
 std::vector<SchedulerAction> JobScheduler::JobEventFrom(
     const std::string& worker_id, const proto::JobEvent& event) {
   auto it = jobs_.find(event.job_id());
-  if (it == jobs_.end() || it->second.worker != worker_id) return {};
+  if (it == jobs_.end() || it->second.worker != worker_id ||
+      it->second.waiters.empty()) {
+    return {};
+  }
   proto::BuildEvent relayed = event.event();
   relayed.set_worker(worker_id);
   return {RelayEvent{WaiterList(it->second), std::move(relayed)}};
@@ -301,7 +329,24 @@ std::vector<SchedulerAction> JobScheduler::JobResultFrom(
   }
   auto it = jobs_.find(result.job_id());
   if (it != jobs_.end() && it->second.worker == worker_id) {
-    Finish(it->second, StatusFromFields(result), result.output(), out);
+    Job& job = it->second;
+    absl::Status status = StatusFromFields(result);
+    if (job.adopted && status.code() == absl::StatusCode::kUnavailable) {
+      job.last_loss = absl::StrCat("worker ", worker_id,
+                                   " kept it without a "
+                                   "scheduler, and it failed: ",
+                                   status.message());
+      Retry(job, out);
+    } else if (!job.unclaimed) {
+      Finish(job, std::move(status), result.output(), out);
+    } else if (status.ok()) {
+      job.held_output = result.output();  // for the build that claims it
+    } else {
+      // A failure that may be the lost scheduler's (a cache it could not
+      // reach): a build that claims the work runs it afresh.
+      job.worker.clear();
+      Drop(job, "", out);
+    }
   }
   Dispatch(out);
   return out;
@@ -320,6 +365,7 @@ std::vector<SchedulerAction> JobScheduler::Tick() {
                                     absl::FormatDuration(options_.lease)));
     out.insert(out.end(), lost.begin(), lost.end());
   }
+  ExpireUnclaimed(out);
   // Jobs whose wait for a native worker is over may go to an emulating one.
   Dispatch(out);
   return out;

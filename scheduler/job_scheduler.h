@@ -15,6 +15,17 @@
 // and carries out the actions it returns. No event scans the queue or the pool:
 // jobs are indexed by id and by build, and placement uses WorkerPool's indexes,
 // so a dispatch costs about the same with 10 or 10,000 jobs queued.
+//
+// A worker that registers with kept jobs (it went on running them while it
+// had no scheduler: a failover, or a dropped stream) has them adopted: a job
+// a build already waits on is finished where it runs, under the worker's
+// job id, rather than queued again (a copy dispatched meanwhile is
+// cancelled); one nobody waits on yet is held for
+// JobSchedulerOptions::adopt_wait, for a resumed build to claim, then
+// cancelled. Jobs that mount a cache are not adopted: their cache grant
+// lapsed with the connection. An adopted job that fails kUnavailable (it
+// could not reach the cache while it had no scheduler) is retried like a
+// job whose worker was lost.
 #ifndef FARM_SCHEDULER_JOB_SCHEDULER_H_
 #define FARM_SCHEDULER_JOB_SCHEDULER_H_
 
@@ -87,6 +98,12 @@ struct JobSchedulerOptions {
   // it, another worker takes the job and restores the cache's newest
   // generation. Other jobs are placed meanwhile.
   absl::Duration cache_mount_wait = absl::Seconds(3);
+  // How long a job a worker kept, that no build waits on yet, runs on for
+  // a build the new leader resumes to claim it.
+  absl::Duration adopt_wait = absl::Seconds(30);
+  // Job ids are this prefix and a counter. Each scheduler of a group needs
+  // its own: a worker's kept job keeps the id its old leader gave it.
+  std::string job_id_prefix = "job-";
 };
 
 // The pool at one moment, cheaply: no worker's layers are copied.
@@ -121,7 +138,7 @@ class JobScheduler {
                                             const proto::JobEvent& event);
   std::vector<SchedulerAction> JobResultFrom(const std::string& worker_id,
                                              const proto::JobResult& result);
-  // Expires leases.
+  // Expires leases, and cancels kept jobs nobody claimed in time.
   std::vector<SchedulerAction> Tick();
   // Fails every job that no worker has taken yet with `status` (the only
   // worker that could come will not).
@@ -155,6 +172,14 @@ class JobScheduler {
     std::string platform;                  // spec.platform, or linux/amd64
     absl::Time first_queued;               // when it was first queued
     std::optional<Digest> cache_affinity;  // CacheMountAffinity(spec)
+    // A worker's kept job that no build has claimed yet, and until when it
+    // may wait for one; its result, when it ended ok meanwhile.
+    // Taken over from a worker's kept run: its failure may be the gap
+    // without a scheduler (a layer it could not store), not its own.
+    bool adopted = false;
+    bool unclaimed = false;
+    absl::Time unclaimed_until;
+    std::optional<proto::StageOutput> held_output;
   };
 
   // Assigns queued jobs to free workers, oldest job first within each
@@ -179,6 +204,27 @@ class JobScheduler {
   void Finish(Job& job, absl::Status status, proto::StageOutput output,
               std::vector<SchedulerAction>& out);
   std::vector<Waiter> WaiterList(const Job& job) const;
+  // WorkerLost without the dispatch that follows it.
+  void LoseWorker(const std::string& worker_id, const std::string& reason,
+                  std::vector<SchedulerAction>& out);
+  // A job `worker` kept running without a scheduler (job_adoption.cc).
+  void KeepJob(WorkerState& worker, const proto::StageJob& kept,
+               std::vector<SchedulerAction>& out);
+  // A build submitted a job that a worker kept: it waits on that run.
+  void Claim(Job& job, const Waiter& waiter, proto::StageJob spec,
+             std::vector<SchedulerAction>& out);
+  // Moves `job`, which a build waits on, to the id and worker of a kept
+  // run of it; cancels the copy it had elsewhere.
+  void MoveToKeptRun(Job& job, WorkerState& worker, const std::string& id,
+                     std::vector<SchedulerAction>& out);
+  // Cancels kept jobs whose adopt_wait is over.
+  void ExpireUnclaimed(std::vector<SchedulerAction>& out);
+  // Drops a job nobody waits on, cancelling it where it runs.
+  void Drop(Job& job, const std::string& reason,
+            std::vector<SchedulerAction>& out);
+  // Queues `job` again after its worker failed it or was lost; false when
+  // it has used up its attempts and was finished with an error.
+  bool Retry(Job& job, std::vector<SchedulerAction>& out);
 
   Clock* clock_;
   JobSchedulerOptions options_;
@@ -191,12 +237,19 @@ class JobScheduler {
   // Queued jobs by platform, oldest first; retried jobs go to the front.
   std::map<std::string, std::list<Job*>> queues_;
   size_t queued_ = 0;
+  // Ids of the kept jobs no build has claimed yet.
+  std::set<std::string> unclaimed_;
   WorkerPool pool_;
   proto::SchedulerStats stats_;
   // Keys of stats_.runs_by_stage_key, oldest first: only the newest
   // kStageKeysKept are kept, so a long-lived scheduler's stats stay small.
   std::deque<std::string> stage_key_order_;
 };
+
+// Jobs with the same key are the same work: a build joins a job in flight
+// with the same key instead of queueing its own. The last instruction's
+// cache key, and what else decides the job's outcome.
+std::string JobDedupKey(const proto::StageJob& job);
 
 // How many jobs waiting for their cache's worker one dispatch steps over
 // before it stops, so a long queue of them costs a bounded walk.

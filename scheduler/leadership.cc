@@ -62,6 +62,9 @@ absl::Status SchedulerLeadership::AwaitLead() {
 }
 
 void SchedulerLeadership::Resign() {
+  // A stop signal's thread and main both resign: one does it, and the other
+  // waits until it is done.
+  absl::MutexLock lock(&resign_mu_);
   if (resigned_.HasBeenNotified()) return;
   resigned_.Notify();
   absl::Status resigned = election_->Resign();

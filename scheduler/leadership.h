@@ -15,6 +15,7 @@
 #include <vector>
 
 #include "absl/status/statusor.h"
+#include "absl/synchronization/mutex.h"
 #include "absl/synchronization/notification.h"
 #include "common/etcd/etcd_client.h"
 #include "common/etcd/leader_election.h"
@@ -46,7 +47,8 @@ class SchedulerLeadership {
   // kUnavailable when the lease was lost while waiting.
   absl::Status AwaitLead();
   // Gives the lead (or the candidacy) up at once, so that a standby leads
-  // without waiting for the lease: on a clean stop.
+  // without waiting for the lease: on a clean stop. Thread-safe; calls
+  // after the first return once it has finished.
   void Resign();
   // Calls `lost` once, on a thread of its own, when this leader stops
   // leading (lease lost, fence failed); not after Resign().
@@ -66,7 +68,8 @@ class SchedulerLeadership {
   std::unique_ptr<etcd::EtcdClient> client_;
   std::unique_ptr<etcd::LeaseSession> session_;
   std::unique_ptr<etcd::LeaderElection> election_;
-  absl::Notification resigned_;
+  absl::Mutex resign_mu_;
+  absl::Notification resigned_;  // notified under resign_mu_
   std::thread watch_;
 };
 

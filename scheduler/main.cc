@@ -156,6 +156,10 @@ absl::StatusOr<farm::scheduler::FarmNodeOptions> NodeOptions(
       absl::Seconds(absl::GetFlag(FLAGS_emulation_wait_seconds));
   options.jobs.cache_mount_wait =
       absl::Seconds(absl::GetFlag(FLAGS_cache_mount_wait_seconds));
+  // Ids no earlier scheduler gave: workers bring back the jobs they kept
+  // running under their old ids.
+  options.jobs.job_id_prefix = absl::StrCat(
+      "job-", absl::Hex(absl::ToUnixMicros(absl::Now()) & 0xffffffffff), "-");
   options.cache_security.tls_ca = absl::GetFlag(FLAGS_cache_tls_ca);
   options.cache_security.tls_cert = absl::GetFlag(FLAGS_cache_tls_cert);
   options.cache_security.tls_key = absl::GetFlag(FLAGS_cache_tls_key);
@@ -180,6 +184,35 @@ absl::StatusOr<farm::scheduler::FarmNodeOptions> NodeOptions(
   return options;
 }
 
+// Joins the group once and waits to lead. kAborted when stopped while
+// standing by, or when its lease lapsed meanwhile.
+absl::StatusOr<std::unique_ptr<farm::scheduler::SchedulerLeadership>> StandBy(
+    const farm::scheduler::LeadershipOptions& options,
+    absl::Notification* stopping) {
+  absl::StatusOr<std::unique_ptr<farm::scheduler::SchedulerLeadership>>
+      leadership = farm::scheduler::SchedulerLeadership::Join(options);
+  if (!leadership.ok()) return leadership.status();
+  farm::scheduler::SchedulerLeadership* l = leadership->get();
+  // A stop while standing by resigns the candidacy, which ends AwaitLead.
+  // Joined before returning: it must not outlive the leadership it uses.
+  absl::Notification standing_by_over;
+  std::thread resign_on_stop([stopping, l, &standing_by_over] {
+    while (!stopping->WaitForNotificationWithTimeout(absl::Milliseconds(100))) {
+      if (standing_by_over.HasBeenNotified()) return;
+    }
+    l->Resign();
+  });
+  FARM_LOG(INFO) << "standing by under " << options.prefix << " in etcd";
+  absl::Status led = l->AwaitLead();
+  standing_by_over.Notify();
+  resign_on_stop.join();
+  if (!led.ok()) return led;
+  if (stopping->HasBeenNotified()) {
+    return absl::AbortedError("stopped as it came to lead");
+  }
+  return leadership;
+}
+
 // With --etcd: joins the group and waits to lead; null without. kAborted
 // when stopped while standing by.
 absl::StatusOr<std::unique_ptr<farm::scheduler::SchedulerLeadership>>
@@ -197,21 +230,25 @@ AwaitLeadership(absl::Notification* stopping) {
                           ? absl::GetFlag(FLAGS_listen)
                           : absl::GetFlag(FLAGS_advertise);
   options.lease_seconds = absl::GetFlag(FLAGS_leader_lease_seconds);
-  absl::StatusOr<std::unique_ptr<farm::scheduler::SchedulerLeadership>>
-      leadership = farm::scheduler::SchedulerLeadership::Join(options);
-  if (!leadership.ok()) return leadership.status();
-  farm::scheduler::SchedulerLeadership* l = leadership->get();
-  std::thread resign_on_stop([stopping, l] {
-    stopping->WaitForNotification();
-    l->Resign();
-  });
-  resign_on_stop.detach();
-  FARM_LOG(INFO) << "standing by under " << options.prefix << " in etcd";
-  absl::Status led = l->AwaitLead();
-  if (!led.ok()) return led;
-  FARM_LOG(INFO) << "leading the farm-schedulers under " << options.prefix
-                 << " as " << options.advertise;
-  return leadership;
+  while (true) {
+    absl::StatusOr<std::unique_ptr<farm::scheduler::SchedulerLeadership>>
+        leadership = StandBy(options, stopping);
+    // A standby holds nothing yet: when its lease lapsed (etcd slow to
+    // answer its keep-alives) or etcd failed it, it campaigns again rather
+    // than exit. Only a stop or a wrong flag ends it.
+    if (!leadership.ok() && !stopping->HasBeenNotified() &&
+        !absl::IsInvalidArgument(leadership.status())) {
+      FARM_LOG(WARNING) << "standing by: " << leadership.status()
+                        << "; joining the group again";
+      absl::SleepFor(absl::Milliseconds(500));
+      continue;
+    }
+    if (leadership.ok()) {
+      FARM_LOG(INFO) << "leading the farm-schedulers under " << options.prefix
+                     << " as " << options.advertise;
+    }
+    return leadership;
+  }
 }
 
 // The dashboard, when --http-listen asks for one; null otherwise.
@@ -335,6 +372,24 @@ int main(int argc, char** argv) {
       metrics->Add(std::make_shared<farm::cache::CacheMetrics>(cache));
     }
   }
+  // Before listening: a client that re-attaches must find its build.
+  if (*leadership != nullptr) {
+    (*leadership)->WatchLead([] {
+      // Another scheduler leads by now, or will within its wait: serving
+      // on would dispatch twice what its journal resumes. Writes already
+      // fail at the fence; stop everything else at once.
+      FARM_LOG(ERROR) << "lost the lead of the farm-schedulers; exiting";
+      _exit(3);
+    });
+    absl::StatusOr<int> resumed = (*node)->ResumeBuilds();
+    if (!resumed.ok()) {
+      FARM_LOG(ERROR) << "resuming the builds of the scheduler that led "
+                         "before: "
+                      << resumed.status();
+    } else if (*resumed > 0) {
+      FARM_LOG(INFO) << "resumed " << *resumed << " builds";
+    }
+  }
   farm::health::HealthService health_service(
       &health, {farm::proto::BuildService::service_full_name(),
                 farm::proto::WorkerService::service_full_name(),
@@ -356,30 +411,20 @@ int main(int argc, char** argv) {
     FARM_LOG(INFO) << "dashboard at " << dashboard_url;
     std::cout << "dashboard at " << dashboard_url << std::endl;
   }
-  if (*leadership != nullptr) {
-    (*leadership)->WatchLead([] {
-      // Another scheduler leads by now, or will within its wait: serving
-      // on would dispatch twice what its journal resumes. Writes already
-      // fail at the fence; stop everything else at once.
-      FARM_LOG(ERROR) << "lost the lead of the farm-schedulers; exiting";
-      _exit(3);
-    });
-    absl::StatusOr<int> resumed = (*node)->ResumeBuilds();
-    if (!resumed.ok()) {
-      FARM_LOG(ERROR) << "resuming the builds of the scheduler that led "
-                         "before: "
-                      << resumed.status();
-    } else if (*resumed > 0) {
-      FARM_LOG(INFO) << "resumed " << *resumed << " builds";
-    }
-  }
   done.WaitForNotification();
   FARM_LOG(INFO) << "farm-scheduler stopping";
   // A standby leads at once and resumes what runs here: nothing this
   // scheduler does from now on can be written down.
-  if (*leadership != nullptr) (*leadership)->Resign();
+  if (*leadership != nullptr) {
+    (*leadership)->Resign();
+    (*node)->core()->CloseWorkerStreams();
+  }
   health.Set(farm::health::Phase::kDraining);
-  server->server->Shutdown(absl::ToChronoTime(absl::Now() + absl::Seconds(5)));
+  // A group's next leader resumes every build and adopts the workers' jobs:
+  // streams held open here would only keep clients and workers from it.
+  const absl::Duration grace =
+      *leadership != nullptr ? absl::ZeroDuration() : absl::Seconds(5);
+  server->server->Shutdown(absl::ToChronoTime(absl::Now() + grace));
   server->server->Wait();
   dashboard->reset();  // its streams end before the node closes
   return 0;

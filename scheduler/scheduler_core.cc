@@ -110,6 +110,13 @@ void SchedulerCore::WorkerLost(const std::string& worker_id,
   Execute(jobs_.WorkerLost(worker_id, reason));
 }
 
+void SchedulerCore::CloseWorkerStreams() {
+  absl::MutexLock lock(&mu_);
+  // Closed outboxes stay in place: whatever is pushed to them is dropped,
+  // and each stream's own end removes its worker as usual.
+  for (auto& [id, outbox] : outboxes_) outbox->Close();
+}
+
 absl::Status SchedulerCore::DrainWorker(const std::string& worker_id) {
   absl::MutexLock lock(&mu_);
   auto outbox = outboxes_.find(worker_id);

@@ -69,6 +69,10 @@ class SchedulerCore {
   // on a new stream is not lost.
   void WorkerLost(const std::string& worker_id, const std::string& reason,
                   const WorkerOutbox* outbox = nullptr);
+  // Ends every worker's stream and sends nothing more to any: a leader
+  // that resigned leaves the workers' jobs to the next one, which adopts
+  // them, and must not cancel them on its way out.
+  void CloseWorkerStreams();
   // Asks a connected worker to drain; kNotFound for an unknown id.
   absl::Status DrainWorker(const std::string& worker_id);
   // Called, with the core's lock held (it may only signal), when a job is

@@ -163,5 +163,26 @@ TEST(SchedulerCoreTest, ABuildHearsASharedJobsProgressOnceAndItsEndForEach) {
   core.UnregisterBuild("b2");
 }
 
+TEST(SchedulerCoreTest, AResigningLeaderSendsWorkersNothingMore) {
+  SimulatedClock clock;
+  SchedulerCore core(&clock, JobSchedulerOptions{});
+  absl::StatusOr<std::shared_ptr<WorkerOutbox>> outbox =
+      core.WorkerJoined(Worker("w1"));
+  ASSERT_TRUE(outbox.ok()) << outbox.status();
+  Recorder build;
+  core.RegisterBuild("b1", &build);
+  proto::StageJob job;
+  job.add_keys(Digest::Of("kept").ToString());
+  core.Submit("b1", 0, job);
+  NextAssignment(**outbox);
+
+  core.CloseWorkerStreams();
+  EXPECT_TRUE((*outbox)->closed());
+  // The build's client leaves as the server shuts down: its job is not
+  // cancelled on the worker, which keeps it for the next leader.
+  core.UnregisterBuild("b1");
+  EXPECT_FALSE((*outbox)->Pop(absl::ZeroDuration()).has_value());
+}
+
 }  // namespace
 }  // namespace farm::scheduler

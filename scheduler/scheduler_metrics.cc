@@ -49,6 +49,11 @@ void AddSnapshot(const CoreSnapshot& s,
       "Times a build joined an identical stage job already in flight",
       c.jobs_deduplicated()));
   out.push_back(CounterFamily(
+      "farm_jobs_adopted_total",
+      "Stage jobs a worker kept running across a reconnect or a failover, "
+      "finished where they ran",
+      c.jobs_adopted()));
+  out.push_back(CounterFamily(
       "farm_jobs_cancelled_total",
       "Stage jobs stopped because no build waited on them any more",
       c.jobs_cancelled()));

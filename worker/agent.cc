@@ -30,7 +30,7 @@ namespace {
 // Forwards a job's events to the scheduler.
 class StreamEvents : public EventSink {
  public:
-  StreamEvents(std::function<bool(const proto::WorkerMessage&)> send,
+  StreamEvents(std::function<void(const proto::WorkerMessage&)> send,
                std::string job_id)
       : send_(std::move(send)), job_id_(std::move(job_id)) {}
   void Emit(const proto::BuildEvent& event) override {
@@ -41,9 +41,27 @@ class StreamEvents : public EventSink {
   }
 
  private:
-  std::function<bool(const proto::WorkerMessage&)> send_;
+  std::function<void(const proto::WorkerMessage&)> send_;
   std::string job_id_;
 };
+
+// A job as RegisterWorker.kept_jobs lists it: enough for a scheduler to
+// know it again, without the bulk of its inputs (the scheduler has them,
+// and a kept job never runs from this copy) and without its secrets.
+proto::StageJob KeptJob(const proto::StageJob& job) {
+  proto::StageJob kept = job;
+  kept.clear_context();
+  kept.clear_context_digest();
+  kept.clear_sources();
+  kept.clear_base();
+  // Without `cached`, looked_up would claim that every key missed.
+  kept.clear_looked_up();
+  kept.clear_cached();
+  kept.clear_url_blobs();
+  kept.clear_secrets();
+  kept.clear_cache_mount_grant();
+  return kept;
+}
 
 }  // namespace
 
@@ -90,14 +108,14 @@ absl::Status Agent::Run() {
     } else {
       FARM_LOG(WARNING) << "connecting to the scheduler: " << stream.status();
     }
-    // The scheduler re-queues what a lost worker was running.
-    AbandonJobs();
     if (registered) backoff = options_.min_backoff;
-    if (!Wait(backoff)) break;
+    if (!WaitToReconnect(backoff)) break;
     FARM_LOG(INFO) << "reconnecting to the scheduler";
     backoff = std::min(backoff * 2, options_.max_backoff);
   }
   AbandonJobs();
+  absl::MutexLock lock(&mu_);
+  held_.clear();
   return absl::OkStatus();
 }
 
@@ -110,31 +128,11 @@ bool Agent::Serve(std::unique_ptr<WorkerStream> stream) {
     if (Finished()) return false;
     stream_ = session->stream.get();
     session->interval = options_.heartbeat;
-    proto::RegisterWorker* reg = hello.mutable_register_();
-    reg->set_worker_id(options_.worker_id);
-    reg->set_slots(options_.slots);
-    reg->set_version(options_.version);
-    for (const std::string& p : options_.native_platforms) {
-      reg->add_native_platforms(p);
-    }
-    for (const std::string& p : options_.emulated_platforms) {
-      reg->add_emulated_platforms(p);
-    }
-    const DiskReport disk = CheckDisk();
-    reg->set_disk_full(disk.full);
-    reg->set_disk_free_bytes(disk.free_bytes);
-    reported_layers_.clear();
-    if (summary_) {
-      snapshot::StoreSummary summary = summary_();
-      reg->set_cached_bytes(static_cast<int64_t>(summary.bytes));
-      for (const std::string& id : summary.diff_ids) {
-        reg->add_layers(id);
-        reported_layers_.insert(id);
-      }
-    }
+    hello = Hello();
   }
   bool registered = false;
   if (session->Send(hello)) {
+    SendHeldResults(session);
     std::thread heartbeat([this, session] { Heartbeats(session.get()); });
     proto::SchedulerMessage message;
     while (session->stream->Read(&message)) {
@@ -145,9 +143,11 @@ bool Agent::Serve(std::unique_ptr<WorkerStream> stream) {
         int64_t ms = message.registered().heartbeat_interval_ms();
         absl::MutexLock lock(&mu_);
         if (ms > 0) session->interval = absl::Milliseconds(ms);
+        // A scheduler has the kept jobs now: their time starts afresh.
+        lost_at_.reset();
         ++heartbeat_nudges_;
       } else if (message.has_assign()) {
-        StartJob(session, message.assign());
+        StartJob(message.assign());
       } else if (message.has_cancel()) {
         CancelJob(message.cancel().job_id());
       } else if (message.has_drain()) {
@@ -165,7 +165,60 @@ bool Agent::Serve(std::unique_ptr<WorkerStream> stream) {
   absl::MutexLock lock(&mu_);
   session->ended = true;
   stream_ = nullptr;
+  if (session_ == session) {
+    session_.reset();
+    if (!lost_at_.has_value()) lost_at_ = options_.clock->Now();
+  }
   return registered;
+}
+
+proto::WorkerMessage Agent::Hello() {
+  proto::WorkerMessage hello;
+  proto::RegisterWorker* reg = hello.mutable_register_();
+  reg->set_worker_id(options_.worker_id);
+  reg->set_slots(options_.slots);
+  reg->set_version(options_.version);
+  for (const std::string& p : options_.native_platforms) {
+    reg->add_native_platforms(p);
+  }
+  for (const std::string& p : options_.emulated_platforms) {
+    reg->add_emulated_platforms(p);
+  }
+  const DiskReport disk = CheckDisk();
+  reg->set_disk_full(disk.full);
+  reg->set_disk_free_bytes(disk.free_bytes);
+  reported_layers_.clear();
+  if (summary_) {
+    snapshot::StoreSummary summary = summary_();
+    reg->set_cached_bytes(static_cast<int64_t>(summary.bytes));
+    for (const std::string& id : summary.diff_ids) {
+      reg->add_layers(id);
+      reported_layers_.insert(id);
+    }
+  }
+  for (const auto& [id, job] : jobs_) *reg->add_kept_jobs() = job.kept_job;
+  // A held result's job may still be in jobs_, running after_job.
+  for (const auto& [id, held] : held_) {
+    if (!jobs_.count(id)) *reg->add_kept_jobs() = held.kept_job;
+  }
+  if (reg->kept_jobs_size() > 0) {
+    FARM_LOG(INFO) << "registering with " << reg->kept_jobs_size()
+                   << " jobs kept from the last scheduler, " << held_.size()
+                   << " of them with results to send";
+  }
+  return hello;
+}
+
+void Agent::SendHeldResults(const std::shared_ptr<Session>& session) {
+  std::map<std::string, HeldResult> held;
+  {
+    absl::MutexLock lock(&mu_);
+    session_ = session;
+    held.swap(held_);
+  }
+  for (auto& [job_id, result] : held) {
+    SendOrHoldResult(job_id, std::move(result));
+  }
 }
 
 DiskReport Agent::CheckDisk() {
@@ -230,7 +283,8 @@ void Agent::Heartbeats(Session* session) {
   }
 }
 
-void Agent::StartJob(std::shared_ptr<Session> session, proto::StageJob job) {
+void Agent::StartJob(proto::StageJob job) {
+  proto::StageJob kept_job = KeptJob(job);
   absl::MutexLock lock(&mu_);
   for (uint64_t serial : finished_threads_) {
     auto it = threads_.find(serial);
@@ -247,45 +301,46 @@ void Agent::StartJob(std::shared_ptr<Session> session, proto::StageJob job) {
   }
   Job& entry = jobs_[id];
   entry.spec = std::move(job);
+  entry.kept_job = std::move(kept_job);
   entry.cancel = std::make_unique<executor::Cancellation>();
   if (stopping_) entry.cancel->Cancel();
   const uint64_t serial = next_thread_++;
-  threads_.emplace(serial, std::thread(&Agent::RunJob, this, std::move(session),
-                                       id, serial));
+  threads_.emplace(serial, std::thread(&Agent::RunJob, this, id, serial));
 }
 
-void Agent::RunJob(std::shared_ptr<Session> session, std::string job_id,
-                   uint64_t serial) {
+void Agent::RunJob(std::string job_id, uint64_t serial) {
   proto::StageJob spec;
+  HeldResult held;
   const executor::Cancellation* cancel = nullptr;
   {
     absl::MutexLock lock(&mu_);
     const Job& job = jobs_.at(job_id);
     spec = job.spec;
+    held.kept_job = job.kept_job;
     cancel = job.cancel.get();
   }
   StreamEvents events(
-      [session](const proto::WorkerMessage& m) { return session->Send(m); },
-      job_id);
+      [this](const proto::WorkerMessage& m) { SendIfConnected(m); }, job_id);
   absl::StatusOr<proto::StageOutput> output =
       runner_->Run(spec, events, *cancel);
-  proto::WorkerMessage message;
-  proto::JobResult* result = message.mutable_result();
+  proto::JobResult* result = held.result.mutable_result();
   result->set_job_id(job_id);
   SetStatusFields(output.status(), result);
   if (output.ok()) *result->mutable_output() = *std::move(output);
   // A job that filled the disk: the scheduler hears before the slot frees.
+  // With no scheduler, the next registration says how full the disk is.
   std::optional<proto::WorkerMessage> beat;
   {
     absl::MutexLock lock(&mu_);
     const bool was_full = disk_full_;
-    if (options_.disk && options_.disk().full != was_full) {
+    if (session_ != nullptr && options_.disk &&
+        options_.disk().full != was_full) {
       beat.emplace();
       *beat->mutable_heartbeat() = MakeHeartbeat();
     }
   }
-  if (beat.has_value()) session->Send(*beat);
-  session->Send(message);
+  if (beat.has_value()) SendIfConnected(*beat);
+  SendOrHoldResult(job_id, std::move(held));
   // Still one of jobs_, so that a drain waits for it.
   if (options_.after_job) options_.after_job(*cancel);
 
@@ -296,6 +351,35 @@ void Agent::RunJob(std::shared_ptr<Session> session, std::string job_id,
   // the stream, so a drain that began while this result was on its way
   // still reaches the scheduler before the stream ends.
   if (Drained()) ++heartbeat_nudges_;
+}
+
+void Agent::SendIfConnected(const proto::WorkerMessage& message) {
+  std::shared_ptr<Session> session;
+  {
+    absl::MutexLock lock(&mu_);
+    session = session_;
+  }
+  if (session != nullptr) session->Send(message);
+}
+
+void Agent::SendOrHoldResult(const std::string& job_id, HeldResult held) {
+  // Looking for the session and holding happen under one lock, so a result
+  // is either held before a registration takes the held ones, or sent on
+  // the session that registration made.
+  std::shared_ptr<Session> failed;
+  while (true) {
+    std::shared_ptr<Session> session;
+    {
+      absl::MutexLock lock(&mu_);
+      if (session_ == nullptr || session_ == failed) {
+        held_[job_id] = std::move(held);
+        return;
+      }
+      session = session_;
+    }
+    if (session->Send(held.result)) return;
+    failed = std::move(session);
+  }
 }
 
 void Agent::DrainChore(uint64_t serial) {
@@ -328,6 +412,35 @@ void Agent::AbandonJobs() {
   for (auto& [serial, thread] : threads) thread.join();
 }
 
+void Agent::AbandonExpiredJobs() {
+  absl::Duration lost_for;
+  size_t running = 0, results = 0;
+  {
+    absl::MutexLock lock(&mu_);
+    if (!lost_at_.has_value() || !Keeping()) return;
+    lost_for = options_.clock->Now() - *lost_at_;
+    if (lost_for < options_.keep_jobs) return;
+    running = jobs_.size();
+    results = held_.size();
+  }
+  if (running + results > 0) {
+    const std::string why =
+        options_.keep_jobs > absl::ZeroDuration()
+            ? absl::StrCat("no scheduler for ", absl::FormatDuration(lost_for),
+                           ", and jobs are kept for at most ",
+                           absl::FormatDuration(options_.keep_jobs))
+            : "the scheduler's stream ended and jobs are not kept";
+    FARM_LOG(WARNING) << "cancelling " << running
+                      << " running jobs and dropping " << results
+                      << " held results: " << why
+                      << "; a scheduler runs them again";
+  }
+  AbandonJobs();
+  // The results of the jobs just cancelled were held too.
+  absl::MutexLock lock(&mu_);
+  held_.clear();
+}
+
 void Agent::Drain() {
   {
     absl::MutexLock lock(&mu_);
@@ -355,13 +468,22 @@ void Agent::Stop() {
   if (stream_ != nullptr) stream_->Close();
 }
 
-bool Agent::Wait(absl::Duration delay) {
-  absl::MutexLock lock(&mu_);
-  auto done = [this]()
-                  ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_) { return Finished(); };
-  options_.clock->AwaitWithDeadline(&mu_, absl::Condition(&done),
-                                    options_.clock->Now() + delay);
-  return !Finished();
+bool Agent::WaitToReconnect(absl::Duration delay) {
+  const absl::Time reconnect_at = options_.clock->Now() + delay;
+  while (true) {
+    AbandonExpiredJobs();
+    absl::MutexLock lock(&mu_);
+    if (Finished()) return false;
+    if (options_.clock->Now() >= reconnect_at) return true;
+    // Wakes when the kept jobs' time is up, if that comes first.
+    absl::Time until = reconnect_at;
+    if (lost_at_.has_value() && Keeping()) {
+      until = std::min(until, *lost_at_ + options_.keep_jobs);
+    }
+    auto done = [this]()
+                    ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_) { return Finished(); };
+    options_.clock->AwaitWithDeadline(&mu_, absl::Condition(&done), until);
+  }
 }
 
 }  // namespace farm::worker

@@ -4,7 +4,9 @@
 // thread of its own, streams the jobs' events and results back, sends
 // heartbeats at the interval the scheduler asks for (saying too when its
 // disk is too full to take jobs), reconnects with exponential backoff when
-// the stream drops, and drains on request.
+// the stream drops, and drains on request. Jobs outlive a lost stream for a
+// while (AgentOptions::keep_jobs), so that the scheduler it registers with
+// next, the same one or the standby that took over, can adopt them.
 #ifndef FARM_WORKER_AGENT_H_
 #define FARM_WORKER_AGENT_H_
 
@@ -12,6 +14,7 @@
 #include <functional>
 #include <map>
 #include <memory>
+#include <optional>
 #include <set>
 #include <string>
 #include <thread>
@@ -50,6 +53,13 @@ struct AgentOptions {
   // back to the min once a connection registers.
   absl::Duration min_backoff = absl::Milliseconds(200);
   absl::Duration max_backoff = absl::Seconds(30);
+  // How long jobs run on while no scheduler is connected. Meanwhile their
+  // events are dropped and their results held; the next registration lists
+  // the running and the held ones (RegisterWorker.kept_jobs) and the held
+  // results follow it. Past this the agent cancels them and drops the
+  // results, checked before each reconnect and when this much time is up.
+  // Zero cancels them as soon as the stream ends.
+  absl::Duration keep_jobs = absl::Seconds(30);
   // Checks the disk (DiskReserve) for each registration and heartbeat, and
   // after each job; a change from or to full is sent at once, before the
   // job's result. Null: never full.
@@ -87,15 +97,19 @@ class Agent {
   Agent& operator=(const Agent&) = delete;
 
   // Serves until Stop(), or until a Drain() has seen every running job
-  // finish and report. Returns OK in both cases.
+  // finish and report. Returns OK in both cases. A job's events and result
+  // go to whichever scheduler the agent is registered with when they come,
+  // not necessarily the one that assigned the job.
   absl::Status Run();
 
   // Finishes the jobs in hand and takes no new ones: the scheduler hears
   // draining=true at once, then the agent ends when its last job is done.
-  // Jobs assigned meanwhile (the scheduler had not heard yet) still run.
+  // Jobs assigned meanwhile (the scheduler had not heard yet) still run. A
+  // draining agent that loses the scheduler goes on as any other: it ends
+  // once its held results reach a scheduler, or keep_jobs cancels them.
   void Drain();
-  // Ends now: running jobs are cancelled (the scheduler re-queues them) and
-  // Run returns once they have stopped.
+  // Ends now: running jobs are cancelled (the scheduler re-queues them),
+  // held results are dropped, and Run returns once the jobs have stopped.
   void Stop();
 
   const std::string& worker_id() const { return options_.worker_id; }
@@ -106,34 +120,54 @@ class Agent {
   struct Session;
   struct Job {
     proto::StageJob spec;
+    proto::StageJob kept_job;  // as RegisterWorker.kept_jobs lists it
     std::unique_ptr<executor::Cancellation> cancel;
+  };
+  // A job's result that found no scheduler to take it.
+  struct HeldResult {
+    proto::WorkerMessage result;
+    proto::StageJob kept_job;  // as RegisterWorker.kept_jobs lists it
   };
 
   // One connection: registers, reads assignments until the stream ends, a
   // Stop, or a finished drain. True when it registered.
   bool Serve(std::unique_ptr<WorkerStream> stream);
+  // The registration, listing the jobs kept since the last scheduler.
+  proto::WorkerMessage Hello() ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
+  // Makes `session` the one jobs report to, and sends it the held results.
+  void SendHeldResults(const std::shared_ptr<Session>& session);
   void Heartbeats(Session* session);
   proto::Heartbeat MakeHeartbeat() ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
   // Asks options_.disk, logs a change from or to full and remembers it.
   DiskReport CheckDisk() ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
-  void StartJob(std::shared_ptr<Session> session, proto::StageJob job);
-  void RunJob(std::shared_ptr<Session> session, std::string job_id,
-              uint64_t serial);
+  void StartJob(proto::StageJob job);
+  void RunJob(std::string job_id, uint64_t serial);
+  // To the current session; dropped while there is none.
+  void SendIfConnected(const proto::WorkerMessage& message);
+  // To the current session; held when there is none or the send fails.
+  void SendOrHoldResult(const std::string& job_id, HeldResult held);
   void CancelJob(const std::string& job_id);
   // Cancels every running job and waits for all job threads.
   void AbandonJobs();
+  // AbandonJobs, and drops the held results, once no scheduler has been
+  // connected for keep_jobs.
+  void AbandonExpiredJobs();
   // The drain's run of after_job, on a thread of its own.
   void DrainChore(uint64_t serial);
   // A drain has nothing left to do.
   bool Drained() const ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_) {
-    return draining_ && jobs_.empty() && !chore_running_;
+    return draining_ && jobs_.empty() && held_.empty() && !chore_running_;
+  }
+  // Work that a lost scheduler's keep_jobs limits.
+  bool Keeping() const ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_) {
+    return !jobs_.empty() || !held_.empty() || chore_running_;
   }
   bool Finished() const ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_) {
     return stopping_ || Drained();
   }
-  // Sleeps up to `delay`; false when Stop (or a finished drain) cut it
-  // short.
-  bool Wait(absl::Duration delay);
+  // Sleeps up to `delay`, abandoning kept jobs when their time is up;
+  // false when Stop (or a finished drain) cut it short.
+  bool WaitToReconnect(absl::Duration delay);
 
   AgentOptions options_;
   WorkerConnector* connector_;
@@ -148,7 +182,17 @@ class Agent {
   std::map<uint64_t, std::thread> threads_ ABSL_GUARDED_BY(mu_);
   std::vector<uint64_t> finished_threads_ ABSL_GUARDED_BY(mu_);
   uint64_t next_thread_ ABSL_GUARDED_BY(mu_) = 0;
+  // The stream being served, for Stop to close.
   WorkerStream* stream_ ABSL_GUARDED_BY(mu_) = nullptr;
+  // The session jobs report to: set once its registration is sent, reset
+  // when it ends.
+  std::shared_ptr<Session> session_ ABSL_GUARDED_BY(mu_);
+  // Since when no scheduler has had the jobs: set as a session ends (unless
+  // set already), cleared when a scheduler answers a registration, so that
+  // streams that end before their answer do not restart keep_jobs' time.
+  std::optional<absl::Time> lost_at_ ABSL_GUARDED_BY(mu_);
+  // Results of jobs that ended without a session, by job id.
+  std::map<std::string, HeldResult> held_ ABSL_GUARDED_BY(mu_);
   // Layers the scheduler has been told about.
   std::set<std::string> reported_layers_ ABSL_GUARDED_BY(mu_);
   // Whether the scheduler was last told that the disk is full.

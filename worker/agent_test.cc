@@ -2,262 +2,30 @@
 // registration, concurrent jobs, events and results, heartbeats,
 // cancellation, reconnects with backoff, draining and stopping. Time is a
 // SimulatedClock the tests move, so no test sleeps through an interval.
+// What happens to jobs across a lost stream is agent_keep_jobs_test.
 #include "worker/agent.h"
 
 #include <unistd.h>
 
 #include <atomic>
-#include <functional>
 #include <set>
-#include <thread>
 
 #include "absl/cleanup/cleanup.h"
-#include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
 #include "absl/synchronization/notification.h"
-#include "common/blocking_queue.h"
-#include "common/clock.h"
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
+#include "worker/agent_test_util.h"
 
 namespace farm::worker {
 namespace {
 
+using testing::Assign;
 using ::testing::ElementsAre;
 using ::testing::IsEmpty;
+using testing::Wire;
 
-// Both directions of one Connect stream; the test keeps it after the agent
-// has dropped its end.
-struct Wire {
-  BlockingQueue<proto::SchedulerMessage> to_worker;
-  BlockingQueue<proto::WorkerMessage> from_worker;
-  std::atomic<bool> closed_by_worker{false};
-
-  void Send(const proto::SchedulerMessage& message) { to_worker.Push(message); }
-  // Ends the stream from the scheduler's side.
-  void Hangup() {
-    to_worker.Close();
-    from_worker.Close();
-  }
-  // The next message `wanted` accepts; the others are set aside.
-  std::optional<proto::WorkerMessage> Until(
-      const std::function<bool(const proto::WorkerMessage&)>& wanted,
-      absl::Duration timeout) {
-    absl::Time deadline = absl::Now() + timeout;
-    while (std::optional<proto::WorkerMessage> m =
-               from_worker.Pop(deadline - absl::Now())) {
-      if (wanted(*m)) return m;
-      if (m->has_heartbeat()) {
-        heartbeats.push_back(m->heartbeat());
-      } else {
-        others.push_back(*m);
-      }
-    }
-    return std::nullopt;
-  }
-  // The next message other than a heartbeat.
-  std::optional<proto::WorkerMessage> Next(
-      absl::Duration timeout = absl::Seconds(10)) {
-    return Until([](const auto& m) { return !m.has_heartbeat(); }, timeout);
-  }
-  std::optional<proto::Heartbeat> NextHeartbeat(
-      absl::Duration timeout = absl::Seconds(10)) {
-    std::optional<proto::WorkerMessage> m =
-        Until([](const auto& m) { return m.has_heartbeat(); }, timeout);
-    if (!m.has_value()) return std::nullopt;
-    return m->heartbeat();
-  }
-  std::vector<proto::Heartbeat> heartbeats;
-  std::vector<proto::WorkerMessage> others;
-};
-
-class FakeStream : public WorkerStream {
- public:
-  explicit FakeStream(std::shared_ptr<Wire> wire) : wire_(std::move(wire)) {}
-  bool Read(proto::SchedulerMessage* message) override {
-    std::optional<proto::SchedulerMessage> m = wire_->to_worker.Pop();
-    if (!m.has_value()) return false;
-    *message = *std::move(m);
-    return true;
-  }
-  bool Write(const proto::WorkerMessage& message) override {
-    return wire_->from_worker.Push(message);
-  }
-  void Close() override {
-    wire_->closed_by_worker = true;
-    wire_->to_worker.Close();
-  }
-
- private:
-  std::shared_ptr<Wire> wire_;
-};
-
-class FakeConnector : public WorkerConnector {
- public:
-  explicit FakeConnector(const Clock* clock) : clock_(clock) {}
-  absl::StatusOr<std::unique_ptr<WorkerStream>> Connect() override {
-    absl::MutexLock lock(&mu_);
-    attempts_.push_back(clock_->Now());
-    if (failures_ > 0) {
-      --failures_;
-      return absl::UnavailableError("connection refused");
-    }
-    auto wire = std::make_shared<Wire>();
-    wires.Push(wire);
-    return std::unique_ptr<WorkerStream>(new FakeStream(wire));
-  }
-  void FailNext(int n) {
-    absl::MutexLock lock(&mu_);
-    failures_ = n;
-  }
-  std::vector<absl::Time> attempts() const {
-    absl::MutexLock lock(&mu_);
-    return attempts_;
-  }
-  // Streams as the agent opens them.
-  BlockingQueue<std::shared_ptr<Wire>> wires;
-
- private:
-  const Clock* clock_;
-  mutable absl::Mutex mu_;
-  int failures_ ABSL_GUARDED_BY(mu_) = 0;
-  std::vector<absl::Time> attempts_ ABSL_GUARDED_BY(mu_);
-};
-
-// Runs each job until the test releases it or it is cancelled. Jobs named
-// fail-* fail.
-class FakeRunner : public JobRunner {
- public:
-  absl::StatusOr<proto::StageOutput> Run(
-      const proto::StageJob& job, EventSink& events,
-      const executor::Cancellation& cancel) override {
-    // The event goes out before the job counts as running, so a test that
-    // waits for N running jobs has seen all N events queued.
-    proto::BuildEvent started;
-    started.set_kind(proto::BuildEvent::STEP_STARTED);
-    started.set_text(job.job_id());
-    events.Emit(started);
-    absl::MutexLock lock(&mu_);
-    ++running_;
-    max_running_ = std::max(max_running_, running_);
-    auto done = [&]() ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_) {
-      return released_.count(job.job_id()) > 0 || cancel.IsCancelled();
-    };
-    while (!done())
-      mu_.AwaitWithTimeout(absl::Condition(&done), absl::Milliseconds(5));
-    --running_;
-    if (cancel.IsCancelled()) {
-      cancelled_.push_back(job.job_id());
-      return absl::CancelledError("cancelled");
-    }
-    if (absl::StartsWith(job.job_id(), "fail")) {
-      return absl::InvalidArgumentError("Dockerfile:2: RUN false: exit code 1");
-    }
-    proto::StageOutput output;
-    output.set_final_key(absl::StrCat("key-of-", job.job_id()));
-    return output;
-  }
-  void Release(const std::string& id) {
-    absl::MutexLock lock(&mu_);
-    released_.insert(id);
-  }
-  bool WaitRunning(int n) {
-    absl::MutexLock lock(&mu_);
-    auto reached = [&]() ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_) {
-      return running_ == n;
-    };
-    return mu_.AwaitWithTimeout(absl::Condition(&reached), absl::Seconds(10));
-  }
-  int max_running() const {
-    absl::MutexLock lock(&mu_);
-    return max_running_;
-  }
-  std::vector<std::string> cancelled() const {
-    absl::MutexLock lock(&mu_);
-    return cancelled_;
-  }
-
- private:
-  mutable absl::Mutex mu_;
-  int running_ ABSL_GUARDED_BY(mu_) = 0;
-  int max_running_ ABSL_GUARDED_BY(mu_) = 0;
-  std::set<std::string> released_ ABSL_GUARDED_BY(mu_);
-  std::vector<std::string> cancelled_ ABSL_GUARDED_BY(mu_);
-};
-
-proto::SchedulerMessage Registered(int64_t interval_ms) {
-  proto::SchedulerMessage m;
-  m.mutable_registered()->set_worker_id("w1");
-  m.mutable_registered()->set_heartbeat_interval_ms(interval_ms);
-  return m;
-}
-
-proto::SchedulerMessage Assign(const std::string& id) {
-  proto::SchedulerMessage m;
-  m.mutable_assign()->set_job_id(id);
-  return m;
-}
-
-class AgentTest : public ::testing::Test {
- protected:
-  void StartAgent(AgentOptions options = {}) {
-    if (options.worker_id.empty()) options.worker_id = "w1";
-    options.clock = &clock_;
-    agent_ = std::make_unique<Agent>(options, &connector_, &runner_, [this] {
-      absl::MutexLock lock(&summary_mu_);
-      return summary_;
-    });
-    thread_ = std::thread([this] {
-      run_status_ = agent_->Run();
-      run_finished_.Notify();
-    });
-  }
-  // The next stream, registered with `interval_ms` heartbeats.
-  std::shared_ptr<Wire> Connected(int64_t interval_ms = 60000) {
-    std::optional<std::shared_ptr<Wire>> wire =
-        connector_.wires.Pop(absl::Seconds(10));
-    EXPECT_TRUE(wire.has_value());
-    if (!wire.has_value()) return std::make_shared<Wire>();
-    std::optional<proto::WorkerMessage> hello = (*wire)->Next();
-    EXPECT_TRUE(hello.has_value() && hello->has_register_());
-    if (hello.has_value()) last_register_ = hello->register_();
-    (*wire)->Send(Registered(interval_ms));
-    return *wire;
-  }
-  // Waits for Run to return, at most `timeout`.
-  bool Joined(absl::Duration timeout = absl::Seconds(10)) {
-    if (!run_finished_.WaitForNotificationWithTimeout(timeout)) return false;
-    thread_.join();
-    return true;
-  }
-  void TearDown() override {
-    if (agent_) agent_->Stop();
-    if (thread_.joinable()) thread_.join();
-  }
-
-  // Ends the wait that is due by clock_.Now() + `after`, which must be
-  // the earliest one pending.
-  void AdvanceToWait(absl::Duration after) {
-    const absl::Time due = clock_.Now() + after;
-    ASSERT_TRUE(clock_.AwaitWaiter(due, absl::Seconds(10)))
-        << "nothing waits for " << after;
-    EXPECT_FALSE(
-        clock_.AwaitWaiter(due - absl::Nanoseconds(1), absl::ZeroDuration()))
-        << "a wait ends before " << after;
-    clock_.Set(due);
-  }
-
-  SimulatedClock clock_;
-  FakeConnector connector_{&clock_};
-  FakeRunner runner_;
-  absl::Mutex summary_mu_;
-  snapshot::StoreSummary summary_ ABSL_GUARDED_BY(summary_mu_);
-  std::unique_ptr<Agent> agent_;
-  std::thread thread_;
-  absl::Notification run_finished_;
-  std::optional<absl::Status> run_status_;
-  proto::RegisterWorker last_register_;
-};
+class AgentTest : public testing::AgentFixture {};
 
 TEST_F(AgentTest, RegistersRunsJobsConcurrentlyAndReportsResults) {
   {
@@ -387,6 +155,8 @@ TEST_F(AgentTest, ReconnectsWithBackoffAndAbandonsJobsOfALostStream) {
   AgentOptions options;
   options.min_backoff = absl::Milliseconds(40);
   options.max_backoff = absl::Seconds(5);
+  // Jobs are not kept: a lost stream cancels them at once.
+  options.keep_jobs = absl::ZeroDuration();
   StartAgent(options);
   // 40, 80, 160 ms apart: each wait doubles.
   for (int i = 0; i < 3; ++i) AdvanceToWait(absl::Milliseconds(40 << i));

@@ -54,6 +54,7 @@ absl::StatusOr<std::unique_ptr<FarmWorker>> FarmWorker::Create(
                      RestrictPlatforms(platforms, options.platforms));
   }
   parts->connector = std::make_unique<GrpcWorkerConnector>(channel);
+  parts->connector->connect_wait = options.connect_wait;
   AgentOptions agent_options;
   agent_options.native_platforms = platforms.native;
   agent_options.emulated_platforms = platforms.emulated;
@@ -61,6 +62,7 @@ absl::StatusOr<std::unique_ptr<FarmWorker>> FarmWorker::Create(
   agent_options.slots = options.slots;
   agent_options.min_backoff = options.min_backoff;
   agent_options.max_backoff = options.max_backoff;
+  agent_options.keep_jobs = options.keep_jobs;
   agent_options.on_drain = options.on_drain;
   if (options.cache_mount_max_bytes > 0) {
     CacheMounts* mounts = &parts->stack->cache_mounts();

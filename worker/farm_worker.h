@@ -66,10 +66,18 @@ struct FarmWorkerOptions {
   // 0 keeps every cache mount on this worker (the embedded farm, whose one
   // worker has nobody to share with); farm-worker's default is 1 GiB.
   uint64_t cache_mount_max_bytes = 0;
+  // How long each reconnect first waits for the channel to connect
+  // (GrpcWorkerConnector::connect_wait). Zero for an in-process channel.
+  absl::Duration connect_wait = absl::Seconds(2);
   // Reconnect backoff of the agent: short, so that a worker finds the
   // scheduler that took over within seconds (a failed dial costs little).
   absl::Duration min_backoff = absl::Milliseconds(200);
   absl::Duration max_backoff = absl::Seconds(2);
+  // How long running jobs go on while no scheduler is connected, so that
+  // the one the worker registers with next (the standby that took over)
+  // can adopt them (AgentOptions::keep_jobs; farm-worker
+  // --keep-jobs-seconds). Zero cancels them when the stream ends.
+  absl::Duration keep_jobs = absl::Seconds(30);
 };
 
 class FarmWorker {

@@ -11,6 +11,7 @@
 #include "absl/strings/match.h"
 #include "absl/synchronization/mutex.h"
 #include "absl/synchronization/notification.h"
+#include "common/grpc_connection.h"
 #include "common/grpc_status.h"
 #include "common/logging.h"
 
@@ -91,8 +92,11 @@ GrpcWorkerConnector::GrpcWorkerConnector(std::shared_ptr<grpc::Channel> channel)
 
 absl::StatusOr<std::unique_ptr<WorkerStream>> GrpcWorkerConnector::Connect() {
   // The agent paces its own reconnects: dial at once rather than wait out
-  // the channel's backoff (after a failover, the new leader listens).
-  grpc::experimental::ChannelResetConnectionBackoff(channel_.get());
+  // the channel's backoff, and wait a moment for it (after a failover, the
+  // new leader is about to listen).
+  if (connect_wait > absl::ZeroDuration()) {
+    AwaitConnection(*channel_, connect_wait);
+  }
   return std::unique_ptr<WorkerStream>(
       new GrpcWorkerStream(stub_.get(), close_grace));
 }

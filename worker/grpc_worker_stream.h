@@ -22,10 +22,15 @@ class GrpcWorkerConnector : public WorkerConnector {
  public:
   explicit GrpcWorkerConnector(std::shared_ptr<grpc::Channel> channel);
 
-  // The stream's Close half-closes it (what was written is delivered) and
-  // cancels the call if the scheduler has not ended it within `grace`.
+  // Waits up to `connect_wait` for the channel to connect, then opens the
+  // stream. The stream's Close half-closes it (what was written is
+  // delivered) and cancels the call if the scheduler has not ended it
+  // within `close_grace`.
   absl::StatusOr<std::unique_ptr<WorkerStream>> Connect() override;
 
+  // Zero for an in-process channel: it has no connection to wait for, and
+  // gRPC's connectivity watch aborts on one.
+  absl::Duration connect_wait = absl::Seconds(2);
   absl::Duration close_grace = absl::Seconds(2);
 
  private:

@@ -6,7 +6,7 @@
 //             [--token-file FILE]   (or FARM_TOKEN)
 //             [--health-listen ADDR]
 //             [--metrics-listen ADDR] [--max-job-bytes SIZE]
-//             [--cache-mount-max-bytes SIZE]
+//             [--cache-mount-max-bytes SIZE] [--keep-jobs-seconds N]
 // Connects to a farm scheduler and runs the stage jobs it assigns. SIGTERM
 // (or a first Ctrl-C) drains: running jobs finish, no new ones are taken,
 // and the process exits 0; a second SIGINT stops at once.
@@ -44,6 +44,10 @@ constexpr int kMinJobBytes = 4 << 20;
 // The largest cache mount shared with the other workers, by default.
 constexpr uint64_t kDefaultCacheMountMaxBytes = uint64_t{1} << 30;
 
+// Long enough for a standby scheduler to take over (its lease is 5 s) and
+// the worker to find it.
+constexpr int kDefaultKeepJobsSeconds = 30;
+
 // "4GiB" for a default in the usage.
 std::string Size(uint64_t bytes) {
   return absl::StrReplaceAll(farm::executor::FormatBytes(bytes), {{" ", ""}});
@@ -62,6 +66,7 @@ std::string Usage() {
       "                   [--platforms PLATFORM,...]\n"
       "                   [--max-job-bytes SIZE]\n"
       "                   [--cache-mount-max-bytes SIZE]\n"
+      "                   [--keep-jobs-seconds N]\n"
       "\n"
       "  --scheduler ADDR        the scheduler, or a comma-separated list of\n"
       "                          active/passive ones (host-a:7700,\n"
@@ -92,6 +97,13 @@ std::string Usage() {
       "                          through the scheduler; larger ones stay on\n"
       "                          this worker; 0 shares none (default ",
       Size(kDefaultCacheMountMaxBytes),
+      ")\n"
+      "  --keep-jobs-seconds N   how long running jobs go on while no\n"
+      "                          scheduler is connected, for the one the\n"
+      "                          worker registers with next (a standby that\n"
+      "                          took over) to adopt; 0 cancels them when the\n"
+      "                          connection drops (default ",
+      kDefaultKeepJobsSeconds,
       ")\n"
       "\n"
       "Limits of each RUN step; a build can lower them (farm build --run-*)\n"
@@ -190,6 +202,7 @@ int main(int argc, char** argv) {
   std::string platforms;
   std::string max_job_bytes = Size(farm::worker::kDefaultMaxJobBytes);
   std::string cache_mount_max_bytes = Size(kDefaultCacheMountMaxBytes);
+  std::string keep_jobs_seconds = absl::StrCat(kDefaultKeepJobsSeconds);
   farm::auth::ClientSecurity security;
   for (int i = 1; i < argc; ++i) {
     if (std::string(argv[i]) == "--help" || std::string(argv[i]) == "-h") {
@@ -217,7 +230,8 @@ int main(int argc, char** argv) {
         FlagValue(argc, argv, &i, "platforms", &platforms) ||
         FlagValue(argc, argv, &i, "max-job-bytes", &max_job_bytes) ||
         FlagValue(argc, argv, &i, "cache-mount-max-bytes",
-                  &cache_mount_max_bytes)) {
+                  &cache_mount_max_bytes) ||
+        FlagValue(argc, argv, &i, "keep-jobs-seconds", &keep_jobs_seconds)) {
       continue;
     }
     fprintf(stderr, "farm-worker: unknown argument \"%s\"\n%s", argv[i],
@@ -259,6 +273,15 @@ int main(int argc, char** argv) {
     return 2;
   }
   options.cache_mount_max_bytes = *mount_bytes;
+  int64_t keep_jobs = 0;
+  if (!absl::SimpleAtoi(keep_jobs_seconds, &keep_jobs) || keep_jobs < 0) {
+    fprintf(stderr,
+            "farm-worker: --keep-jobs-seconds: \"%s\" is not a number of "
+            "seconds\n",
+            keep_jobs_seconds.c_str());
+    return 2;
+  }
+  options.keep_jobs = absl::Seconds(keep_jobs);
 
   // Before any thread: the reaper kills this worker's steps if it dies
   // without cleaning up (kill -9).

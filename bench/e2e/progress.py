@@ -71,6 +71,28 @@ def farm_step_cached(events, text):
                for e in events)
 
 
+def farm_started_after(events, text, after_nanos):
+    """The stamps (Unix nanoseconds, the worker's for a Dockerfile step) of
+    each STEP_STARTED of the step called `text` later than `after_nanos`."""
+    return [e["timestamp_unix_nanos"] for e in events
+            if e["kind"] == "STEP_STARTED" and e.get("text") == text
+            and e.get("timestamp_unix_nanos", 0) > after_nanos]
+
+
+def farm_step_workers(events, kind, text):
+    """The worker of each event of `kind` (e.g. "STEP_DONE") of the
+    instruction whose STEP_STARTED is called `text`, in order; None for an
+    event no worker sent. Matched by stage and instruction index: the
+    STEP_DONE of a job a new leader adopted can come without the text, and
+    with another step number."""
+    def instruction(e):
+        return e.get("stage_index"), e.get("instruction_index")
+    wanted = {instruction(e) for e in events
+              if e["kind"] == "STEP_STARTED" and e.get("text") == text}
+    return [e.get("worker") for e in events
+            if e["kind"] == kind and instruction(e) in wanted]
+
+
 def farm_context_ms(events):
     """From the start of the context walk until the farm has what the build
     reads: the end of the upload, or, when nothing was asked for, the first

@@ -259,7 +259,10 @@ int BuildCommand::Run() {
                              ? std::string("starting the embedded farm")
                              : "connecting to the farm at " + endpoint.remote));
   }
-  GrpcBuildConnector connector(*channel);
+  // The embedded farm's channel is in-process: nothing to wait for.
+  GrpcBuildConnector connector(*channel, endpoint.remote.empty()
+                                             ? absl::ZeroDuration()
+                                             : absl::Seconds(2));
   BuildSession session(&connector, std::move(session_options));
 
   // Ctrl-C: cancel, then hang up, then exit. SIGTERM: hang up at once, so

@@ -1,5 +1,6 @@
 #include "client/build/grpc_build_stream.h"
 
+#include "common/grpc_connection.h"
 #include "common/grpc_status.h"
 #include "grpcpp/client_context.h"
 #include "grpcpp/support/sync_stream.h"
@@ -34,6 +35,10 @@ class GrpcBuildStream : public BuildStream {
 }  // namespace
 
 absl::StatusOr<std::unique_ptr<BuildStream>> GrpcBuildConnector::Open() {
+  if (opened_ && reconnect_wait_ > absl::ZeroDuration()) {
+    AwaitConnection(*channel_, reconnect_wait_);
+  }
+  opened_ = true;
   return std::unique_ptr<BuildStream>(new GrpcBuildStream(stub_.get()));
 }
 

@@ -174,6 +174,11 @@ grpc::Status BuildService::Build(
     // after its grace period.
     session->ClientDetached(attachment);
   }
+  if (!delivered && session->handed_over()) {
+    return grpc::Status(grpc::StatusCode::UNAVAILABLE,
+                        "this scheduler no longer leads the farm; the next "
+                        "leader resumes the build");
+  }
   return grpc::Status::OK;
 }
 

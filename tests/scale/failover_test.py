@@ -1,8 +1,9 @@
 """Issue 17's scheduler failover on one machine: two farm-schedulers over a
 real 3-member etcd and one farm-cache, two workers and `farm --remote`
 that dial both. The leader is killed (kill -9) during a build with a long
-RUN: the standby takes over, resumes the build, and the client sees it
-through; tags stored before the failover are seen after it."""
+RUN: the standby takes over, resumes the build, adopts the RUN that the
+worker kept running, and the client sees it through; tags stored before
+the failover are seen after it."""
 
 import os
 import signal
@@ -98,6 +99,11 @@ class FailoverTest(unittest.TestCase):
         self.assertEqual(run.wait(timeout=120), 0, run.output() + self.logs())
         self.assertBuilt(run)
         self.assertIn("build resumed by the new leader", run.output())
+        # Its worker kept the RUN going, and the new leader finished the
+        # stage there instead of running it again.
+        stats = self.cluster.stats()
+        self.assertGreaterEqual(int(stats.get("jobs_adopted", 0)), 1,
+                                f"{stats}\n{self.logs()}")
         # The new leader stored the image under its tag, and knows it.
         images = self.cluster.run("images").stdout
         self.assertIn("failover", images)
