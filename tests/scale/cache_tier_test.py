@@ -25,14 +25,18 @@ FARM, SCHEDULER, WORKER, MAKE_IMAGE, MAKE_PKI = (
 FARM_CACHE = os.path.abspath(os.environ["FARM_CACHE"])
 del sys.argv[1:6]
 
-# Several layers of a few hundred KiB, so that every node owns some.
+# Several layers of a few hundred KiB, and many small ones. Which node owns
+# a digest depends on the nodes' random ports, so every node must be
+# certain to own some of an image's blobs: with over 26, that one of the
+# three owns none happens about once in 13,000 runs (with 10, once in 20).
+PARTS = 16
 LAYERS = """
 FROM busybox
 RUN for i in $(seq 1 300); do echo "{name} line $i of the first layer"; done > /one
 RUN dd if=/dev/urandom of=/two bs=1k count=256 2>/dev/null
 COPY file.txt /three
 RUN for i in $(seq 1 200); do echo "{name} $i"; done > /four
-"""
+""" + "".join(f"COPY part{i}.txt /part{i}\n" for i in range(PARTS))
 
 
 class CacheTierTest(unittest.TestCase):
@@ -73,8 +77,9 @@ class CacheTierTest(unittest.TestCase):
         return "\n".join(out)
 
     def context(self, name):
-        return self.cluster.context(name, LAYERS.format(name=name),
-                                    {"file.txt": f"{name}\n" * 5000})
+        files = {f"part{i}.txt": f"{name} part {i}\n" for i in range(PARTS)}
+        files["file.txt"] = f"{name}\n" * 5000
+        return self.cluster.context(name, LAYERS.format(name=name), files)
 
     def save(self, tag):
         """The sha256 of `farm save TAG`: every blob of the image, read."""
